@@ -1,0 +1,18 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both install what is missing first.
+.PHONY: run test setup e2e bench fmt
+
+run: setup
+	scripts/run.sh
+
+test: setup
+	scripts/test.sh
+
+setup:
+	scripts/setup.sh
+
+# Only the Playwright suite (after `cargo leptos build`).
+e2e: setup
+	scripts/e2e.sh
+
+fmt: setup
+	bash -c 'source scripts/env.sh && cargo fmt --all'

@@ -1,0 +1,14 @@
+//! Admin authentication: password hashing, server-side sessions, and the guard on every admin request.
+pub mod guard;
+pub mod password;
+pub mod session;
+
+use crate::domain::Principal;
+use crate::error::AppError;
+
+/// The admin user the guard let through for this request (server functions and pages).
+pub fn current_admin() -> Result<Principal, AppError> {
+    leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<Principal>().cloned())
+        .ok_or(AppError::Unauthenticated)
+}

@@ -1,0 +1,153 @@
+//! Admin sessions kept in SurrealDB (so every app server sees them), keyed by the cookie's hash.
+use crate::db::{Db, from_json};
+use crate::domain::{Principal, Resource};
+use crate::error::AppError;
+use rand::RngCore;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use surrealdb::types::RecordId;
+
+/// Idle timeout and absolute lifetime (OWASP: admin idle 15 min, absolute 8 h).
+pub const IDLE_SECONDS: i64 = 15 * 60;
+pub const ABSOLUTE_SECONDS: i64 = 8 * 60 * 60;
+
+/// The cookie's name: `__Host-` prefixed (Secure, Path=/, no Domain) when served over https.
+pub fn cookie_name(secure: bool) -> &'static str {
+    if secure { "__Host-clientele_admin" } else { "clientele_admin" }
+}
+
+/// `Set-Cookie` value for a new session: HttpOnly, SameSite=Strict, Secure under https.
+pub fn set_cookie(token: &str, secure: bool) -> String {
+    let secure_attr = if secure { "; Secure" } else { "" };
+    format!("{}={token}; Path=/; HttpOnly; SameSite=Strict{secure_attr}", cookie_name(secure))
+}
+
+/// `Set-Cookie` value that removes the session cookie.
+pub fn clear_cookie(secure: bool) -> String {
+    let secure_attr = if secure { "; Secure" } else { "" };
+    format!("{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure_attr}", cookie_name(secure))
+}
+
+/// The session token in a request's `Cookie` headers, if any.
+pub fn token_from_headers(headers: &http::HeaderMap, secure: bool) -> Option<String> {
+    let name = cookie_name(secure);
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, v)| *k == name && v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(|(_, v)| v.to_owned())
+}
+
+fn record(token: &str) -> RecordId {
+    RecordId::new("admin_session", hex::encode(Sha256::digest(token.as_bytes())))
+}
+
+/// Starts a session for `admin_key` and returns the cookie value (256 random bits, hex).
+pub async fn create(db: &Db, admin_key: &str) -> Result<String, AppError> {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = hex::encode(bytes);
+    db.query(
+        "CREATE $sid CONTENT { admin: type::record('admin_user', $admin), \
+           expires_at: time::now() + type::duration($idle), absolute_expires_at: time::now() + type::duration($abs) } RETURN NONE;
+         UPDATE type::record('admin_user', $admin) SET last_login_at = time::now() RETURN NONE;",
+    )
+    .bind(("sid", record(&token)))
+    .bind(("admin", admin_key.to_owned()))
+    .bind(("idle", format!("{IDLE_SECONDS}s")))
+    .bind(("abs", format!("{ABSOLUTE_SECONDS}s")))
+    .await?
+    .check()?;
+    Ok(token)
+}
+
+#[derive(Deserialize)]
+struct SessionRow {
+    admin_id: String,
+    email: String,
+    first_name: String,
+    last_name: String,
+    active: bool,
+    role: String,
+    permissions: Vec<String>,
+    idle_left: i64,
+}
+
+/// The principal behind a cookie value, if the session is live and its admin user active.
+/// Slides the idle expiry forward when more than a minute of it has been used.
+pub async fn lookup(db: &Db, token: &str) -> Result<Option<Principal>, AppError> {
+    let sid = record(token);
+    let mut res = db
+        .query(
+            "SELECT record::id(admin) AS admin_id, admin.email AS email, admin.first_name AS first_name, \
+                admin.last_name AS last_name, admin.active AS active, admin.role.name AS role, \
+                admin.role.permissions AS permissions, \
+                duration::secs(expires_at - time::now()) AS idle_left \
+             FROM ONLY $sid WHERE expires_at > time::now() AND absolute_expires_at > time::now()",
+        )
+        .bind(("sid", sid.clone()))
+        .await?;
+    let row: Option<serde_json::Value> = res.take(0)?;
+    let Some(row) = row.filter(|v| !v.is_null()) else { return Ok(None) };
+    let row: SessionRow = from_json(row)?;
+    if !row.active {
+        return Ok(None);
+    }
+    if row.idle_left < IDLE_SECONDS - 60 {
+        db.query("UPDATE $sid SET expires_at = time::now() + type::duration($idle) RETURN NONE")
+            .bind(("sid", sid))
+            .bind(("idle", format!("{IDLE_SECONDS}s")))
+            .await?
+            .check()?;
+    }
+    let name = format!("{} {}", row.first_name, row.last_name).trim().to_owned();
+    Ok(Some(Principal {
+        id: row.admin_id,
+        email: row.email,
+        name,
+        role: row.role,
+        permissions: row.permissions.iter().filter_map(|p| Resource::parse(p)).collect(),
+    }))
+}
+
+/// Ends the session behind a cookie value (no-op when there is none).
+pub async fn destroy(db: &Db, token: &str) -> Result<(), AppError> {
+    db.query("DELETE $sid").bind(("sid", record(token))).await?.check()?;
+    Ok(())
+}
+
+/// Ends every session of an admin user (on disable, role change or password change).
+pub async fn destroy_all_for(db: &Db, admin_key: &str) -> Result<(), AppError> {
+    db.query("DELETE admin_session WHERE admin = type::record('admin_user', $admin)")
+        .bind(("admin", admin_key.to_owned()))
+        .await?
+        .check()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_carry_the_security_attributes() {
+        assert_eq!(set_cookie("ab", false), "clientele_admin=ab; Path=/; HttpOnly; SameSite=Strict");
+        assert_eq!(set_cookie("ab", true), "__Host-clientele_admin=ab; Path=/; HttpOnly; SameSite=Strict; Secure");
+        assert!(clear_cookie(true).contains("Max-Age=0"));
+    }
+
+    #[test]
+    fn only_a_well_formed_token_is_read_from_cookies() {
+        let token = "a".repeat(64);
+        let mut h = http::HeaderMap::new();
+        h.insert(http::header::COOKIE, format!("x=1; clientele_admin={token}; y=2").parse().unwrap());
+        assert_eq!(token_from_headers(&h, false), Some(token.clone()));
+        assert_eq!(token_from_headers(&h, true), None);
+        let mut bad = http::HeaderMap::new();
+        bad.insert(http::header::COOKIE, "clientele_admin=../../etc".parse().unwrap());
+        assert_eq!(token_from_headers(&bad, false), None);
+    }
+}

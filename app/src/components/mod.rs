@@ -1,0 +1,96 @@
+//! Widgets shared by storefront and admin pages.
+use crate::error::{AppError, Problem};
+use crate::i18n::*;
+use leptos::prelude::*;
+
+/// Choose the language; the choice is remembered in a cookie.
+#[component]
+pub fn LanguageSwitch() -> impl IntoView {
+    let i18n = use_i18n();
+    let on_change = move |ev| {
+        if let Ok(locale) = event_target_value(&ev).parse::<Locale>() {
+            i18n.set_locale(locale);
+        }
+    };
+    view! {
+        <div class="lang-switch">
+            <label for="lang-switch">{t!(i18n, common.language)}</label>
+            <select id="lang-switch" on:change=on_change>
+                {Locale::get_all()
+                    .iter()
+                    .map(|l| {
+                        let l = *l;
+                        view! {
+                            <option value=l.as_str() selected=move || i18n.get_locale() == l>
+                                {language_name(l)}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+        </div>
+    }
+}
+
+/// Each language's name in itself.
+fn language_name(l: Locale) -> &'static str {
+    match l {
+        Locale::en => "English",
+        Locale::it => "Italiano",
+        Locale::nl => "Nederlands",
+    }
+}
+
+/// An error as the user reads it, announced to screen readers.
+#[component]
+pub fn ErrorMessage(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <div role="alert" aria-live="assertive" class="error-slot">
+            {move || error.get().map(|e| view! { <p class="error">{error_text(i18n, &e)}</p> })}
+        </div>
+    }
+}
+
+/// The translated text of an error.
+pub fn error_text(i18n: I18nContext<Locale>, e: &AppError) -> String {
+    let l = i18n.get_locale_untracked();
+    match e {
+        AppError::Unauthenticated => td_string!(l, errors.unauthenticated).to_string(),
+        AppError::Forbidden => td_string!(l, errors.forbidden_body).to_string(),
+        AppError::NotFound => td_string!(l, errors.not_found_body).to_string(),
+        AppError::InvalidCredentials => td_string!(l, errors.invalid_credentials).to_string(),
+        AppError::Unavailable => td_string!(l, errors.unavailable_body).to_string(),
+        AppError::Transport(_) => td_string!(l, errors.transport).to_string(),
+        AppError::Invalid(p) => match p {
+            Problem::EmailInvalid => td_string!(l, problems.email_invalid),
+            Problem::EmailTaken => td_string!(l, problems.email_taken),
+            Problem::NameRequired => td_string!(l, problems.name_required),
+            Problem::NameTooLong => td_string!(l, problems.name_too_long),
+            Problem::PasswordTooShort => td_string!(l, problems.password_too_short),
+            Problem::PasswordTooLong => td_string!(l, problems.password_too_long),
+            Problem::RoleRequired => td_string!(l, problems.role_required),
+            Problem::RoleNameTaken => td_string!(l, problems.role_name_taken),
+            Problem::BuiltinRole => td_string!(l, problems.builtin_role),
+            Problem::RoleInUse => td_string!(l, problems.role_in_use),
+            Problem::CannotDisableSelf => td_string!(l, problems.cannot_disable_self),
+        }
+        .to_string(),
+    }
+}
+
+/// The translated name of an admin area.
+pub fn resource_label(l: Locale, r: crate::domain::Resource) -> &'static str {
+    use crate::domain::Resource as R;
+    match r {
+        R::Customers => td_string!(l, resources.customers),
+        R::CustomerGroups => td_string!(l, resources.customer_groups),
+        R::NowOnline => td_string!(l, resources.now_online),
+        R::LoginAsCustomer => td_string!(l, resources.login_as_customer),
+        R::Segments => td_string!(l, resources.segments),
+        R::Content => td_string!(l, resources.content),
+        R::Audiences => td_string!(l, resources.audiences),
+        R::Configuration => td_string!(l, resources.configuration),
+        R::AdminUsers => td_string!(l, resources.admin_users),
+    }
+}

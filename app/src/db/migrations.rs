@@ -1,0 +1,96 @@
+//! Versioned schema migrations: applied in order at start-up, each once, recorded in the database.
+use super::{Db, retry};
+use sha2::{Digest, Sha256};
+
+/// One schema change. Never edit a released one: add the next.
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "foundation",
+    sql: include_str!("../../migrations/0001_foundation.surql"),
+}];
+
+#[derive(Debug, thiserror::Error)]
+pub enum MigrationError {
+    #[error("database error while migrating: {0}")]
+    Db(#[from] surrealdb::Error),
+    #[error("migration {version} ({name}) failed: {detail}")]
+    Failed { version: i64, name: &'static str, detail: String },
+    #[error(
+        "migration {version} ({name}) was changed after it was applied (recorded checksum {recorded}, \
+         this build has {expected}); add a new migration instead of editing an applied one"
+    )]
+    Changed { version: i64, name: &'static str, recorded: String, expected: String },
+}
+
+fn checksum(sql: &str) -> String {
+    hex::encode(Sha256::digest(sql.as_bytes()))
+}
+
+/// Applies every migration not yet recorded, each in one transaction with its record.
+/// Returns the versions applied by this call (empty when the schema was current).
+/// Safe when several app servers start at once: a loser of the race finds the record and skips.
+pub async fn migrate(db: &Db) -> Result<Vec<i64>, MigrationError> {
+    db.query("DEFINE TABLE IF NOT EXISTS schema_migration SCHEMALESS").await?.check()?;
+    let mut applied = Vec::new();
+    for m in MIGRATIONS {
+        let expected = checksum(m.sql);
+        if let Some(recorded) = recorded_checksum(db, m.version).await? {
+            if recorded != expected {
+                return Err(MigrationError::Changed { version: m.version, name: m.name, recorded, expected });
+            }
+            continue;
+        }
+        let script = format!(
+            "BEGIN TRANSACTION;\n{}\n;CREATE type::record('schema_migration', $version) CONTENT {{ name: $name, checksum: $checksum, applied_at: time::now() }};\nCOMMIT TRANSACTION;",
+            m.sql
+        );
+        let outcome = retry(|| async {
+            let mut res = db
+                .query(script.as_str())
+                .bind(("version", m.version))
+                .bind(("name", m.name))
+                .bind(("checksum", expected.clone()))
+                .await?;
+            Ok(res.take_errors())
+        })
+        .await?;
+        if !outcome.is_empty() {
+            // Another server may have applied it in the meantime.
+            if recorded_checksum(db, m.version).await?.as_deref() == Some(expected.as_str()) {
+                continue;
+            }
+            let mut errors: Vec<_> = outcome.into_iter().collect();
+            errors.sort_by_key(|(i, _)| *i);
+            let detail = errors
+                .iter()
+                .map(|(i, e)| format!("statement {i}: {e}"))
+                .find(|s| !s.contains("not executed due to a failed transaction"))
+                .unwrap_or_else(|| format!("{:?}", errors.first()));
+            return Err(MigrationError::Failed { version: m.version, name: m.name, detail });
+        }
+        applied.push(m.version);
+    }
+    Ok(applied)
+}
+
+async fn recorded_checksum(db: &Db, version: i64) -> Result<Option<String>, surrealdb::Error> {
+    let mut res = db
+        .query("SELECT VALUE checksum FROM ONLY type::record('schema_migration', $version)")
+        .bind(("version", version))
+        .await?;
+    let value: Option<String> = res.take(0)?;
+    Ok(value)
+}
+
+/// The versions recorded in the database, in order.
+pub async fn applied_versions(db: &Db) -> Result<Vec<i64>, surrealdb::Error> {
+    let mut res = db.query("SELECT VALUE record::id(id) FROM schema_migration ORDER BY id").await?;
+    let versions: Vec<i64> = res.take(0)?;
+    Ok(versions)
+}

@@ -1,0 +1,61 @@
+//! The SurrealDB connection: URL schemes, sign-in, and retrying conflicted transactions.
+pub mod migrations;
+
+use std::future::Future;
+use std::time::Duration;
+use surrealdb::Surreal;
+use surrealdb::engine::any::{self, Any};
+use surrealdb::opt::auth::Root;
+
+pub type Db = Surreal<Any>;
+
+/// Where and how to connect.
+#[derive(Clone, Debug)]
+pub struct DbTarget {
+    /// `mem://`, `rocksdb://PATH` or `ws://HOST:PORT` (`wss://` too).
+    pub url: String,
+    pub namespace: String,
+    pub database: String,
+    /// Root credentials, for a remote server only.
+    pub credentials: Option<(String, String)>,
+}
+
+/// Connects, signs in (remote servers), and selects the namespace and database.
+pub async fn connect(target: &DbTarget) -> Result<Db, surrealdb::Error> {
+    let db = any::connect(target.url.as_str()).await?;
+    if let Some((username, password)) = &target.credentials {
+        db.signin(Root { username: username.clone(), password: password.clone() }).await?;
+    }
+    db.use_ns(target.namespace.as_str()).use_db(target.database.as_str()).await?;
+    Ok(db)
+}
+
+/// Runs `op` again (up to 8 times, with a short growing pause) when SurrealDB reports a
+/// transaction conflict that "can be retried"; the SDK does not retry by itself.
+pub async fn retry<T, F, Fut>(mut op: F) -> Result<T, surrealdb::Error>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, surrealdb::Error>>,
+{
+    let mut attempt = 0u32;
+    loop {
+        match op().await {
+            Err(e) if attempt < 8 && is_retryable(&e) => {
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(5 * u64::from(attempt * attempt))).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+fn is_retryable(e: &surrealdb::Error) -> bool {
+    let text = e.to_string();
+    text.contains("can be retried") || text.contains("Transaction conflict")
+}
+
+/// Reads a query result into any serde type, through JSON (datetimes become RFC 3339 strings,
+/// record ids `table:key` strings).
+pub fn from_json<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, crate::error::AppError> {
+    serde_json::from_value(value).map_err(crate::error::AppError::internal)
+}

@@ -1,0 +1,10 @@
+//! Types and pure rules shared by the browser and the server.
+pub mod access;
+pub mod email;
+pub mod principal;
+pub mod resource;
+
+pub use access::{Access, admin_access};
+pub use email::Email;
+pub use principal::Principal;
+pub use resource::Resource;

@@ -1,0 +1,63 @@
+//! The admin areas a role can be granted, one permission per area.
+use serde::{Deserialize, Serialize};
+
+/// An area of the back office. A role holds a set of these; the built-in Administrators role holds all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Resource {
+    Customers,
+    CustomerGroups,
+    NowOnline,
+    LoginAsCustomer,
+    Segments,
+    Content,
+    Audiences,
+    Configuration,
+    AdminUsers,
+}
+
+impl Resource {
+    pub const ALL: [Resource; 9] = [
+        Resource::Customers,
+        Resource::CustomerGroups,
+        Resource::NowOnline,
+        Resource::LoginAsCustomer,
+        Resource::Segments,
+        Resource::Content,
+        Resource::Audiences,
+        Resource::Configuration,
+        Resource::AdminUsers,
+    ];
+
+    /// The stable name stored in the database and used in URLs.
+    pub fn key(self) -> &'static str {
+        match self {
+            Resource::Customers => "customers",
+            Resource::CustomerGroups => "customer_groups",
+            Resource::NowOnline => "now_online",
+            Resource::LoginAsCustomer => "login_as_customer",
+            Resource::Segments => "segments",
+            Resource::Content => "content",
+            Resource::Audiences => "audiences",
+            Resource::Configuration => "configuration",
+            Resource::AdminUsers => "admin_users",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Resource> {
+        Resource::ALL.into_iter().find(|r| r.key() == key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_resource_round_trips_through_its_key() {
+        for r in Resource::ALL {
+            assert_eq!(Resource::parse(r.key()), Some(r));
+        }
+        assert_eq!(Resource::parse("everything"), None);
+    }
+}

@@ -1,0 +1,20 @@
+//! Clientele's pages, server functions, and the rules the browser and the server share.
+#![recursion_limit = "256"]
+
+leptos_i18n::load_locales!();
+
+pub mod admin;
+pub mod components;
+pub mod domain;
+pub mod error;
+pub mod shell;
+pub mod storefront;
+
+#[cfg(feature = "ssr")]
+pub mod auth;
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+pub use shell::{App, shell};

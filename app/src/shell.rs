@@ -1,0 +1,72 @@
+//! The HTML document and the route table of the whole site.
+use crate::admin::{AdminShell, dashboard::DashboardPage, login::AdminSignInPage, roles, users};
+use crate::i18n::*;
+use crate::storefront::{AccountEntryPage, HomePage, StorefrontLayout};
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::path;
+
+/// The document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <I18nContextProvider>
+            <Stylesheet id="leptos" href="/pkg/clientele.css" />
+            <Router>
+                <Routes fallback=NotFound>
+                    <ParentRoute path=path!("") view=StorefrontLayout>
+                        <Route path=path!("") view=HomePage />
+                        <Route path=path!("customer/account/login") view=AccountEntryPage />
+                        <Route path=path!("customer/account/create") view=AccountEntryPage />
+                    </ParentRoute>
+                    <Route path=path!("admin/login") view=AdminSignInPage />
+                    <ParentRoute path=path!("admin") view=AdminShell>
+                        <Route path=path!("") view=DashboardPage />
+                        <Route path=path!("users") view=users::UsersPage />
+                        <Route path=path!("users/new") view=users::UserEditPage />
+                        <Route path=path!("users/:id") view=users::UserEditPage />
+                        <Route path=path!("roles") view=roles::RolesPage />
+                        <Route path=path!("roles/new") view=roles::RoleEditPage />
+                        <Route path=path!("roles/:id") view=roles::RoleEditPage />
+                    </ParentRoute>
+                </Routes>
+            </Router>
+        </I18nContextProvider>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    let i18n = use_i18n();
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <main class="refusal" id="main">
+            <h1>{t!(i18n, errors.not_found_title)}</h1>
+            <p>{t!(i18n, errors.not_found_body)}</p>
+            <p><a href="/">{t!(i18n, errors.back_home)}</a></p>
+        </main>
+    }
+}

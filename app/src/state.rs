@@ -1,0 +1,26 @@
+//! What every server function and middleware reaches: database, password hasher, settings.
+use crate::auth::password::PasswordHasher;
+use crate::db::Db;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub hasher: PasswordHasher,
+    /// Cookies get `Secure` and the `__Host-` prefix when the public base URL is https.
+    pub secure_cookies: bool,
+    pub leptos: LeptosOptions,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}
+
+/// The application state inside a server function or a page rendered on the server.
+pub fn app_state() -> Result<AppState, crate::error::AppError> {
+    leptos::prelude::use_context::<AppState>()
+        .ok_or_else(|| crate::error::AppError::internal("AppState missing from context"))
+}

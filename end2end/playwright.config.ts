@@ -1,0 +1,47 @@
+// Playwright drives Debian's Chromium (a downloaded browser cannot work on machines that reach
+// package registries only). scripts/e2e.sh picks a free port and a fresh database directory.
+import { defineConfig } from '@playwright/test';
+import * as path from 'node:path';
+
+const port = process.env.E2E_PORT ?? '3100';
+const baseURL = `http://127.0.0.1:${port}`;
+const root = path.resolve(__dirname, '..');
+export const DEMO_ADMIN = { email: 'admin@example.com', password: 'e2e-demo-password-42' };
+export const DEMO_CUSTOMERS = 1500;
+
+export default defineConfig({
+  testDir: './tests',
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
+  fullyParallel: true,
+  workers: 2,
+  retries: 0,
+  reporter: [['list']],
+  use: {
+    baseURL,
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    },
+  },
+  webServer: {
+    command: `${process.env.E2E_BIN ?? path.join(root, 'target/debug/clientele')} serve`,
+    url: `${baseURL}/healthz`,
+    timeout: 180_000,
+    reuseExistingServer: false,
+    stdout: 'pipe',
+    stderr: 'pipe',
+    env: {
+      CLIENTELE_LISTEN: `127.0.0.1:${port}`,
+      CLIENTELE_BASE_URL: baseURL,
+      CLIENTELE_DATABASE__URL: `rocksdb://${process.env.E2E_DATA ?? path.join(root, 'target/e2e-data')}/db`,
+      CLIENTELE_SITE_ROOT: process.env.E2E_SITE_ROOT ?? path.join(root, 'target/site'),
+      CLIENTELE_DEMO__ENABLED: 'true',
+      CLIENTELE_DEMO__CUSTOMERS: String(DEMO_CUSTOMERS),
+      CLIENTELE_DEMO__ADMIN_EMAIL: DEMO_ADMIN.email,
+      CLIENTELE_DEMO__ADMIN_PASSWORD: DEMO_ADMIN.password,
+      CLIENTELE_LOG__LEVEL: 'warn',
+    },
+  },
+});

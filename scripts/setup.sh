@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Installs everything Clientele needs to build, run and test it; a second run installs nothing.
+#
+# Writes the name of the Rust toolchain to use into .cache/toolchain (read by the Makefile).
+# Order: system packages, a Rust toolchain that can build wasm32, cargo-leptos, wasm-bindgen-cli
+# (exactly the locked wasm-bindgen version), node packages of end2end/ (Playwright, axe-core,
+# binaryen's wasm-opt). Chromium comes from Debian: Playwright's own browser download cannot work
+# on machines that reach package registries only.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cache="$root/.cache"
+mkdir -p "$cache"
+cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
+export PATH="$cargo_bin:$root/end2end/node_modules/.bin:$PATH"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+# --- system packages ------------------------------------------------------------------------
+# libclang-dev: bindgen for RocksDB; chromium: the end-to-end suite; brotli and wrk: benchmarks.
+apt_packages=(chromium libclang-dev pkg-config brotli wrk nodejs npm)
+missing=()
+for p in "${apt_packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    # node and npm may come from elsewhere (nodesource, nvm): only install them when absent.
+    case "$p" in nodejs) command -v node >/dev/null && continue ;; npm) command -v npm >/dev/null && continue ;; esac
+    missing+=("$p")
+  fi
+done
+apt_install() {
+  if [ ! -f "$cache/apt-updated" ]; then apt-get update -qq && touch "$cache/apt-updated"; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing Debian packages: ${missing[*]}"
+  apt_install "${missing[@]}"
+fi
+
+# --- Rust toolchain with wasm32 ----------------------------------------------------------------
+# cargo-leptos 0.3.11 needs rustc >= 1.96. Where rustup's toolchain is new enough and can add the
+# wasm32 target, use it; otherwise use Debian's rustc-web (1.96, with the std source), build std
+# for wasm32 once, and link it into rustup as "clientele-web".
+min_minor=96
+rustc_minor() { RUSTUP_TOOLCHAIN="$1" rustc --version 2>/dev/null | sed -E 's/^rustc 1\.([0-9]+).*/\1/'; }
+wasm_works() {
+  local tc=$1 probe="$cache/wasm-probe"
+  rm -rf "$probe" && mkdir -p "$probe/src"
+  printf '[package]\nname="probe"\nversion="0.0.0"\nedition="2021"\n[lib]\ncrate-type=["cdylib"]\n[workspace]\n' >"$probe/Cargo.toml"
+  echo 'pub fn f() -> usize { vec![1u8; 3].len() }' >"$probe/src/lib.rs"
+  (cd "$probe" && RUSTUP_TOOLCHAIN="$tc" cargo build -q --offline --target wasm32-unknown-unknown 2>/dev/null)
+}
+
+toolchain=""
+if [ -f "$cache/toolchain" ] && wasm_works "$(cat "$cache/toolchain")"; then
+  toolchain=$(cat "$cache/toolchain")
+fi
+if [ -z "$toolchain" ]; then
+  stable=$(rustup show active-toolchain 2>/dev/null | cut -d' ' -f1 || true)
+  if [ -n "$stable" ] && [ "$(rustc_minor "$stable")" -ge $min_minor ] 2>/dev/null \
+     && timeout 300 rustup target add --toolchain "$stable" wasm32-unknown-unknown >/dev/null 2>&1 \
+     && rustup component add --toolchain "$stable" clippy rustfmt >/dev/null 2>&1 \
+     && wasm_works "$stable"; then
+    toolchain=$stable
+  else
+    say "using Debian's rustc-web toolchain (rustup's is older than 1.$min_minor or cannot add wasm32)"
+    apt_install rustc-web cargo-web rust-web-src rust-web-clippy rustfmt-web lld-22
+    toolchain=clientele-web
+    rustup toolchain link "$toolchain" /usr >/dev/null
+    if ! wasm_works "$toolchain"; then
+      say "building std for wasm32-unknown-unknown (once)"
+      std="$cache/wasm-std"
+      rm -rf "$std" && mkdir -p "$std/src"
+      printf '[package]\nname="stdbuild"\nversion="0.0.0"\nedition="2021"\n[workspace]\n' >"$std/Cargo.toml"
+      : >"$std/src/lib.rs"
+      (cd "$std" && RUSTUP_TOOLCHAIN="$toolchain" RUSTC_BOOTSTRAP=1 cargo build -q --release \
+        --target wasm32-unknown-unknown -Zbuild-std=std,panic_abort)
+      dest=/usr/lib/rustlib/wasm32-unknown-unknown/lib
+      mkdir -p "$dest"
+      find "$std/target/wasm32-unknown-unknown/release/deps" -name 'lib*.rlib' ! -name 'libstdbuild*' \
+        -exec cp {} "$dest/" \;
+      wasm_works "$toolchain" || { echo "wasm32 std build did not work" >&2; exit 1; }
+    fi
+  fi
+  echo "$toolchain" >"$cache/toolchain"
+fi
+export RUSTUP_TOOLCHAIN=$toolchain
+
+# --- cargo-leptos ------------------------------------------------------------------------------
+if ! cargo leptos --version 2>/dev/null | grep -q '0\.3\.11'; then
+  say "installing cargo-leptos 0.3.11 (about 15 minutes on 2 cores)"
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
+    cargo install cargo-leptos --version 0.3.11 --locked --features no_downloads
+fi
+
+# --- wasm-bindgen-cli of exactly the locked wasm-bindgen version ---------------------------------
+wb=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' "$root/Cargo.lock")
+if [ -z "$wb" ]; then echo "Cargo.lock has no wasm-bindgen" >&2; exit 1; fi
+if ! wasm-bindgen --version 2>/dev/null | grep -q " $wb\$"; then
+  say "installing wasm-bindgen-cli $wb"
+  # --locked fails against this registry's index for wasm-bindgen-cli; install without it.
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
+    cargo install wasm-bindgen-cli --version "$wb" --force
+fi
+
+# --- node packages (Playwright, axe-core, binaryen) ---------------------------------------------
+lock="$root/end2end/package-lock.json"
+stamp="$root/end2end/node_modules/.clientele-stamp"
+if [ ! -f "$stamp" ] || ! cmp -s "$lock" "$stamp"; then
+  say "installing end2end node packages"
+  (cd "$root/end2end" && npm ci --no-audit --no-fund --loglevel=error)
+  cp "$lock" "$stamp"
+fi
+
+say "ready: toolchain $toolchain, $(cargo leptos --version), wasm-bindgen $wb, wasm-opt $(wasm-opt --version | cut -d' ' -f3)"

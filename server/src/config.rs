@@ -1,0 +1,250 @@
+//! Configuration: `clientele.toml` (optional) overlaid by `CLIENTELE_*` environment variables.
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address the HTTP server binds to.
+    pub listen: SocketAddr,
+    /// The public URL customers and staff use; links in emails are built from it, and cookies
+    /// get `Secure` when it is https.
+    pub base_url: url::Url,
+    /// Where the compiled site (wasm, js, css, assets) lives.
+    pub site_root: PathBuf,
+    pub database: DatabaseConfig,
+    pub smtp: Option<SmtpConfig>,
+    pub demo: DemoConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `rocksdb://PATH` (default, embedded), `mem://` (tests), or `ws://HOST:PORT` / `wss://…`.
+    pub url: String,
+    pub namespace: String,
+    pub database: String,
+    /// For `ws://`/`wss://` only: root user and password of the SurrealDB server.
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// Block cache of the embedded engine, in MiB (SurrealDB otherwise takes half the RAM).
+    pub cache_mb: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    #[serde(default = "default_smtp_port")]
+    pub port: u16,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// `starttls` (default), `tls` or `none`.
+    #[serde(default = "default_smtp_security")]
+    pub security: SmtpSecurity,
+    /// The sender, e.g. `Clientele Store <store@example.com>`.
+    pub from: String,
+}
+
+fn default_smtp_port() -> u16 {
+    587
+}
+
+fn default_smtp_security() -> SmtpSecurity {
+    SmtpSecurity::Starttls
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    Starttls,
+    Tls,
+    None,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoConfig {
+    /// On an empty database: create a demo admin and seed demo customers (`make run` turns it on).
+    pub enabled: bool,
+    pub customers: u64,
+    pub admin_email: String,
+    /// Printed at start-up; random when not set.
+    pub admin_password: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    /// `text` or `json`.
+    pub format: LogFormat,
+    /// A tracing filter, e.g. `info` or `info,app=debug`.
+    pub level: String,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:3000".parse().expect("valid"),
+            base_url: url::Url::parse("http://127.0.0.1:3000").expect("valid"),
+            site_root: PathBuf::from("target/site"),
+            database: DatabaseConfig {
+                url: "rocksdb://data".into(),
+                namespace: "clientele".into(),
+                database: "main".into(),
+                username: None,
+                password: None,
+                cache_mb: 256,
+            },
+            smtp: None,
+            demo: DemoConfig {
+                enabled: false,
+                customers: 10_000,
+                admin_email: "admin@example.com".into(),
+                admin_password: None,
+            },
+            log: LogConfig { format: LogFormat::Text, level: "info".into() },
+        }
+    }
+}
+
+/// A configuration problem, naming the key and where its value came from.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error in `{key}`{origin}: {message}")]
+pub struct ConfigError {
+    pub key: String,
+    pub origin: String,
+    pub message: String,
+}
+
+impl ConfigError {
+    fn new(key: &str, message: impl Into<String>) -> Self {
+        ConfigError { key: key.into(), origin: String::new(), message: message.into() }
+    }
+}
+
+impl From<figment::Error> for ConfigError {
+    fn from(e: figment::Error) -> Self {
+        let key = if e.path.is_empty() { "(top level)".to_owned() } else { e.path.join(".") };
+        let origin = e
+            .metadata
+            .as_ref()
+            .map(|m| match &m.source {
+                Some(src) => format!(" (from {src})"),
+                None => format!(" (from {})", m.name),
+            })
+            .unwrap_or_default();
+        let message = match &e.kind {
+            figment::error::Kind::UnknownField(field, _) => format!("unknown key `{field}`"),
+            kind => kind.to_string(),
+        };
+        let key = match &e.kind {
+            figment::error::Kind::UnknownField(field, _) if e.path.is_empty() => field.clone(),
+            figment::error::Kind::UnknownField(field, _) => format!("{key}.{field}"),
+            _ => key,
+        };
+        ConfigError { key, origin, message }
+    }
+}
+
+impl Config {
+    /// Defaults, then `file` if it exists, then `CLIENTELE_*` variables (`__` separates levels:
+    /// `CLIENTELE_DATABASE__URL` sets `database.url`).
+    pub fn load(file: &Path) -> Result<Config, ConfigError> {
+        Self::from_figment(
+            Figment::from(Serialized::defaults(Config::default()))
+                .merge(Toml::file(file))
+                .merge(Env::prefixed("CLIENTELE_").split("__")),
+        )
+    }
+
+    pub fn from_figment(figment: Figment) -> Result<Config, ConfigError> {
+        let config: Config = figment.extract()?;
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        if !matches!(self.base_url.scheme(), "http" | "https") {
+            return Err(ConfigError::new("base_url", "must start with http:// or https://"));
+        }
+        let url = self.database.url.as_str();
+        let scheme = url.split_once("://").map(|(s, _)| s).unwrap_or("");
+        match scheme {
+            "mem" => {}
+            "rocksdb" => {
+                if url["rocksdb://".len()..].is_empty() {
+                    return Err(ConfigError::new("database.url", "rocksdb:// needs a directory, e.g. rocksdb://data"));
+                }
+            }
+            "ws" | "wss" => {
+                if self.database.username.is_none() {
+                    return Err(ConfigError::new("database.username", "is required with a ws:// or wss:// database"));
+                }
+                if self.database.password.is_none() {
+                    return Err(ConfigError::new("database.password", "is required with a ws:// or wss:// database"));
+                }
+            }
+            _ => {
+                return Err(ConfigError::new(
+                    "database.url",
+                    format!("`{url}` is not supported: use mem://, rocksdb://PATH or ws://HOST:PORT"),
+                ));
+            }
+        }
+        if self.database.namespace.trim().is_empty() {
+            return Err(ConfigError::new("database.namespace", "must not be empty"));
+        }
+        if self.database.database.trim().is_empty() {
+            return Err(ConfigError::new("database.database", "must not be empty"));
+        }
+        if let Some(smtp) = &self.smtp {
+            if smtp.host.trim().is_empty() {
+                return Err(ConfigError::new("smtp.host", "must not be empty when SMTP is configured"));
+            }
+            if app::domain::Email::parse(smtp.from.rsplit('<').next().unwrap_or("").trim_end_matches('>')).is_err() {
+                return Err(ConfigError::new("smtp.from", "must be an address like `Store <store@example.com>`"));
+            }
+        }
+        if self.demo.enabled && app::domain::Email::parse(&self.demo.admin_email).is_err() {
+            return Err(ConfigError::new("demo.admin_email", "must be an email address"));
+        }
+        if let Some(p) = &self.demo.admin_password
+            && p.chars().count() < app::admin::users::MIN_PASSWORD_CHARS
+        {
+            return Err(ConfigError::new("demo.admin_password", "must have at least 12 characters"));
+        }
+        if self.log.level.trim().is_empty() {
+            return Err(ConfigError::new("log.level", "must not be empty"));
+        }
+        Ok(())
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url.scheme() == "https"
+    }
+
+    pub fn db_target(&self) -> app::db::DbTarget {
+        let credentials = match (&self.database.username, &self.database.password) {
+            (Some(u), Some(p)) if self.database.url.starts_with("ws") => Some((u.clone(), p.clone())),
+            _ => None,
+        };
+        app::db::DbTarget {
+            url: self.database.url.clone(),
+            namespace: self.database.namespace.clone(),
+            database: self.database.database.clone(),
+            credentials,
+        }
+    }
+}

@@ -1,0 +1,36 @@
+//! The Clientele server: wires configuration, database, sessions, routes and commands.
+pub mod config;
+pub mod csrf;
+pub mod demo;
+pub mod routes;
+pub mod seed;
+pub mod telemetry;
+
+use anyhow::Context;
+use app::auth::password::PasswordHasher;
+use app::state::AppState;
+use leptos::config::LeptosOptions;
+
+/// Connects to the database, applies pending migrations, and builds the shared state.
+pub async fn build_state(config: &config::Config) -> anyhow::Result<AppState> {
+    let db = app::db::connect(&config.db_target())
+        .await
+        .with_context(|| format!("cannot open the database at {}", config.database.url))?;
+    let applied = app::db::migrations::migrate(&db).await?;
+    if !applied.is_empty() {
+        tracing::info!(versions = ?applied, "applied schema migrations");
+    }
+    let leptos = LeptosOptions::builder()
+        .output_name("clientele")
+        .site_root(config.site_root.to_string_lossy().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(config.listen)
+        .build();
+    Ok(AppState {
+        db,
+        // Each hash holds 19 MiB for ~50 ms: two at a time per core.
+        hasher: PasswordHasher::new(std::thread::available_parallelism().map_or(2, |n| n.get() * 2)),
+        secure_cookies: config.secure_cookies(),
+        leptos,
+    })
+}

@@ -1,0 +1,164 @@
+//! `clientele`: the Clientele server and its maintenance commands.
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use server::config::Config;
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "clientele", version, about = "Customer management for online stores")]
+struct Cli {
+    /// Configuration file (optional; CLIENTELE_* environment variables override it).
+    #[arg(long, env = "CLIENTELE_CONFIG", default_value = "clientele.toml")]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the storefront and the back office (the default).
+    Serve,
+    /// Apply pending schema migrations and exit.
+    Migrate,
+    /// Add realistic demo customers (English, Italian and Dutch).
+    Seed {
+        #[arg(long)]
+        customers: u64,
+    },
+    /// Manage admin users.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an admin user with the built-in Administrators role.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// Read the password from standard input (it never appears in the process list).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        #[arg(long, default_value = "Store")]
+        first_name: String,
+        #[arg(long, default_value = "Admin")]
+        last_name: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load(&cli.config) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("clientele: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    // The embedded engine's block cache defaults to half the machine's memory: cap it.
+    // Set before any thread exists, so no other thread can be reading the environment.
+    if std::env::var_os("SURREAL_ROCKSDB_BLOCK_CACHE_SIZE").is_none() {
+        unsafe { std::env::set_var("SURREAL_ROCKSDB_BLOCK_CACHE_SIZE", (config.database.cache_mb * 1024 * 1024).to_string()) };
+    }
+    server::telemetry::init(&config.log);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        // Deep SurrealQL parsing and execution need more than tokio's default 2 MiB stack.
+        .thread_stack_size(10 * 1024 * 1024)
+        .build()
+        .expect("tokio runtime");
+    match runtime.block_on(run(cli.command.unwrap_or(Command::Serve), config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("clientele: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => serve(config).await,
+        Command::Migrate => {
+            let db = app::db::connect(&config.db_target()).await.context("cannot open the database")?;
+            let applied = app::db::migrations::migrate(&db).await?;
+            if applied.is_empty() {
+                println!("schema is up to date");
+            } else {
+                println!("applied migrations {applied:?}");
+            }
+            Ok(())
+        }
+        Command::Seed { customers } => {
+            let state = server::build_state(&config).await?;
+            let started = std::time::Instant::now();
+            let n = server::seed::seed_customers(&state.db, customers).await?;
+            println!("seeded {n} customers in {:.1} s", started.elapsed().as_secs_f64());
+            Ok(())
+        }
+        Command::Admin { command: AdminCommand::Create { email, password_stdin: _, first_name, last_name } } => {
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password).context("cannot read the password from stdin")?;
+            let password = password.trim_end_matches(['\n', '\r']).to_owned();
+            let state = server::build_state(&config).await?;
+            let input = app::admin::users::AdminUserInput {
+                id: None,
+                email: email.clone(),
+                first_name,
+                last_name,
+                role_id: "administrators".into(),
+                active: true,
+                password,
+            };
+            match app::admin::users::store::save(&state.db, &state.hasher, input, None).await {
+                Ok(_) => {
+                    println!("admin user {email} created with the Administrators role");
+                    Ok(())
+                }
+                Err(app::error::AppError::Invalid(problem)) => anyhow::bail!("cannot create {email}: {problem:?}"),
+                Err(e) => anyhow::bail!("cannot create {email}: {e}"),
+            }
+        }
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let state = server::build_state(&config).await?;
+    server::demo::ensure_demo(&state, &config).await?;
+    let allowed = server::csrf::AllowedOrigin::from_url(&config.base_url);
+    let app = server::routes::router(state, allowed);
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    tracing::info!(address = %config.listen, base_url = %config.base_url, "Clientele is listening");
+    println!("Clientele is listening on http://{}", config.listen);
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("shut down cleanly");
+    Ok(())
+}
+
+/// Resolves on SIGTERM or Ctrl-C; in-flight requests then finish before the process exits.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown signal received");
+}

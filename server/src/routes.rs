@@ -1,0 +1,58 @@
+//! The HTTP surface: pages and server functions (leptos), static files, /healthz, and the layers
+//! every request passes (security headers, body limit, CSRF, admin guard, request logs).
+use crate::csrf::{AllowedOrigin, csrf_guard};
+use app::auth::guard::admin_guard;
+use app::state::AppState;
+use app::{App, shell};
+use axum::Router;
+use axum::extract::State;
+use axum::middleware::from_fn_with_state;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use http::{HeaderValue, StatusCode, header};
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use std::time::Duration;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+/// Requests bodies larger than this are refused with 413 before any handler reads them.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+pub fn router(state: AppState, allowed: AllowedOrigin) -> Router {
+    let routes = generate_route_list(App);
+    let leptos = state.leptos.clone();
+    Router::new()
+        .route("/healthz", get(healthz))
+        .leptos_routes(&state, routes, move || shell(leptos.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(from_fn_with_state(state.clone(), admin_guard))
+        .layer(from_fn_with_state(allowed, csrf_guard))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// 200 when the database answers within two seconds, 503 otherwise.
+async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    let probe = tokio::time::timeout(Duration::from_secs(2), async {
+        state.db.query("RETURN 1").await.and_then(|r| r.check())
+    })
+    .await;
+    match probe {
+        Ok(Ok(_)) => (StatusCode::OK, "ok"),
+        _ => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable"),
+    }
+}

@@ -1,0 +1,120 @@
+//! Test helpers: an app on a real loopback socket with a fresh in-memory database, and a tiny
+//! HTTP/1.1 client so requests go over the wire exactly as a browser's would.
+#![allow(dead_code)]
+
+use app::state::AppState;
+use server::config::Config;
+use std::net::SocketAddr;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub state: AppState,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let mut config = Config::default();
+    config.database.url = "mem://".into();
+    config.site_root = std::env::temp_dir();
+    let state = server::build_state(&config).await.expect("state");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let allowed = server::csrf::AllowedOrigin(format!("http://{addr}"));
+    let router = server::routes::router(state.clone(), allowed);
+    tokio::spawn(async move {
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+    });
+    TestApp { addr, state }
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+    pub fn headers_named(&self, name: &str) -> Vec<&str> {
+        self.headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()).collect()
+    }
+}
+
+impl TestApp {
+    pub fn origin(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Sends one request (`Connection: close`) and reads the whole reply.
+    pub async fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
+        let mut stream = TcpStream::connect(self.addr).await.unwrap();
+        let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n", self.addr, body.len());
+        for (k, v) in headers {
+            req.push_str(&format!("{k}: {v}\r\n"));
+        }
+        req.push_str("\r\n");
+        req.push_str(body);
+        stream.write_all(req.as_bytes()).await.unwrap();
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).await.unwrap();
+        let text = String::from_utf8_lossy(&raw).to_string();
+        let (head, rest) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        let mut lines = head.lines();
+        let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+            .collect();
+        let chunked = headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
+        let body = if chunked { dechunk(rest) } else { rest.to_owned() };
+        Reply { status, headers, body }
+    }
+
+    /// A same-origin POST of a server function with form-encoded arguments, as a browser sends it.
+    pub async fn call(&self, path: &str, cookie: Option<&str>, form: &str) -> Reply {
+        let origin = self.origin();
+        let mut headers = vec![
+            ("Origin", origin.as_str()),
+            ("Sec-Fetch-Site", "same-origin"),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Accept", "application/json"),
+        ];
+        let cookie_header;
+        if let Some(c) = cookie {
+            cookie_header = format!("clientele_admin={c}");
+            headers.push(("Cookie", cookie_header.as_str()));
+        }
+        self.request("POST", path, &headers, form).await
+    }
+
+    /// Creates an admin user with the given role and returns a live session token for them.
+    pub async fn admin_with_role(&self, email: &str, role_id: &str) -> String {
+        let input = app::admin::users::AdminUserInput {
+            id: None,
+            email: email.into(),
+            first_name: "Test".into(),
+            last_name: "Admin".into(),
+            role_id: role_id.into(),
+            active: true,
+            password: "correct horse battery staple".into(),
+        };
+        let id = app::admin::users::store::save(&self.state.db, &self.state.hasher, input, None).await.expect("admin");
+        app::auth::session::create(&self.state.db, &id).await.expect("session")
+    }
+}
+
+fn dechunk(mut s: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = s.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        out.push_str(&rest[..n.min(rest.len())]);
+        s = rest.get(n + 2..).unwrap_or("");
+    }
+    out
+}
