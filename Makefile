@@ -16,3 +16,7 @@ e2e: setup
 
 fmt: setup
 	bash -c 'source scripts/env.sh && cargo fmt --all'
+
+# Release build time, wasm size, storefront throughput; appends to BENCHMARKS.md.
+bench: setup
+	scripts/bench.sh

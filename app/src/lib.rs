@@ -1,7 +1,12 @@
 //! Clientele's pages, server functions, and the rules the browser and the server share.
 #![recursion_limit = "256"]
 
-leptos_i18n::load_locales!();
+// The proc-macro form keeps the build free of ICU data tooling that the build.rs form pulls in.
+#[allow(deprecated)]
+mod i18n_gen {
+    leptos_i18n::load_locales!();
+}
+pub use i18n_gen::i18n;
 
 pub mod admin;
 pub mod components;

@@ -146,3 +146,21 @@ test('the browser language decides when nothing was chosen', async ({ browser })
   await expectAccessible(page);
   await context.close();
 });
+
+test('sign-in works with JavaScript disabled, errors included', async ({ browser }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto('/admin/users');
+  await page.getByLabel('Email').fill(DEMO_ADMIN.email);
+  await page.getByLabel('Password').fill('wrong wrong wrong');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/failed=1/);
+  await expect(page.getByRole('alert')).toContainText('The email or password is incorrect.');
+  await page.getByLabel('Email').fill(DEMO_ADMIN.email);
+  await page.getByLabel('Password').fill(DEMO_ADMIN.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/admin\/users$/);
+  await expect(page.getByRole('heading', { level: 1, name: 'Admin Users' })).toBeVisible();
+  await expectAccessible(page);
+  await context.close();
+});

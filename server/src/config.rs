@@ -12,7 +12,7 @@ pub struct Config {
     pub listen: SocketAddr,
     /// The public URL customers and staff use; links in emails are built from it, and cookies
     /// get `Secure` when it is https.
-    pub base_url: url::Url,
+    pub base_url: String,
     /// Where the compiled site (wasm, js, css, assets) lives.
     pub site_root: PathBuf,
     pub database: DatabaseConfig,
@@ -97,7 +97,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             listen: "127.0.0.1:3000".parse().expect("valid"),
-            base_url: url::Url::parse("http://127.0.0.1:3000").expect("valid"),
+            base_url: "http://127.0.0.1:3000".into(),
             site_root: PathBuf::from("target/site"),
             database: DatabaseConfig {
                 url: "rocksdb://data".into(),
@@ -176,8 +176,9 @@ impl Config {
     }
 
     fn check(&self) -> Result<(), ConfigError> {
-        if !matches!(self.base_url.scheme(), "http" | "https") {
-            return Err(ConfigError::new("base_url", "must start with http:// or https://"));
+        match url::Url::parse(&self.base_url) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+            _ => return Err(ConfigError::new("base_url", "must be an absolute http:// or https:// URL")),
         }
         let url = self.database.url.as_str();
         let scheme = url.split_once("://").map(|(s, _)| s).unwrap_or("");
@@ -231,8 +232,13 @@ impl Config {
         Ok(())
     }
 
+    /// The public base URL, parsed (checked at load time).
+    pub fn base_url(&self) -> url::Url {
+        url::Url::parse(&self.base_url).expect("base_url was checked when the configuration was loaded")
+    }
+
     pub fn secure_cookies(&self) -> bool {
-        self.base_url.scheme() == "https"
+        self.base_url().scheme() == "https"
     }
 
     pub fn db_target(&self) -> app::db::DbTarget {

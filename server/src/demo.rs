@@ -24,7 +24,7 @@ pub async fn ensure_demo(state: &AppState, config: &Config) -> anyhow::Result<()
         };
         store::save(&state.db, &state.hasher, input, None).await.map_err(|e| anyhow::anyhow!("{e}"))?;
         println!();
-        println!("  Demo admin created — sign in at {}admin", config.base_url);
+        println!("  Demo admin created — sign in at {}", config.base_url().join("admin").map(|u| u.to_string()).unwrap_or_default());
         println!("    email:    {}", config.demo.admin_email);
         println!("    password: {password}");
         println!();

@@ -129,7 +129,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
 async fn serve(config: Config) -> anyhow::Result<()> {
     let state = server::build_state(&config).await?;
     server::demo::ensure_demo(&state, &config).await?;
-    let allowed = server::csrf::AllowedOrigin::from_url(&config.base_url);
+    let allowed = server::csrf::AllowedOrigin::from_url(&config.base_url());
     let app = server::routes::router(state, allowed);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await

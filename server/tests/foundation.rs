@@ -31,6 +31,7 @@ fn config_errors_name_the_key() {
 }
 
 #[test]
+#[expect(clippy::result_large_err, reason = "figment::Jail's closure signature")]
 fn config_reads_the_file_then_the_environment() {
     figment::Jail::expect_with(|jail| {
         jail.create_file("clientele.toml", "listen = \"127.0.0.1:4000\"\n[database]\nurl = \"mem://\"\n")?;
@@ -77,7 +78,8 @@ async fn migrations_are_idempotent_on_rocksdb() {
 async fn concurrent_start_ups_apply_each_migration_once() {
     let target = app::db::DbTarget { url: "mem://".into(), namespace: "t".into(), database: "t".into(), credentials: None };
     let db = app::db::connect(&target).await.unwrap();
-    let (a, b) = tokio::join!(app::db::migrations::migrate(&db), app::db::migrations::migrate(&db.clone()));
+    let other_session = db.clone();
+    let (a, b) = tokio::join!(app::db::migrations::migrate(&db), app::db::migrations::migrate(&other_session));
     let mut all = a.expect("a");
     all.extend(b.expect("b"));
     assert_eq!(all, vec![1], "exactly one of the two applied it");

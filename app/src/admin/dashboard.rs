@@ -32,7 +32,7 @@ pub fn last_seven_days(today: chrono::NaiveDate, found: &[DayCount]) -> Vec<DayC
 }
 
 #[server(prefix = "/api/admin/dashboard", endpoint = "figures")]
-pub async fn dashboard_figures() -> Result<DashboardFigures, AppError> {
+pub async fn fetch_dashboard() -> Result<DashboardFigures, AppError> {
     use crate::db::from_json;
     use crate::state::app_state;
     let state = app_state()?;
@@ -65,7 +65,7 @@ pub fn group_digits(n: u64, locale: Locale) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(sep);
         }
         out.push(c);
@@ -76,7 +76,7 @@ pub fn group_digits(n: u64, locale: Locale) -> String {
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     let i18n = use_i18n();
-    let figures = Resource::new(|| (), |_| dashboard_figures());
+    let figures = Resource::new(|| (), |_| fetch_dashboard());
     // Keep the figures fresh while the page is open.
     #[cfg(feature = "hydrate")]
     {

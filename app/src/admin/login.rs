@@ -50,11 +50,21 @@ pub async fn admin_sign_in(email: String, password: String, next: Option<String>
     // Unknown email, disabled user and wrong password take the same path and the same time.
     let stored = row.as_ref().filter(|r| r.active).map(|r| r.password_hash.clone());
     let verified = state.hasher.verify(password, stored).await?;
+    let parts = use_context::<http::request::Parts>().ok_or(AppError::Unavailable)?;
     let Some(row) = row.filter(|_| verified) else {
         tracing::info!(event = "authn_login_fail", "admin sign-in failed");
+        // A plain form post (no scripts) comes back to the form, which shows the error.
+        let plain_form = parts
+            .headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"));
+        if plain_form {
+            let next: String = url::form_urlencoded::byte_serialize(safe_next(next.as_deref()).as_bytes()).collect();
+            leptos_axum::redirect(&format!("/admin/login?failed=1&next={next}"));
+        }
         return Err(AppError::InvalidCredentials);
     };
-    let parts = use_context::<http::request::Parts>().ok_or(AppError::Unavailable)?;
     if let Some(old) = session::token_from_headers(&parts.headers, state.secure_cookies) {
         session::destroy(&state.db, &old).await?;
     }
@@ -96,11 +106,12 @@ pub fn AdminSignInPage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
     let sign_in = ServerAction::<AdminSignIn>::new();
+    // Without scripts, a failed form post comes back here with `failed` in the query.
     let error = Signal::derive(move || match sign_in.value().get() {
         Some(Err(e)) => Some(e),
-        _ => None,
+        Some(Ok(())) => None,
+        None => query.read().get("failed").map(|_| AppError::InvalidCredentials),
     });
-    // Without scripts, a failed form post comes back here with the error in the query.
     let next = move || query.read().get("next").unwrap_or_default();
     let signed_out = move || query.read().get("signed_out").is_some();
     view! {
@@ -112,7 +123,7 @@ pub fn AdminSignInPage() -> impl IntoView {
                     <p class="notice" role="status">{t!(i18n, admin.signed_out)}</p>
                 </Show>
                 <ActionForm action=sign_in>
-                    <input type="hidden" name="next" prop:value=next />
+                    <input type="hidden" name="next" value=next />
                     <div class="field">
                         <label for="email">{t!(i18n, admin.email)}</label>
                         <input id="email" name="email" type="email" autocomplete="username" required

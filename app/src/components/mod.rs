@@ -1,6 +1,7 @@
 //! Widgets shared by storefront and admin pages.
 use crate::error::{AppError, Problem};
 use crate::i18n::*;
+use leptos_i18n::I18nContext;
 use leptos::prelude::*;
 
 /// Choose the language; the choice is remembered in a cookie.
