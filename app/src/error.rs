@@ -1,7 +1,7 @@
 //! The one error type of the app layer: what a server function can answer, never an internal detail.
-use serde::{Deserialize, Serialize};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
 
 /// A rule the input broke; each has a translated message in every language.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

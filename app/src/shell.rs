@@ -63,6 +63,7 @@ fn NotFound() -> impl IntoView {
         res.set_status(http::StatusCode::NOT_FOUND);
     }
     view! {
+        <leptos_meta::Title text=move || t_string!(i18n, errors.not_found_title).to_string() />
         <main class="refusal" id="main">
             <h1>{t!(i18n, errors.not_found_title)}</h1>
             <p>{t!(i18n, errors.not_found_body)}</p>

@@ -7,7 +7,7 @@ import { DEMO_ADMIN } from '../playwright.config';
 export { expect, DEMO_ADMIN };
 
 export async function expectAccessible(page: Page) {
-  await page.waitForLoadState('networkidle');
+  await page.waitForLoadState('load');
   const results = await new AxeBuilder({ page }).analyze();
   const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   expect(bad.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), `axe on ${page.url()}`).toEqual([]);

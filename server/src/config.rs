@@ -114,7 +114,10 @@ impl Default for Config {
                 admin_email: "admin@example.com".into(),
                 admin_password: None,
             },
-            log: LogConfig { format: LogFormat::Text, level: "info".into() },
+            log: LogConfig {
+                format: LogFormat::Text,
+                level: "info".into(),
+            },
         }
     }
 }
@@ -130,32 +133,63 @@ pub struct ConfigError {
 
 impl ConfigError {
     fn new(key: &str, message: impl Into<String>) -> Self {
-        ConfigError { key: key.into(), origin: String::new(), message: message.into() }
+        ConfigError {
+            key: key.into(),
+            origin: String::new(),
+            message: message.into(),
+        }
     }
 }
 
 impl From<figment::Error> for ConfigError {
     fn from(e: figment::Error) -> Self {
-        let key = if e.path.is_empty() { "(top level)".to_owned() } else { e.path.join(".") };
+        let mut path = e.path.clone();
+        let message = match &e.kind {
+            figment::error::Kind::UnknownField(field, _) => {
+                if path.last() != Some(field) {
+                    path.push(field.clone());
+                }
+                "unknown key".to_owned()
+            }
+            figment::error::Kind::MissingField(field) => {
+                if path.last().map(String::as_str) != Some(field.as_ref()) {
+                    path.push(field.to_string());
+                }
+                "is required".to_owned()
+            }
+            kind => kind.to_string(),
+        };
+        let key = if path.is_empty() {
+            "(top level)".to_owned()
+        } else {
+            path.join(".")
+        };
         let origin = e
             .metadata
             .as_ref()
-            .map(|m| match &m.source {
-                Some(src) => format!(" (from {src})"),
-                None => format!(" (from {})", m.name),
+            .map(|m| {
+                if m.name.contains("environment variable") {
+                    // Name the variable itself, e.g. CLIENTELE_DATABASE__URL.
+                    format!(" (from the {} environment variable)", env_var_name(&e.path))
+                } else {
+                    match &m.source {
+                        Some(src) => format!(" (from {src})"),
+                        None => format!(" (from {})", m.name),
+                    }
+                }
             })
             .unwrap_or_default();
-        let message = match &e.kind {
-            figment::error::Kind::UnknownField(field, _) => format!("unknown key `{field}`"),
-            kind => kind.to_string(),
-        };
-        let key = match &e.kind {
-            figment::error::Kind::UnknownField(field, _) if e.path.is_empty() => field.clone(),
-            figment::error::Kind::UnknownField(field, _) => format!("{key}.{field}"),
-            _ => key,
-        };
-        ConfigError { key, origin, message }
+        ConfigError {
+            key,
+            origin,
+            message,
+        }
     }
+}
+
+/// The environment variable that sets a configuration key.
+pub fn env_var_name(path: &[String]) -> String {
+    format!("CLIENTELE_{}", path.join("__").to_uppercase())
 }
 
 impl Config {
@@ -178,7 +212,12 @@ impl Config {
     fn check(&self) -> Result<(), ConfigError> {
         match url::Url::parse(&self.base_url) {
             Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
-            _ => return Err(ConfigError::new("base_url", "must be an absolute http:// or https:// URL")),
+            _ => {
+                return Err(ConfigError::new(
+                    "base_url",
+                    "must be an absolute http:// or https:// URL",
+                ));
+            }
         }
         let url = self.database.url.as_str();
         let scheme = url.split_once("://").map(|(s, _)| s).unwrap_or("");
@@ -186,21 +225,32 @@ impl Config {
             "mem" => {}
             "rocksdb" => {
                 if url["rocksdb://".len()..].is_empty() {
-                    return Err(ConfigError::new("database.url", "rocksdb:// needs a directory, e.g. rocksdb://data"));
+                    return Err(ConfigError::new(
+                        "database.url",
+                        "rocksdb:// needs a directory, e.g. rocksdb://data",
+                    ));
                 }
             }
             "ws" | "wss" => {
                 if self.database.username.is_none() {
-                    return Err(ConfigError::new("database.username", "is required with a ws:// or wss:// database"));
+                    return Err(ConfigError::new(
+                        "database.username",
+                        "is required with a ws:// or wss:// database",
+                    ));
                 }
                 if self.database.password.is_none() {
-                    return Err(ConfigError::new("database.password", "is required with a ws:// or wss:// database"));
+                    return Err(ConfigError::new(
+                        "database.password",
+                        "is required with a ws:// or wss:// database",
+                    ));
                 }
             }
             _ => {
                 return Err(ConfigError::new(
                     "database.url",
-                    format!("`{url}` is not supported: use mem://, rocksdb://PATH or ws://HOST:PORT"),
+                    format!(
+                        "`{url}` is not supported: use mem://, rocksdb://PATH or ws://HOST:PORT"
+                    ),
                 ));
             }
         }
@@ -212,19 +262,39 @@ impl Config {
         }
         if let Some(smtp) = &self.smtp {
             if smtp.host.trim().is_empty() {
-                return Err(ConfigError::new("smtp.host", "must not be empty when SMTP is configured"));
+                return Err(ConfigError::new(
+                    "smtp.host",
+                    "must not be empty when SMTP is configured",
+                ));
             }
-            if app::domain::Email::parse(smtp.from.rsplit('<').next().unwrap_or("").trim_end_matches('>')).is_err() {
-                return Err(ConfigError::new("smtp.from", "must be an address like `Store <store@example.com>`"));
+            if app::domain::Email::parse(
+                smtp.from
+                    .rsplit('<')
+                    .next()
+                    .unwrap_or("")
+                    .trim_end_matches('>'),
+            )
+            .is_err()
+            {
+                return Err(ConfigError::new(
+                    "smtp.from",
+                    "must be an address like `Store <store@example.com>`",
+                ));
             }
         }
         if self.demo.enabled && app::domain::Email::parse(&self.demo.admin_email).is_err() {
-            return Err(ConfigError::new("demo.admin_email", "must be an email address"));
+            return Err(ConfigError::new(
+                "demo.admin_email",
+                "must be an email address",
+            ));
         }
         if let Some(p) = &self.demo.admin_password
             && p.chars().count() < app::admin::users::MIN_PASSWORD_CHARS
         {
-            return Err(ConfigError::new("demo.admin_password", "must have at least 12 characters"));
+            return Err(ConfigError::new(
+                "demo.admin_password",
+                "must have at least 12 characters",
+            ));
         }
         if self.log.level.trim().is_empty() {
             return Err(ConfigError::new("log.level", "must not be empty"));
@@ -234,7 +304,8 @@ impl Config {
 
     /// The public base URL, parsed (checked at load time).
     pub fn base_url(&self) -> url::Url {
-        url::Url::parse(&self.base_url).expect("base_url was checked when the configuration was loaded")
+        url::Url::parse(&self.base_url)
+            .expect("base_url was checked when the configuration was loaded")
     }
 
     pub fn secure_cookies(&self) -> bool {
@@ -243,7 +314,9 @@ impl Config {
 
     pub fn db_target(&self) -> app::db::DbTarget {
         let credentials = match (&self.database.username, &self.database.password) {
-            (Some(u), Some(p)) if self.database.url.starts_with("ws") => Some((u.clone(), p.clone())),
+            (Some(u), Some(p)) if self.database.url.starts_with("ws") => {
+                Some((u.clone(), p.clone()))
+            }
             _ => None,
         };
         app::db::DbTarget {

@@ -9,9 +9,17 @@ pub async fn ensure_demo(state: &AppState, config: &Config) -> anyhow::Result<()
     if !config.demo.enabled {
         return Ok(());
     }
-    if store::count(&state.db).await.map_err(|e| anyhow::anyhow!("{e}"))? == 0 {
+    if store::count(&state.db)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        == 0
+    {
         let password = config.demo.admin_password.clone().unwrap_or_else(|| {
-            rand::thread_rng().sample_iter(&Alphanumeric).take(20).map(char::from).collect()
+            rand::thread_rng()
+                .sample_iter(&Alphanumeric)
+                .take(20)
+                .map(char::from)
+                .collect()
         });
         let input = AdminUserInput {
             id: None,
@@ -22,19 +30,35 @@ pub async fn ensure_demo(state: &AppState, config: &Config) -> anyhow::Result<()
             active: true,
             password: password.clone(),
         };
-        store::save(&state.db, &state.hasher, input, None).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        store::save(&state.db, &state.hasher, input, None)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         println!();
-        println!("  Demo admin created — sign in at {}", config.base_url().join("admin").map(|u| u.to_string()).unwrap_or_default());
+        println!(
+            "  Demo admin created — sign in at {}",
+            config
+                .base_url()
+                .join("admin")
+                .map(|u| u.to_string())
+                .unwrap_or_default()
+        );
         println!("    email:    {}", config.demo.admin_email);
         println!("    password: {password}");
         println!();
     }
-    let mut res = state.db.query("SELECT VALUE count FROM (SELECT count() AS count FROM customer GROUP ALL)").await?;
+    let mut res = state
+        .db
+        .query("SELECT VALUE count FROM (SELECT count() AS count FROM customer GROUP ALL)")
+        .await?;
     let customers: Option<i64> = res.take(0)?;
     if customers.unwrap_or(0) == 0 && config.demo.customers > 0 {
         let started = std::time::Instant::now();
         let n = crate::seed::seed_customers(&state.db, config.demo.customers).await?;
-        tracing::info!(customers = n, seconds = started.elapsed().as_secs_f64(), "seeded demo customers");
+        tracing::info!(
+            customers = n,
+            seconds = started.elapsed().as_secs_f64(),
+            "seeded demo customers"
+        );
     }
     Ok(())
 }

@@ -29,7 +29,9 @@ pub async fn build_state(config: &config::Config) -> anyhow::Result<AppState> {
     Ok(AppState {
         db,
         // Each hash holds 19 MiB for ~50 ms: two at a time per core.
-        hasher: PasswordHasher::new(std::thread::available_parallelism().map_or(2, |n| n.get() * 2)),
+        hasher: PasswordHasher::new(
+            std::thread::available_parallelism().map_or(2, |n| n.get() * 2),
+        ),
         secure_cookies: config.secure_cookies(),
         leptos,
     })

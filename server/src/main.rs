@@ -7,7 +7,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "clientele", version, about = "Customer management for online stores")]
+#[command(
+    name = "clientele",
+    version,
+    about = "Customer management for online stores"
+)]
 struct Cli {
     /// Configuration file (optional; CLIENTELE_* environment variables override it).
     #[arg(long, env = "CLIENTELE_CONFIG", default_value = "clientele.toml")]
@@ -62,7 +66,12 @@ fn main() -> ExitCode {
     // The embedded engine's block cache defaults to half the machine's memory: cap it.
     // Set before any thread exists, so no other thread can be reading the environment.
     if std::env::var_os("SURREAL_ROCKSDB_BLOCK_CACHE_SIZE").is_none() {
-        unsafe { std::env::set_var("SURREAL_ROCKSDB_BLOCK_CACHE_SIZE", (config.database.cache_mb * 1024 * 1024).to_string()) };
+        unsafe {
+            std::env::set_var(
+                "SURREAL_ROCKSDB_BLOCK_CACHE_SIZE",
+                (config.database.cache_mb * 1024 * 1024).to_string(),
+            )
+        };
     }
     server::telemetry::init(&config.log);
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -84,7 +93,9 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Serve => serve(config).await,
         Command::Migrate => {
-            let db = app::db::connect(&config.db_target()).await.context("cannot open the database")?;
+            let db = app::db::connect(&config.db_target())
+                .await
+                .context("cannot open the database")?;
             let applied = app::db::migrations::migrate(&db).await?;
             if applied.is_empty() {
                 println!("schema is up to date");
@@ -97,12 +108,25 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let state = server::build_state(&config).await?;
             let started = std::time::Instant::now();
             let n = server::seed::seed_customers(&state.db, customers).await?;
-            println!("seeded {n} customers in {:.1} s", started.elapsed().as_secs_f64());
+            println!(
+                "seeded {n} customers in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
             Ok(())
         }
-        Command::Admin { command: AdminCommand::Create { email, password_stdin: _, first_name, last_name } } => {
+        Command::Admin {
+            command:
+                AdminCommand::Create {
+                    email,
+                    password_stdin: _,
+                    first_name,
+                    last_name,
+                },
+        } => {
             let mut password = String::new();
-            std::io::stdin().read_to_string(&mut password).context("cannot read the password from stdin")?;
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .context("cannot read the password from stdin")?;
             let password = password.trim_end_matches(['\n', '\r']).to_owned();
             let state = server::build_state(&config).await?;
             let input = app::admin::users::AdminUserInput {
@@ -119,7 +143,9 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                     println!("admin user {email} created with the Administrators role");
                     Ok(())
                 }
-                Err(app::error::AppError::Invalid(problem)) => anyhow::bail!("cannot create {email}: {problem:?}"),
+                Err(app::error::AppError::Invalid(problem)) => {
+                    anyhow::bail!("cannot create {email}: {problem:?}")
+                }
                 Err(e) => anyhow::bail!("cannot create {email}: {e}"),
             }
         }
@@ -136,9 +162,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     tracing::info!(address = %config.listen, base_url = %config.base_url, "Clientele is listening");
     println!("Clientele is listening on http://{}", config.listen);
-    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     tracing::info!("shut down cleanly");
     Ok(())
 }
@@ -150,7 +179,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

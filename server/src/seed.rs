@@ -24,11 +24,52 @@ const GB: Country = Country {
     code: "GB",
     locale: "en",
     domain: "example.co.uk",
-    first_f: &["Olivia", "Amelia", "Isla", "Ava", "Emily", "Sophie", "Grace", "Lily", "Freya", "Charlotte", "Hannah", "Eleanor", "Lucy", "Alice", "Ruby"],
-    first_m: &["Oliver", "George", "Harry", "Jack", "Noah", "Charlie", "Thomas", "James", "William", "Henry", "Samuel", "Daniel", "Joseph", "Edward", "Arthur"],
-    last: &["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Robinson", "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall", "Wood", "Jackson", "Clarke"],
-    cities: &[("London", "Greater London", "SW1"), ("Manchester", "Greater Manchester", "M1"), ("Birmingham", "West Midlands", "B1"), ("Leeds", "West Yorkshire", "LS1"), ("Bristol", "Bristol", "BS1"), ("Liverpool", "Merseyside", "L1"), ("Oxford", "Oxfordshire", "OX1"), ("York", "North Yorkshire", "YO1")],
-    streets: &["High Street", "Station Road", "Church Lane", "Victoria Road", "Park Avenue", "Mill Lane", "Green Lane", "Kings Road"],
+    first_f: &[
+        "Olivia",
+        "Amelia",
+        "Isla",
+        "Ava",
+        "Emily",
+        "Sophie",
+        "Grace",
+        "Lily",
+        "Freya",
+        "Charlotte",
+        "Hannah",
+        "Eleanor",
+        "Lucy",
+        "Alice",
+        "Ruby",
+    ],
+    first_m: &[
+        "Oliver", "George", "Harry", "Jack", "Noah", "Charlie", "Thomas", "James", "William",
+        "Henry", "Samuel", "Daniel", "Joseph", "Edward", "Arthur",
+    ],
+    last: &[
+        "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Robinson",
+        "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall", "Wood",
+        "Jackson", "Clarke",
+    ],
+    cities: &[
+        ("London", "Greater London", "SW1"),
+        ("Manchester", "Greater Manchester", "M1"),
+        ("Birmingham", "West Midlands", "B1"),
+        ("Leeds", "West Yorkshire", "LS1"),
+        ("Bristol", "Bristol", "BS1"),
+        ("Liverpool", "Merseyside", "L1"),
+        ("Oxford", "Oxfordshire", "OX1"),
+        ("York", "North Yorkshire", "YO1"),
+    ],
+    streets: &[
+        "High Street",
+        "Station Road",
+        "Church Lane",
+        "Victoria Road",
+        "Park Avenue",
+        "Mill Lane",
+        "Green Lane",
+        "Kings Road",
+    ],
     phone: "+44 20 7946",
 };
 
@@ -36,11 +77,65 @@ const IT: Country = Country {
     code: "IT",
     locale: "it",
     domain: "esempio.it",
-    first_f: &["Giulia", "Sofia", "Aurora", "Alice", "Ginevra", "Emma", "Giorgia", "Beatrice", "Chiara", "Francesca", "Martina", "Elena", "Anna", "Sara", "Federica"],
-    first_m: &["Leonardo", "Francesco", "Alessandro", "Lorenzo", "Mattia", "Andrea", "Gabriele", "Riccardo", "Tommaso", "Edoardo", "Marco", "Luca", "Giovanni", "Niccolò", "Matteo"],
-    last: &["Rossi", "Russo", "Ferrari", "Esposito", "Bianchi", "Romano", "Colombo", "Ricci", "Marino", "Greco", "Bruno", "Gallo", "Conti", "De Luca", "Mancini", "Costa", "Giordano", "Rizzo", "Lombardi", "Moretti"],
-    cities: &[("Roma", "Lazio", "001"), ("Milano", "Lombardia", "201"), ("Napoli", "Campania", "801"), ("Torino", "Piemonte", "101"), ("Bologna", "Emilia-Romagna", "401"), ("Firenze", "Toscana", "501"), ("Palermo", "Sicilia", "901"), ("Venezia", "Veneto", "301")],
-    streets: &["Via Roma", "Via Garibaldi", "Corso Italia", "Via Dante", "Via Mazzini", "Piazza della Repubblica", "Via Verdi", "Viale Europa"],
+    first_f: &[
+        "Giulia",
+        "Sofia",
+        "Aurora",
+        "Alice",
+        "Ginevra",
+        "Emma",
+        "Giorgia",
+        "Beatrice",
+        "Chiara",
+        "Francesca",
+        "Martina",
+        "Elena",
+        "Anna",
+        "Sara",
+        "Federica",
+    ],
+    first_m: &[
+        "Leonardo",
+        "Francesco",
+        "Alessandro",
+        "Lorenzo",
+        "Mattia",
+        "Andrea",
+        "Gabriele",
+        "Riccardo",
+        "Tommaso",
+        "Edoardo",
+        "Marco",
+        "Luca",
+        "Giovanni",
+        "Niccolò",
+        "Matteo",
+    ],
+    last: &[
+        "Rossi", "Russo", "Ferrari", "Esposito", "Bianchi", "Romano", "Colombo", "Ricci", "Marino",
+        "Greco", "Bruno", "Gallo", "Conti", "De Luca", "Mancini", "Costa", "Giordano", "Rizzo",
+        "Lombardi", "Moretti",
+    ],
+    cities: &[
+        ("Roma", "Lazio", "001"),
+        ("Milano", "Lombardia", "201"),
+        ("Napoli", "Campania", "801"),
+        ("Torino", "Piemonte", "101"),
+        ("Bologna", "Emilia-Romagna", "401"),
+        ("Firenze", "Toscana", "501"),
+        ("Palermo", "Sicilia", "901"),
+        ("Venezia", "Veneto", "301"),
+    ],
+    streets: &[
+        "Via Roma",
+        "Via Garibaldi",
+        "Corso Italia",
+        "Via Dante",
+        "Via Mazzini",
+        "Piazza della Repubblica",
+        "Via Verdi",
+        "Viale Europa",
+    ],
     phone: "+39 06",
 };
 
@@ -48,15 +143,67 @@ const NL: Country = Country {
     code: "NL",
     locale: "nl",
     domain: "voorbeeld.nl",
-    first_f: &["Emma", "Julia", "Mila", "Tess", "Sophie", "Zoë", "Sara", "Nora", "Yara", "Eva", "Liv", "Lotte", "Anna", "Noor", "Fenna"],
-    first_m: &["Noah", "Sem", "Liam", "Lucas", "Daan", "Finn", "Levi", "Luuk", "Mees", "James", "Milan", "Bram", "Jesse", "Thijs", "Ruben"],
-    last: &["de Jong", "Jansen", "de Vries", "van den Berg", "van Dijk", "Bakker", "Janssen", "Visser", "Smit", "Meijer", "de Boer", "Mulder", "de Groot", "Bos", "Vos", "Peters", "Hendriks", "van Leeuwen", "Dekker", "Brouwer"],
-    cities: &[("Amsterdam", "Noord-Holland", "10"), ("Rotterdam", "Zuid-Holland", "30"), ("Den Haag", "Zuid-Holland", "25"), ("Utrecht", "Utrecht", "35"), ("Eindhoven", "Noord-Brabant", "56"), ("Groningen", "Groningen", "97"), ("Haarlem", "Noord-Holland", "20"), ("Leiden", "Zuid-Holland", "23")],
-    streets: &["Kerkstraat", "Dorpsstraat", "Stationsweg", "Molenweg", "Schoolstraat", "Prinsengracht", "Hoofdstraat", "Julianalaan"],
+    first_f: &[
+        "Emma", "Julia", "Mila", "Tess", "Sophie", "Zoë", "Sara", "Nora", "Yara", "Eva", "Liv",
+        "Lotte", "Anna", "Noor", "Fenna",
+    ],
+    first_m: &[
+        "Noah", "Sem", "Liam", "Lucas", "Daan", "Finn", "Levi", "Luuk", "Mees", "James", "Milan",
+        "Bram", "Jesse", "Thijs", "Ruben",
+    ],
+    last: &[
+        "de Jong",
+        "Jansen",
+        "de Vries",
+        "van den Berg",
+        "van Dijk",
+        "Bakker",
+        "Janssen",
+        "Visser",
+        "Smit",
+        "Meijer",
+        "de Boer",
+        "Mulder",
+        "de Groot",
+        "Bos",
+        "Vos",
+        "Peters",
+        "Hendriks",
+        "van Leeuwen",
+        "Dekker",
+        "Brouwer",
+    ],
+    cities: &[
+        ("Amsterdam", "Noord-Holland", "10"),
+        ("Rotterdam", "Zuid-Holland", "30"),
+        ("Den Haag", "Zuid-Holland", "25"),
+        ("Utrecht", "Utrecht", "35"),
+        ("Eindhoven", "Noord-Brabant", "56"),
+        ("Groningen", "Groningen", "97"),
+        ("Haarlem", "Noord-Holland", "20"),
+        ("Leiden", "Zuid-Holland", "23"),
+    ],
+    streets: &[
+        "Kerkstraat",
+        "Dorpsstraat",
+        "Stationsweg",
+        "Molenweg",
+        "Schoolstraat",
+        "Prinsengracht",
+        "Hoofdstraat",
+        "Julianalaan",
+    ],
     phone: "+31 20",
 };
 
-const COMPANIES: &[&str] = &["Acme Trading", "Bottega Verde", "Noordzee Handel", "Brightside Ltd", "Oficina Nord", "De Molen BV"];
+const COMPANIES: &[&str] = &[
+    "Acme Trading",
+    "Bottega Verde",
+    "Noordzee Handel",
+    "Brightside Ltd",
+    "Oficina Nord",
+    "De Molen BV",
+];
 
 #[derive(SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
@@ -117,16 +264,30 @@ fn pick<'a, T>(rng: &mut StdRng, items: &'a [T]) -> &'a T {
 
 fn postcode(rng: &mut StdRng, c: &Country, prefix: &str) -> String {
     match c.code {
-        "GB" => format!("{prefix} {}{}{}", rng.gen_range(1..10), (b'A' + rng.gen_range(0..26)) as char, (b'A' + rng.gen_range(0..26)) as char),
+        "GB" => format!(
+            "{prefix} {}{}{}",
+            rng.gen_range(1..10),
+            (b'A' + rng.gen_range(0..26)) as char,
+            (b'A' + rng.gen_range(0..26)) as char
+        ),
         "IT" => format!("{prefix}{:02}", rng.gen_range(0..100)),
-        _ => format!("{prefix}{:02} {}{}", rng.gen_range(10..100), (b'A' + rng.gen_range(0..26)) as char, (b'A' + rng.gen_range(0..26)) as char),
+        _ => format!(
+            "{prefix}{:02} {}{}",
+            rng.gen_range(10..100),
+            (b'A' + rng.gen_range(0..26)) as char,
+            (b'A' + rng.gen_range(0..26)) as char
+        ),
     }
 }
 
 fn street(rng: &mut StdRng, c: &Country) -> String {
     let name = pick(rng, c.streets);
     let n = rng.gen_range(1..200);
-    if c.code == "GB" { format!("{n} {name}") } else { format!("{name} {n}") }
+    if c.code == "GB" {
+        format!("{n} {name}")
+    } else {
+        format!("{name} {n}")
+    }
 }
 
 /// Builds customer number `n` (deterministic for a given `n`).
@@ -138,7 +299,14 @@ fn customer(n: i64, now: chrono::DateTime<chrono::Utc>) -> (CustomerRow, Vec<Add
         _ => &NL,
     };
     let female = rng.gen_bool(0.5);
-    let first = *pick(&mut rng, if female { country.first_f } else { country.first_m });
+    let first = *pick(
+        &mut rng,
+        if female {
+            country.first_f
+        } else {
+            country.first_m
+        },
+    );
     let last = *pick(&mut rng, country.last);
     let group = match rng.gen_range(0..100) {
         0..=69 => 1,
@@ -149,7 +317,12 @@ fn customer(n: i64, now: chrono::DateTime<chrono::Utc>) -> (CustomerRow, Vec<Add
     let age_days = 1095.0 * rng.r#gen::<f64>().powf(1.5);
     let created = now - chrono::Duration::seconds((age_days * 86_400.0) as i64);
     let dob = rng.gen_bool(0.7).then(|| {
-        format!("{}-{:02}-{:02}", rng.gen_range(1950..2006), rng.gen_range(1..13), rng.gen_range(1..29))
+        format!(
+            "{}-{:02}-{:02}",
+            rng.gen_range(1950..2006),
+            rng.gen_range(1..13),
+            rng.gen_range(1..29)
+        )
     });
     let id = RecordId::new("customer", n);
     let email = format!("{}.{}{}@{}", ascii(first), ascii(last), n, country.domain);
@@ -163,7 +336,8 @@ fn customer(n: i64, now: chrono::DateTime<chrono::Utc>) -> (CustomerRow, Vec<Add
         email,
         dob,
         gender: Some(if female { "female" } else { "male" }.to_owned()),
-        taxvat: (group == 2).then(|| format!("{}{:09}", country.code, rng.gen_range(0..1_000_000_000u64))),
+        taxvat: (group == 2)
+            .then(|| format!("{}{:09}", country.code, rng.gen_range(0..1_000_000_000u64))),
         created_in: "Default Store View".to_owned(),
         locale: country.locale.to_owned(),
         confirmed: rng.gen_bool(0.95),
@@ -190,7 +364,12 @@ fn customer(n: i64, now: chrono::DateTime<chrono::Utc>) -> (CustomerRow, Vec<Add
                 region: Some(region.to_owned()),
                 postcode: postcode(&mut rng, country, prefix),
                 country_id: country.code.to_owned(),
-                telephone: format!("{} {:04} {:04}", country.phone, rng.gen_range(0..10_000), rng.gen_range(0..10_000)),
+                telephone: format!(
+                    "{} {:04} {:04}",
+                    country.phone,
+                    rng.gen_range(0..10_000),
+                    rng.gen_range(0..10_000)
+                ),
                 default_billing: i == 0,
                 default_shipping: i == 0,
             }
@@ -201,8 +380,14 @@ fn customer(n: i64, now: chrono::DateTime<chrono::Utc>) -> (CustomerRow, Vec<Add
 
 /// Adds `count` demo customers after the highest existing customer id; returns how many were added.
 pub async fn seed_customers(db: &Db, count: u64) -> anyhow::Result<u64> {
-    let mut res = db.query("SELECT VALUE record::id(id) FROM customer ORDER BY id DESC LIMIT 1").await?;
-    let last: Option<i64> = res.take::<Vec<i64>>(0).unwrap_or_default().into_iter().next();
+    let mut res = db
+        .query("SELECT VALUE record::id(id) FROM customer ORDER BY id DESC LIMIT 1")
+        .await?;
+    let last: Option<i64> = res
+        .take::<Vec<i64>>(0)
+        .unwrap_or_default()
+        .into_iter()
+        .next();
     let start = last.unwrap_or(0) + 1;
     let now = chrono::Utc::now();
     let mut done = 0u64;
@@ -245,7 +430,11 @@ mod tests {
         let (a, addr) = customer(42, now);
         let (b, _) = customer(42, now);
         assert_eq!(a.email, b.email);
-        assert!(a.email.ends_with("42@example.co.uk") || a.email.ends_with("42@esempio.it") || a.email.ends_with("42@voorbeeld.nl"));
+        assert!(
+            a.email.ends_with("42@example.co.uk")
+                || a.email.ends_with("42@esempio.it")
+                || a.email.ends_with("42@voorbeeld.nl")
+        );
         assert!(a.email.is_ascii());
         assert!(addr.len() <= 2);
     }
@@ -253,7 +442,8 @@ mod tests {
     #[test]
     fn all_three_languages_appear() {
         let now = chrono::Utc::now();
-        let locales: std::collections::HashSet<String> = (1..200).map(|n| customer(n, now).0.locale).collect();
+        let locales: std::collections::HashSet<String> =
+            (1..200).map(|n| customer(n, now).0.locale).collect();
         assert_eq!(locales.len(), 3);
     }
 }

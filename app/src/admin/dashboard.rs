@@ -24,7 +24,9 @@ pub fn last_seven_days(today: chrono::NaiveDate, found: &[DayCount]) -> Vec<DayC
     (0..7)
         .rev()
         .map(|back| {
-            let day = (today - chrono::Duration::days(back)).format("%Y-%m-%d").to_string();
+            let day = (today - chrono::Duration::days(back))
+                .format("%Y-%m-%d")
+                .to_string();
             let count = found.iter().find(|d| d.day == day).map_or(0, |d| d.count);
             DayCount { day, count }
         })
@@ -37,7 +39,10 @@ pub async fn fetch_dashboard() -> Result<DashboardFigures, AppError> {
     use crate::state::app_state;
     let state = app_state()?;
     let today = chrono::Utc::now().date_naive();
-    let since = (today - chrono::Duration::days(6)).and_hms_opt(0, 0, 0).expect("midnight").and_utc();
+    let since = (today - chrono::Duration::days(6))
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight")
+        .and_utc();
     let mut res = state
         .db
         .query(
@@ -49,7 +54,10 @@ pub async fn fetch_dashboard() -> Result<DashboardFigures, AppError> {
         .await?;
     let total: Option<i64> = res.take(0)?;
     let by_day: Vec<serde_json::Value> = res.take(1)?;
-    let by_day: Vec<DayCount> = by_day.into_iter().map(from_json).collect::<Result<_, _>>()?;
+    let by_day: Vec<DayCount> = by_day
+        .into_iter()
+        .map(from_json)
+        .collect::<Result<_, _>>()?;
     Ok(DashboardFigures {
         customers: total.unwrap_or(0).max(0) as u64,
         new_customers: last_seven_days(today, &by_day),
@@ -80,8 +88,10 @@ pub fn DashboardPage() -> impl IntoView {
     // Keep the figures fresh while the page is open.
     #[cfg(feature = "hydrate")]
     {
-        let handle = gloo_timers::callback::Interval::new(60_000, move || figures.refetch());
-        on_cleanup(move || drop(handle));
+        let interval = gloo_timers::callback::Interval::new(60_000, move || figures.refetch());
+        // The interval lives in the browser's single thread; the owner drops it with the page.
+        let handle = StoredValue::new_local(Some(interval));
+        on_cleanup(move || handle.update_value(|h| drop(h.take())));
     }
     let (as_table, set_as_table) = signal(false);
     view! {
@@ -141,7 +151,11 @@ fn DayChart(days: Vec<DayCount>) -> impl IntoView {
     let max = days.iter().map(|d| d.count).max().unwrap_or(0).max(1);
     let width = 44.0_f64;
     let height = 120.0_f64;
-    let summary = days.iter().map(|d| format!("{}: {}", d.day, d.count)).collect::<Vec<_>>().join(", ");
+    let summary = days
+        .iter()
+        .map(|d| format!("{}: {}", d.day, d.count))
+        .collect::<Vec<_>>()
+        .join(", ");
     view! {
         <svg class="chart" role="img" viewBox="0 0 320 150" data-testid="new-customers-chart"
             aria-label=move || format!("{} — {}", t_string!(i18n, dashboard.new_by_day), summary)>
@@ -186,12 +200,33 @@ mod tests {
     #[test]
     fn seven_days_end_today_and_missing_days_are_zero() {
         let today = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
-        let found = vec![DayCount { day: "2026-02-27".into(), count: 4 }, DayCount { day: "2026-03-02".into(), count: 1 }];
+        let found = vec![
+            DayCount {
+                day: "2026-02-27".into(),
+                count: 4,
+            },
+            DayCount {
+                day: "2026-03-02".into(),
+                count: 1,
+            },
+        ];
         let days = last_seven_days(today, &found);
         assert_eq!(days.len(), 7);
         assert_eq!(days[0].day, "2026-02-24");
-        assert_eq!(days[3], DayCount { day: "2026-02-27".into(), count: 4 });
-        assert_eq!(days[6], DayCount { day: "2026-03-02".into(), count: 1 });
+        assert_eq!(
+            days[3],
+            DayCount {
+                day: "2026-02-27".into(),
+                count: 4
+            }
+        );
+        assert_eq!(
+            days[6],
+            DayCount {
+                day: "2026-03-02".into(),
+                count: 1
+            }
+        );
         assert_eq!(days.iter().map(|d| d.count).sum::<u64>(), 5);
     }
 

@@ -9,10 +9,11 @@ use leptos_router::hooks::use_query_map;
 /// Where to go after signing in: only ever a path inside the back office.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if (n == "/admin" || n.starts_with("/admin/") || n.starts_with("/admin?"))
-            && !n.starts_with("/admin/login")
-            && !n.contains("//")
-            && !n.contains('\\') =>
+        Some(n)
+            if (n == "/admin" || n.starts_with("/admin/") || n.starts_with("/admin?"))
+                && !n.starts_with("/admin/login")
+                && !n.contains("//")
+                && !n.contains('\\') =>
         {
             n.to_owned()
         }
@@ -21,7 +22,11 @@ pub fn safe_next(next: Option<&str>) -> String {
 }
 
 #[server(prefix = "/api/admin/auth", endpoint = "sign_in")]
-pub async fn admin_sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+pub async fn admin_sign_in(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
     use crate::auth::session;
     use crate::db::from_json;
     use crate::domain::Email;
@@ -48,7 +53,10 @@ pub async fn admin_sign_in(email: String, password: String, next: Option<String>
         Err(_) => None,
     };
     // Unknown email, disabled user and wrong password take the same path and the same time.
-    let stored = row.as_ref().filter(|r| r.active).map(|r| r.password_hash.clone());
+    let stored = row
+        .as_ref()
+        .filter(|r| r.active)
+        .map(|r| r.password_hash.clone());
     let verified = state.hasher.verify(password, stored).await?;
     let parts = use_context::<http::request::Parts>().ok_or(AppError::Unavailable)?;
     let Some(row) = row.filter(|_| verified) else {
@@ -60,8 +68,12 @@ pub async fn admin_sign_in(email: String, password: String, next: Option<String>
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains("text/html"));
         if plain_form {
-            let next: String = url::form_urlencoded::byte_serialize(safe_next(next.as_deref()).as_bytes()).collect();
+            let next: String =
+                url::form_urlencoded::byte_serialize(safe_next(next.as_deref()).as_bytes())
+                    .collect();
             leptos_axum::redirect(&format!("/admin/login?failed=1&next={next}"));
+        } else if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(http::StatusCode::UNAUTHORIZED);
         }
         return Err(AppError::InvalidCredentials);
     };
@@ -72,7 +84,8 @@ pub async fn admin_sign_in(email: String, password: String, next: Option<String>
     let response = expect_context::<leptos_axum::ResponseOptions>();
     response.append_header(
         http::header::SET_COOKIE,
-        http::HeaderValue::from_str(&session::set_cookie(&token, state.secure_cookies)).map_err(AppError::internal)?,
+        http::HeaderValue::from_str(&session::set_cookie(&token, state.secure_cookies))
+            .map_err(AppError::internal)?,
     );
     tracing::info!(event = "authn_login_success", admin.id = %row.id, "admin signed in");
     leptos_axum::redirect(&safe_next(next.as_deref()));
@@ -91,7 +104,8 @@ pub async fn admin_sign_out() -> Result<(), AppError> {
     let response = expect_context::<leptos_axum::ResponseOptions>();
     response.append_header(
         http::header::SET_COOKIE,
-        http::HeaderValue::from_str(&session::clear_cookie(state.secure_cookies)).map_err(AppError::internal)?,
+        http::HeaderValue::from_str(&session::clear_cookie(state.secure_cookies))
+            .map_err(AppError::internal)?,
     );
     response.insert_header(
         http::HeaderName::from_static("clear-site-data"),
@@ -110,7 +124,10 @@ pub fn AdminSignInPage() -> impl IntoView {
     let error = Signal::derive(move || match sign_in.value().get() {
         Some(Err(e)) => Some(e),
         Some(Ok(())) => None,
-        None => query.read().get("failed").map(|_| AppError::InvalidCredentials),
+        None => query
+            .read()
+            .get("failed")
+            .map(|_| AppError::InvalidCredentials),
     });
     let next = move || query.read().get("next").unwrap_or_default();
     let signed_out = move || query.read().get("signed_out").is_some();
@@ -155,7 +172,14 @@ mod tests {
     fn next_stays_inside_the_back_office() {
         assert_eq!(safe_next(Some("/admin/users?x=1")), "/admin/users?x=1");
         assert_eq!(safe_next(Some("/admin")), "/admin");
-        for evil in ["https://evil.example", "//evil.example", "/administrator", "/admin//evil", "/admin/login", "/\\evil"] {
+        for evil in [
+            "https://evil.example",
+            "//evil.example",
+            "/administrator",
+            "/admin//evil",
+            "/admin/login",
+            "/\\evil",
+        ] {
             assert_eq!(safe_next(Some(evil)), "/admin", "{evil}");
         }
         assert_eq!(safe_next(None), "/admin");

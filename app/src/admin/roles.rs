@@ -37,7 +37,11 @@ pub fn validate_role(input: &RoleInput) -> Result<RoleInput, Problem> {
     let mut permissions = input.permissions.clone();
     permissions.sort();
     permissions.dedup();
-    Ok(RoleInput { id: input.id.clone(), name: name.to_owned(), permissions })
+    Ok(RoleInput {
+        id: input.id.clone(),
+        name: name.to_owned(),
+        permissions,
+    })
 }
 
 #[cfg(feature = "ssr")]
@@ -90,21 +94,29 @@ pub mod store {
         };
         match res.take::<Vec<String>>(0) {
             Ok(ids) => ids.into_iter().next().ok_or(AppError::NotFound),
-            Err(e) if e.to_string().contains("already contains") => Err(Problem::RoleNameTaken.into()),
+            Err(e) if e.to_string().contains("already contains") => {
+                Err(Problem::RoleNameTaken.into())
+            }
             Err(e) => Err(e.into()),
         }
     }
 
     pub async fn delete(db: &Db, id: &str) -> Result<(), AppError> {
         let roles = list(db).await?;
-        let role = roles.iter().find(|r| r.id == id).ok_or(AppError::NotFound)?;
+        let role = roles
+            .iter()
+            .find(|r| r.id == id)
+            .ok_or(AppError::NotFound)?;
         if role.builtin {
             return Err(Problem::BuiltinRole.into());
         }
         if role.users > 0 {
             return Err(Problem::RoleInUse.into());
         }
-        db.query("DELETE type::record('admin_role', $id)").bind(("id", id.to_owned())).await?.check()?;
+        db.query("DELETE type::record('admin_role', $id)")
+            .bind(("id", id.to_owned()))
+            .await?
+            .check()?;
         Ok(())
     }
 }
@@ -204,7 +216,11 @@ pub fn RoleEditPage() -> impl IntoView {
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let input = RoleInput { id: id(), name: name.get_untracked(), permissions: granted.get_untracked() };
+        let input = RoleInput {
+            id: id(),
+            name: name.get_untracked(),
+            permissions: granted.get_untracked(),
+        };
         match validate_role(&input) {
             Ok(v) => {
                 local_error.set(None);
@@ -281,11 +297,24 @@ mod tests {
         let r = validate_role(&RoleInput {
             id: None,
             name: "  Support ".into(),
-            permissions: vec![domain::Resource::Customers, domain::Resource::NowOnline, domain::Resource::Customers],
+            permissions: vec![
+                domain::Resource::Customers,
+                domain::Resource::NowOnline,
+                domain::Resource::Customers,
+            ],
         })
         .unwrap();
         assert_eq!(r.name, "Support");
-        assert_eq!(r.permissions, vec![domain::Resource::Customers, domain::Resource::NowOnline]);
-        assert_eq!(validate_role(&RoleInput { name: " ".into(), ..Default::default() }), Err(Problem::NameRequired));
+        assert_eq!(
+            r.permissions,
+            vec![domain::Resource::Customers, domain::Resource::NowOnline]
+        );
+        assert_eq!(
+            validate_role(&RoleInput {
+                name: " ".into(),
+                ..Default::default()
+            }),
+            Err(Problem::NameRequired)
+        );
     }
 }

@@ -76,7 +76,14 @@ pub fn validate_admin_user(input: &AdminUserInput) -> Result<ValidAdminUser, Pro
     } else {
         Some(input.password.clone())
     };
-    Ok(ValidAdminUser { email, first_name, last_name, role_id: input.role_id.trim().to_owned(), active: input.active, password })
+    Ok(ValidAdminUser {
+        email,
+        first_name,
+        last_name,
+        role_id: input.role_id.trim().to_owned(),
+        active: input.active,
+        password,
+    })
 }
 
 /// Database side of admin users, shared by the server functions and the `admin create` command.
@@ -110,7 +117,10 @@ pub mod store {
             .bind(("id", id.to_owned()))
             .await?;
         let row: Option<serde_json::Value> = res.take(0)?;
-        row.filter(|v| !v.is_null()).map(from_json).transpose()?.ok_or(AppError::NotFound)
+        row.filter(|v| !v.is_null())
+            .map(from_json)
+            .transpose()?
+            .ok_or(AppError::NotFound)
     }
 
     async fn role_exists(db: &Db, role_id: &str) -> Result<bool, AppError> {
@@ -123,7 +133,12 @@ pub mod store {
     }
 
     /// Creates or updates an admin user; returns its id. `acting` is the admin doing it (None for the CLI).
-    pub async fn save(db: &Db, hasher: &PasswordHasher, input: AdminUserInput, acting: Option<&str>) -> Result<String, AppError> {
+    pub async fn save(
+        db: &Db,
+        hasher: &PasswordHasher,
+        input: AdminUserInput,
+        acting: Option<&str>,
+    ) -> Result<String, AppError> {
         let valid = validate_admin_user(&input)?;
         if !role_exists(db, &valid.role_id).await? {
             return Err(Problem::RoleRequired.into());
@@ -187,7 +202,9 @@ pub mod store {
     }
 
     pub async fn count(db: &Db) -> Result<u64, AppError> {
-        let mut res = db.query("SELECT VALUE count FROM (SELECT count() AS count FROM admin_user GROUP ALL)").await?;
+        let mut res = db
+            .query("SELECT VALUE count FROM (SELECT count() AS count FROM admin_user GROUP ALL)")
+            .await?;
         let n: Option<i64> = res.take(0)?;
         Ok(n.unwrap_or(0).max(0) as u64)
     }
@@ -285,7 +302,9 @@ pub fn UserEditPage() -> impl IntoView {
         }
     });
     let error = Signal::derive(move || {
-        local_error.get().or_else(|| save.value().get().and_then(|r| r.err()))
+        local_error
+            .get()
+            .or_else(|| save.value().get().and_then(|r| r.err()))
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -396,18 +415,65 @@ mod tests {
 
     #[test]
     fn each_rule_names_its_problem() {
-        assert_eq!(validate_admin_user(&AdminUserInput { email: "nope".into(), ..input() }), Err(Problem::EmailInvalid));
-        assert_eq!(validate_admin_user(&AdminUserInput { first_name: " ".into(), ..input() }), Err(Problem::NameRequired));
-        assert_eq!(validate_admin_user(&AdminUserInput { last_name: "x".repeat(65), ..input() }), Err(Problem::NameTooLong));
-        assert_eq!(validate_admin_user(&AdminUserInput { role_id: "".into(), ..input() }), Err(Problem::RoleRequired));
-        assert_eq!(validate_admin_user(&AdminUserInput { password: "short".into(), ..input() }), Err(Problem::PasswordTooShort));
-        assert_eq!(validate_admin_user(&AdminUserInput { password: "x".repeat(2000), ..input() }), Err(Problem::PasswordTooLong));
+        assert_eq!(
+            validate_admin_user(&AdminUserInput {
+                email: "nope".into(),
+                ..input()
+            }),
+            Err(Problem::EmailInvalid)
+        );
+        assert_eq!(
+            validate_admin_user(&AdminUserInput {
+                first_name: " ".into(),
+                ..input()
+            }),
+            Err(Problem::NameRequired)
+        );
+        assert_eq!(
+            validate_admin_user(&AdminUserInput {
+                last_name: "x".repeat(65),
+                ..input()
+            }),
+            Err(Problem::NameTooLong)
+        );
+        assert_eq!(
+            validate_admin_user(&AdminUserInput {
+                role_id: "".into(),
+                ..input()
+            }),
+            Err(Problem::RoleRequired)
+        );
+        assert_eq!(
+            validate_admin_user(&AdminUserInput {
+                password: "short".into(),
+                ..input()
+            }),
+            Err(Problem::PasswordTooShort)
+        );
+        assert_eq!(
+            validate_admin_user(&AdminUserInput {
+                password: "x".repeat(2000),
+                ..input()
+            }),
+            Err(Problem::PasswordTooLong)
+        );
     }
 
     #[test]
     fn an_existing_user_may_keep_their_password() {
-        let v = validate_admin_user(&AdminUserInput { id: Some("x".into()), password: "".into(), ..input() }).unwrap();
+        let v = validate_admin_user(&AdminUserInput {
+            id: Some("x".into()),
+            password: "".into(),
+            ..input()
+        })
+        .unwrap();
         assert_eq!(v.password, None);
-        assert_eq!(validate_admin_user(&AdminUserInput { password: "".into(), ..input() }), Err(Problem::PasswordTooShort));
+        assert_eq!(
+            validate_admin_user(&AdminUserInput {
+                password: "".into(),
+                ..input()
+            }),
+            Err(Problem::PasswordTooShort)
+        );
     }
 }

@@ -47,7 +47,8 @@ pub async fn admin_guard(State(state): State<AppState>, mut req: Request, next: 
 }
 
 fn no_store(res: &mut Response) {
-    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
 }
 
 fn refuse(status: StatusCode, is_api: bool, req: &Request) -> Response {
@@ -102,9 +103,15 @@ pub fn locale_of(req: &Request) -> Locale {
 
 fn refusal_page(status: StatusCode, locale: Locale) -> String {
     let (title, body) = if status == StatusCode::FORBIDDEN {
-        (td_string!(locale, errors.forbidden_title), td_string!(locale, errors.forbidden_body))
+        (
+            td_string!(locale, errors.forbidden_title),
+            td_string!(locale, errors.forbidden_body),
+        )
     } else {
-        (td_string!(locale, errors.unavailable_title), td_string!(locale, errors.unavailable_body))
+        (
+            td_string!(locale, errors.unavailable_title),
+            td_string!(locale, errors.unavailable_body),
+        )
     };
     let back = td_string!(locale, errors.back_to_dashboard);
     format!(

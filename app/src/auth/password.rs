@@ -1,6 +1,8 @@
 //! Argon2id password hashing at OWASP's parameters, off the async runtime, a bounded number at once.
 use crate::error::AppError;
-use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString, rand_core::OsRng};
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString, rand_core::OsRng,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 use std::sync::{Arc, OnceLock};
 use tokio::sync::Semaphore;
@@ -13,7 +15,8 @@ pub const PARALLELISM: u32 = 1;
 pub const MAX_PASSWORD_BYTES: usize = 1024;
 
 fn argon2() -> Argon2<'static> {
-    let params = Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None).expect("valid argon2 params");
+    let params =
+        Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None).expect("valid argon2 params");
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
@@ -26,14 +29,18 @@ pub struct PasswordHasher {
 
 impl PasswordHasher {
     pub fn new(concurrency: usize) -> Self {
-        Self { permits: Arc::new(Semaphore::new(concurrency.max(1))) }
+        Self {
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+        }
     }
 
     pub async fn hash(&self, password: String) -> Result<String, AppError> {
         let _permit = self.permits.acquire().await.map_err(AppError::internal)?;
         tokio::task::spawn_blocking(move || {
             let salt = SaltString::generate(&mut OsRng);
-            argon2().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
+            argon2()
+                .hash_password(password.as_bytes(), &salt)
+                .map(|h| h.to_string())
         })
         .await
         .map_err(AppError::internal)?
@@ -50,8 +57,13 @@ impl PasswordHasher {
         tokio::task::spawn_blocking(move || {
             let known = stored.is_some();
             let phc = stored.unwrap_or_else(|| dummy_hash().to_owned());
-            let Ok(parsed) = PasswordHash::new(&phc) else { return false };
-            argon2().verify_password(password.as_bytes(), &parsed).is_ok() && known
+            let Ok(parsed) = PasswordHash::new(&phc) else {
+                return false;
+            };
+            argon2()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+                && known
         })
         .await
         .map_err(AppError::internal)
@@ -62,7 +74,10 @@ fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
     DUMMY.get_or_init(|| {
         let salt = SaltString::generate(&mut OsRng);
-        argon2().hash_password(b"no such user", &salt).expect("hash").to_string()
+        argon2()
+            .hash_password(b"no such user", &salt)
+            .expect("hash")
+            .to_string()
     })
 }
 
@@ -77,8 +92,16 @@ mod tests {
         let b = h.hash("correct horse battery".into()).await.unwrap();
         assert!(a.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{a}");
         assert_ne!(a, b, "same password, different salt");
-        assert!(h.verify("correct horse battery".into(), Some(a.clone())).await.unwrap());
-        assert!(!h.verify("correct horse batterY".into(), Some(a)).await.unwrap());
+        assert!(
+            h.verify("correct horse battery".into(), Some(a.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !h.verify("correct horse batterY".into(), Some(a))
+                .await
+                .unwrap()
+        );
     }
 
     #[tokio::test]

@@ -13,19 +13,29 @@ pub const ABSOLUTE_SECONDS: i64 = 8 * 60 * 60;
 
 /// The cookie's name: `__Host-` prefixed (Secure, Path=/, no Domain) when served over https.
 pub fn cookie_name(secure: bool) -> &'static str {
-    if secure { "__Host-clientele_admin" } else { "clientele_admin" }
+    if secure {
+        "__Host-clientele_admin"
+    } else {
+        "clientele_admin"
+    }
 }
 
 /// `Set-Cookie` value for a new session: HttpOnly, SameSite=Strict, Secure under https.
 pub fn set_cookie(token: &str, secure: bool) -> String {
     let secure_attr = if secure { "; Secure" } else { "" };
-    format!("{}={token}; Path=/; HttpOnly; SameSite=Strict{secure_attr}", cookie_name(secure))
+    format!(
+        "{}={token}; Path=/; HttpOnly; SameSite=Strict{secure_attr}",
+        cookie_name(secure)
+    )
 }
 
 /// `Set-Cookie` value that removes the session cookie.
 pub fn clear_cookie(secure: bool) -> String {
     let secure_attr = if secure { "; Secure" } else { "" };
-    format!("{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure_attr}", cookie_name(secure))
+    format!(
+        "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure_attr}",
+        cookie_name(secure)
+    )
 }
 
 /// The session token in a request's `Cookie` headers, if any.
@@ -42,7 +52,10 @@ pub fn token_from_headers(headers: &http::HeaderMap, secure: bool) -> Option<Str
 }
 
 fn record(token: &str) -> RecordId {
-    RecordId::new("admin_session", hex::encode(Sha256::digest(token.as_bytes())))
+    RecordId::new(
+        "admin_session",
+        hex::encode(Sha256::digest(token.as_bytes())),
+    )
 }
 
 /// Starts a session for `admin_key` and returns the cookie value (256 random bits, hex).
@@ -91,7 +104,9 @@ pub async fn lookup(db: &Db, token: &str) -> Result<Option<Principal>, AppError>
         .bind(("sid", sid.clone()))
         .await?;
     let row: Option<serde_json::Value> = res.take(0)?;
-    let Some(row) = row.filter(|v| !v.is_null()) else { return Ok(None) };
+    let Some(row) = row.filter(|v| !v.is_null()) else {
+        return Ok(None);
+    };
     let row: SessionRow = from_json(row)?;
     if !row.active {
         return Ok(None);
@@ -103,19 +118,28 @@ pub async fn lookup(db: &Db, token: &str) -> Result<Option<Principal>, AppError>
             .await?
             .check()?;
     }
-    let name = format!("{} {}", row.first_name, row.last_name).trim().to_owned();
+    let name = format!("{} {}", row.first_name, row.last_name)
+        .trim()
+        .to_owned();
     Ok(Some(Principal {
         id: row.admin_id,
         email: row.email,
         name,
         role: row.role,
-        permissions: row.permissions.iter().filter_map(|p| Resource::parse(p)).collect(),
+        permissions: row
+            .permissions
+            .iter()
+            .filter_map(|p| Resource::parse(p))
+            .collect(),
     }))
 }
 
 /// Ends the session behind a cookie value (no-op when there is none).
 pub async fn destroy(db: &Db, token: &str) -> Result<(), AppError> {
-    db.query("DELETE $sid").bind(("sid", record(token))).await?.check()?;
+    db.query("DELETE $sid")
+        .bind(("sid", record(token)))
+        .await?
+        .check()?;
     Ok(())
 }
 
@@ -134,8 +158,14 @@ mod tests {
 
     #[test]
     fn cookies_carry_the_security_attributes() {
-        assert_eq!(set_cookie("ab", false), "clientele_admin=ab; Path=/; HttpOnly; SameSite=Strict");
-        assert_eq!(set_cookie("ab", true), "__Host-clientele_admin=ab; Path=/; HttpOnly; SameSite=Strict; Secure");
+        assert_eq!(
+            set_cookie("ab", false),
+            "clientele_admin=ab; Path=/; HttpOnly; SameSite=Strict"
+        );
+        assert_eq!(
+            set_cookie("ab", true),
+            "__Host-clientele_admin=ab; Path=/; HttpOnly; SameSite=Strict; Secure"
+        );
         assert!(clear_cookie(true).contains("Max-Age=0"));
     }
 
@@ -143,11 +173,19 @@ mod tests {
     fn only_a_well_formed_token_is_read_from_cookies() {
         let token = "a".repeat(64);
         let mut h = http::HeaderMap::new();
-        h.insert(http::header::COOKIE, format!("x=1; clientele_admin={token}; y=2").parse().unwrap());
+        h.insert(
+            http::header::COOKIE,
+            format!("x=1; clientele_admin={token}; y=2")
+                .parse()
+                .unwrap(),
+        );
         assert_eq!(token_from_headers(&h, false), Some(token.clone()));
         assert_eq!(token_from_headers(&h, true), None);
         let mut bad = http::HeaderMap::new();
-        bad.insert(http::header::COOKIE, "clientele_admin=../../etc".parse().unwrap());
+        bad.insert(
+            http::header::COOKIE,
+            "clientele_admin=../../etc".parse().unwrap(),
+        );
         assert_eq!(token_from_headers(&bad, false), None);
     }
 }

@@ -1,8 +1,8 @@
 //! Widgets shared by storefront and admin pages.
 use crate::error::{AppError, Problem};
 use crate::i18n::*;
-use leptos_i18n::I18nContext;
 use leptos::prelude::*;
+use leptos_i18n::I18nContext;
 
 /// Choose the language; the choice is remembered in a cookie.
 #[component]

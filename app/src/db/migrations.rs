@@ -20,12 +20,21 @@ pub enum MigrationError {
     #[error("database error while migrating: {0}")]
     Db(#[from] surrealdb::Error),
     #[error("migration {version} ({name}) failed: {detail}")]
-    Failed { version: i64, name: &'static str, detail: String },
+    Failed {
+        version: i64,
+        name: &'static str,
+        detail: String,
+    },
     #[error(
         "migration {version} ({name}) was changed after it was applied (recorded checksum {recorded}, \
          this build has {expected}); add a new migration instead of editing an applied one"
     )]
-    Changed { version: i64, name: &'static str, recorded: String, expected: String },
+    Changed {
+        version: i64,
+        name: &'static str,
+        recorded: String,
+        expected: String,
+    },
 }
 
 fn checksum(sql: &str) -> String {
@@ -36,13 +45,20 @@ fn checksum(sql: &str) -> String {
 /// Returns the versions applied by this call (empty when the schema was current).
 /// Safe when several app servers start at once: a loser of the race finds the record and skips.
 pub async fn migrate(db: &Db) -> Result<Vec<i64>, MigrationError> {
-    db.query("DEFINE TABLE IF NOT EXISTS schema_migration SCHEMALESS").await?.check()?;
+    db.query("DEFINE TABLE IF NOT EXISTS schema_migration SCHEMALESS")
+        .await?
+        .check()?;
     let mut applied = Vec::new();
     for m in MIGRATIONS {
         let expected = checksum(m.sql);
         if let Some(recorded) = recorded_checksum(db, m.version).await? {
             if recorded != expected {
-                return Err(MigrationError::Changed { version: m.version, name: m.name, recorded, expected });
+                return Err(MigrationError::Changed {
+                    version: m.version,
+                    name: m.name,
+                    recorded,
+                    expected,
+                });
             }
             continue;
         }
@@ -72,7 +88,11 @@ pub async fn migrate(db: &Db) -> Result<Vec<i64>, MigrationError> {
                 .map(|(i, e)| format!("statement {i}: {e}"))
                 .find(|s| !s.contains("not executed due to a failed transaction"))
                 .unwrap_or_else(|| format!("{:?}", errors.first()));
-            return Err(MigrationError::Failed { version: m.version, name: m.name, detail });
+            return Err(MigrationError::Failed {
+                version: m.version,
+                name: m.name,
+                detail,
+            });
         }
         applied.push(m.version);
     }
@@ -90,7 +110,9 @@ async fn recorded_checksum(db: &Db, version: i64) -> Result<Option<String>, surr
 
 /// The versions recorded in the database, in order.
 pub async fn applied_versions(db: &Db) -> Result<Vec<i64>, surrealdb::Error> {
-    let mut res = db.query("SELECT VALUE record::id(id) FROM schema_migration ORDER BY id").await?;
+    let mut res = db
+        .query("SELECT VALUE record::id(id) FROM schema_migration ORDER BY id")
+        .await?;
     let versions: Vec<i64> = res.take(0)?;
     Ok(versions)
 }

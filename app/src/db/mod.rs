@@ -24,9 +24,15 @@ pub struct DbTarget {
 pub async fn connect(target: &DbTarget) -> Result<Db, surrealdb::Error> {
     let db = any::connect(target.url.as_str()).await?;
     if let Some((username, password)) = &target.credentials {
-        db.signin(Root { username: username.clone(), password: password.clone() }).await?;
+        db.signin(Root {
+            username: username.clone(),
+            password: password.clone(),
+        })
+        .await?;
     }
-    db.use_ns(target.namespace.as_str()).use_db(target.database.as_str()).await?;
+    db.use_ns(target.namespace.as_str())
+        .use_db(target.database.as_str())
+        .await?;
     Ok(db)
 }
 
@@ -56,6 +62,8 @@ fn is_retryable(e: &surrealdb::Error) -> bool {
 
 /// Reads a query result into any serde type, through JSON (datetimes become RFC 3339 strings,
 /// record ids `table:key` strings).
-pub fn from_json<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, crate::error::AppError> {
+pub fn from_json<T: serde::de::DeserializeOwned>(
+    value: serde_json::Value,
+) -> Result<T, crate::error::AppError> {
     serde_json::from_value(value).map_err(crate::error::AppError::internal)
 }

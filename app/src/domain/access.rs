@@ -54,7 +54,10 @@ fn area_access(area: &str) -> Option<Access> {
     if SIGNED_IN_AREAS.contains(&area) {
         return Some(Access::SignedIn);
     }
-    AREAS.iter().find(|(name, _)| *name == area).map(|(_, r)| Access::Resource(*r))
+    AREAS
+        .iter()
+        .find(|(name, _)| *name == area)
+        .map(|(_, r)| Access::Resource(*r))
 }
 
 /// The `/admin/<area>` link of a resource, for navigation.
@@ -94,16 +97,34 @@ mod tests {
     fn dashboard_needs_a_session_only() {
         assert_eq!(admin_access("/admin"), Access::SignedIn);
         assert_eq!(admin_access("/admin/"), Access::SignedIn);
-        assert_eq!(admin_access("/api/admin/dashboard/figures"), Access::SignedIn);
+        assert_eq!(
+            admin_access("/api/admin/dashboard/figures"),
+            Access::SignedIn
+        );
     }
 
     #[test]
     fn areas_need_their_resource() {
-        assert_eq!(admin_access("/admin/users/new"), Access::Resource(Resource::AdminUsers));
-        assert_eq!(admin_access("/admin/roles"), Access::Resource(Resource::AdminUsers));
-        assert_eq!(admin_access("/api/admin/users/list"), Access::Resource(Resource::AdminUsers));
-        assert_eq!(admin_access("/admin/customers"), Access::Resource(Resource::Customers));
-        assert_eq!(admin_access("/admin/settings"), Access::Resource(Resource::Configuration));
+        assert_eq!(
+            admin_access("/admin/users/new"),
+            Access::Resource(Resource::AdminUsers)
+        );
+        assert_eq!(
+            admin_access("/admin/roles"),
+            Access::Resource(Resource::AdminUsers)
+        );
+        assert_eq!(
+            admin_access("/api/admin/users/list"),
+            Access::Resource(Resource::AdminUsers)
+        );
+        assert_eq!(
+            admin_access("/admin/customers"),
+            Access::Resource(Resource::Customers)
+        );
+        assert_eq!(
+            admin_access("/admin/settings"),
+            Access::Resource(Resource::Configuration)
+        );
     }
 
     #[test]

@@ -33,7 +33,9 @@ impl Email {
             && !local.starts_with('.')
             && !local.ends_with('.')
             && !local.contains("..")
-            && local.chars().all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
+            && local
+                .chars()
+                .all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
         let labels: Vec<&str> = domain.split('.').collect();
         let domain_ok = labels.len() >= 2
             && labels.iter().all(|l| {
@@ -79,7 +81,10 @@ mod tests {
 
     #[test]
     fn a_valid_address_is_trimmed_and_lower_cased() {
-        assert_eq!(Email::parse("  Anna.Rossi@Example.IT ").unwrap().as_str(), "anna.rossi@example.it");
+        assert_eq!(
+            Email::parse("  Anna.Rossi@Example.IT ").unwrap().as_str(),
+            "anna.rossi@example.it"
+        );
     }
 
     #[test]
@@ -89,10 +94,23 @@ mod tests {
 
     #[test]
     fn malformed_addresses_are_rejected() {
-        for bad in ["plainaddress", "@no-local.com", "a@b", "a@@b.com", "a..b@c.com", "a@-b.com", "a b@c.com", "a@b..com", "<script>@x.com"] {
+        for bad in [
+            "plainaddress",
+            "@no-local.com",
+            "a@b",
+            "a@@b.com",
+            "a..b@c.com",
+            "a@-b.com",
+            "a b@c.com",
+            "a@b..com",
+            "<script>@x.com",
+        ] {
             assert_eq!(Email::parse(bad), Err(EmailError::Malformed), "{bad}");
         }
         assert_eq!(Email::parse("   "), Err(EmailError::Empty));
-        assert_eq!(Email::parse(&format!("{}@x.com", "a".repeat(260))), Err(EmailError::TooLong));
+        assert_eq!(
+            Email::parse(&format!("{}@x.com", "a".repeat(260))),
+            Err(EmailError::TooLong)
+        );
     }
 }
