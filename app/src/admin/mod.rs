@@ -24,7 +24,6 @@ const BUILT_AREAS: &[domain::Resource] = &[domain::Resource::AdminUsers];
 pub fn AdminShell() -> impl IntoView {
     let i18n = use_i18n();
     let me = Resource::new_blocking(|| (), |_| current_admin());
-    provide_context(me);
     view! {
         <a class="skip-link" href="#main">{t!(i18n, common.skip_to_content)}</a>
         <div class="admin">
@@ -79,9 +78,4 @@ pub fn AdminShell() -> impl IntoView {
             </div>
         </div>
     }
-}
-
-/// The principal loaded by the shell, for pages that adapt to it.
-pub fn use_me() -> Option<Resource<Result<Principal, AppError>>> {
-    use_context::<Resource<Result<Principal, AppError>>>()
 }
