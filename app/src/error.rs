@@ -17,6 +17,36 @@ pub enum Problem {
     BuiltinRole,
     RoleInUse,
     CannotDisableSelf,
+    FieldRequired,
+    FieldInvalid,
+    TooLong,
+    TooMany,
+    ControlCharacters,
+    DateInvalid,
+    DobNotInPast,
+    GenderInvalid,
+    CountryInvalid,
+    RegionRequired,
+    TelephoneInvalid,
+    WebsiteInvalid,
+    GroupInvalid,
+    GroupNotAssignable,
+    GroupCodeTaken,
+    GroupProtected,
+    TaxClassInvalid,
+    UnknownColumn,
+    PageSizeInvalid,
+    FilterInvalid,
+    SearchTooLong,
+    NothingSelected,
+    ViewNameTaken,
+}
+
+/// A rule one form field broke; `field` is the input's name (`email`, `addresses.0.city`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub problem: Problem,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, thiserror::Error)]
@@ -31,6 +61,8 @@ pub enum AppError {
     InvalidCredentials,
     #[error("invalid input: {0:?}")]
     Invalid(Problem),
+    #[error("invalid fields: {0:?}")]
+    InvalidFields(Vec<FieldError>),
     /// Something failed on the server; the detail is in the server's log, not here.
     #[error("temporarily unavailable")]
     Unavailable,
@@ -44,6 +76,44 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         AppError::Transport(value.to_string())
+    }
+}
+
+impl AppError {
+    /// The HTTP status a server function answers with for this error.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Unauthenticated | AppError::InvalidCredentials => 401,
+            AppError::Forbidden => 403,
+            AppError::NotFound => 404,
+            AppError::Invalid(Problem::EmailTaken)
+            | AppError::Invalid(Problem::GroupCodeTaken)
+            | AppError::Invalid(Problem::ViewNameTaken) => 409,
+            AppError::InvalidFields(errs)
+                if errs.iter().all(|e| e.problem == Problem::EmailTaken) =>
+            {
+                409
+            }
+            AppError::Invalid(_) | AppError::InvalidFields(_) => 422,
+            AppError::Unavailable => 503,
+            AppError::Transport(_) => 502,
+        }
+    }
+
+    /// The problem a field has, if this error names it.
+    pub fn field_problem(&self, field: &str) -> Option<Problem> {
+        match self {
+            AppError::InvalidFields(errs) => {
+                errs.iter().find(|e| e.field == field).map(|e| e.problem)
+            }
+            _ => None,
+        }
+    }
+}
+
+impl From<Vec<FieldError>> for AppError {
+    fn from(errs: Vec<FieldError>) -> Self {
+        AppError::InvalidFields(errs)
     }
 }
 
@@ -62,6 +132,27 @@ impl AppError {
         tracing::error!(%cause, location = %at, "internal error");
         AppError::Unavailable
     }
+}
+
+#[cfg(feature = "ssr")]
+impl AppError {
+    /// Sets this error's status on the server function's response (call before returning it).
+    pub fn with_status(self) -> AppError {
+        if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+            && let Ok(code) = http::StatusCode::from_u16(self.status())
+        {
+            res.set_status(code);
+        }
+        self
+    }
+}
+
+/// Runs a server function's body and gives any error its HTTP status (401, 403, 404, 409, 422…).
+#[cfg(feature = "ssr")]
+pub async fn answer<T>(
+    body: impl std::future::Future<Output = Result<T, AppError>>,
+) -> Result<T, AppError> {
+    body.await.map_err(AppError::with_status)
 }
 
 #[cfg(feature = "ssr")]

@@ -1,5 +1,8 @@
 //! The HTML document and the route table of the whole site.
-use crate::admin::{AdminShell, dashboard::DashboardPage, login::AdminSignInPage, roles, users};
+use crate::admin::{
+    AdminShell, action_log::ActionLogPage, customer_groups::GroupsPage, customers,
+    dashboard::DashboardPage, login::AdminSignInPage, roles, users,
+};
 use crate::i18n::*;
 use crate::storefront::{AccountEntryPage, HomePage, StorefrontLayout};
 use leptos::prelude::*;
@@ -42,6 +45,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/login") view=AdminSignInPage />
                     <ParentRoute path=path!("admin") view=AdminShell>
                         <Route path=path!("") view=DashboardPage />
+                        <Route path=path!("customers") view=customers::grid::CustomersPage />
+                        <Route path=path!("customers/new") view=customers::edit::CustomerEditPage />
+                        <Route path=path!("customers/:id") view=customers::edit::CustomerEditPage />
+                        <Route path=path!("groups") view=GroupsPage />
+                        <Route path=path!("action-log") view=ActionLogPage />
                         <Route path=path!("users") view=users::UsersPage />
                         <Route path=path!("users/new") view=users::UserEditPage />
                         <Route path=path!("users/:id") view=users::UserEditPage />

@@ -11,6 +11,8 @@ pub struct AppState {
     /// Cookies get `Secure` and the `__Host-` prefix when the public base URL is https.
     pub secure_cookies: bool,
     pub leptos: LeptosOptions,
+    /// The customers grid's read model on this node.
+    pub customers: crate::admin::customers::feed::SharedIndex,
 }
 
 impl FromRef<AppState> for LeptosOptions {

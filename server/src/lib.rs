@@ -20,6 +20,15 @@ pub async fn build_state(config: &config::Config) -> anyhow::Result<AppState> {
     if !applied.is_empty() {
         tracing::info!(versions = ?applied, "applied schema migrations");
     }
+    state_on(db, config).await
+}
+
+/// The shared state of one app server on an open, migrated database (tests start several on one).
+pub async fn state_on(db: app::db::Db, config: &config::Config) -> anyhow::Result<AppState> {
+    let customers = app::admin::customers::feed::CustomerIndex::start(&db)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot build the customer grid index: {e}"))?;
+    customers.spawn_follower(db.clone());
     let leptos = LeptosOptions::builder()
         .output_name("clientele")
         .site_root(config.site_root.to_string_lossy().to_string())
@@ -34,5 +43,6 @@ pub async fn build_state(config: &config::Config) -> anyhow::Result<AppState> {
         ),
         secure_cookies: config.secure_cookies(),
         leptos,
+        customers,
     })
 }

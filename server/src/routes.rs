@@ -24,6 +24,10 @@ pub fn router(state: AppState, allowed: AllowedOrigin) -> Router {
     let leptos = state.leptos.clone();
     Router::new()
         .route("/healthz", get(healthz))
+        .route(
+            "/api/admin/customers/export",
+            get(app::admin::customers::export::export),
+        )
         .leptos_routes(&state, routes, move || shell(leptos.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(from_fn_with_state(state.clone(), admin_guard))

@@ -225,12 +225,16 @@ struct CustomerRow {
     assistance_allowed: bool,
     created_at: Datetime,
     updated_at: Datetime,
+    scope: String,
+    addresses: Vec<AddressRow>,
+    default_billing: Option<String>,
+    default_shipping: Option<String>,
 }
 
 #[derive(SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
 struct AddressRow {
-    customer: RecordId,
+    id: String,
     firstname: String,
     lastname: String,
     company: Option<String>,
@@ -240,8 +244,6 @@ struct AddressRow {
     postcode: String,
     country_id: String,
     telephone: String,
-    default_billing: bool,
-    default_shipping: bool,
 }
 
 fn ascii(s: &str) -> String {
@@ -291,7 +293,7 @@ fn street(rng: &mut StdRng, c: &Country) -> String {
 }
 
 /// Builds customer number `n` (deterministic for a given `n`).
-fn customer(n: i64, now: chrono::DateTime<chrono::Utc>) -> (CustomerRow, Vec<AddressRow>) {
+fn customer(n: i64, now: chrono::DateTime<chrono::Utc>) -> CustomerRow {
     let mut rng = StdRng::seed_from_u64(n as u64 ^ 0x5eed_c11e);
     let country = match rng.gen_range(0..10) {
         0..=3 => &GB,
@@ -324,10 +326,9 @@ fn customer(n: i64, now: chrono::DateTime<chrono::Utc>) -> (CustomerRow, Vec<Add
             rng.gen_range(1..29)
         )
     });
-    let id = RecordId::new("customer", n);
     let email = format!("{}.{}{}@{}", ascii(first), ascii(last), n, country.domain);
-    let row = CustomerRow {
-        id: id.clone(),
+    let mut row = CustomerRow {
+        id: RecordId::new("customer", n),
         website: RecordId::new("website", "main"),
         group: RecordId::new("customer_group", group),
         prefix: None,
@@ -345,6 +346,10 @@ fn customer(n: i64, now: chrono::DateTime<chrono::Utc>) -> (CustomerRow, Vec<Add
         assistance_allowed: rng.gen_bool(0.4),
         created_at: Datetime::from(created),
         updated_at: Datetime::from(created),
+        scope: "main".to_owned(),
+        addresses: Vec::new(),
+        default_billing: None,
+        default_shipping: None,
     };
     let count = match rng.gen_range(0..10) {
         0 => 0,
@@ -355,7 +360,7 @@ fn customer(n: i64, now: chrono::DateTime<chrono::Utc>) -> (CustomerRow, Vec<Add
         .map(|i| {
             let (city, region, prefix) = *pick(&mut rng, country.cities);
             AddressRow {
-                customer: id.clone(),
+                id: format!("a{n}x{i}"),
                 firstname: first.to_owned(),
                 lastname: last.to_owned(),
                 company: (group != 1).then(|| pick(&mut rng, COMPANIES).to_string()),
@@ -370,49 +375,35 @@ fn customer(n: i64, now: chrono::DateTime<chrono::Utc>) -> (CustomerRow, Vec<Add
                     rng.gen_range(0..10_000),
                     rng.gen_range(0..10_000)
                 ),
-                default_billing: i == 0,
-                default_shipping: i == 0,
             }
         })
-        .collect();
-    (row, addresses)
+        .collect::<Vec<_>>();
+    if let Some(first) = addresses.first() {
+        row.default_billing = Some(first.id.clone());
+        row.default_shipping = Some(first.id.clone());
+    }
+    row.addresses = addresses;
+    row
 }
 
-/// Adds `count` demo customers after the highest existing customer id; returns how many were added.
+/// Adds `count` demo customers (ids from the customer sequence); returns how many were added.
 pub async fn seed_customers(db: &Db, count: u64) -> anyhow::Result<u64> {
-    let mut res = db
-        .query("SELECT VALUE record::id(id) FROM customer ORDER BY id DESC LIMIT 1")
-        .await?;
-    let last: Option<i64> = res
-        .take::<Vec<i64>>(0)
-        .unwrap_or_default()
-        .into_iter()
-        .next();
-    let start = last.unwrap_or(0) + 1;
     let now = chrono::Utc::now();
     let mut done = 0u64;
     while done < count {
         let n = (count - done).min(BATCH as u64);
-        let mut customers = Vec::with_capacity(n as usize);
-        let mut addresses = Vec::with_capacity(n as usize * 2);
-        for k in 0..n {
-            let (c, a) = customer(start + (done + k) as i64, now);
-            customers.push(c);
-            addresses.extend(a);
-        }
+        let mut res = db
+            .query("RETURN array::repeat(0, $n).map(|$x| sequence::nextval('customer_id'))")
+            .bind(("n", n as i64))
+            .await?;
+        let ids: Vec<i64> = res.take(0)?;
+        let customers: Vec<CustomerRow> = ids.iter().map(|id| customer(*id, now)).collect();
         let customers = surrealdb::types::Value::from_t(customers);
-        let addresses = surrealdb::types::Value::from_t(addresses);
         retry(|| async {
-            db.query(
-                "BEGIN TRANSACTION;
-                 INSERT INTO customer $customers RETURN NONE;
-                 INSERT INTO customer_address $addresses RETURN NONE;
-                 COMMIT TRANSACTION;",
-            )
-            .bind(("customers", customers.clone()))
-            .bind(("addresses", addresses.clone()))
-            .await?
-            .check()
+            db.query("INSERT INTO customer $customers RETURN NONE")
+                .bind(("customers", customers.clone()))
+                .await?
+                .check()
         })
         .await?;
         done += n;
@@ -427,8 +418,9 @@ mod tests {
     #[test]
     fn customers_are_deterministic_and_plausible() {
         let now = chrono::Utc::now();
-        let (a, addr) = customer(42, now);
-        let (b, _) = customer(42, now);
+        let a = customer(42, now);
+        let b = customer(42, now);
+        let addr = &a.addresses;
         assert_eq!(a.email, b.email);
         assert!(
             a.email.ends_with("42@example.co.uk")
@@ -443,7 +435,7 @@ mod tests {
     fn all_three_languages_appear() {
         let now = chrono::Utc::now();
         let locales: std::collections::HashSet<String> =
-            (1..200).map(|n| customer(n, now).0.locale).collect();
+            (1..200).map(|n| customer(n, now).locale).collect();
         assert_eq!(locales.len(), 3);
     }
 }

@@ -1,4 +1,7 @@
 //! The back office: its shell (navigation by permission), sign-in, dashboard, admin users and roles.
+pub mod action_log;
+pub mod customer_groups;
+pub mod customers;
 pub mod dashboard;
 pub mod login;
 pub mod roles;
@@ -18,7 +21,12 @@ pub async fn current_admin() -> Result<Principal, AppError> {
 }
 
 /// Areas that exist in this build, in navigation order.
-const BUILT_AREAS: &[domain::Resource] = &[domain::Resource::AdminUsers];
+const BUILT_AREAS: &[domain::Resource] = &[
+    domain::Resource::Customers,
+    domain::Resource::CustomerGroups,
+    domain::Resource::AdminUsers,
+    domain::Resource::ActionLog,
+];
 
 #[component]
 pub fn AdminShell() -> impl IntoView {

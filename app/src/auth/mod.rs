@@ -12,3 +12,13 @@ pub fn current_admin() -> Result<Principal, AppError> {
         .and_then(|parts| parts.extensions.get::<Principal>().cloned())
         .ok_or(AppError::Unauthenticated)
 }
+
+/// The calling admin user, if their role holds `resource`: every server function starts here.
+pub fn require(resource: crate::domain::Resource) -> Result<Principal, AppError> {
+    let me = current_admin()?;
+    if me.can(resource) {
+        Ok(me)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}

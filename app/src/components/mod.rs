@@ -63,21 +63,54 @@ pub fn error_text(i18n: I18nContext<Locale>, e: &AppError) -> String {
         AppError::InvalidCredentials => td_string!(l, errors.invalid_credentials).to_string(),
         AppError::Unavailable => td_string!(l, errors.unavailable_body).to_string(),
         AppError::Transport(_) => td_string!(l, errors.transport).to_string(),
-        AppError::Invalid(p) => match p {
-            Problem::EmailInvalid => td_string!(l, problems.email_invalid),
-            Problem::EmailTaken => td_string!(l, problems.email_taken),
-            Problem::NameRequired => td_string!(l, problems.name_required),
-            Problem::NameTooLong => td_string!(l, problems.name_too_long),
-            Problem::PasswordTooShort => td_string!(l, problems.password_too_short),
-            Problem::PasswordTooLong => td_string!(l, problems.password_too_long),
-            Problem::RoleRequired => td_string!(l, problems.role_required),
-            Problem::RoleNameTaken => td_string!(l, problems.role_name_taken),
-            Problem::BuiltinRole => td_string!(l, problems.builtin_role),
-            Problem::RoleInUse => td_string!(l, problems.role_in_use),
-            Problem::CannotDisableSelf => td_string!(l, problems.cannot_disable_self),
-        }
-        .to_string(),
+        AppError::Invalid(p) => problem_text(l, *p),
+        AppError::InvalidFields(errs) => errs
+            .iter()
+            .map(|e| problem_text(l, e.problem))
+            .collect::<Vec<_>>()
+            .join(" "),
     }
+}
+
+/// The translated text of one broken rule.
+pub fn problem_text(l: Locale, p: Problem) -> String {
+    match p {
+        Problem::EmailInvalid => td_string!(l, problems.email_invalid),
+        Problem::EmailTaken => td_string!(l, problems.email_taken),
+        Problem::NameRequired => td_string!(l, problems.name_required),
+        Problem::NameTooLong => td_string!(l, problems.name_too_long),
+        Problem::PasswordTooShort => td_string!(l, problems.password_too_short),
+        Problem::PasswordTooLong => td_string!(l, problems.password_too_long),
+        Problem::RoleRequired => td_string!(l, problems.role_required),
+        Problem::RoleNameTaken => td_string!(l, problems.role_name_taken),
+        Problem::BuiltinRole => td_string!(l, problems.builtin_role),
+        Problem::RoleInUse => td_string!(l, problems.role_in_use),
+        Problem::CannotDisableSelf => td_string!(l, problems.cannot_disable_self),
+        Problem::FieldRequired => td_string!(l, problems.field_required),
+        Problem::FieldInvalid => td_string!(l, problems.field_invalid),
+        Problem::TooLong => td_string!(l, problems.too_long),
+        Problem::TooMany => td_string!(l, problems.too_many),
+        Problem::ControlCharacters => td_string!(l, problems.control_characters),
+        Problem::DateInvalid => td_string!(l, problems.date_invalid),
+        Problem::DobNotInPast => td_string!(l, problems.dob_not_in_past),
+        Problem::GenderInvalid => td_string!(l, problems.gender_invalid),
+        Problem::CountryInvalid => td_string!(l, problems.country_invalid),
+        Problem::RegionRequired => td_string!(l, problems.region_required),
+        Problem::TelephoneInvalid => td_string!(l, problems.telephone_invalid),
+        Problem::WebsiteInvalid => td_string!(l, problems.website_invalid),
+        Problem::GroupInvalid => td_string!(l, problems.group_invalid),
+        Problem::GroupNotAssignable => td_string!(l, problems.group_not_assignable),
+        Problem::GroupCodeTaken => td_string!(l, problems.group_code_taken),
+        Problem::GroupProtected => td_string!(l, problems.group_protected),
+        Problem::TaxClassInvalid => td_string!(l, problems.tax_class_invalid),
+        Problem::UnknownColumn => td_string!(l, problems.unknown_column),
+        Problem::PageSizeInvalid => td_string!(l, problems.page_size_invalid),
+        Problem::FilterInvalid => td_string!(l, problems.filter_invalid),
+        Problem::SearchTooLong => td_string!(l, problems.search_too_long),
+        Problem::NothingSelected => td_string!(l, problems.nothing_selected),
+        Problem::ViewNameTaken => td_string!(l, problems.view_name_taken),
+    }
+    .to_string()
 }
 
 /// The translated name of an admin area.
@@ -93,5 +126,17 @@ pub fn resource_label(l: Locale, r: crate::domain::Resource) -> &'static str {
         R::Audiences => td_string!(l, resources.audiences),
         R::Configuration => td_string!(l, resources.configuration),
         R::AdminUsers => td_string!(l, resources.admin_users),
+        R::ActionLog => td_string!(l, resources.action_log),
     }
+}
+
+/// Fills `%name` placeholders in a translated text (longest names first, so `%pages` is not `%page`+s).
+pub fn fill(text: &str, values: &[(&str, &str)]) -> String {
+    let mut values = values.to_vec();
+    values.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
+    let mut out = text.to_owned();
+    for (k, v) in values {
+        out = out.replace(&format!("%{k}"), v);
+    }
+    out
 }

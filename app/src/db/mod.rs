@@ -67,3 +67,29 @@ pub fn from_json<T: serde::de::DeserializeOwned>(
 ) -> Result<T, crate::error::AppError> {
     serde_json::from_value(value).map_err(crate::error::AppError::internal)
 }
+
+/// Runs a multi-statement transaction, retrying it when it conflicts; returns the results and the
+/// statements' own errors (a unique-index violation, say), which are not retried.
+pub async fn transact<F, Fut>(
+    mut op: F,
+) -> Result<(surrealdb::IndexedResults, Vec<surrealdb::Error>), surrealdb::Error>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<surrealdb::IndexedResults, surrealdb::Error>>,
+{
+    retry(|| {
+        let fut = op();
+        async move {
+            let mut res = fut.await?;
+            let mut errors: Vec<(usize, surrealdb::Error)> =
+                res.take_errors().into_iter().collect();
+            errors.sort_by_key(|(i, _)| *i);
+            let mut errors: Vec<surrealdb::Error> = errors.into_iter().map(|(_, e)| e).collect();
+            if let Some(p) = errors.iter().position(is_retryable) {
+                return Err(errors.swap_remove(p));
+            }
+            Ok((res, errors))
+        }
+    })
+    .await
+}

@@ -28,6 +28,7 @@ const AREAS: &[(&str, Resource)] = &[
     ("settings", Resource::Configuration),
     ("users", Resource::AdminUsers),
     ("roles", Resource::AdminUsers),
+    ("action-log", Resource::ActionLog),
 ];
 
 /// Areas open to every signed-in admin (the dashboard, their own profile).
@@ -72,6 +73,7 @@ pub fn area_path(resource: Resource) -> &'static str {
         Resource::Audiences => "/admin/audiences",
         Resource::Configuration => "/admin/settings",
         Resource::AdminUsers => "/admin/users",
+        Resource::ActionLog => "/admin/action-log",
     }
 }
 

@@ -1,6 +1,9 @@
 //! Types and pure rules shared by the browser and the server.
 pub mod access;
+pub mod countries;
+pub mod customer;
 pub mod email;
+pub mod grid;
 pub mod principal;
 pub mod resource;
 

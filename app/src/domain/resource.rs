@@ -14,10 +14,11 @@ pub enum Resource {
     Audiences,
     Configuration,
     AdminUsers,
+    ActionLog,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 9] = [
+    pub const ALL: [Resource; 10] = [
         Resource::Customers,
         Resource::CustomerGroups,
         Resource::NowOnline,
@@ -27,6 +28,7 @@ impl Resource {
         Resource::Audiences,
         Resource::Configuration,
         Resource::AdminUsers,
+        Resource::ActionLog,
     ];
 
     /// The stable name stored in the database and used in URLs.
@@ -41,6 +43,7 @@ impl Resource {
             Resource::Audiences => "audiences",
             Resource::Configuration => "configuration",
             Resource::AdminUsers => "admin_users",
+            Resource::ActionLog => "action_log",
         }
     }
 

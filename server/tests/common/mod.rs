@@ -13,11 +13,32 @@ pub struct TestApp {
     pub state: AppState,
 }
 
-pub async fn spawn_app() -> TestApp {
+fn test_config() -> Config {
+    // Internal errors are logged (and shown with --nocapture); the client only sees "unavailable".
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("warn")
+        .with_test_writer()
+        .try_init();
     let mut config = Config::default();
     config.database.url = "mem://".into();
     config.site_root = std::env::temp_dir();
-    let state = server::build_state(&config).await.expect("state");
+    config
+}
+
+pub async fn spawn_app() -> TestApp {
+    let state = server::build_state(&test_config()).await.expect("state");
+    serve(state).await
+}
+
+/// A second app server on the same database as `first` (its own grid index, its own socket).
+pub async fn spawn_second(first: &TestApp) -> TestApp {
+    let state = server::state_on(first.state.db.clone(), &test_config())
+        .await
+        .expect("state");
+    serve(state).await
+}
+
+async fn serve(state: AppState) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let allowed = server::csrf::AllowedOrigin(format!("http://{addr}"));
@@ -127,6 +148,28 @@ impl TestApp {
             headers.push(("Cookie", cookie_header.as_str()));
         }
         self.request("POST", path, &headers, form).await
+    }
+
+    /// A same-origin POST of a server function with JSON arguments.
+    pub async fn call_json(&self, path: &str, cookie: &str, json: &serde_json::Value) -> Reply {
+        let origin = self.origin();
+        let cookie_header = format!("clientele_admin={cookie}");
+        let headers = vec![
+            ("Origin", origin.as_str()),
+            ("Sec-Fetch-Site", "same-origin"),
+            ("Content-Type", "application/json"),
+            ("Accept", "application/json"),
+            ("Cookie", cookie_header.as_str()),
+        ];
+        self.request("POST", path, &headers, &json.to_string())
+            .await
+    }
+
+    /// A GET with the admin cookie.
+    pub async fn get(&self, path: &str, cookie: &str) -> Reply {
+        let cookie_header = format!("clientele_admin={cookie}");
+        self.request("GET", path, &[("Cookie", cookie_header.as_str())], "")
+            .await
     }
 
     /// Creates an admin user with the given role and returns a live session token for them.

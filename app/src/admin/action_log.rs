@@ -1,0 +1,165 @@
+//! The admin action log: who did what to which customer, when; written in the same transaction as
+//! the change it records, and listed for admins holding the Action Log permission.
+use crate::error::AppError;
+use crate::i18n::*;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+pub const PAGE_SIZE: u32 = 50;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LogEntry {
+    pub at: String,
+    pub admin_email: String,
+    pub action: String,
+    pub customer: Option<i64>,
+    pub count: i64,
+    pub detail: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LogPage {
+    pub entries: Vec<LogEntry>,
+    pub has_more: bool,
+}
+
+/// The statement that records one entry from the `$log` parameter (see `entry`).
+#[cfg(feature = "ssr")]
+pub const LOG_SQL: &str = "CREATE action_log CONTENT { admin: $log.admin, admin_email: $log.admin_email, \
+     action: $log.action, customer: $log.customer, count: $log.count, detail: $log.detail } RETURN NONE;";
+
+/// The `$log` parameter for `LOG_SQL`.
+#[cfg(feature = "ssr")]
+pub fn entry(
+    me: &crate::domain::Principal,
+    action: &str,
+    customer: Option<i64>,
+    count: i64,
+    detail: &str,
+) -> (&'static str, surrealdb::types::Value) {
+    use surrealdb::types::{Object, RecordId, SurrealValue, Value};
+    let mut o = Object::default();
+    if !me.id.is_empty() {
+        o.insert(
+            "admin".to_owned(),
+            RecordId::new("admin_user", me.id.clone()).into_value(),
+        );
+    }
+    o.insert("admin_email".to_owned(), me.email.clone().into_value());
+    o.insert("action".to_owned(), action.to_owned().into_value());
+    if let Some(c) = customer {
+        o.insert("customer".to_owned(), c.into_value());
+    }
+    o.insert("count".to_owned(), count.into_value());
+    o.insert("detail".to_owned(), detail.to_owned().into_value());
+    ("log", Value::Object(o))
+}
+
+/// Newest first; `customer` narrows to one customer's entries.
+#[server(prefix = "/api/admin/action-log", endpoint = "list", input = server_fn::codec::Json)]
+pub async fn list_action_log(customer: Option<i64>, page: u32) -> Result<LogPage, AppError> {
+    crate::error::answer(async move {
+        crate::auth::require(crate::domain::Resource::ActionLog)?;
+        let db = crate::state::app_state()?.db;
+        let start = page.saturating_sub(1) * PAGE_SIZE;
+        let filter = if customer.is_some() {
+            "WHERE customer = $customer"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "SELECT time::format(at, '%Y-%m-%d %H:%M:%S') AS at, admin_email, action, customer, count, detail \
+             FROM action_log {filter} ORDER BY at DESC LIMIT {} START {start}",
+            PAGE_SIZE + 1
+        );
+        let mut res = db.query(sql).bind(("customer", customer)).await?;
+        let rows: Vec<serde_json::Value> = res.take(0)?;
+        let mut entries: Vec<LogEntry> = rows
+            .into_iter()
+            .map(crate::db::from_json)
+            .collect::<Result<_, _>>()?;
+        let has_more = entries.len() > PAGE_SIZE as usize;
+        entries.truncate(PAGE_SIZE as usize);
+        Ok(LogPage { entries, has_more })
+    })
+    .await
+}
+
+#[component]
+pub fn ActionLogPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let params = move || {
+        let q = query.read();
+        (
+            q.get("customer").and_then(|c| c.parse::<i64>().ok()),
+            q.get("page")
+                .and_then(|p| p.parse::<u32>().ok())
+                .unwrap_or(1)
+                .max(1),
+        )
+    };
+    let log = Resource::new(params, |(c, p)| list_action_log(c, p));
+    view! {
+        <Title text=move || t_string!(i18n, log.title).to_string() />
+        <h1>{t!(i18n, log.title)}</h1>
+        <form method="get" class="filters">
+            <label for="log-customer">{t!(i18n, log.customer_id)}</label>
+            <input id="log-customer" name="customer" type="number" min="1"
+                prop:value=move || params().0.map(|c| c.to_string()).unwrap_or_default() />
+            <button type="submit">{t!(i18n, log.filter)}</button>
+        </form>
+        <Transition fallback=move || view! { <p>{t!(i18n, common.loading)}</p> }>
+            {move || Suspend::new(async move {
+                let (customer, page) = params();
+                match log.await {
+                    Ok(p) => view! {
+                        <table class="grid">
+                            <thead><tr>
+                                <th scope="col">{t!(i18n, log.when)}</th>
+                                <th scope="col">{t!(i18n, log.who)}</th>
+                                <th scope="col">{t!(i18n, log.action)}</th>
+                                <th scope="col">{t!(i18n, log.customer)}</th>
+                                <th scope="col">{t!(i18n, log.count)}</th>
+                                <th scope="col">{t!(i18n, log.detail)}</th>
+                            </tr></thead>
+                            <tbody>
+                                {p.entries.into_iter().map(|e| view! {
+                                    <tr>
+                                        <td>{e.at}</td>
+                                        <td>{e.admin_email}</td>
+                                        <td>{e.action}</td>
+                                        <td>{e.customer.map(|c| view! { <A href=format!("/admin/customers/{c}")>{c.to_string()}</A> })}</td>
+                                        <td>{e.count}</td>
+                                        <td>{e.detail}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                        <nav class="pager" aria-label=move || t_string!(i18n, log.pages)>
+                            {(page > 1).then(|| {
+                                let href = page_href(customer, page - 1);
+                                view! { <A href=href>{t!(i18n, grid.previous)}</A> }
+                            })}
+                            {p.has_more.then(|| {
+                                let href = page_href(customer, page + 1);
+                                view! { <A href=href>{t!(i18n, grid.next)}</A> }
+                            })}
+                        </nav>
+                    }.into_any(),
+                    Err(e) => view! { <crate::components::ErrorMessage error=Signal::derive(move || Some(e.clone())) /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+fn page_href(customer: Option<i64>, page: u32) -> String {
+    match customer {
+        Some(c) => format!("/admin/action-log?customer={c}&page={page}"),
+        None => format!("/admin/action-log?page={page}"),
+    }
+}

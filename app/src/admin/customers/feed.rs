@@ -1,0 +1,186 @@
+//! Keeps this node's grid index equal to the database: a full build at start, then the customer
+//! table's change feed (`SHOW CHANGES`), read after every write made here, before every grid query,
+//! and every second in the background, so writes made through any app server show up everywhere.
+use super::index::{GridDoc, GridIndex};
+use super::store::CustomerDoc;
+use crate::db::Db;
+use crate::error::AppError;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, RwLock, RwLockReadGuard};
+use std::time::{Duration, Instant};
+use surrealdb::types::{SurrealValue, Value};
+
+/// Customers read per query while building.
+const BUILD_BATCH: usize = 5000;
+/// Change-feed entries (transactions) read per query while catching up.
+const FEED_BATCH: usize = 500;
+/// The background pass re-reads this much of the recent feed (versionstamps carry milliseconds in
+/// their upper bits): a transaction that took its versionstamp before another but committed after
+/// it is still applied. Replaying full documents in order is idempotent.
+const REPLAY_WINDOW_MS: i64 = 3000;
+
+pub struct CustomerIndex {
+    index: RwLock<GridIndex>,
+    /// The last versionstamp applied.
+    cursor: AtomicI64,
+    /// One catch-up at a time; the others wait for it and then find nothing new.
+    catching_up: tokio::sync::Mutex<()>,
+    pub built_in: Duration,
+}
+
+pub type SharedIndex = Arc<CustomerIndex>;
+
+#[derive(SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct ChangeSet {
+    versionstamp: i64,
+    changes: Vec<Value>,
+}
+
+fn db_err(e: surrealdb::Error) -> AppError {
+    AppError::internal(e)
+}
+
+impl CustomerIndex {
+    /// Reads every customer and builds the index; then follows the change feed.
+    pub async fn start(db: &Db) -> Result<SharedIndex, AppError> {
+        let started = Instant::now();
+        // The feed position before the scan: anything committed after it is replayed on top.
+        let cursor = current_versionstamp(db).await?;
+        let mut docs = Vec::new();
+        let mut after: i64 = i64::MIN;
+        loop {
+            let sql = if after == i64::MIN {
+                format!("SELECT * FROM customer ORDER BY id LIMIT {BUILD_BATCH}")
+            } else {
+                format!("SELECT * FROM customer:{after}>.. LIMIT {BUILD_BATCH}")
+            };
+            let mut res = db.query(sql).await.map_err(db_err)?;
+            let batch: Vec<CustomerDoc> = res.take(0).map_err(db_err)?;
+            let n = batch.len();
+            for d in batch {
+                let g = d.grid_doc();
+                after = after.max(g.id);
+                docs.push(g);
+            }
+            if n < BUILD_BATCH {
+                break;
+            }
+        }
+        let index = tokio::task::spawn_blocking(move || GridIndex::build(docs))
+            .await
+            .map_err(AppError::internal)?;
+        let shared = Arc::new(CustomerIndex {
+            index: RwLock::new(index),
+            cursor: AtomicI64::new(cursor),
+            catching_up: tokio::sync::Mutex::new(()),
+            built_in: started.elapsed(),
+        });
+        shared.replay_from(db, cursor).await?;
+        tracing::info!(
+            customers = shared.read().len(),
+            ms = shared.built_in.as_millis() as u64,
+            "customer grid index built"
+        );
+        Ok(shared)
+    }
+
+    /// Follows the feed every second until the process ends (re-reading a short window).
+    pub fn spawn_follower(self: &Arc<Self>, db: Db) {
+        let me = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tick.tick().await;
+                let Some(me) = me.upgrade() else { break };
+                let from = me.cursor.load(Ordering::Acquire) - (REPLAY_WINDOW_MS << 16);
+                if let Err(e) = me.replay_from(&db, from).await {
+                    tracing::warn!(error = %e, "customer change feed not read");
+                }
+            }
+        });
+    }
+
+    pub fn read(&self) -> RwLockReadGuard<'_, GridIndex> {
+        self.index.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Applies every change committed since the last one applied.
+    pub async fn catch_up(&self, db: &Db) -> Result<(), AppError> {
+        let from = self.cursor.load(Ordering::Acquire) + 1;
+        self.replay_from(db, from).await
+    }
+
+    async fn replay_from(&self, db: &Db, from: i64) -> Result<(), AppError> {
+        let _one = self.catching_up.lock().await;
+        let mut since = from.max(1);
+        loop {
+            let sql = format!("SHOW CHANGES FOR TABLE customer SINCE {since} LIMIT {FEED_BATCH}");
+            let mut res = db.query(sql).await.map_err(db_err)?;
+            let sets: Vec<ChangeSet> = res.take(0).map_err(db_err)?;
+            let n = sets.len();
+            let Some(last) = sets.last().map(|s| s.versionstamp) else {
+                break;
+            };
+            let mut ups: Vec<GridDoc> = Vec::new();
+            let mut dels: Vec<(usize, i64)> = Vec::new();
+            for set in sets {
+                for change in set.changes {
+                    let Value::Object(mut obj) = change else {
+                        continue;
+                    };
+                    if let Some(doc) = obj.remove("update") {
+                        match CustomerDoc::from_value(doc) {
+                            Ok(d) => ups.push(d.grid_doc()),
+                            Err(e) => tracing::warn!(error = %e, "unreadable customer change"),
+                        }
+                    } else if let Some(Value::Object(del)) = obj.remove("delete")
+                        && let Some(Value::RecordId(id)) = del.get("id")
+                        && let surrealdb::types::RecordIdKey::Number(k) = id.key
+                    {
+                        dels.push((ups.len(), k));
+                    }
+                }
+            }
+            {
+                let mut ix = self.index.write().unwrap_or_else(|e| e.into_inner());
+                // Apply in feed order: deletes sit between the updates that came before and after.
+                let mut d = dels.into_iter().peekable();
+                for (i, u) in ups.iter().enumerate() {
+                    while let Some((at, id)) = d.peek().copied()
+                        && at <= i
+                    {
+                        ix.remove(id);
+                        d.next();
+                    }
+                    ix.upsert(u);
+                }
+                for (_, id) in d {
+                    ix.remove(id);
+                }
+            }
+            self.cursor.fetch_max(last, Ordering::AcqRel);
+            since = last + 1;
+            if n < FEED_BATCH {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The feed's current position: write a marker and read its versionstamp back.
+async fn current_versionstamp(db: &Db) -> Result<i64, AppError> {
+    let since = (chrono::Utc::now() - chrono::Duration::seconds(30))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let mut res = db
+        .query(format!(
+            "UPSERT grid_marker:now SET at = time::now() RETURN NONE;
+             SHOW CHANGES FOR TABLE grid_marker SINCE d'{since}';"
+        ))
+        .await
+        .map_err(db_err)?;
+    let sets: Vec<ChangeSet> = res.take(1).map_err(db_err)?;
+    Ok(sets.last().map(|s| s.versionstamp).unwrap_or(0))
+}

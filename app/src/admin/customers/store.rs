@@ -1,0 +1,595 @@
+//! Customers in the database: the document, every write (each with its action-log entry in the
+//! same transaction), and the reads behind the customer page.
+use super::feed::SharedIndex;
+use super::index::GridDoc;
+use super::{CustomerSummary, CustomerView, MassAction, MassResult};
+use crate::admin::action_log;
+use crate::db::{Db, transact};
+use crate::domain::countries::COUNTRIES;
+use crate::domain::customer::{
+    AddressInput, CustomerInput, CustomerSettings, InlineEdit, ValidCustomer, validate_customer,
+};
+use crate::domain::{Email, Principal};
+use crate::error::{AppError, FieldError, Problem};
+use serde_json::{Map, Value as Json, json};
+use std::future::IntoFuture;
+use surrealdb::types::{Datetime, RecordId, RecordIdKey, SurrealValue};
+
+#[derive(SurrealValue, Clone, Debug)]
+#[surreal(crate = "surrealdb::types")]
+pub struct AddressDoc {
+    pub id: String,
+    pub firstname: String,
+    pub lastname: String,
+    pub company: Option<String>,
+    pub street: Vec<String>,
+    pub city: String,
+    pub region: Option<String>,
+    pub postcode: String,
+    pub country_id: String,
+    pub telephone: Option<String>,
+    pub vat_id: Option<String>,
+}
+
+/// A customer record as stored.
+#[derive(SurrealValue, Clone, Debug)]
+#[surreal(crate = "surrealdb::types")]
+pub struct CustomerDoc {
+    pub id: RecordId,
+    pub website: RecordId,
+    pub group: RecordId,
+    pub prefix: Option<String>,
+    pub firstname: String,
+    pub middlename: Option<String>,
+    pub lastname: String,
+    pub suffix: Option<String>,
+    pub email: String,
+    pub dob: Option<String>,
+    pub gender: Option<String>,
+    pub taxvat: Option<String>,
+    pub created_in: String,
+    pub locale: String,
+    pub confirmed: bool,
+    pub locked_until: Option<Datetime>,
+    pub last_login_at: Option<Datetime>,
+    pub last_seen_at: Option<Datetime>,
+    pub newsletter: bool,
+    pub assistance_allowed: bool,
+    pub created_at: Datetime,
+    pub updated_at: Datetime,
+    pub addresses: Vec<AddressDoc>,
+    pub default_billing: Option<String>,
+    pub default_shipping: Option<String>,
+}
+
+fn key_number(id: &RecordId) -> i64 {
+    match &id.key {
+        RecordIdKey::Number(n) => *n,
+        _ => 0,
+    }
+}
+
+fn key_string(id: &RecordId) -> String {
+    match &id.key {
+        RecordIdKey::Number(n) => n.to_string(),
+        RecordIdKey::String(s) => s.clone(),
+        _ => String::new(),
+    }
+}
+
+pub fn country_name(code: &str) -> &str {
+    COUNTRIES
+        .iter()
+        .find(|c| c.0 == code)
+        .map(|c| c.1)
+        .unwrap_or(code)
+}
+
+impl AddressDoc {
+    /// "Street, City, Region, Postcode, Country" (Magento's one-line address).
+    pub fn one_line(&self) -> String {
+        let mut parts: Vec<&str> = self.street.iter().map(String::as_str).collect();
+        parts.push(&self.city);
+        if let Some(r) = &self.region {
+            parts.push(r);
+        }
+        parts.push(&self.postcode);
+        parts.push(country_name(&self.country_id));
+        parts.retain(|p| !p.is_empty());
+        parts.join(", ")
+    }
+}
+
+impl CustomerDoc {
+    pub fn id(&self) -> i64 {
+        key_number(&self.id)
+    }
+
+    pub fn name(&self) -> String {
+        [
+            self.prefix.as_deref(),
+            Some(&self.firstname),
+            self.middlename.as_deref(),
+            Some(&self.lastname),
+            self.suffix.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+    }
+
+    fn address(&self, id: &Option<String>) -> Option<&AddressDoc> {
+        let id = id.as_ref()?;
+        self.addresses.iter().find(|a| &a.id == id)
+    }
+
+    pub fn billing(&self) -> Option<&AddressDoc> {
+        self.address(&self.default_billing)
+    }
+
+    pub fn shipping(&self) -> Option<&AddressDoc> {
+        self.address(&self.default_shipping)
+    }
+
+    /// The fields the grid shows, filters and sorts.
+    pub fn grid_doc(&self) -> GridDoc {
+        let b = self.billing();
+        let bs = |f: fn(&AddressDoc) -> Option<&String>| b.and_then(f).cloned().unwrap_or_default();
+        GridDoc {
+            id: self.id(),
+            name: self.name(),
+            email: self.email.clone(),
+            group: key_number(&self.group) as u32,
+            telephone: bs(|a| a.telephone.as_ref()),
+            postcode: b.map(|a| a.postcode.clone()).unwrap_or_default(),
+            country: b.map(|a| a.country_id.clone()).unwrap_or_default(),
+            region: bs(|a| a.region.as_ref()),
+            created_at: self.created_at.timestamp(),
+            website: key_string(&self.website),
+            confirmed: self.confirmed,
+            created_in: self.created_in.clone(),
+            billing_full: b.map(AddressDoc::one_line).unwrap_or_default(),
+            shipping_full: self
+                .shipping()
+                .map(AddressDoc::one_line)
+                .unwrap_or_default(),
+            dob: self.dob.as_deref().and_then(|d| {
+                chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                    .ok()
+                    .map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc().timestamp())
+            }),
+            taxvat: self.taxvat.clone().unwrap_or_default(),
+            gender: self.gender.clone().unwrap_or_default(),
+            street: b.map(|a| a.street.join(" ")).unwrap_or_default(),
+            city: b.map(|a| a.city.clone()).unwrap_or_default(),
+            vat_id: bs(|a| a.vat_id.as_ref()),
+            company: bs(|a| a.company.as_ref()),
+            locked_until: self.locked_until.as_ref().map(|d| d.timestamp()),
+            newsletter: self.newsletter,
+            last_login: self.last_login_at.as_ref().map(|d| d.timestamp()),
+        }
+    }
+
+    /// The form's view of this customer.
+    pub fn to_input(&self) -> CustomerInput {
+        let pos = |id: &Option<String>| {
+            id.as_ref()
+                .and_then(|id| self.addresses.iter().position(|a| &a.id == id))
+        };
+        CustomerInput {
+            id: Some(self.id()),
+            website: key_string(&self.website),
+            group: key_number(&self.group) as u32,
+            prefix: self.prefix.clone().unwrap_or_default(),
+            firstname: self.firstname.clone(),
+            middlename: self.middlename.clone().unwrap_or_default(),
+            lastname: self.lastname.clone(),
+            suffix: self.suffix.clone().unwrap_or_default(),
+            email: self.email.clone(),
+            dob: self.dob.clone().unwrap_or_default(),
+            gender: self.gender.clone().unwrap_or_default(),
+            taxvat: self.taxvat.clone().unwrap_or_default(),
+            newsletter: self.newsletter,
+            assistance_allowed: self.assistance_allowed,
+            addresses: self
+                .addresses
+                .iter()
+                .map(|a| AddressInput {
+                    id: a.id.clone(),
+                    firstname: a.firstname.clone(),
+                    lastname: a.lastname.clone(),
+                    company: a.company.clone().unwrap_or_default(),
+                    street: a.street.clone(),
+                    city: a.city.clone(),
+                    region: a.region.clone().unwrap_or_default(),
+                    postcode: a.postcode.clone(),
+                    country_id: a.country_id.clone(),
+                    telephone: a.telephone.clone().unwrap_or_default(),
+                    vat_id: a.vat_id.clone().unwrap_or_default(),
+                })
+                .collect(),
+            default_billing: pos(&self.default_billing),
+            default_shipping: pos(&self.default_shipping),
+        }
+    }
+}
+
+/// The first statement error of a transaction, as an internal error.
+pub fn ok((_, errors): (surrealdb::IndexedResults, Vec<surrealdb::Error>)) -> Result<(), AppError> {
+    match errors.into_iter().next() {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
+}
+
+fn is_unique_violation(e: &surrealdb::Error) -> bool {
+    e.to_string().contains("already contains")
+}
+
+fn email_taken() -> AppError {
+    AppError::InvalidFields(vec![FieldError {
+        field: "email".into(),
+        problem: Problem::EmailTaken,
+    }])
+}
+
+/// The account fields of a valid customer as a document (absent keys for empty optional values).
+fn account_json(v: &ValidCustomer) -> Json {
+    let mut m = Map::new();
+    let mut put = |k: &str, val: Option<Json>| {
+        if let Some(val) = val {
+            m.insert(k.to_owned(), val);
+        }
+    };
+    put("prefix", v.prefix.clone().map(Json::from));
+    put("firstname", Some(v.firstname.clone().into()));
+    put("middlename", v.middlename.clone().map(Json::from));
+    put("lastname", Some(v.lastname.clone().into()));
+    put("suffix", v.suffix.clone().map(Json::from));
+    put("email", Some(v.email.as_str().into()));
+    put(
+        "dob",
+        v.dob.map(|d| d.format("%Y-%m-%d").to_string().into()),
+    );
+    put("gender", v.gender.map(|g| g.key().into()));
+    put("taxvat", v.taxvat.clone().map(Json::from));
+    put("newsletter", Some(v.newsletter.into()));
+    put("assistance_allowed", Some(v.assistance_allowed.into()));
+    put("default_billing", v.default_billing.clone().map(Json::from));
+    put(
+        "default_shipping",
+        v.default_shipping.clone().map(Json::from),
+    );
+    let addresses: Vec<Json> = v
+        .addresses
+        .iter()
+        .map(|a| {
+            let mut o = Map::new();
+            o.insert("id".into(), a.id.clone().into());
+            o.insert("firstname".into(), a.firstname.clone().into());
+            o.insert("lastname".into(), a.lastname.clone().into());
+            o.insert("street".into(), a.street.clone().into());
+            o.insert("city".into(), a.city.clone().into());
+            o.insert("postcode".into(), a.postcode.clone().into());
+            o.insert("country_id".into(), a.country_id.clone().into());
+            for (k, val) in [
+                ("company", &a.company),
+                ("region", &a.region),
+                ("telephone", &a.telephone),
+                ("vat_id", &a.vat_id),
+            ] {
+                if let Some(val) = val {
+                    o.insert(k.into(), val.clone().into());
+                }
+            }
+            Json::Object(o)
+        })
+        .collect();
+    m.insert("addresses".into(), addresses.into());
+    Json::Object(m)
+}
+
+/// The settings that shape customers, with the defaults for anything not set.
+pub async fn settings(db: &Db) -> Result<CustomerSettings, AppError> {
+    let mut res = db
+        .query("SELECT * OMIT id FROM ONLY setting:customer")
+        .await?;
+    let v: Option<Json> = res.take(0)?;
+    Ok(v.and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default())
+}
+
+async fn exists(db: &Db, table: &str, key: Json) -> Result<bool, AppError> {
+    let mut res = db
+        .query("RETURN record::exists(type::record($t, $k))")
+        .bind(("t", table.to_owned()))
+        .bind(("k", key))
+        .await?;
+    let v: Option<bool> = res.take(0)?;
+    Ok(v.unwrap_or(false))
+}
+
+/// Gives new addresses an id (random, 12 hex digits).
+fn assign_address_ids(input: &mut CustomerInput) {
+    use rand::Rng;
+    for a in &mut input.addresses {
+        if a.id.trim().is_empty() {
+            a.id = format!("{:012x}", rand::thread_rng().gen_range(0..1u64 << 48));
+        }
+    }
+}
+
+/// Creates or updates a customer; returns its id.
+pub async fn save(
+    db: &Db,
+    index: &SharedIndex,
+    me: &Principal,
+    mut input: CustomerInput,
+) -> Result<i64, AppError> {
+    let settings = settings(db).await?;
+    assign_address_ids(&mut input);
+    let today = chrono::Utc::now().date_naive();
+    let valid = validate_customer(&input, &settings, today)?;
+    let mut field_errors = Vec::new();
+    if !exists(db, "customer_group", json!(valid.group)).await? {
+        field_errors.push(FieldError {
+            field: "group".into(),
+            problem: Problem::GroupInvalid,
+        });
+    }
+    if !exists(db, "website", json!(valid.website)).await? {
+        field_errors.push(FieldError {
+            field: "website".into(),
+            problem: Problem::WebsiteInvalid,
+        });
+    }
+    if !field_errors.is_empty() {
+        return Err(AppError::InvalidFields(field_errors));
+    }
+    let doc = account_json(&valid);
+    let scope = settings.scope(&valid.website);
+    let sets = "website = type::record('website', $website), group = type::record('customer_group', $group), \
+                scope = $scope, prefix = $doc.prefix, firstname = $doc.firstname, middlename = $doc.middlename, \
+                lastname = $doc.lastname, suffix = $doc.suffix, email = $doc.email, dob = $doc.dob, \
+                gender = $doc.gender, taxvat = $doc.taxvat, newsletter = $doc.newsletter, \
+                assistance_allowed = $doc.assistance_allowed, addresses = $doc.addresses, \
+                default_billing = $doc.default_billing, default_shipping = $doc.default_shipping";
+    let id = match valid.id {
+        None => {
+            // The id comes first (a failed create leaves a gap in the sequence, never a clash).
+            let mut res = db.query("RETURN sequence::nextval('customer_id')").await?;
+            let id: i64 = res.take::<Option<i64>>(0)?.ok_or(AppError::Unavailable)?;
+            let sql = format!(
+                "BEGIN;
+                 CREATE type::record('customer', $id) SET {sets}, created_in = 'Admin', locale = $locale RETURN NONE;
+                 {log}
+                 COMMIT;",
+                log = action_log::LOG_SQL
+            );
+            let (_, errors) = transact(|| {
+                db.query(sql.as_str())
+                    .bind(("id", id))
+                    .bind(("doc", doc.clone()))
+                    .bind(("website", valid.website.clone()))
+                    .bind(("group", i64::from(valid.group)))
+                    .bind(("scope", scope.clone()))
+                    .bind(("locale", "en"))
+                    .bind(action_log::entry(me, "customer_created", Some(id), 1, ""))
+                    .into_future()
+            })
+            .await?;
+            if errors.iter().any(is_unique_violation) {
+                return Err(email_taken());
+            }
+            if let Some(e) = errors.into_iter().next() {
+                return Err(e.into());
+            }
+            id
+        }
+        Some(id) => {
+            if !exists(db, "customer", json!(id)).await? {
+                return Err(AppError::NotFound);
+            }
+            let sql = format!(
+                "BEGIN;
+                 UPDATE type::record('customer', $id) SET {sets} RETURN NONE;
+                 {log}
+                 COMMIT;",
+                log = action_log::LOG_SQL
+            );
+            let (_, errors) = transact(|| {
+                db.query(sql.as_str())
+                    .bind(("id", id))
+                    .bind(("doc", doc.clone()))
+                    .bind(("website", valid.website.clone()))
+                    .bind(("group", i64::from(valid.group)))
+                    .bind(("scope", scope.clone()))
+                    .bind(action_log::entry(me, "customer_updated", Some(id), 1, ""))
+                    .into_future()
+            })
+            .await?;
+            if errors.iter().any(is_unique_violation) {
+                return Err(email_taken());
+            }
+            if let Some(e) = errors.into_iter().next() {
+                return Err(e.into());
+            }
+            id
+        }
+    };
+    index.catch_up(db).await?;
+    Ok(id)
+}
+
+pub async fn get(db: &Db, id: i64) -> Result<CustomerDoc, AppError> {
+    let mut res = db
+        .query("SELECT * FROM ONLY type::record('customer', $id)")
+        .bind(("id", id))
+        .await?;
+    let doc: Option<CustomerDoc> = res.take(0)?;
+    doc.ok_or(AppError::NotFound)
+}
+
+pub async fn view(db: &Db, id: i64) -> Result<CustomerView, AppError> {
+    let doc = get(db, id).await?;
+    let now = chrono::Utc::now();
+    let fmt = |d: &Option<Datetime>| d.as_ref().map(|d| d.format("%Y-%m-%d %H:%M").to_string());
+    let locked = doc.locked_until.as_ref().is_some_and(|d| **d > now);
+    let online = doc
+        .last_seen_at
+        .as_ref()
+        .is_some_and(|d| now.signed_duration_since(**d) < chrono::Duration::minutes(15));
+    Ok(CustomerView {
+        summary: CustomerSummary {
+            name: doc.name(),
+            created_at: doc.created_at.format("%Y-%m-%d %H:%M").to_string(),
+            updated_at: doc.updated_at.format("%Y-%m-%d %H:%M").to_string(),
+            last_login_at: fmt(&doc.last_login_at),
+            online,
+            locked,
+            locked_until: if locked { fmt(&doc.locked_until) } else { None },
+            confirmed: doc.confirmed,
+            created_in: doc.created_in.clone(),
+            default_billing: doc.billing().map(AddressDoc::one_line),
+            default_shipping: doc.shipping().map(AddressDoc::one_line),
+        },
+        input: doc.to_input(),
+    })
+}
+
+/// Deletes, regroups or (un)subscribes the given customers in one transaction.
+pub async fn mass(
+    db: &Db,
+    index: &SharedIndex,
+    me: &Principal,
+    ids: Vec<i64>,
+    action: MassAction,
+) -> Result<MassResult, AppError> {
+    if ids.is_empty() {
+        return Err(Problem::NothingSelected.into());
+    }
+    let (stmt, name, detail) = match action {
+        MassAction::Delete => (
+            "DELETE $ids RETURN NONE;".to_owned(),
+            "mass_delete",
+            String::new(),
+        ),
+        MassAction::AssignGroup(g) => {
+            if g == crate::domain::customer::NOT_LOGGED_IN_GROUP
+                || !exists(db, "customer_group", json!(g)).await?
+            {
+                return Err(Problem::GroupInvalid.into());
+            }
+            (
+                format!("UPDATE $ids SET group = customer_group:{g} RETURN NONE;"),
+                "mass_assign_group",
+                format!("group {g}"),
+            )
+        }
+        MassAction::Subscribe => (
+            "UPDATE $ids SET newsletter = true RETURN NONE;".to_owned(),
+            "mass_subscribe",
+            String::new(),
+        ),
+        MassAction::Unsubscribe => (
+            "UPDATE $ids SET newsletter = false RETURN NONE;".to_owned(),
+            "mass_unsubscribe",
+            String::new(),
+        ),
+    };
+    // Only customers that exist count (a forged id changes nothing).
+    let mut res = db
+        .query("SELECT VALUE id FROM $ids WHERE id != NONE")
+        .bind((
+            "ids",
+            ids.iter()
+                .map(|i| RecordId::new("customer", *i))
+                .collect::<Vec<_>>(),
+        ))
+        .await?;
+    let records: Vec<RecordId> = res.take(0)?;
+    let count = records.len() as u64;
+    if count == 0 {
+        return Err(AppError::NotFound);
+    }
+    let sql = format!("BEGIN; {stmt} {} COMMIT;", action_log::LOG_SQL);
+    // One customer is logged against that customer; more as a count.
+    let (name, customer) = match records.as_slice() {
+        [one] => (name.trim_start_matches("mass_"), Some(key_number(one))),
+        _ => (name, None),
+    };
+    ok(transact(|| {
+        db.query(sql.as_str())
+            .bind(("ids", records.clone()))
+            .bind(action_log::entry(me, name, customer, count as i64, &detail))
+            .into_future()
+    })
+    .await?)?;
+    index.catch_up(db).await?;
+    Ok(MassResult { count, action })
+}
+
+/// Applies a grid inline edit through the same rules as the full form.
+pub async fn inline_edit(
+    db: &Db,
+    index: &SharedIndex,
+    me: &Principal,
+    id: i64,
+    edit: InlineEdit,
+) -> Result<(), AppError> {
+    let doc = get(db, id).await?;
+    let mut input = doc.to_input();
+    input.email = edit.email;
+    input.group = edit.group;
+    input.website = edit.website;
+    input.taxvat = edit.taxvat;
+    input.gender = edit.gender;
+    save(db, index, me, input).await.map(|_| ())
+}
+
+pub async fn unlock(db: &Db, index: &SharedIndex, me: &Principal, id: i64) -> Result<(), AppError> {
+    get(db, id).await?;
+    let sql = format!(
+        "BEGIN; UPDATE type::record('customer', $id) SET locked_until = NONE, failures = 0 RETURN NONE; {} COMMIT;",
+        action_log::LOG_SQL
+    );
+    ok(transact(|| {
+        db.query(sql.as_str())
+            .bind(("id", id))
+            .bind(action_log::entry(me, "customer_unlocked", Some(id), 1, ""))
+            .into_future()
+    })
+    .await?)?;
+    index.catch_up(db).await
+}
+
+/// Queues the password-reset email in the outbox (delivered by the mail worker).
+pub async fn reset_password(db: &Db, me: &Principal, id: i64) -> Result<(), AppError> {
+    let doc = get(db, id).await?;
+    let email = Email::parse(&doc.email).map_err(|_| Problem::EmailInvalid)?;
+    let sql = format!(
+        "BEGIN;
+         CREATE outbox CONTENT {{ recipient: $to, template: 'reset_password', locale: $locale, customer: $id }} RETURN NONE;
+         {}
+         COMMIT;",
+        action_log::LOG_SQL
+    );
+    ok(transact(|| {
+        db.query(sql.as_str())
+            .bind(("to", email.as_str().to_owned()))
+            .bind(("locale", doc.locale.clone()))
+            .bind(("id", id))
+            .bind(action_log::entry(
+                me,
+                "password_reset_sent",
+                Some(id),
+                1,
+                "",
+            ))
+            .into_future()
+    })
+    .await?)?;
+    Ok(())
+}
