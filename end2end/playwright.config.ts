@@ -17,6 +17,12 @@ export default defineConfig({
   workers: 2,
   retries: 0,
   reporter: [['list']],
+  // The foundation suite checks the seeded customer count; the customers suite changes customers,
+  // so it runs after it.
+  projects: [
+    { name: 'foundation', testMatch: /(admin|storefront)\.spec\.ts/ },
+    { name: 'customers', testMatch: /customers\.spec\.ts/, dependencies: ['foundation'] },
+  ],
   use: {
     baseURL,
     trace: 'retain-on-failure',

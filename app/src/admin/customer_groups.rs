@@ -363,11 +363,12 @@ pub fn GroupsPage() -> impl IntoView {
                         view! {
                             {move || editing.get().map(|id| {
                                 let classes = classes.clone();
-                                if let Some(Some(id)) = Some(id) && let Some(g) = all_groups.iter().find(|g| g.id == id) {
-                                    if code.get_untracked().is_empty() {
-                                        code.set(g.code.clone());
-                                        tax.set(g.tax_class_id.clone());
-                                    }
+                                if let Some(id) = id
+                                    && let Some(g) = all_groups.iter().find(|g| g.id == id)
+                                    && code.get_untracked().is_empty()
+                                {
+                                    code.set(g.code.clone());
+                                    tax.set(g.tax_class_id.clone());
                                 }
                                 view! {
                                     <form class="panel" on:submit=move |ev| { ev.prevent_default(); save.dispatch(()); }>

@@ -258,6 +258,7 @@ fn customer_form(
                 <dt>{t!(i18n, customer.default_shipping)}</dt><dd>{s.default_shipping.clone().unwrap_or_else(|| t_string!(i18n, customer.none).to_string())}</dd>
             </dl>
         }
+        .into_any()
     });
     let title = summary.as_ref().map(|s| s.name.clone());
     view! {
@@ -340,7 +341,7 @@ fn customer_form(
             </section>
             <section role="tabpanel" hidden=move || tab.get() != Tab::Addresses>
                 <For each=move || addr_keys.get() key=|k| *k let:key>
-                    {address_editor(i18n, form, addr_keys, key, settings.clone(), errors)}
+                    {address_editor(i18n, form, addr_keys, key, settings.clone(), errors).into_any()}
                 </For>
                 <button type="button" class="secondary" on:click=move |_| {
                     let key = next_key.get_value();

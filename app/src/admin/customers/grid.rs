@@ -139,16 +139,9 @@ fn cell_label(l: Locale, c: Column, raw: &str, lookups: &Lookups) -> String {
     }
 }
 
-fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
+/// A count with the admin's digit grouping.
+fn counted(i18n: I18nContext<Locale>, n: u64) -> String {
+    crate::admin::dashboard::group_digits(n, i18n.get_locale_untracked())
 }
 
 #[component]
@@ -270,7 +263,7 @@ pub fn CustomersPage() -> impl IntoView {
             confirming.set(None);
             match r {
                 Ok(MassResult { count, action }) => {
-                    let n = thousands(count);
+                    let n = counted(i18n, count);
                     let text = match action {
                         MassAction::Delete => {
                             fill(t_string!(i18n, grid.result_deleted), &[("n", &n)])
@@ -618,19 +611,19 @@ fn grid_view<N: Fn(GridQuery) + Copy + Send + Sync + 'static>(
             <label class="check">
                 <input type="checkbox" name="all-matching" prop:checked=move || h.all_matching.get()
                     on:change=move |ev| h.all_matching.set(event_target_checked(&ev)) />
-                {move || fill(t_string!(i18n, grid.select_all_matching), &[("n", &thousands(total))])}
+                {move || fill(t_string!(i18n, grid.select_all_matching), &[("n", &counted(i18n, total))])}
             </label>
-            <span class="muted">{move || fill(t_string!(i18n, grid.selected_count), &[("n", &if h.all_matching.get() { thousands(total) } else { selected.get().len().to_string() })])}</span>
+            <span class="muted">{move || fill(t_string!(i18n, grid.selected_count), &[("n", &if h.all_matching.get() { counted(i18n, total) } else { selected.get().len().to_string() })])}</span>
         </div>
         {move || h.confirming.get().map(|(sel, action, n)| {
             let text = match action {
-                MassAction::Delete => fill(t_string!(i18n, grid.confirm_delete), &[("n", &thousands(n))]),
+                MassAction::Delete => fill(t_string!(i18n, grid.confirm_delete), &[("n", &counted(i18n, n))]),
                 MassAction::AssignGroup(g) => {
                     let group = lookups.with_value(|lk| lk.groups.iter().find(|x| x.0 == g).map(|x| x.1.clone())).unwrap_or_default();
-                    fill(t_string!(i18n, grid.confirm_assign), &[("n", &thousands(n)), ("group", &group)])
+                    fill(t_string!(i18n, grid.confirm_assign), &[("n", &counted(i18n, n)), ("group", &group)])
                 }
-                MassAction::Subscribe => fill(t_string!(i18n, grid.confirm_subscribe), &[("n", &thousands(n))]),
-                MassAction::Unsubscribe => fill(t_string!(i18n, grid.confirm_unsubscribe), &[("n", &thousands(n))]),
+                MassAction::Subscribe => fill(t_string!(i18n, grid.confirm_subscribe), &[("n", &counted(i18n, n))]),
+                MassAction::Unsubscribe => fill(t_string!(i18n, grid.confirm_unsubscribe), &[("n", &counted(i18n, n))]),
             };
             view! {
                 <div class="confirm" role="alertdialog" aria-labelledby="mass-confirm-text">
@@ -640,7 +633,7 @@ fn grid_view<N: Fn(GridQuery) + Copy + Send + Sync + 'static>(
                 </div>
             }
         })}
-        <p class="total" data-total=total.to_string()>{move || fill(t_string!(i18n, grid.records_found), &[("n", &thousands(total))])}</p>
+        <p class="total" data-total=total.to_string()>{move || fill(t_string!(i18n, grid.records_found), &[("n", &counted(i18n, total))])}</p>
         <form class="grid-filters" on:submit=move |ev| { ev.prevent_default(); h.apply.run(()); }>
         <table class="grid customers">
             <thead>
@@ -685,7 +678,7 @@ fn grid_view<N: Fn(GridQuery) + Copy + Send + Sync + 'static>(
             <button type="button" disabled={q.page <= 1} on:click=move |_| {
                 let mut q = query.get_untracked(); q.page = q.page.saturating_sub(1).max(1); go_to(q);
             }>{t!(i18n, grid.previous)}</button>
-            <span>{move || fill(t_string!(i18n, grid.page_of), &[("page", &q.page.to_string()), ("pages", &thousands(pages))])}</span>
+            <span>{move || fill(t_string!(i18n, grid.page_of), &[("page", &q.page.to_string()), ("pages", &counted(i18n, pages))])}</span>
             <button type="button" disabled={u64::from(q.page) >= pages} on:click=move |_| {
                 let mut q = query.get_untracked(); q.page += 1; go_to(q);
             }>{t!(i18n, grid.next)}</button>

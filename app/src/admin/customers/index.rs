@@ -212,7 +212,7 @@ impl TextCol {
 }
 
 /// A fixed-size bit set over slots.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct Bits(Vec<u64>);
 
 impl Bits {
@@ -474,11 +474,6 @@ pub struct GridIndex {
     slots: u32,
 }
 
-impl Default for Bits {
-    fn default() -> Self {
-        Bits(Vec::new())
-    }
-}
 
 impl GridIndex {
     pub fn len(&self) -> u64 {

@@ -1,5 +1,5 @@
 //! Saved views of the customers grid: named grid states per admin user, one of them the default.
-use crate::error::{AppError, Problem};
+use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -47,7 +47,7 @@ pub async fn save_view(name: String, state: String, is_default: bool) -> Result<
         let me = require(Resource::Customers)?;
         let name = crate::domain::customer::text(&name, 64)?;
         if name.is_empty() {
-            return Err(Problem::NameRequired.into());
+            return Err(crate::error::Problem::NameRequired.into());
         }
         // Only a valid grid state can be saved.
         let state = crate::domain::grid::GridQuery::from_query_string(&state)?.to_query_string();
