@@ -1,4 +1,5 @@
 //! The Clientele server: wires configuration, database, sessions, routes and commands.
+pub mod bench;
 pub mod config;
 pub mod csrf;
 pub mod demo;

@@ -31,10 +31,26 @@ enum Command {
         #[arg(long)]
         customers: u64,
     },
+    /// Benchmarks (release builds; see BENCHMARKS.md).
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// Manage admin users.
     Admin {
         #[command(subcommand)]
         command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Seed (or reuse) customers, then time every grid query shape and a full export.
+    Grid {
+        #[arg(long, default_value_t = 1_000_000)]
+        customers: u64,
+        #[arg(long, default_value_t = 200)]
+        iterations: usize,
     },
 }
 
@@ -105,13 +121,25 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Seed { customers } => {
-            let state = server::build_state(&config).await?;
+            let db = migrated(&config).await?;
             let started = std::time::Instant::now();
-            let n = server::seed::seed_customers(&state.db, customers).await?;
+            let n = server::seed::seed_customers(&db, customers).await?;
             println!(
                 "seeded {n} customers in {:.1} s",
                 started.elapsed().as_secs_f64()
             );
+            Ok(())
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Grid {
+                    customers,
+                    iterations,
+                },
+        } => {
+            let db = migrated(&config).await?;
+            let report = server::bench::grid(&db, customers, iterations).await?;
+            println!("{report}");
             Ok(())
         }
         Command::Admin {
@@ -150,6 +178,15 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             }
         }
     }
+}
+
+/// The database, with every migration applied (for commands that need no app state).
+async fn migrated(config: &Config) -> anyhow::Result<app::db::Db> {
+    let db = app::db::connect(&config.db_target())
+        .await
+        .context("cannot open the database")?;
+    app::db::migrations::migrate(&db).await?;
+    Ok(db)
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {

@@ -1,6 +1,9 @@
 //! Widgets shared by storefront and admin pages.
+mod download;
+
 use crate::error::{AppError, Problem};
 use crate::i18n::*;
+pub use download::DownloadLink;
 use leptos::prelude::*;
 use leptos_i18n::I18nContext;
 

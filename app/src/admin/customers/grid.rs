@@ -5,7 +5,7 @@ use super::{
     GridPage, GridRow, Lookups, MassAction, MassResult, Selection, customer_lookups,
     customers_grid, run_mass_action, save_inline_edit,
 };
-use crate::components::{ErrorMessage, fill, problem_text};
+use crate::components::{DownloadLink, ErrorMessage, fill, problem_text};
 use crate::domain::countries::COUNTRIES;
 use crate::domain::customer::InlineEdit;
 use crate::domain::grid::{Column, GridQuery, Kind, PAGE_SIZES};
@@ -370,6 +370,13 @@ pub fn CustomersPage() -> impl IntoView {
         }
     });
 
+    // Rows the current filter matches, for the export's progress bar.
+    let expected = Signal::derive(move || {
+        page.get()
+            .and_then(|p| p.ok())
+            .map(|p| p.total)
+            .unwrap_or(0)
+    });
     let export_href = move |format: &str| {
         let s = query.get().to_query_string();
         if s.is_empty() {
@@ -461,8 +468,12 @@ pub fn CustomersPage() -> impl IntoView {
                     }).collect_view()}
                 </fieldset>
             </details>
-            <a class="button secondary" href=move || export_href("csv") download="customers.csv" rel="external">{t!(i18n, grid.export_csv)}</a>
-            <a class="button secondary" href=move || export_href("xml") download="customers.xml" rel="external">{t!(i18n, grid.export_xml)}</a>
+            <DownloadLink href=Signal::derive(move || export_href("csv")) file_name="customers.csv" expected_rows=expected>
+                {t!(i18n, grid.export_csv)}
+            </DownloadLink>
+            <DownloadLink href=Signal::derive(move || export_href("xml")) file_name="customers.xml" expected_rows=expected>
+                {t!(i18n, grid.export_xml)}
+            </DownloadLink>
         </div>
         <ErrorMessage error=Signal::derive(move || filter_error.get()) />
         <ErrorMessage error=Signal::derive(move || action_error.get()) />

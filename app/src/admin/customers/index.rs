@@ -474,7 +474,6 @@ pub struct GridIndex {
     slots: u32,
 }
 
-
 impl GridIndex {
     pub fn len(&self) -> u64 {
         self.live
