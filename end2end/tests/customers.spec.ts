@@ -177,3 +177,32 @@ test('a customer created with an address is in the grid at once, and can be edit
   await expect(page.locator('p.total')).toHaveAttribute('data-total', '1');
   await expect(page.locator(`tbody tr[data-id="${id}"] td[data-column=city]`)).toHaveText('Utrecht');
 });
+
+test('customer groups: add, search, sort, and delete moving customers to the default group', async ({ page }) => {
+  const code = `E2E ${Date.now() % 100000}`;
+  await page.goto('/admin/groups');
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Add New Customer Group' }).click();
+  await page.getByLabel('Group', { exact: true }).fill(code);
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(page.getByText('The customer group is saved.')).toBeVisible();
+  await expect(page.getByRole('cell', { name: code })).toBeVisible();
+  // A duplicate code, in other letter case, is refused with a clear message.
+  await page.getByRole('button', { name: 'Add New Customer Group' }).click();
+  await page.getByLabel('Group', { exact: true }).fill(code.toLowerCase());
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'already exists' })).toBeVisible();
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByLabel('Search').fill('e2e');
+  await expect(page.locator('tbody tr')).toHaveCount(1);
+  await page.getByLabel('Search').fill('');
+  await page.getByRole('button', { name: 'Group', exact: true }).click();
+  await page.getByRole('button', { name: 'Group', exact: true }).click();
+  await expect(page.locator('th[aria-sort=descending]')).toHaveCount(1);
+  await page.getByRole('checkbox', { name: `Select ${code}` }).check();
+  await page.getByRole('button', { name: 'Delete selected' }).click();
+  await expect(page.getByRole('alertdialog')).toContainText('Delete 1 groups?');
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await expect(page.getByText('Deleted; 0 customers moved to the default group.')).toBeVisible();
+  await expect(page.getByRole('cell', { name: code })).toHaveCount(0);
+});

@@ -156,7 +156,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 .read_to_string(&mut password)
                 .context("cannot read the password from stdin")?;
             let password = password.trim_end_matches(['\n', '\r']).to_owned();
-            let state = server::build_state(&config).await?;
+            let db = migrated(&config).await?;
+            let hasher = app::auth::password::PasswordHasher::new(2);
             let input = app::admin::users::AdminUserInput {
                 id: None,
                 email: email.clone(),
@@ -166,7 +167,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 active: true,
                 password,
             };
-            match app::admin::users::store::save(&state.db, &state.hasher, input, None).await {
+            match app::admin::users::store::save(&db, &hasher, input, None).await {
                 Ok(_) => {
                     println!("admin user {email} created with the Administrators role");
                     Ok(())

@@ -12,7 +12,8 @@ use surrealdb::types::{SurrealValue, Value};
 
 /// Customers read per query while building.
 const BUILD_BATCH: usize = 5000;
-/// Change-feed entries (transactions) read per query while catching up.
+/// Change-feed entries (one per transaction and table) scanned per query while catching up; the
+/// limit counts entries of every table with a feed, so the loop runs until a read finds nothing.
 const FEED_BATCH: usize = 500;
 /// The background pass re-reads this much of the recent feed (versionstamps carry milliseconds in
 /// their upper bits): a transaction that took its versionstamp before another but committed after
@@ -67,9 +68,15 @@ impl CustomerIndex {
                 break;
             }
         }
+        let scanned = started.elapsed();
         let index = tokio::task::spawn_blocking(move || GridIndex::build(docs))
             .await
             .map_err(AppError::internal)?;
+        tracing::info!(
+            scan_ms = scanned.as_millis() as u64,
+            build_ms = (started.elapsed() - scanned).as_millis() as u64,
+            "customer grid index: documents read, columns sorted"
+        );
         let shared = Arc::new(CustomerIndex {
             index: RwLock::new(index),
             cursor: AtomicI64::new(cursor),
@@ -118,7 +125,6 @@ impl CustomerIndex {
             let sql = format!("SHOW CHANGES FOR TABLE customer SINCE {since} LIMIT {FEED_BATCH}");
             let mut res = db.query(sql).await.map_err(db_err)?;
             let sets: Vec<ChangeSet> = res.take(0).map_err(db_err)?;
-            let n = sets.len();
             let Some(last) = sets.last().map(|s| s.versionstamp) else {
                 break;
             };
@@ -161,26 +167,53 @@ impl CustomerIndex {
             }
             self.cursor.fetch_max(last, Ordering::AcqRel);
             since = last + 1;
-            if n < FEED_BATCH {
-                break;
-            }
         }
         Ok(())
     }
 }
 
-/// The feed's current position: write a marker and read its versionstamp back.
+/// The feed's current position: write a marker and read its versionstamp back. Versionstamps carry
+/// the commit's Unix milliseconds above 16 bits, so the scan starts 5 s before the write; should an
+/// engine number them otherwise, it falls back to scanning the feed from its start.
 async fn current_versionstamp(db: &Db) -> Result<i64, AppError> {
-    let since = (chrono::Utc::now() - chrono::Duration::seconds(30))
-        .format("%Y-%m-%dT%H:%M:%SZ")
-        .to_string();
-    let mut res = db
-        .query(format!(
-            "UPSERT grid_marker:now SET at = time::now() RETURN NONE;
-             SHOW CHANGES FOR TABLE grid_marker SINCE d'{since}';"
-        ))
+    let token = format!("{:x}", rand::random::<u64>());
+    let recent = (chrono::Utc::now().timestamp_millis() - 5000) << 16;
+    db.query("UPSERT grid_marker:now SET token = $marker RETURN NONE")
+        .bind(("marker", token.clone()))
         .await
+        .map_err(db_err)?
+        .check()
         .map_err(db_err)?;
-    let sets: Vec<ChangeSet> = res.take(1).map_err(db_err)?;
-    Ok(sets.last().map(|s| s.versionstamp).unwrap_or(0))
+    for start in [recent, 1] {
+        let mut from = start;
+        loop {
+            let mut res = db
+                .query(format!(
+                    "SHOW CHANGES FOR TABLE grid_marker SINCE {from} LIMIT 1000"
+                ))
+                .await
+                .map_err(db_err)?;
+            let sets: Vec<ChangeSet> = res.take(0).map_err(db_err)?;
+            let Some(last) = sets.last().map(|s| s.versionstamp) else {
+                break;
+            };
+            for set in &sets {
+                let mine = set.changes.iter().any(|c| match c {
+                    Value::Object(o) => matches!(
+                        o.get("update"),
+                        Some(Value::Object(u)) if matches!(u.get("token"), Some(Value::String(t)) if *t == token)
+                    ),
+                    _ => false,
+                });
+                if mine {
+                    return Ok(set.versionstamp);
+                }
+            }
+            from = last + 1;
+        }
+        tracing::warn!("grid marker not found near now; scanning the change feed from its start");
+    }
+    Err(AppError::internal(
+        "grid marker not found in the change feed",
+    ))
 }
