@@ -48,25 +48,24 @@ impl CustomerIndex {
         let started = Instant::now();
         // The feed position before the scan: anything committed after it is replayed on top.
         let cursor = current_versionstamp(db).await?;
+        // Read by bounded id windows: SurrealDB 3.3 reads an open range (`customer:5>..`) to its end
+        // even under LIMIT, while a bounded one (`customer:5..5005`) reads only its keys. An empty
+        // window jumps to the next id (an ordered, limited scan, which stops early).
         let mut docs = Vec::new();
-        let mut after: i64 = i64::MIN;
-        loop {
-            let sql = if after == i64::MIN {
-                format!("SELECT * FROM customer ORDER BY id LIMIT {BUILD_BATCH}")
-            } else {
-                format!("SELECT * FROM customer:{after}>.. LIMIT {BUILD_BATCH}")
-            };
-            let mut res = db.query(sql).await.map_err(db_err)?;
+        let mut next = first_id_from(db, i64::MIN).await?;
+        while let Some(lo) = next {
+            let hi = lo.saturating_add(BUILD_BATCH as i64);
+            let mut res = db
+                .query(format!("SELECT * FROM customer:{lo}..{hi}"))
+                .await
+                .map_err(db_err)?;
             let batch: Vec<CustomerDoc> = res.take(0).map_err(db_err)?;
-            let n = batch.len();
-            for d in batch {
-                let g = d.grid_doc();
-                after = after.max(g.id);
-                docs.push(g);
-            }
-            if n < BUILD_BATCH {
-                break;
-            }
+            next = if batch.is_empty() {
+                first_id_from(db, hi).await?
+            } else {
+                Some(hi)
+            };
+            docs.extend(batch.iter().map(CustomerDoc::grid_doc));
         }
         let scanned = started.elapsed();
         let index = tokio::task::spawn_blocking(move || GridIndex::build(docs))
@@ -170,6 +169,20 @@ impl CustomerIndex {
         }
         Ok(())
     }
+}
+
+/// The smallest customer id at or above `from`.
+async fn first_id_from(db: &Db, from: i64) -> Result<Option<i64>, AppError> {
+    let sql = if from == i64::MIN {
+        "SELECT VALUE record::id(id) FROM customer ORDER BY id LIMIT 1".to_owned()
+    } else {
+        format!(
+            "SELECT VALUE record::id(id) FROM customer WHERE id >= customer:{from} ORDER BY id LIMIT 1"
+        )
+    };
+    let mut res = db.query(sql).await.map_err(db_err)?;
+    let ids: Vec<i64> = res.take(0).map_err(db_err)?;
+    Ok(ids.into_iter().next())
 }
 
 /// The feed's current position: write a marker and read its versionstamp back. Versionstamps carry
