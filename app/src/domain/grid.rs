@@ -144,9 +144,21 @@ impl Column {
         )
     }
 
-    /// Matched by the keyword search (every text column but "account created in").
+    /// Matched by the keyword search: name, email, telephone, company, tax/VAT and VAT numbers, and
+    /// the billing and shipping addresses (which hold street, city, region, postcode and country
+    /// name, so those columns need no search of their own).
     pub fn searchable(self) -> bool {
-        self.kind() == Kind::Text && self != Column::CreatedIn
+        matches!(
+            self,
+            Column::Name
+                | Column::Email
+                | Column::Telephone
+                | Column::BillingFull
+                | Column::ShippingFull
+                | Column::Company
+                | Column::Taxvat
+                | Column::VatId
+        )
     }
 }
 

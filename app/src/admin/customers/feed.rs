@@ -51,7 +51,7 @@ impl CustomerIndex {
         // Read by bounded id windows: SurrealDB 3.3 reads an open range (`customer:5>..`) to its end
         // even under LIMIT, while a bounded one (`customer:5..5005`) reads only its keys. An empty
         // window jumps to the next id (an ordered, limited scan, which stops early).
-        let mut docs = Vec::new();
+        let mut index = GridIndex::default();
         let mut next = first_id_from(db, i64::MIN).await?;
         while let Some(lo) = next {
             let hi = lo.saturating_add(BUILD_BATCH as i64);
@@ -65,12 +65,17 @@ impl CustomerIndex {
             } else {
                 Some(hi)
             };
-            docs.extend(batch.iter().map(CustomerDoc::grid_doc));
+            for doc in &batch {
+                index.append(&doc.grid_doc());
+            }
         }
         let scanned = started.elapsed();
-        let index = tokio::task::spawn_blocking(move || GridIndex::build(docs))
-            .await
-            .map_err(AppError::internal)?;
+        let index = tokio::task::spawn_blocking(move || {
+            index.finish();
+            index
+        })
+        .await
+        .map_err(AppError::internal)?;
         tracing::info!(
             scan_ms = scanned.as_millis() as u64,
             build_ms = (started.elapsed() - scanned).as_millis() as u64,

@@ -70,6 +70,8 @@ const CODE_COLUMNS: [Column; 6] = [
     Column::Newsletter,
 ];
 const NONE: i64 = i64::MIN;
+/// Below this many candidate rows, keyword terms are checked row by row instead of by arena scans.
+const FEW_CANDIDATES: u64 = 20_000;
 const GENDERS: [&str; 4] = ["", "male", "female", "not_specified"];
 
 #[derive(Clone, Copy)]
@@ -239,6 +241,11 @@ impl Bits {
     fn and(&mut self, other: &Bits) {
         for (i, w) in self.0.iter_mut().enumerate() {
             *w &= other.0.get(i).copied().unwrap_or(0);
+        }
+    }
+    fn or(&mut self, other: &Bits) {
+        for (w, o) in self.0.iter_mut().zip(&other.0) {
+            *w |= o;
         }
     }
     fn count(&self) -> u64 {
@@ -491,21 +498,55 @@ impl GridIndex {
     pub fn build(docs: impl IntoIterator<Item = GridDoc>) -> GridIndex {
         let mut ix = GridIndex::default();
         for d in docs {
-            if ix.slot_of.contains_key(&d.id) {
-                continue;
-            }
-            let slot = ix.slots;
-            ix.slots += 1;
-            ix.data.ensure(slot);
-            for c in Column::ALL {
-                ix.data.set(c, slot, &d);
-            }
-            ix.slot_of.insert(d.id, slot);
-            ix.alive.set(slot);
-            ix.live += 1;
+            ix.append(&d);
         }
-        ix.build_orders();
+        ix.finish();
         ix
+    }
+
+    /// Adds a customer without ordering it (a bulk load ends with `finish`).
+    pub fn append(&mut self, d: &GridDoc) {
+        if self.slot_of.contains_key(&d.id) {
+            return;
+        }
+        let slot = self.slots;
+        self.slots += 1;
+        self.data.ensure(slot);
+        for c in Column::ALL {
+            self.data.set(c, slot, d);
+        }
+        self.slot_of.insert(d.id, slot);
+        self.alive.set(slot);
+        self.live += 1;
+    }
+
+    /// Sorts every column once, after a bulk load.
+    pub fn finish(&mut self) {
+        self.build_orders();
+    }
+
+    /// Bytes the index holds on the heap (arenas, columns, orders, id map), for the benchmark.
+    pub fn heap_bytes(&self) -> usize {
+        let texts: usize = self
+            .data
+            .texts
+            .iter()
+            .map(|t| {
+                t.orig.capacity()
+                    + t.low.capacity()
+                    + (t.orig_at.capacity() + t.low_at.capacity()) * 8
+                    + (t.seg_pos.capacity() + t.seg_slot.capacity()) * 4
+            })
+            .sum();
+        let nums: usize = self.data.nums.iter().map(|v| v.capacity() * 8).sum();
+        let codes: usize = self.data.codes.iter().map(|v| v.capacity() * 4).sum();
+        let orders: usize = self
+            .orders
+            .iter()
+            .flat_map(|o| o.blocks.iter())
+            .map(|b| b.capacity() * 4 + 24)
+            .sum();
+        texts + nums + codes + orders + self.slot_of.capacity() * 16 + self.alive.0.capacity() * 8
     }
 
     fn build_orders(&mut self) {
@@ -653,14 +694,45 @@ impl GridIndex {
                 }
             }
         }
+        let searchable: Vec<usize> = Column::ALL
+            .into_iter()
+            .filter(|c| c.searchable())
+            .filter_map(|c| match store_of(c) {
+                Store::Text(i) => Some(i),
+                _ => None,
+            })
+            .collect();
         for term in terms {
             let term = term.replace('\0', "");
-            let mut any = Bits::new(n);
-            for c in Column::ALL.into_iter().filter(|c| c.searchable()) {
-                if let Store::Text(i) = store_of(c) {
-                    self.data.texts[i].search(term.as_bytes(), &mut any);
-                }
+            if term.is_empty() {
+                continue;
             }
+            if mask.count() <= FEW_CANDIDATES {
+                // Few rows left: look inside just those rows.
+                let finder = memmem::Finder::new(term.as_bytes());
+                let texts = &self.data.texts;
+                keep(&mut mask, n, |s| {
+                    searchable
+                        .iter()
+                        .any(|i| finder.find(texts[*i].low(s as u32)).is_some())
+                });
+                continue;
+            }
+            // Otherwise scan the searchable columns' arenas, half of them on each of two threads.
+            let (left, right) = searchable.split_at(searchable.len() / 2);
+            let scan = |cols: &[usize]| {
+                let mut any = Bits::new(n);
+                for i in cols {
+                    self.data.texts[*i].search(term.as_bytes(), &mut any);
+                }
+                any
+            };
+            let (mut any, other) = std::thread::scope(|sc| {
+                let h = sc.spawn(|| scan(right));
+                let a = scan(left);
+                (a, h.join().unwrap_or_else(|_| Bits::new(n)))
+            });
+            any.or(&other);
             mask.and(&any);
         }
         Some(mask)
