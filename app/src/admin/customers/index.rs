@@ -54,6 +54,17 @@ const TEXT_COLUMNS: [Column; 13] = [
     Column::VatId,
     Column::Company,
 ];
+/// The search-only arena of shipping addresses that differ from the billing address.
+const SHIP_EXTRA: usize = 13;
+
+fn ship_extra(d: &GridDoc) -> &str {
+    if d.shipping_full == d.billing_full {
+        ""
+    } else {
+        &d.shipping_full
+    }
+}
+
 const NUM_COLUMNS: [Column; 5] = [
     Column::Id,
     Column::CreatedAt,
@@ -386,7 +397,9 @@ impl Interner {
 
 #[derive(Default)]
 struct Data {
-    texts: [TextCol; 13],
+    /// The 13 text columns, then (index 13) the shipping address for search only when it differs
+    /// from the billing one: most customers ship where they pay, so the keyword scans it once.
+    texts: [TextCol; 14],
     nums: [Vec<i64>; 5],
     codes: [Vec<u32>; 6],
     countries: Interner,
@@ -515,6 +528,7 @@ impl GridIndex {
         for c in Column::ALL {
             self.data.set(c, slot, d);
         }
+        self.data.texts[SHIP_EXTRA].set(slot, ship_extra(d));
         self.slot_of.insert(d.id, slot);
         self.alive.set(slot);
         self.live += 1;
@@ -587,6 +601,7 @@ impl GridIndex {
                 data.set(c, slot, d);
                 order.insert(slot, |x, y| data.cmp(c, x, y));
             }
+            self.data.texts[SHIP_EXTRA].set(slot, ship_extra(d));
             return;
         }
         let slot = match self.free.pop() {
@@ -600,6 +615,7 @@ impl GridIndex {
         for c in Column::ALL {
             self.data.set(c, slot, d);
         }
+        self.data.texts[SHIP_EXTRA].set(slot, ship_extra(d));
         if self.orders.len() != Column::ALL.len() {
             self.orders = Column::ALL.iter().map(|_| Order::default()).collect();
         }
@@ -698,6 +714,7 @@ impl GridIndex {
             .into_iter()
             .filter(|c| c.searchable())
             .filter_map(|c| match store_of(c) {
+                Store::Text(_) if c == Column::ShippingFull => Some(SHIP_EXTRA),
                 Store::Text(i) => Some(i),
                 _ => None,
             })
