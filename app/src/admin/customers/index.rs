@@ -735,8 +735,21 @@ impl GridIndex {
                 });
                 continue;
             }
-            // Otherwise scan the searchable columns' arenas, half of them on each of two threads.
-            let (left, right) = searchable.split_at(searchable.len() / 2);
+            // Otherwise scan the searchable columns' arenas on two threads, balanced by bytes.
+            let (mut left, mut right) = (Vec::new(), Vec::new());
+            let (mut lb, mut rb) = (0usize, 0usize);
+            let mut by_size = searchable.clone();
+            by_size.sort_by_key(|i| std::cmp::Reverse(self.data.texts[*i].low.len()));
+            for i in by_size {
+                let bytes = self.data.texts[i].low.len();
+                if lb <= rb {
+                    left.push(i);
+                    lb += bytes;
+                } else {
+                    right.push(i);
+                    rb += bytes;
+                }
+            }
             let scan = |cols: &[usize]| {
                 let mut any = Bits::new(n);
                 for i in cols {
@@ -745,8 +758,8 @@ impl GridIndex {
                 any
             };
             let (mut any, other) = std::thread::scope(|sc| {
-                let h = sc.spawn(|| scan(right));
-                let a = scan(left);
+                let h = sc.spawn(|| scan(&right));
+                let a = scan(&left);
                 (a, h.join().unwrap_or_else(|_| Bits::new(n)))
             });
             any.or(&other);
