@@ -186,7 +186,7 @@ test('customer groups: add, search, sort, and delete moving customers to the def
   await page.getByLabel('Group', { exact: true }).fill(code);
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await expect(page.getByText('The customer group is saved.')).toBeVisible();
-  await expect(page.getByRole('cell', { name: code })).toBeVisible();
+  await expect(page.getByRole('cell', { name: code, exact: true })).toBeVisible();
   // A duplicate code, in other letter case, is refused with a clear message.
   await page.getByRole('button', { name: 'Add New Customer Group' }).click();
   await page.getByLabel('Group', { exact: true }).fill(code.toLowerCase());
@@ -204,5 +204,5 @@ test('customer groups: add, search, sort, and delete moving customers to the def
   await expect(page.getByRole('alertdialog')).toContainText('Delete 1 groups?');
   await page.getByRole('button', { name: 'Confirm' }).click();
   await expect(page.getByText('Deleted; 0 customers moved to the default group.')).toBeVisible();
-  await expect(page.getByRole('cell', { name: code })).toHaveCount(0);
+  await expect(page.getByRole('cell', { name: code, exact: true })).toHaveCount(0);
 });

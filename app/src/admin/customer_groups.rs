@@ -312,14 +312,15 @@ pub fn GroupsPage() -> impl IntoView {
             }
         }
     });
-    let sort_button = move |key: GroupSort, label: String| {
+    let sort_header = move |key: GroupSort, label: String| {
         view! {
-            <button type="button" class="link sort" on:click=move |_| sort.update(|(k, d)| {
-                if *k == key { *d = !*d } else { *k = key; *d = false }
-            })
-            aria-sort=move || match sort.get() { (k, false) if k == key => "ascending", (k, true) if k == key => "descending", _ => "none" }>
-                {label}
-            </button>
+            <th scope="col" aria-sort=move || match sort.get() { (k, false) if k == key => "ascending", (k, true) if k == key => "descending", _ => "none" }>
+                <button type="button" class="link sort" on:click=move |_| sort.update(|(k, d)| {
+                    if *k == key { *d = !*d } else { *k = key; *d = false }
+                })>
+                    {label}
+                </button>
+            </th>
         }
     };
     view! {
@@ -407,10 +408,10 @@ pub fn GroupsPage() -> impl IntoView {
                             <table class="grid">
                                 <thead><tr>
                                     <th scope="col"><span class="visually-hidden">{t!(i18n, grid.select)}</span></th>
-                                    <th scope="col">{sort_button(GroupSort::Id, "ID".into())}</th>
-                                    <th scope="col">{sort_button(GroupSort::Code, t_string!(i18n, groups.code).to_string())}</th>
-                                    <th scope="col">{sort_button(GroupSort::TaxClass, t_string!(i18n, groups.tax_class).to_string())}</th>
-                                    <th scope="col">{sort_button(GroupSort::Customers, t_string!(i18n, groups.customers).to_string())}</th>
+                                    {sort_header(GroupSort::Id, "ID".into())}
+                                    {sort_header(GroupSort::Code, t_string!(i18n, groups.code).to_string())}
+                                    {sort_header(GroupSort::TaxClass, t_string!(i18n, groups.tax_class).to_string())}
+                                    {sort_header(GroupSort::Customers, t_string!(i18n, groups.customers).to_string())}
                                     <th scope="col">{t!(i18n, grid.action)}</th>
                                 </tr></thead>
                                 <tbody>
