@@ -697,6 +697,13 @@ fn grid_view<N: Fn(GridQuery) + Copy + Send + Sync + 'static>(
     }
 }
 
+/// True when every problem of `e` sits next to a quick-edit field (other problems, an address
+/// rule for instance, are shown in the row's message instead).
+fn shown_inline(e: &AppError) -> bool {
+    matches!(e, AppError::InvalidFields(errs)
+        if errs.iter().all(|x| ["email", "group", "taxvat"].contains(&x.field.as_str())))
+}
+
 fn row_view<N: Fn(GridQuery) + Copy + Send + Sync + 'static>(
     i18n: I18nContext<Locale>,
     columns: Vec<Column>,
@@ -799,7 +806,7 @@ fn row_view<N: Fn(GridQuery) + Copy + Send + Sync + 'static>(
                     view! {
                         <button type="button" class="small" on:click=move |_| { h.save_inline.dispatch((id, h.edit_values.get_untracked())); }>{t!(i18n, common.save)}</button>
                         <button type="button" class="link small" on:click=move |_| { h.editing.set(None); h.edit_error.set(None); }>{t!(i18n, common.cancel)}</button>
-                        <ErrorMessage error=Signal::derive(move || h.edit_error.get().filter(|e| !matches!(e, AppError::InvalidFields(_)))) />
+                        <ErrorMessage error=Signal::derive(move || h.edit_error.get().filter(|e| !shown_inline(e))) />
                     }.into_any()
                 } else {
                     let inline = inline.clone();
