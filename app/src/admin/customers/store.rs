@@ -356,69 +356,42 @@ pub async fn save(
                 gender = $doc.gender, taxvat = $doc.taxvat, newsletter = $doc.newsletter, \
                 assistance_allowed = $doc.assistance_allowed, addresses = $doc.addresses, \
                 default_billing = $doc.default_billing, default_shipping = $doc.default_shipping";
-    let id = match valid.id {
+    // A new customer takes the next id first (a failed create leaves a gap, never a clash).
+    let (id, statement, action) = match valid.id {
         None => {
-            // The id comes first (a failed create leaves a gap in the sequence, never a clash).
             let mut res = db.query("RETURN sequence::nextval('customer_id')").await?;
             let id: i64 = res.take::<Option<i64>>(0)?.ok_or(AppError::Unavailable)?;
-            let sql = format!(
-                "BEGIN;
-                 CREATE type::record('customer', $id) SET {sets}, created_in = 'Admin', locale = $locale RETURN NONE;
-                 {log}
-                 COMMIT;",
-                log = action_log::LOG_SQL
+            let create = format!(
+                "CREATE type::record('customer', $id) SET {sets}, created_in = 'Admin', locale = 'en' RETURN NONE;"
             );
-            let (_, errors) = transact(|| {
-                db.query(sql.as_str())
-                    .bind(("id", id))
-                    .bind(("doc", doc.clone()))
-                    .bind(("website", valid.website.clone()))
-                    .bind(("group", i64::from(valid.group)))
-                    .bind(("scope", scope.clone()))
-                    .bind(("locale", "en"))
-                    .bind(action_log::entry(me, "customer_created", Some(id), 1, ""))
-                    .into_future()
-            })
-            .await?;
-            if errors.iter().any(is_unique_violation) {
-                return Err(email_taken());
-            }
-            if let Some(e) = errors.into_iter().next() {
-                return Err(e.into());
-            }
-            id
+            (id, create, "customer_created")
         }
         Some(id) => {
             if !exists(db, "customer", json!(id)).await? {
                 return Err(AppError::NotFound);
             }
-            let sql = format!(
-                "BEGIN;
-                 UPDATE type::record('customer', $id) SET {sets} RETURN NONE;
-                 {log}
-                 COMMIT;",
-                log = action_log::LOG_SQL
-            );
-            let (_, errors) = transact(|| {
-                db.query(sql.as_str())
-                    .bind(("id", id))
-                    .bind(("doc", doc.clone()))
-                    .bind(("website", valid.website.clone()))
-                    .bind(("group", i64::from(valid.group)))
-                    .bind(("scope", scope.clone()))
-                    .bind(action_log::entry(me, "customer_updated", Some(id), 1, ""))
-                    .into_future()
-            })
-            .await?;
-            if errors.iter().any(is_unique_violation) {
-                return Err(email_taken());
-            }
-            if let Some(e) = errors.into_iter().next() {
-                return Err(e.into());
-            }
-            id
+            let update = format!("UPDATE type::record('customer', $id) SET {sets} RETURN NONE;");
+            (id, update, "customer_updated")
         }
     };
+    let sql = format!("BEGIN; {statement} {} COMMIT;", action_log::LOG_SQL);
+    let (_, errors) = transact(|| {
+        db.query(sql.as_str())
+            .bind(("id", id))
+            .bind(("doc", doc.clone()))
+            .bind(("website", valid.website.clone()))
+            .bind(("group", i64::from(valid.group)))
+            .bind(("scope", scope.clone()))
+            .bind(action_log::entry(me, action, Some(id), 1, ""))
+            .into_future()
+    })
+    .await?;
+    if errors.iter().any(is_unique_violation) {
+        return Err(email_taken());
+    }
+    if let Some(e) = errors.into_iter().next() {
+        return Err(e.into());
+    }
     index.catch_up(db).await?;
     Ok(id)
 }
