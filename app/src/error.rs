@@ -40,6 +40,15 @@ pub enum Problem {
     SearchTooLong,
     NothingSelected,
     ViewNameTaken,
+    PasswordCommon,
+    PasswordClasses,
+    PasswordMismatch,
+    PasswordLikeEmail,
+    CurrentPasswordWrong,
+    LinkInvalid,
+    NotConfirmed,
+    TooManyRequests,
+    SharingConflict,
 }
 
 /// A rule one form field broke; `field` is the input's name (`email`, `addresses.0.city`).
@@ -94,6 +103,7 @@ impl AppError {
             {
                 409
             }
+            AppError::Invalid(Problem::TooManyRequests) => 429,
             AppError::Invalid(_) | AppError::InvalidFields(_) => 422,
             AppError::Unavailable => 503,
             AppError::Transport(_) => 502,
@@ -138,6 +148,17 @@ impl AppError {
 impl AppError {
     /// Sets this error's status on the server function's response (call before returning it).
     pub fn with_status(self) -> AppError {
+        // A plain form post (no scripts) is answered by a redirect back to the form, which shows
+        // the error: a 4xx status there would stop the browser from following it.
+        let plain_form = leptos::prelude::use_context::<http::request::Parts>().is_some_and(|p| {
+            p.headers
+                .get(http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("text/html"))
+        });
+        if plain_form {
+            return self;
+        }
         if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
             && let Ok(code) = http::StatusCode::from_u16(self.status())
         {

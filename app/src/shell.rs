@@ -1,10 +1,13 @@
 //! The HTML document and the route table of the whole site.
 use crate::admin::{
     AdminShell, action_log::ActionLogPage, customer_groups::GroupsPage, customers,
-    dashboard::DashboardPage, login::AdminSignInPage, roles, users,
+    dashboard::DashboardPage, email_log, login::AdminSignInPage, roles, settings::SettingsPage,
+    users,
 };
 use crate::i18n::*;
-use crate::storefront::{AccountEntryPage, HomePage, StorefrontLayout};
+use crate::storefront::{
+    HomePage, StorefrontLayout, account, address, password, register, sign_in,
+};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
@@ -39,8 +42,19 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <ParentRoute path=path!("") view=StorefrontLayout>
                         <Route path=path!("") view=HomePage />
-                        <Route path=path!("customer/account/login") view=AccountEntryPage />
-                        <Route path=path!("customer/account/create") view=AccountEntryPage />
+                        <Route path=path!("customer/account/login") view=sign_in::SignInPage />
+                        <Route path=path!("customer/account/logout") view=sign_in::LogoutPage />
+                        <Route path=path!("customer/account/create") view=register::RegisterPage />
+                        <Route path=path!("customer/account/confirm") view=register::ConfirmPage />
+                        <Route path=path!("customer/account/confirmation") view=register::ConfirmationPage />
+                        <Route path=path!("customer/account/forgotpassword") view=password::ForgotPage />
+                        <Route path=path!("customer/account/createpassword") view=password::ResetPage />
+                        <Route path=path!("customer/account") view=account::DashboardPage />
+                        <Route path=path!("customer/account/index") view=account::DashboardPage />
+                        <Route path=path!("customer/account/edit") view=account::EditPage />
+                        <Route path=path!("customer/address") view=address::AddressBookPage />
+                        <Route path=path!("customer/address/new") view=address::AddressEditPage />
+                        <Route path=path!("customer/address/edit") view=address::AddressEditPage />
                     </ParentRoute>
                     <Route path=path!("admin/login") view=AdminSignInPage />
                     <ParentRoute path=path!("admin") view=AdminShell>
@@ -50,6 +64,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("customers/:id") view=customers::edit::CustomerEditPage />
                         <Route path=path!("groups") view=GroupsPage />
                         <Route path=path!("action-log") view=ActionLogPage />
+                        <Route path=path!("email-log") view=email_log::EmailLogPage />
+                        <Route path=path!("email-log/:id") view=email_log::EmailMessagePage />
+                        <Route path=path!("settings") view=SettingsPage />
                         <Route path=path!("users") view=users::UsersPage />
                         <Route path=path!("users/new") view=users::UserEditPage />
                         <Route path=path!("users/:id") view=users::UserEditPage />

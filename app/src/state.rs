@@ -13,6 +13,22 @@ pub struct AppState {
     pub leptos: LeptosOptions,
     /// The customers grid's read model on this node.
     pub customers: crate::admin::customers::feed::SharedIndex,
+    /// The configured public URL (no trailing slash): links in emails start with it, never with
+    /// the request's Host header.
+    pub base_url: String,
+}
+
+/// The client's address as the server sees it (the socket's peer, or the trusted proxy's
+/// `X-Forwarded-For`), set on every request before any handler runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientIp(pub std::net::IpAddr);
+
+/// The calling client's address, inside a server function.
+pub fn client_ip() -> String {
+    leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|p| p.extensions.get::<ClientIp>().copied())
+        .map(|ip| ip.0.to_string())
+        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -19,6 +19,17 @@ pub struct Config {
     pub smtp: Option<SmtpConfig>,
     pub demo: DemoConfig,
     pub log: LogConfig,
+    pub rate_limit: RateLimitConfig,
+}
+
+/// Per-client-address limits on sign-in, registration, password reset and confirmation requests.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitConfig {
+    /// Requests per minute per address and per kind (sign-in, register, …); 0 turns the limit off.
+    pub per_minute: u32,
+    /// Take the client address from the last `X-Forwarded-For` entry (only behind your own proxy).
+    pub trust_forwarded_for: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -117,6 +128,10 @@ impl Default for Config {
             log: LogConfig {
                 format: LogFormat::Text,
                 level: "info".into(),
+            },
+            rate_limit: RateLimitConfig {
+                per_minute: 20,
+                trust_forwarded_for: false,
             },
         }
     }

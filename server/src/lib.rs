@@ -3,6 +3,8 @@ pub mod bench;
 pub mod config;
 pub mod csrf;
 pub mod demo;
+pub mod mail;
+pub mod rate_limit;
 pub mod routes;
 pub mod seed;
 pub mod telemetry;
@@ -45,5 +47,6 @@ pub async fn state_on(db: app::db::Db, config: &config::Config) -> anyhow::Resul
         secure_cookies: config.secure_cookies(),
         leptos,
         customers,
+        base_url: config.base_url.trim_end_matches('/').to_owned(),
     })
 }

@@ -194,7 +194,26 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let state = server::build_state(&config).await?;
     server::demo::ensure_demo(&state, &config).await?;
     let allowed = server::csrf::AllowedOrigin::from_url(&config.base_url());
-    let app = server::routes::router(state, allowed);
+    let transport: Option<std::sync::Arc<dyn server::mail::Transport>> = match &config.smtp {
+        Some(smtp) => Some(std::sync::Arc::new(server::mail::Smtp::new(smtp)?)),
+        None => {
+            tracing::warn!(
+                "no SMTP configured: emails stay in the outbox, marked \"no transport\""
+            );
+            None
+        }
+    };
+    server::mail::spawn_worker(state.db.clone(), transport);
+    let limits = server::rate_limit::Limits::new(&config.rate_limit);
+    let shrink = limits.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            shrink.shrink();
+        }
+    });
+    let app = server::routes::router(state, allowed, limits);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;

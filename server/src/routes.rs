@@ -1,6 +1,8 @@
 //! The HTTP surface: pages and server functions (leptos), static files, /healthz, and the layers
-//! every request passes (security headers, body limit, CSRF, admin guard, request logs).
+//! every request passes (security headers, body limit, rate limits, CSRF, customer and admin
+//! guards, request logs).
 use crate::csrf::{AllowedOrigin, csrf_guard};
+use app::auth::customer::customer_guard;
 use app::auth::guard::admin_guard;
 use app::state::AppState;
 use app::{App, shell};
@@ -19,7 +21,11 @@ use tower_http::trace::TraceLayer;
 /// Requests bodies larger than this are refused with 413 before any handler reads them.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
-pub fn router(state: AppState, allowed: AllowedOrigin) -> Router {
+pub fn router(
+    state: AppState,
+    allowed: AllowedOrigin,
+    limits: crate::rate_limit::Limits,
+) -> Router {
     let routes = generate_route_list(App);
     let leptos = state.leptos.clone();
     Router::new()
@@ -31,7 +37,9 @@ pub fn router(state: AppState, allowed: AllowedOrigin) -> Router {
         .leptos_routes(&state, routes, move || shell(leptos.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(from_fn_with_state(state.clone(), admin_guard))
+        .layer(from_fn_with_state(state.clone(), customer_guard))
         .layer(from_fn_with_state(allowed, csrf_guard))
+        .layer(from_fn_with_state(limits, crate::rate_limit::rate_limit))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

@@ -3,8 +3,10 @@ pub mod action_log;
 pub mod customer_groups;
 pub mod customers;
 pub mod dashboard;
+pub mod email_log;
 pub mod login;
 pub mod roles;
+pub mod settings;
 pub mod users;
 
 use crate::components::{LanguageSwitch, resource_label};
@@ -26,6 +28,8 @@ const BUILT_AREAS: &[domain::Resource] = &[
     domain::Resource::CustomerGroups,
     domain::Resource::AdminUsers,
     domain::Resource::ActionLog,
+    domain::Resource::EmailLog,
+    domain::Resource::Configuration,
 ];
 
 #[component]

@@ -78,8 +78,12 @@ fn sign_in_url(uri: &http::Uri) -> String {
 
 /// The request's language: the remembered choice, else Accept-Language, else English.
 pub fn locale_of(req: &Request) -> Locale {
-    let cookie_choice = req
-        .headers()
+    locale_from_headers(req.headers())
+}
+
+/// The language named by a request's headers (locale cookie, then Accept-Language).
+pub fn locale_from_headers(headers: &http::HeaderMap) -> Locale {
+    let cookie_choice = headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -88,8 +92,7 @@ pub fn locale_of(req: &Request) -> Locale {
         .find(|(k, _)| *k == "i18n_pref_locale")
         .and_then(|(_, v)| v.parse::<Locale>().ok());
     cookie_choice.unwrap_or_else(|| {
-        let accepted: Vec<String> = req
-            .headers()
+        let accepted: Vec<String> = headers
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")

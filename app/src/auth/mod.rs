@@ -1,4 +1,7 @@
-//! Admin authentication: password hashing, server-side sessions, and the guard on every admin request.
+//! Authentication: password hashing, server-side sessions (admin and customer), and the guards.
+pub mod blocklist;
+pub mod cookie;
+pub mod customer;
 pub mod guard;
 pub mod password;
 pub mod session;

@@ -4,8 +4,10 @@ use argon2::password_hash::{
     PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString, rand_core::OsRng,
 };
 use argon2::{Algorithm, Argon2, Params, Version};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use tokio::sync::Semaphore;
+use unicode_normalization::UnicodeNormalization;
 
 /// OWASP Password Storage Cheat Sheet: m = 19 MiB, t = 2, p = 1.
 pub const MEMORY_KIB: u32 = 19_456;
@@ -25,21 +27,36 @@ fn argon2() -> Argon2<'static> {
 #[derive(Clone)]
 pub struct PasswordHasher {
     permits: Arc<Semaphore>,
+    verifications: Arc<AtomicU64>,
+}
+
+/// Passwords are compared in NFKC form, so the same characters typed differently match (NIST).
+fn normalized(password: &str) -> String {
+    password.nfkc().collect()
 }
 
 impl PasswordHasher {
     pub fn new(concurrency: usize) -> Self {
         Self {
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            verifications: Arc::new(AtomicU64::new(0)),
         }
+    }
+
+    /// How many verifications ran (tests check that every sign-in path runs exactly one).
+    pub fn verifications(&self) -> u64 {
+        self.verifications.load(Ordering::Relaxed)
     }
 
     pub async fn hash(&self, password: String) -> Result<String, AppError> {
         let _permit = self.permits.acquire().await.map_err(AppError::internal)?;
+        if password.len() > MAX_PASSWORD_BYTES {
+            return Err(AppError::Invalid(crate::error::Problem::PasswordTooLong));
+        }
         tokio::task::spawn_blocking(move || {
             let salt = SaltString::generate(&mut OsRng);
             argon2()
-                .hash_password(password.as_bytes(), &salt)
+                .hash_password(normalized(&password).as_bytes(), &salt)
                 .map(|h| h.to_string())
         })
         .await
@@ -50,9 +67,13 @@ impl PasswordHasher {
     /// True when `password` matches `stored`. With no stored hash (unknown user) it still runs one
     /// verification against a fixed hash, so both cases take the same time.
     pub async fn verify(&self, password: String, stored: Option<String>) -> Result<bool, AppError> {
-        if password.len() > MAX_PASSWORD_BYTES {
-            return Ok(false);
-        }
+        // Oversized input still costs one verification, so its answer takes the usual time.
+        let password = if password.len() > MAX_PASSWORD_BYTES {
+            String::new()
+        } else {
+            password
+        };
+        self.verifications.fetch_add(1, Ordering::Relaxed);
         let _permit = self.permits.acquire().await.map_err(AppError::internal)?;
         tokio::task::spawn_blocking(move || {
             let known = stored.is_some();
@@ -60,13 +81,34 @@ impl PasswordHasher {
             let Ok(parsed) = PasswordHash::new(&phc) else {
                 return false;
             };
+            if !within_limits(&parsed) {
+                return false;
+            }
             argon2()
-                .verify_password(password.as_bytes(), &parsed)
+                .verify_password(normalized(&password).as_bytes(), &parsed)
                 .is_ok()
                 && known
         })
         .await
         .map_err(AppError::internal)
+    }
+}
+
+/// Refuses to verify a stored hash whose cost exceeds what we would ever set (an imported or
+/// tampered hash must not tie up the server): at most 256 MiB, 10 passes, 4 lanes.
+fn within_limits(hash: &PasswordHash) -> bool {
+    let get = |k: &str| hash.params.get_decimal(k).unwrap_or(u32::MAX);
+    hash.algorithm.as_str() == "argon2id" && get("m") <= 262_144 && get("t") <= 10 && get("p") <= 4
+}
+
+/// True when `stored` was made with weaker parameters than today's (rehash it at the next sign-in).
+pub fn needs_rehash(stored: &str) -> bool {
+    match PasswordHash::new(stored) {
+        Ok(h) => {
+            let get = |k: &str| h.params.get_decimal(k).unwrap_or(0);
+            h.algorithm.as_str() != "argon2id" || get("m") < MEMORY_KIB || get("t") < ITERATIONS
+        }
+        Err(_) => true,
     }
 }
 
@@ -102,6 +144,29 @@ mod tests {
                 .await
                 .unwrap()
         );
+    }
+
+    #[tokio::test]
+    async fn nfd_and_nfc_forms_of_a_password_match() {
+        let h = PasswordHasher::new(1);
+        let nfc = "pässwörd-ÅΩ-長い-パス";
+        let nfd: String = nfc.nfd().collect();
+        assert_ne!(nfc, nfd);
+        let stored = h.hash(nfc.into()).await.unwrap();
+        assert!(h.verify(nfd, Some(stored)).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn extreme_stored_parameters_are_not_verified() {
+        let h = PasswordHasher::new(1);
+        let extreme = "$argon2id$v=19$m=8388608,t=1000,p=1$c29tZXNhbHRzb21lc2FsdA$YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXoxMjM0NTY";
+        assert!(!h.verify("x".into(), Some(extreme.into())).await.unwrap());
+        assert!(needs_rehash(
+            "$argon2id$v=19$m=19456,t=1,p=1$c29tZXNhbHQ$YWJj"
+        ));
+        assert!(!needs_rehash(
+            &h.hash("a long passphrase".into()).await.unwrap()
+        ));
     }
 
     #[tokio::test]

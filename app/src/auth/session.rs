@@ -2,67 +2,42 @@
 use crate::db::{Db, from_json};
 use crate::domain::{Principal, Resource};
 use crate::error::AppError;
-use rand::RngCore;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use surrealdb::types::RecordId;
 
 /// Idle timeout and absolute lifetime (OWASP: admin idle 15 min, absolute 8 h).
 pub const IDLE_SECONDS: i64 = 15 * 60;
 pub const ABSOLUTE_SECONDS: i64 = 8 * 60 * 60;
 
+use super::cookie::{ADMIN, new_token, token_hash};
+
 /// The cookie's name: `__Host-` prefixed (Secure, Path=/, no Domain) when served over https.
 pub fn cookie_name(secure: bool) -> &'static str {
-    if secure {
-        "__Host-clientele_admin"
-    } else {
-        "clientele_admin"
-    }
+    ADMIN.name(secure)
 }
 
 /// `Set-Cookie` value for a new session: HttpOnly, SameSite=Strict, Secure under https.
 pub fn set_cookie(token: &str, secure: bool) -> String {
-    let secure_attr = if secure { "; Secure" } else { "" };
-    format!(
-        "{}={token}; Path=/; HttpOnly; SameSite=Strict{secure_attr}",
-        cookie_name(secure)
-    )
+    ADMIN.set(token, secure)
 }
 
 /// `Set-Cookie` value that removes the session cookie.
 pub fn clear_cookie(secure: bool) -> String {
-    let secure_attr = if secure { "; Secure" } else { "" };
-    format!(
-        "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure_attr}",
-        cookie_name(secure)
-    )
+    ADMIN.clear(secure)
 }
 
 /// The session token in a request's `Cookie` headers, if any.
 pub fn token_from_headers(headers: &http::HeaderMap, secure: bool) -> Option<String> {
-    let name = cookie_name(secure);
-    headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, v)| *k == name && v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
-        .map(|(_, v)| v.to_owned())
+    ADMIN.token(headers, secure)
 }
 
 fn record(token: &str) -> RecordId {
-    RecordId::new(
-        "admin_session",
-        hex::encode(Sha256::digest(token.as_bytes())),
-    )
+    RecordId::new("admin_session", token_hash(token))
 }
 
 /// Starts a session for `admin_key` and returns the cookie value (256 random bits, hex).
 pub async fn create(db: &Db, admin_key: &str) -> Result<String, AppError> {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let token = hex::encode(bytes);
+    let token = new_token();
     db.query(
         "CREATE $sid CONTENT { admin: type::record('admin_user', $admin), \
            expires_at: time::now() + type::duration($idle), absolute_expires_at: time::now() + type::duration($abs) } RETURN NONE;

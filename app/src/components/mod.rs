@@ -1,5 +1,6 @@
 //! Widgets shared by storefront and admin pages.
 mod download;
+pub mod form;
 
 use crate::error::{AppError, Problem};
 use crate::i18n::*;
@@ -112,6 +113,15 @@ pub fn problem_text(l: Locale, p: Problem) -> String {
         Problem::SearchTooLong => td_string!(l, problems.search_too_long),
         Problem::NothingSelected => td_string!(l, problems.nothing_selected),
         Problem::ViewNameTaken => td_string!(l, problems.view_name_taken),
+        Problem::PasswordCommon => td_string!(l, problems.password_common),
+        Problem::PasswordClasses => td_string!(l, problems.password_classes),
+        Problem::PasswordMismatch => td_string!(l, problems.password_mismatch),
+        Problem::PasswordLikeEmail => td_string!(l, problems.password_like_email),
+        Problem::CurrentPasswordWrong => td_string!(l, problems.current_password_wrong),
+        Problem::LinkInvalid => td_string!(l, problems.link_invalid),
+        Problem::NotConfirmed => td_string!(l, problems.not_confirmed),
+        Problem::TooManyRequests => td_string!(l, problems.too_many_requests),
+        Problem::SharingConflict => td_string!(l, problems.sharing_conflict),
     }
     .to_string()
 }
@@ -130,16 +140,52 @@ pub fn resource_label(l: Locale, r: crate::domain::Resource) -> &'static str {
         R::Configuration => td_string!(l, resources.configuration),
         R::AdminUsers => td_string!(l, resources.admin_users),
         R::ActionLog => td_string!(l, resources.action_log),
+        R::EmailLog => td_string!(l, resources.email_log),
     }
 }
 
-/// Fills `%name` placeholders in a translated text (longest names first, so `%pages` is not `%page`+s).
+/// Fills `%name` placeholders in a translated text in one pass (longest name first, so `%pages` is
+/// not `%page`+s); values are never scanned again, so user data cannot inject a placeholder.
 pub fn fill(text: &str, values: &[(&str, &str)]) -> String {
     let mut values = values.to_vec();
     values.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
-    let mut out = text.to_owned();
-    for (k, v) in values {
-        out = out.replace(&format!("%{k}"), v);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('%') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        match values.iter().find(|(k, _)| after.starts_with(k)) {
+            Some((k, v)) => {
+                out.push_str(v);
+                rest = &after[k.len()..];
+            }
+            None => {
+                out.push('%');
+                rest = after;
+            }
+        }
     }
+    out.push_str(rest);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fill;
+
+    #[test]
+    fn placeholders_fill_once_and_values_stay_literal() {
+        assert_eq!(
+            fill("%page of %pages", &[("page", "2"), ("pages", "9")]),
+            "2 of 9"
+        );
+        assert_eq!(
+            fill(
+                "Hi %name, %link",
+                &[("name", "%link {{7*7}}"), ("link", "L")]
+            ),
+            "Hi %link {{7*7}}, L"
+        );
+        assert_eq!(fill("100% sure", &[]), "100% sure");
+    }
 }

@@ -20,6 +20,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "customers",
         sql: include_str!("../../migrations/0002_customers.surql"),
     },
+    Migration {
+        version: 3,
+        name: "accounts",
+        sql: include_str!("../../migrations/0003_accounts.surql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

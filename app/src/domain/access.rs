@@ -29,6 +29,7 @@ const AREAS: &[(&str, Resource)] = &[
     ("users", Resource::AdminUsers),
     ("roles", Resource::AdminUsers),
     ("action-log", Resource::ActionLog),
+    ("email-log", Resource::EmailLog),
 ];
 
 /// Areas open to every signed-in admin (the dashboard, their own profile).
@@ -74,6 +75,7 @@ pub fn area_path(resource: Resource) -> &'static str {
         Resource::Configuration => "/admin/settings",
         Resource::AdminUsers => "/admin/users",
         Resource::ActionLog => "/admin/action-log",
+        Resource::EmailLog => "/admin/email-log",
     }
 }
 

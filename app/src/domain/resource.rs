@@ -15,10 +15,11 @@ pub enum Resource {
     Configuration,
     AdminUsers,
     ActionLog,
+    EmailLog,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 10] = [
+    pub const ALL: [Resource; 11] = [
         Resource::Customers,
         Resource::CustomerGroups,
         Resource::NowOnline,
@@ -29,6 +30,7 @@ impl Resource {
         Resource::Configuration,
         Resource::AdminUsers,
         Resource::ActionLog,
+        Resource::EmailLog,
     ];
 
     /// The stable name stored in the database and used in URLs.
@@ -44,6 +46,7 @@ impl Resource {
             Resource::Configuration => "configuration",
             Resource::AdminUsers => "admin_users",
             Resource::ActionLog => "action_log",
+            Resource::EmailLog => "email_log",
         }
     }
 

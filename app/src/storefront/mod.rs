@@ -1,22 +1,111 @@
-//! The storefront: the store's home page and the customer account entry points.
+//! The storefront: the store's home page and the customer account pages at Magento's URLs.
+pub mod account;
+pub mod address;
+pub mod password;
+pub mod register;
+pub mod sign_in;
+#[cfg(feature = "ssr")]
+pub mod store;
+
 use crate::components::LanguageSwitch;
+use crate::domain::customer::CustomerSettings;
+use crate::error::AppError;
 use crate::i18n::*;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{A, Outlet};
+use leptos_router::hooks::{use_location, use_query_map};
+
+/// The signed-in customer's name, or None for a visitor.
+#[server(prefix = "/api/account", endpoint = "current")]
+pub async fn current_customer() -> Result<Option<String>, AppError> {
+    Ok(crate::auth::customer::current_customer().map(|c| c.name))
+}
+
+/// The settings the account forms follow (which fields show, password rules).
+#[server(prefix = "/api/account", endpoint = "settings")]
+pub async fn account_settings() -> Result<CustomerSettings, AppError> {
+    let state = crate::state::app_state()?;
+    crate::admin::customers::store::settings(&state.db).await
+}
+
+/// Where to go back to after signing in: only ever a path on this site, never an account-entry page.
+pub fn safe_referer(referer: Option<&str>) -> Option<String> {
+    let r = referer?.trim();
+    let ok = r.starts_with('/')
+        && !r.starts_with("//")
+        && !r.contains('\\')
+        && !r.chars().any(char::is_control)
+        && !r.starts_with("/customer/account/login")
+        && !r.starts_with("/customer/account/logout")
+        && !r.starts_with("/customer/account/create")
+        && !r.starts_with("/api/");
+    ok.then(|| r.to_owned())
+}
+
+/// True when a server function was called by a plain HTML form (no scripts).
+#[cfg(feature = "ssr")]
+pub fn plain_form() -> bool {
+    use_context::<http::request::Parts>().is_some_and(|p| {
+        p.headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    })
+}
+
+/// Sets the customer session cookie on this response.
+#[cfg(feature = "ssr")]
+pub fn set_session_cookie(token: &str) -> Result<(), AppError> {
+    let state = crate::state::app_state()?;
+    let value = crate::auth::cookie::CUSTOMER.set(token, state.secure_cookies);
+    expect_context::<leptos_axum::ResponseOptions>().append_header(
+        http::header::SET_COOKIE,
+        http::HeaderValue::from_str(&value).map_err(AppError::internal)?,
+    );
+    Ok(())
+}
 
 #[component]
 pub fn StorefrontLayout() -> impl IntoView {
     let i18n = use_i18n();
+    let me = Resource::new_blocking(|| (), |_| current_customer());
+    let location = use_location();
+    let sign_in_href = move || {
+        let here = location.pathname.get();
+        match safe_referer(Some(&here)).filter(|h| h != "/") {
+            Some(h) => format!("/customer/account/login?referer={}", js_safe_encode(&h)),
+            None => "/customer/account/login".to_owned(),
+        }
+    };
     view! {
         <a class="skip-link" href="#main">{t!(i18n, common.skip_to_content)}</a>
         <header class="store-header">
             <A href="/" attr:class="brand">{t!(i18n, store.name)}</A>
             <nav aria-label=move || t_string!(i18n, store.account_nav)>
-                <ul>
-                    <li><A href="/customer/account/login">{t!(i18n, store.sign_in)}</A></li>
-                    <li><A href="/customer/account/create">{t!(i18n, store.create_account)}</A></li>
-                </ul>
+                <Suspense>
+                    {move || Suspend::new(async move {
+                        match me.await.ok().flatten() {
+                            Some(name) => view! {
+                                <ul>
+                                    <li class="muted">{name}</li>
+                                    <li><A href="/customer/account/">{t!(i18n, account.my_account)}</A></li>
+                                    <li>
+                                        <form method="post" action="/api/account/sign_out" class="inline">
+                                            <button type="submit" class="link">{t!(i18n, account.sign_out)}</button>
+                                        </form>
+                                    </li>
+                                </ul>
+                            }.into_any(),
+                            None => view! {
+                                <ul>
+                                    <li><a href=sign_in_href>{t!(i18n, store.sign_in)}</a></li>
+                                    <li><A href="/customer/account/create">{t!(i18n, store.create_account)}</A></li>
+                                </ul>
+                            }.into_any(),
+                        }
+                    })}
+                </Suspense>
             </nav>
             <LanguageSwitch />
         </header>
@@ -27,12 +116,29 @@ pub fn StorefrontLayout() -> impl IntoView {
     }
 }
 
+/// Percent-encodes a path for a query value (same rules on server and browser).
+pub fn js_safe_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 #[component]
 pub fn HomePage() -> impl IntoView {
     let i18n = use_i18n();
+    let query = use_query_map();
+    let signed_out = move || query.read().get("signed_out").is_some();
     view! {
         <Title text=move || t_string!(i18n, store.name).to_string() />
         <main id="main" class="store-main">
+            <Show when=signed_out>
+                <p class="notice" role="status">{t!(i18n, account.signed_out)}</p>
+            </Show>
             <section class="hero">
                 <h1>{t!(i18n, store.welcome_title)}</h1>
                 <p>{t!(i18n, store.welcome_body)}</p>
@@ -45,17 +151,25 @@ pub fn HomePage() -> impl IntoView {
     }
 }
 
-/// Where "Sign In" and "Create an Account" lead (Magento's URLs, so links keep working).
-/// Customer accounts open with the storefront accounts work; until then this says so plainly.
-#[component]
-pub fn AccountEntryPage() -> impl IntoView {
-    let i18n = use_i18n();
-    view! {
-        <Title text=move || t_string!(i18n, store.accounts_title).to_string() />
-        <main id="main" class="store-main">
-            <h1>{t!(i18n, store.accounts_title)}</h1>
-            <p>{t!(i18n, store.accounts_unavailable)}</p>
-            <p><A href="/">{t!(i18n, errors.back_home)}</A></p>
-        </main>
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn referers_stay_on_this_site() {
+        assert_eq!(safe_referer(Some("/")), Some("/".into()));
+        assert_eq!(safe_referer(Some("/sale?x=1")), Some("/sale?x=1".into()));
+        for evil in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil",
+            "javascript:alert(1)",
+            "/customer/account/login",
+            "/api/account/x",
+            "/a\nb",
+        ] {
+            assert_eq!(safe_referer(Some(evil)), None, "{evil}");
+        }
+        assert_eq!(js_safe_encode("/a b?c=d"), "/a%20b%3Fc%3Dd");
     }
 }

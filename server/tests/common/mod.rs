@@ -30,6 +30,12 @@ pub async fn spawn_app() -> TestApp {
     serve(state).await
 }
 
+/// An app whose per-address limits are on (`per_minute` requests per minute and kind).
+pub async fn spawn_app_with_limit(per_minute: u32) -> TestApp {
+    let state = server::build_state(&test_config()).await.expect("state");
+    serve_with(state, per_minute).await
+}
+
 /// A second app server on the same database as `first` (its own grid index, its own socket).
 pub async fn spawn_second(first: &TestApp) -> TestApp {
     let state = server::state_on(first.state.db.clone(), &test_config())
@@ -39,10 +45,19 @@ pub async fn spawn_second(first: &TestApp) -> TestApp {
 }
 
 async fn serve(state: AppState) -> TestApp {
+    // Most tests send far more sign-ins than a client could: the limit has its own test.
+    serve_with(state, 0).await
+}
+
+async fn serve_with(state: AppState, per_minute: u32) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let allowed = server::csrf::AllowedOrigin(format!("http://{addr}"));
-    let router = server::routes::router(state.clone(), allowed);
+    let limits = server::rate_limit::Limits::new(&server::config::RateLimitConfig {
+        per_minute,
+        trust_forwarded_for: false,
+    });
+    let router = server::routes::router(state.clone(), allowed, limits);
     tokio::spawn(async move {
         axum::serve(
             listener,

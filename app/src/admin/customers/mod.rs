@@ -234,7 +234,7 @@ pub async fn unlock_customer(id: i64) -> Result<(), AppError> {
 pub async fn reset_customer_password(id: i64) -> Result<(), AppError> {
     answer(async move {
         let me = require(Resource::Customers)?;
-        store::reset_password(&app_state()?.db, &me, id).await
+        store::reset_password(&app_state()?, &me, id).await
     })
     .await
 }

@@ -5,11 +5,11 @@ use super::index::GridDoc;
 use super::{CustomerSummary, CustomerView, MassAction, MassResult};
 use crate::admin::action_log;
 use crate::db::{Db, transact};
+use crate::domain::Principal;
 use crate::domain::countries::COUNTRIES;
 use crate::domain::customer::{
     AddressInput, CustomerInput, CustomerSettings, InlineEdit, ValidCustomer, validate_customer,
 };
-use crate::domain::{Email, Principal};
 use crate::error::{AppError, FieldError, Problem};
 use serde_json::{Map, Value as Json, json};
 use std::future::IntoFuture;
@@ -224,11 +224,20 @@ pub fn ok((_, errors): (surrealdb::IndexedResults, Vec<surrealdb::Error>)) -> Re
     }
 }
 
-fn is_unique_violation(e: &surrealdb::Error) -> bool {
+/// The assignments that write a valid customer from `$doc` (see `account_json`), `$website`,
+/// `$group` and `$scope`; storefront and back office write customers through this one list.
+pub const SETS: &str = "website = type::record('website', $website), group = type::record('customer_group', $group), \
+     scope = $scope, prefix = $doc.prefix, firstname = $doc.firstname, middlename = $doc.middlename, \
+     lastname = $doc.lastname, suffix = $doc.suffix, email = $doc.email, dob = $doc.dob, \
+     gender = $doc.gender, taxvat = $doc.taxvat, newsletter = $doc.newsletter, \
+     assistance_allowed = $doc.assistance_allowed, addresses = $doc.addresses, \
+     default_billing = $doc.default_billing, default_shipping = $doc.default_shipping";
+
+pub fn is_unique_violation(e: &surrealdb::Error) -> bool {
     e.to_string().contains("already contains")
 }
 
-fn email_taken() -> AppError {
+pub fn email_taken() -> AppError {
     AppError::InvalidFields(vec![FieldError {
         field: "email".into(),
         problem: Problem::EmailTaken,
@@ -236,7 +245,7 @@ fn email_taken() -> AppError {
 }
 
 /// The account fields of a valid customer as a document (absent keys for empty optional values).
-fn account_json(v: &ValidCustomer) -> Json {
+pub fn account_json(v: &ValidCustomer) -> Json {
     let mut m = Map::new();
     let mut put = |k: &str, val: Option<Json>| {
         if let Some(val) = val {
@@ -301,7 +310,7 @@ pub async fn settings(db: &Db) -> Result<CustomerSettings, AppError> {
         .unwrap_or_default())
 }
 
-async fn exists(db: &Db, table: &str, key: Json) -> Result<bool, AppError> {
+pub async fn exists(db: &Db, table: &str, key: Json) -> Result<bool, AppError> {
     let mut res = db
         .query("RETURN record::exists(type::record($t, $k))")
         .bind(("t", table.to_owned()))
@@ -312,7 +321,7 @@ async fn exists(db: &Db, table: &str, key: Json) -> Result<bool, AppError> {
 }
 
 /// Gives new addresses an id (random, 12 hex digits).
-fn assign_address_ids(input: &mut CustomerInput) {
+pub fn assign_address_ids(input: &mut CustomerInput) {
     use rand::Rng;
     for a in &mut input.addresses {
         if a.id.trim().is_empty() {
@@ -350,12 +359,7 @@ pub async fn save(
     }
     let doc = account_json(&valid);
     let scope = settings.scope(&valid.website);
-    let sets = "website = type::record('website', $website), group = type::record('customer_group', $group), \
-                scope = $scope, prefix = $doc.prefix, firstname = $doc.firstname, middlename = $doc.middlename, \
-                lastname = $doc.lastname, suffix = $doc.suffix, email = $doc.email, dob = $doc.dob, \
-                gender = $doc.gender, taxvat = $doc.taxvat, newsletter = $doc.newsletter, \
-                assistance_allowed = $doc.assistance_allowed, addresses = $doc.addresses, \
-                default_billing = $doc.default_billing, default_shipping = $doc.default_shipping";
+    let sets = SETS;
     // A new customer takes the next id first (a failed create leaves a gap, never a clash).
     let (id, statement, action) = match valid.id {
         None => {
@@ -538,31 +542,14 @@ pub async fn unlock(db: &Db, index: &SharedIndex, me: &Principal, id: i64) -> Re
     index.catch_up(db).await
 }
 
-/// Queues the password-reset email in the outbox (delivered by the mail worker).
-pub async fn reset_password(db: &Db, me: &Principal, id: i64) -> Result<(), AppError> {
-    let doc = get(db, id).await?;
-    let email = Email::parse(&doc.email).map_err(|_| Problem::EmailInvalid)?;
-    let sql = format!(
-        "BEGIN;
-         CREATE outbox CONTENT {{ recipient: $to, template: 'reset_password', locale: $locale, customer: $id }} RETURN NONE;
-         {}
-         COMMIT;",
-        action_log::LOG_SQL
-    );
-    ok(transact(|| {
-        db.query(sql.as_str())
-            .bind(("to", email.as_str().to_owned()))
-            .bind(("locale", doc.locale.clone()))
-            .bind(("id", id))
-            .bind(action_log::entry(
-                me,
-                "password_reset_sent",
-                Some(id),
-                1,
-                "",
-            ))
-            .into_future()
-    })
-    .await?)?;
-    Ok(())
+/// Sends the customer a password-reset link (Magento's "Reset Password" button): the same link and
+/// email as "Forgot your password?", logged in the same transaction. The admin never sees the link.
+pub async fn reset_password(
+    state: &crate::state::AppState,
+    me: &Principal,
+    id: i64,
+) -> Result<(), AppError> {
+    let (k, v) = action_log::entry(me, "password_reset_sent", Some(id), 1, "");
+    crate::storefront::store::issue_reset(state, id, action_log::LOG_SQL, vec![(k.to_owned(), v)])
+        .await
 }

@@ -1,0 +1,66 @@
+//! Form widgets shared by storefront and back office: a labelled input with its field message.
+use super::problem_text;
+use crate::error::AppError;
+use crate::i18n::*;
+use leptos::prelude::*;
+
+/// The problem an action's last answer reported for `field`.
+pub fn field_error(
+    value: Signal<Option<Result<(), AppError>>>,
+    field: &'static str,
+) -> Signal<Option<crate::error::Problem>> {
+    Signal::derive(move || match value.get() {
+        Some(Err(e)) => e.field_problem(field),
+        _ => None,
+    })
+}
+
+/// A labelled text input; its message (if any) is linked with `aria-describedby`.
+#[component]
+pub fn TextField(
+    name: &'static str,
+    #[prop(into)] label: Signal<String>,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional, into)] value: Signal<String>,
+    #[prop(optional)] required: bool,
+    #[prop(optional)] autocomplete: &'static str,
+    #[prop(optional, into)] error: Signal<Option<crate::error::Problem>>,
+    #[prop(optional, into)] hint: Option<Signal<String>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let id = format!("f-{name}");
+    let msg_id = format!("f-{name}-msg");
+    let described = msg_id.clone();
+    view! {
+        <div class="field" class:invalid=move || error.get().is_some()>
+            <label for=id.clone()>{move || label.get()}{required.then_some(" *")}</label>
+            <input id=id name=name type=kind prop:value=move || value.get() value=move || value.get()
+                required=required autocomplete=(!autocomplete.is_empty()).then_some(autocomplete)
+                aria-invalid=move || error.get().is_some().then_some("true")
+                aria-describedby=described />
+            <p id=msg_id class="field-msg">
+                {move || match error.get() {
+                    Some(p) => view! { <span class="error">{problem_text(i18n.get_locale(), p)}</span> }.into_any(),
+                    None => view! { <span class="hint">{hint.map(|h| h.get())}</span> }.into_any(),
+                }}
+            </p>
+        </div>
+    }
+}
+
+/// A checkbox with its label; submits `on` when ticked (plain forms and server functions alike).
+#[component]
+pub fn CheckField(
+    name: &'static str,
+    #[prop(into)] label: Signal<String>,
+    #[prop(optional, into)] checked: Signal<bool>,
+) -> impl IntoView {
+    let id = format!("f-{name}");
+    view! {
+        <div class="field check">
+            <input id=id.clone() name=name type="checkbox" value="on" prop:checked=move || checked.get()
+                checked=move || checked.get() />
+            <label for=id>{move || label.get()}</label>
+        </div>
+    }
+}

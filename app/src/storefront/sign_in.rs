@@ -1,0 +1,155 @@
+//! Customer sign-in (`/customer/account/login`) and sign-out (`/customer/account/logout`).
+use crate::components::ErrorMessage;
+use crate::components::form::TextField;
+use crate::error::{AppError, Problem};
+use crate::i18n::*;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+
+/// Signs a customer in. Unknown address, wrong password and a locked account give one answer.
+/// Lands on the dashboard or back on `referer`, per the "Redirect to account dashboard" setting.
+#[server(prefix = "/api/account", endpoint = "sign_in")]
+pub async fn sign_in(
+    email: String,
+    password: String,
+    #[server(default)] referer: Option<String>,
+) -> Result<(), AppError> {
+    crate::error::answer(async move {
+        let state = crate::state::app_state()?;
+        let parts = use_context::<http::request::Parts>().ok_or(AppError::Unavailable)?;
+        let (_, session) = super::store::sign_in(&state, &email, password).await?;
+        if let Some(old) = crate::auth::cookie::CUSTOMER.token(&parts.headers, state.secure_cookies)
+        {
+            super::store::sign_out(&state, &old).await?;
+        }
+        super::set_session_cookie(&session.token)?;
+        let settings = crate::admin::customers::store::settings(&state.db).await?;
+        let target = match super::safe_referer(referer.as_deref()) {
+            Some(r) if !settings.redirect_to_dashboard => r,
+            _ => "/customer/account/".to_owned(),
+        };
+        leptos_axum::redirect(&target);
+        Ok(())
+    })
+    .await
+}
+
+/// Ends the customer's session (POST only) and clears the cookie.
+#[server(prefix = "/api/account", endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    let state = crate::state::app_state()?;
+    let parts = use_context::<http::request::Parts>().ok_or(AppError::Unavailable)?;
+    let cookie = crate::auth::cookie::CUSTOMER;
+    if let Some(token) = cookie.token(&parts.headers, state.secure_cookies) {
+        super::store::sign_out(&state, &token).await?;
+        tracing::info!(
+            event = "session_expired",
+            reason = "sign_out",
+            "customer signed out"
+        );
+    }
+    let response = expect_context::<leptos_axum::ResponseOptions>();
+    response.append_header(
+        http::header::SET_COOKIE,
+        http::HeaderValue::from_str(&cookie.clear(state.secure_cookies))
+            .map_err(AppError::internal)?,
+    );
+    response.insert_header(
+        http::HeaderName::from_static("clear-site-data"),
+        http::HeaderValue::from_static("\"cache\""),
+    );
+    leptos_axum::redirect("/?signed_out=1");
+    Ok(())
+}
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let action = ServerAction::<SignIn>::new();
+    let value = action.value();
+    let error = Signal::derive(move || match value.get() {
+        Some(Err(AppError::Invalid(Problem::NotConfirmed))) => None,
+        Some(Err(e)) => Some(e),
+        _ => None,
+    });
+    let not_confirmed = move || {
+        matches!(
+            value.get(),
+            Some(Err(AppError::Invalid(Problem::NotConfirmed)))
+        )
+    };
+    let referer = move || query.read().get("referer").unwrap_or_default();
+    let notice = move || {
+        let q = query.read();
+        if q.get("reset").is_some() {
+            Some(t_string!(i18n, account.reset_done).to_string())
+        } else if q.get("confirmed").is_some() {
+            Some(t_string!(i18n, account.confirmed_notice).to_string())
+        } else {
+            None
+        }
+    };
+    view! {
+        <Title text=move || t_string!(i18n, account.sign_in_title).to_string() />
+        <main id="main" class="store-main account-entry">
+            <h1>{t!(i18n, account.sign_in_title)}</h1>
+            {move || notice().map(|n| view! { <p class="notice" role="status">{n}</p> })}
+            <div class="columns">
+                <section class="card">
+                    <h2>{t!(i18n, account.registered_customers)}</h2>
+                    <p>{t!(i18n, account.sign_in_intro)}</p>
+                    <ActionForm action>
+                        <input type="hidden" name="referer" value=referer />
+                        <TextField name="email" kind="email" label=Signal::derive(move || t_string!(i18n, account.email).to_string())
+                            required=true autocomplete="username" />
+                        <TextField name="password" kind="password" label=Signal::derive(move || t_string!(i18n, account.password).to_string())
+                            required=true autocomplete="current-password" />
+                        <ErrorMessage error />
+                        <Show when=not_confirmed>
+                            <p class="error" role="alert">
+                                {t!(i18n, problems.not_confirmed)}" "
+                                <A href="/customer/account/confirmation">{t!(i18n, account.resend_link)}</A>
+                            </p>
+                        </Show>
+                        <button type="submit" disabled=move || action.pending().get()>{t!(i18n, account.sign_in)}</button>
+                        <p><A href="/customer/account/forgotpassword">{t!(i18n, account.forgot_link)}</A></p>
+                    </ActionForm>
+                </section>
+                <section class="card">
+                    <h2>{t!(i18n, account.new_customers)}</h2>
+                    <p>{t!(i18n, account.new_customers_intro)}</p>
+                    <p><A href="/customer/account/create" attr:class="button">{t!(i18n, store.create_account)}</A></p>
+                </section>
+            </div>
+        </main>
+    }
+}
+
+/// `/customer/account/logout`: a sign-out button (signing out changes state, so it is a POST).
+#[component]
+pub fn LogoutPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let me = Resource::new_blocking(|| (), |_| super::current_customer());
+    view! {
+        <Title text=move || t_string!(i18n, account.sign_out).to_string() />
+        <main id="main" class="store-main">
+            <h1>{t!(i18n, account.sign_out)}</h1>
+            <Suspense>
+                {move || Suspend::new(async move {
+                    match me.await.ok().flatten() {
+                        Some(_) => view! {
+                            <form method="post" action="/api/account/sign_out">
+                                <p>{t!(i18n, account.sign_out_question)}</p>
+                                <button type="submit">{t!(i18n, account.sign_out)}</button>
+                            </form>
+                        }.into_any(),
+                        None => view! { <p role="status">{t!(i18n, account.signed_out)}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </main>
+    }
+}
