@@ -50,9 +50,11 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("customer/account/forgotpassword") view=password::ForgotPage />
                         <Route path=path!("customer/account/createpassword") view=password::ResetPage />
                         <Route path=path!("customer/account") view=account::DashboardPage />
+                        <Route path=path!("customer/account/") view=account::DashboardPage />
                         <Route path=path!("customer/account/index") view=account::DashboardPage />
                         <Route path=path!("customer/account/edit") view=account::EditPage />
                         <Route path=path!("customer/address") view=address::AddressBookPage />
+                        <Route path=path!("customer/address/") view=address::AddressBookPage />
                         <Route path=path!("customer/address/new") view=address::AddressEditPage />
                         <Route path=path!("customer/address/edit") view=address::AddressEditPage />
                     </ParentRoute>

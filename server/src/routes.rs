@@ -36,6 +36,7 @@ pub fn router(
         )
         .leptos_routes(&state, routes, move || shell(leptos.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn(bad_arguments_are_400))
         .layer(from_fn_with_state(state.clone(), admin_guard))
         .layer(from_fn_with_state(state.clone(), customer_guard))
         .layer(from_fn_with_state(allowed, csrf_guard))
@@ -55,6 +56,27 @@ pub fn router(
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// A server function called with missing or malformed arguments is the caller's mistake: leptos
+/// answers 500 for it, this makes it 400 (the body still says what could not be read).
+async fn bad_arguments_are_400(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let api = req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    if !api || res.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .unwrap_or_default();
+    if String::from_utf8_lossy(&bytes).contains("deserializing server function arguments") {
+        parts.status = StatusCode::BAD_REQUEST;
+    }
+    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 /// 200 when the database answers within two seconds, 503 otherwise.
