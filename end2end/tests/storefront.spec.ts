@@ -8,7 +8,7 @@ test('the storefront home page links to the account entry points', async ({ page
   await expect(nav.getByRole('link', { name: 'Create an Account' })).toHaveAttribute('href', '/customer/account/create');
   await nav.getByRole('link', { name: 'Sign In' }).click();
   await expect(page).toHaveURL(/\/customer\/account\/login$/);
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Customer account');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Customer Login');
 });
 
 test('the language choice is remembered across pages and reloads', async ({ page, visit }) => {
