@@ -150,13 +150,7 @@ impl AppError {
     pub fn with_status(self) -> AppError {
         // A plain form post (no scripts) is answered by a redirect back to the form, which shows
         // the error: a 4xx status there would stop the browser from following it.
-        let plain_form = leptos::prelude::use_context::<http::request::Parts>().is_some_and(|p| {
-            p.headers
-                .get(http::header::ACCEPT)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.contains("text/html"))
-        });
-        if plain_form {
+        if plain_form_post() {
             return self;
         }
         if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
@@ -166,6 +160,18 @@ impl AppError {
         }
         self
     }
+}
+
+/// True when a server function was called by a plain HTML form (no scripts): the browser then
+/// expects a redirect, not a JSON answer.
+#[cfg(feature = "ssr")]
+pub fn plain_form_post() -> bool {
+    leptos::prelude::use_context::<http::request::Parts>().is_some_and(|p| {
+        p.headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    })
 }
 
 /// Runs a server function's body and gives any error its HTTP status (401, 403, 404, 409, 422…).

@@ -62,12 +62,7 @@ pub async fn admin_sign_in(
     let Some(row) = row.filter(|_| verified) else {
         tracing::info!(event = "authn_login_fail", "admin sign-in failed");
         // A plain form post (no scripts) comes back to the form, which shows the error.
-        let plain_form = parts
-            .headers
-            .get(http::header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("text/html"));
-        if plain_form {
+        if crate::error::plain_form_post() {
             let next: String =
                 url::form_urlencoded::byte_serialize(safe_next(next.as_deref()).as_bytes())
                     .collect();

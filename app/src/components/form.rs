@@ -15,6 +15,14 @@ pub fn field_error(
     })
 }
 
+/// The action's last error when it is not about one field (those show beside their inputs).
+pub fn form_error(value: Signal<Option<Result<(), AppError>>>) -> Signal<Option<AppError>> {
+    Signal::derive(move || match value.get() {
+        Some(Err(AppError::InvalidFields(_))) | None | Some(Ok(())) => None,
+        Some(Err(e)) => Some(e),
+    })
+}
+
 /// A labelled text input; its message (if any) is linked with `aria-describedby`.
 #[component]
 pub fn TextField(

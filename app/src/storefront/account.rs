@@ -4,7 +4,7 @@
 #![allow(clippy::too_many_arguments)]
 use super::register::{PersonFields, password_hint};
 use crate::components::ErrorMessage;
-use crate::components::form::{CheckField, TextField, field_error};
+use crate::components::form::{CheckField, TextField, field_error, form_error};
 use crate::domain::customer::{CustomerInput, CustomerSettings};
 use crate::error::AppError;
 use crate::i18n::*;
@@ -184,10 +184,7 @@ pub fn EditPage() -> impl IntoView {
     let view_res = Resource::new_blocking(|| (), |_| my_account());
     let action = ServerAction::<SaveAccount>::new();
     let errors: Signal<Option<Result<(), AppError>>> = action.value().into();
-    let general = Signal::derive(move || match action.value().get() {
-        Some(Err(AppError::InvalidFields(_))) | None | Some(Ok(())) => None,
-        Some(Err(e)) => Some(e),
-    });
+    let general = form_error(errors);
     view! {
         <Title text=move || t_string!(i18n, account.account_information).to_string() />
         <main id="main" class="store-main account">

@@ -5,7 +5,7 @@
 use super::account::{AccountNav, my_account};
 use crate::admin::customers::grid::country_label;
 use crate::components::ErrorMessage;
-use crate::components::form::{CheckField, TextField, field_error};
+use crate::components::form::{CheckField, TextField, field_error, form_error};
 use crate::domain::countries::COUNTRIES;
 use crate::domain::customer::{AddressInput, Show};
 use crate::error::AppError;
@@ -156,10 +156,7 @@ pub fn AddressEditPage() -> impl IntoView {
     let view_res = Resource::new_blocking(|| (), |_| my_account());
     let action = ServerAction::<SaveAddress>::new();
     let errors: Signal<Option<Result<(), AppError>>> = action.value().into();
-    let general = Signal::derive(move || match action.value().get() {
-        Some(Err(AppError::InvalidFields(_))) | None | Some(Ok(())) => None,
-        Some(Err(e)) => Some(e),
-    });
+    let general = form_error(errors);
     view! {
         <Title text=move || t_string!(i18n, account.address_title).to_string() />
         <main id="main" class="store-main account">

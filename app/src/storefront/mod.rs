@@ -43,17 +43,6 @@ pub fn safe_referer(referer: Option<&str>) -> Option<String> {
     ok.then(|| r.to_owned())
 }
 
-/// True when a server function was called by a plain HTML form (no scripts).
-#[cfg(feature = "ssr")]
-pub fn plain_form() -> bool {
-    use_context::<http::request::Parts>().is_some_and(|p| {
-        p.headers
-            .get(http::header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("text/html"))
-    })
-}
-
 /// Sets the customer session cookie on this response.
 #[cfg(feature = "ssr")]
 pub fn set_session_cookie(token: &str) -> Result<(), AppError> {

@@ -1,7 +1,7 @@
 //! "Forgot your password?" (`/customer/account/forgotpassword`) and the page a reset link opens
 //! (`/customer/account/createpassword?token=…`).
 use crate::components::ErrorMessage;
-use crate::components::form::{TextField, field_error};
+use crate::components::form::{TextField, field_error, form_error};
 use crate::error::{AppError, Problem};
 use crate::i18n::*;
 use leptos::prelude::*;
@@ -49,7 +49,7 @@ pub async fn reset(
         Err(e) => {
             // The reset page sends no Referer (it holds the token), so a plain form post is sent
             // back to it here, with the error where the page's action finds it.
-            if super::plain_form() {
+            if crate::error::plain_form_post() {
                 let state = crate::state::app_state()?;
                 let page = format!(
                     "{}/customer/account/createpassword?token={}",
@@ -77,10 +77,7 @@ pub fn ForgotPage() -> impl IntoView {
     let query = use_query_map();
     let action = ServerAction::<Forgot>::new();
     let errors: Signal<Option<Result<(), AppError>>> = action.value().into();
-    let general = Signal::derive(move || match action.value().get() {
-        Some(Err(AppError::InvalidFields(_))) | None | Some(Ok(())) => None,
-        Some(Err(e)) => Some(e),
-    });
+    let general = form_error(errors);
     let sent = move || query.read().get("sent").is_some();
     view! {
         <Title text=move || t_string!(i18n, account.forgot_title).to_string() />
@@ -110,10 +107,7 @@ pub fn ResetPage() -> impl IntoView {
     let settings = Resource::new_blocking(|| (), |_| super::account_settings());
     let action = ServerAction::<Reset>::new();
     let errors: Signal<Option<Result<(), AppError>>> = action.value().into();
-    let general = Signal::derive(move || match action.value().get() {
-        Some(Err(AppError::InvalidFields(_))) | None | Some(Ok(())) => None,
-        Some(Err(e)) => Some(e),
-    });
+    let general = form_error(errors);
     view! {
         <Title text=move || t_string!(i18n, account.reset_title).to_string() />
         <main id="main" class="store-main">

@@ -3,7 +3,7 @@
 // Form server functions take one argument per form field.
 #![allow(clippy::too_many_arguments)]
 use crate::components::ErrorMessage;
-use crate::components::form::{CheckField, TextField, field_error};
+use crate::components::form::{CheckField, TextField, field_error, form_error};
 use crate::domain::customer::{CustomerSettings, Show};
 use crate::error::AppError;
 use crate::i18n::*;
@@ -175,10 +175,7 @@ pub fn RegisterPage() -> impl IntoView {
     let action = ServerAction::<Register>::new();
     let value = action.value();
     let errors: Signal<Option<Result<(), AppError>>> = value.into();
-    let general = Signal::derive(move || match value.get() {
-        Some(Err(AppError::InvalidFields(_))) | None | Some(Ok(())) => None,
-        Some(Err(e)) => Some(e),
-    });
+    let general = form_error(errors);
     view! {
         <Title text=move || t_string!(i18n, account.create_title).to_string() />
         <main id="main" class="store-main account-entry">

@@ -19,15 +19,14 @@ pub async fn sign_in(
     crate::error::answer(async move {
         let state = crate::state::app_state()?;
         let parts = use_context::<http::request::Parts>().ok_or(AppError::Unavailable)?;
-        let (_, session) = super::store::sign_in(&state, &email, password).await?;
+        let signed_in = super::store::sign_in(&state, &email, password).await?;
         if let Some(old) = crate::auth::cookie::CUSTOMER.token(&parts.headers, state.secure_cookies)
         {
             super::store::sign_out(&state, &old).await?;
         }
-        super::set_session_cookie(&session.token)?;
-        let settings = crate::admin::customers::store::settings(&state.db).await?;
+        super::set_session_cookie(&signed_in.session.token)?;
         let target = match super::safe_referer(referer.as_deref()) {
-            Some(r) if !settings.redirect_to_dashboard => r,
+            Some(r) if !signed_in.to_dashboard => r,
             _ => "/customer/account/".to_owned(),
         };
         leptos_axum::redirect(&target);

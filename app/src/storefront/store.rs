@@ -214,6 +214,23 @@ struct Account {
     locale: String,
 }
 
+impl Account {
+    /// A message to this account in its language; `path` is a path on this store (with any token).
+    fn mail(&self, state: &AppState, template: Template, path: &str, detail: &str) -> Mail {
+        let name = format!("{} {}", self.firstname, self.lastname);
+        let link = format!("{}{path}", state.base_url);
+        mail::render(
+            template,
+            mail::locale(&self.locale),
+            &self.email,
+            Some(self.id),
+            &name,
+            &link,
+            detail,
+        )
+    }
+}
+
 const ACCOUNT_FIELDS: &str = "record::id(id) AS id, confirmed, (locked_until != NONE AND locked_until > time::now()) AS locked, \
      firstname, lastname, email, locale";
 
@@ -263,13 +280,20 @@ async fn secret(state: &AppState, id: i64) -> Result<Secret, AppError> {
         .unwrap_or_default())
 }
 
+/// A successful sign-in: the new session, and whether the settings send the customer to the
+/// account dashboard (rather than back where they came from).
+pub struct SignedIn {
+    pub session: NewSession,
+    pub to_dashboard: bool,
+}
+
 /// Signs a customer in: one password verification on every path (unknown address, wrong password,
 /// locked account), one answer for all of them, failures counted per account and locking it.
 pub async fn sign_in(
     state: &AppState,
     email: &str,
     password: String,
-) -> Result<(i64, NewSession), AppError> {
+) -> Result<SignedIn, AppError> {
     let settings = customers::settings(&state.db).await?;
     let account = match Email::parse(email) {
         Ok(e) => account_by_email(state, &settings, &e).await?,
@@ -344,7 +368,10 @@ pub async fn sign_in(
         customer.id = account.id,
         "customer session started"
     );
-    Ok((account.id, session))
+    Ok(SignedIn {
+        session,
+        to_dashboard: settings.redirect_to_dashboard,
+    })
 }
 
 /// Counts a failed sign-in; at the configured number in a row the account locks for the
@@ -439,18 +466,10 @@ pub async fn issue_reset(
 ) -> Result<(), AppError> {
     let account = account_by_id(state, id).await?.ok_or(AppError::NotFound)?;
     let token = new_token();
-    let link = format!(
-        "{}/customer/account/createpassword?token={token}",
-        state.base_url
-    );
-    let name = format!("{} {}", account.firstname, account.lastname);
-    let m = mail::render(
+    let m = account.mail(
+        state,
         Template::ResetPassword,
-        mail::locale(&account.locale),
-        &account.email,
-        Some(id),
-        &name,
-        &link,
+        &format!("/customer/account/createpassword?token={token}"),
         "",
     );
     let sql = format!(
@@ -586,14 +605,10 @@ pub async fn reset(
         )]));
     }
     let hash = state.hasher.hash(password).await?;
-    let name = format!("{} {}", account.firstname, account.lastname);
-    let m = mail::render(
+    let m = account.mail(
+        state,
         Template::PasswordChanged,
-        mail::locale(&account.locale),
-        &account.email,
-        Some(account.id),
-        &name,
-        &format!("{}/customer/account/login", state.base_url),
+        "/customer/account/login",
         "",
     );
     let sql = format!(
@@ -656,18 +671,9 @@ pub async fn confirm(state: &AppState, token: &str) -> Result<(), AppError> {
     let account = account_by_id(state, id)
         .await?
         .ok_or(Problem::LinkInvalid)?;
-    let name = format!("{} {}", account.firstname, account.lastname);
-    let welcome = settings.welcome_email.then(|| {
-        mail::render(
-            Template::Welcome,
-            mail::locale(&account.locale),
-            &account.email,
-            Some(id),
-            &name,
-            &format!("{}/customer/account/", state.base_url),
-            "",
-        )
-    });
+    let welcome = settings
+        .welcome_email
+        .then(|| account.mail(state, Template::Welcome, "/customer/account/", ""));
     let sql = format!(
         "BEGIN;
          LET $won = (UPDATE type::record('customer_secret', $id) SET confirm_hash = NONE WHERE confirm_hash = $hash RETURN VALUE id);
@@ -706,15 +712,10 @@ pub async fn resend_confirmation(state: &AppState, email: &str) -> Result<(), Ap
         return Ok(());
     };
     let token = new_token();
-    let link = format!("{}/customer/account/confirm?token={token}", state.base_url);
-    let name = format!("{} {}", account.firstname, account.lastname);
-    let m = mail::render(
+    let m = account.mail(
+        state,
         Template::Confirm,
-        mail::locale(&account.locale),
-        &account.email,
-        Some(account.id),
-        &name,
-        &link,
+        &format!("/customer/account/confirm?token={token}"),
         "",
     );
     let sql = format!(
