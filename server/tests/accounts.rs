@@ -922,6 +922,31 @@ async fn the_outbox_is_delivered_once_with_retries_or_kept_without_a_transport()
         !body.is_empty() && token.len() == 64,
         "kept for the email log"
     );
+    // The email log lists and opens it, unsent as it is.
+    let admin = app
+        .admin_with_role("mail.admin@example.com", "administrators")
+        .await;
+    let filter = serde_json::json!({ "filter": { "recipient": "nomail@example.com", "template": "", "status": "no_transport", "page": 1 } });
+    let list = app
+        .call_json("/api/admin/email-log/list", &admin, &filter)
+        .await;
+    assert_eq!(list.status, 200, "{}", list.body);
+    let (rows, _more): (Vec<serde_json::Value>, bool) = serde_json::from_str(&list.body).unwrap();
+    assert_eq!(rows.len(), 1);
+    let id = rows[0]["id"].as_str().unwrap();
+    let message = app
+        .call(
+            "/api/admin/email-log/get",
+            Some(&admin),
+            &format!("id={id}"),
+        )
+        .await;
+    assert_eq!(message.status, 200, "{}", message.body);
+    assert!(
+        message.body.contains(&token) && message.body.contains(r#""sent_at":null"#),
+        "{}",
+        message.body
+    );
 }
 
 /// Where a sign-in with `referer=/sale` lands.

@@ -102,7 +102,7 @@ pub async fn get_email(id: String) -> Result<EmailMessage, AppError> {
         let db = crate::state::app_state()?.db;
         let mut res = db
             .query(format!(
-                "SELECT {ROW_FIELDS}, locale, body, time::format(sent_at, '%Y-%m-%d %H:%M:%S') AS sent_at, last_error \
+                "SELECT {ROW_FIELDS}, locale, body, IF sent_at THEN time::format(sent_at, '%Y-%m-%d %H:%M:%S') END AS sent_at, last_error \
                  FROM ONLY type::record('outbox', $id)"
             ))
             .bind(("id", id))

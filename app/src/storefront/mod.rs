@@ -58,8 +58,9 @@ pub fn set_session_cookie(token: &str) -> Result<(), AppError> {
 #[component]
 pub fn StorefrontLayout() -> impl IntoView {
     let i18n = use_i18n();
-    let me = Resource::new_blocking(|| (), |_| current_customer());
     let location = use_location();
+    // Asked again on every navigation: signing in or out moves to another page.
+    let me = Resource::new_blocking(move || location.pathname.get(), |_| current_customer());
     let sign_in_href = move || {
         let here = location.pathname.get();
         match safe_referer(Some(&here)).filter(|h| h != "/") {
