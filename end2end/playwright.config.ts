@@ -22,6 +22,8 @@ export default defineConfig({
   projects: [
     { name: 'foundation', testMatch: /(admin|storefront)\.spec\.ts/ },
     { name: 'customers', testMatch: /customers\.spec\.ts/, dependencies: ['foundation'] },
+    // Account journeys change the customer settings, so they run after the others.
+    { name: 'accounts', testMatch: /accounts\.spec\.ts/, dependencies: ['customers'] },
   ],
   use: {
     baseURL,
