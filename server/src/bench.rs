@@ -8,6 +8,8 @@ use app::db::Db;
 use app::domain::grid::{Column, GridQuery};
 use std::time::{Duration, Instant};
 
+pub mod signin;
+
 fn rss_mib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()

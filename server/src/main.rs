@@ -52,6 +52,13 @@ enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         iterations: usize,
     },
+    /// Register accounts, then time sign-ins against one Argon2id hash and sign them all in at once.
+    Signin {
+        #[arg(long, default_value_t = 200)]
+        accounts: usize,
+        #[arg(long, default_value_t = 200)]
+        rounds: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -139,6 +146,13 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         } => {
             let db = migrated(&config).await?;
             let report = server::bench::grid(&db, customers, iterations).await?;
+            println!("{report}");
+            Ok(())
+        }
+        Command::Bench {
+            command: BenchCommand::Signin { accounts, rounds },
+        } => {
+            let report = server::bench::signin::run(&config, accounts, rounds).await?;
             println!("{report}");
             Ok(())
         }

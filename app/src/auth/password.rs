@@ -27,6 +27,7 @@ fn argon2() -> Argon2<'static> {
 #[derive(Clone)]
 pub struct PasswordHasher {
     permits: Arc<Semaphore>,
+    concurrency: usize,
     verifications: Arc<AtomicU64>,
 }
 
@@ -39,8 +40,14 @@ impl PasswordHasher {
     pub fn new(concurrency: usize) -> Self {
         Self {
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            concurrency: concurrency.max(1),
             verifications: Arc::new(AtomicU64::new(0)),
         }
+    }
+
+    /// How many hashes or verifications may run at once.
+    pub fn concurrency(&self) -> usize {
+        self.concurrency
     }
 
     /// How many verifications ran (tests check that every sign-in path runs exactly one).

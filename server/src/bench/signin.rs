@@ -1,0 +1,271 @@
+//! `clientele bench signin`: storefront sign-in latency over HTTP against the cost of one Argon2id
+//! hash on the same machine, and a burst of simultaneous sign-ins with the process's peak memory.
+use super::{ms, percentile};
+use crate::config::Config;
+use app::auth::password::PasswordHasher;
+use futures::StreamExt;
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const PASSWORD: &str = "quiet-harbour-lantern-42";
+
+/// `VmRSS` and `VmHWM` (peak) of this process, in MiB.
+fn memory_mib() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<u64>().ok())
+            .map_or(0, |kb| kb / 1024)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// Resets `VmHWM` to the current RSS (Linux: writing 5 to clear_refs), so the peak is the burst's.
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// One same-origin form POST as a browser's `fetch` sends it; returns the status and whether a
+/// customer session cookie came back.
+async fn post(addr: SocketAddr, path: &str, form: &str) -> anyhow::Result<(u16, bool)> {
+    let mut stream = tokio::net::TcpStream::connect(addr).await?;
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://{addr}\r\nSec-Fetch-Site: same-origin\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nAccept: application/json\r\n\
+         Connection: close\r\nContent-Length: {}\r\n\r\n{form}",
+        form.len()
+    );
+    stream.write_all(request.as_bytes()).await?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await?;
+    let text = String::from_utf8_lossy(&raw);
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("no HTTP status in the reply"))?;
+    let head = text.split("\r\n\r\n").next().unwrap_or("");
+    let session = head.lines().any(|l| {
+        l.to_ascii_lowercase()
+            .starts_with("set-cookie: clientele_sid=")
+    });
+    Ok((status, session))
+}
+
+fn email(i: usize) -> String {
+    format!("bench.signin.{i}@example.com")
+}
+
+fn sign_in_form(email: &str, password: &str) -> String {
+    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    format!("email={}&password={}", enc(email), enc(password))
+}
+
+/// Times `rounds` sequential sign-ins (one at a time, each on a new connection).
+async fn sequential(
+    addr: SocketAddr,
+    rounds: usize,
+    who: impl Fn(usize) -> String,
+    expect: u16,
+) -> anyhow::Result<Vec<Duration>> {
+    let mut times = Vec::with_capacity(rounds);
+    for i in 0..rounds {
+        let form = sign_in_form(&who(i), PASSWORD);
+        let started = Instant::now();
+        let (status, _) = post(addr, "/api/account/sign_in", &form).await?;
+        times.push(started.elapsed());
+        anyhow::ensure!(
+            status == expect,
+            "sign-in {i} answered {status}, not {expect}"
+        );
+    }
+    times.sort();
+    Ok(times)
+}
+
+fn row(report: &mut String, what: &str, n: usize, sorted: &[Duration]) {
+    let _ = writeln!(
+        report,
+        "| {what} | {n} | {:.1} | {:.1} | {:.1} |",
+        ms(percentile(sorted, 0.5)),
+        ms(percentile(sorted, 0.99)),
+        ms(sorted.last().copied().unwrap_or_default())
+    );
+}
+
+/// Registers `accounts` customers over HTTP, then measures: one Argon2id hash and verification;
+/// `rounds` sequential sign-ins of known and of unknown emails; all accounts signing in at once.
+pub async fn run(config: &Config, accounts: usize, rounds: usize) -> anyhow::Result<String> {
+    let state = crate::build_state(config).await?;
+    state
+        .db
+        .query("UPSERT setting:customer MERGE { require_confirmation: false }")
+        .await?
+        .check()?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let router = crate::routes::router(
+        state.clone(),
+        crate::csrf::AllowedOrigin(format!("http://{addr}")),
+        // Per-address limits would answer 429 to a benchmark that sends everything from one address.
+        crate::rate_limit::Limits::new(&crate::config::RateLimitConfig {
+            per_minute: 0,
+            trust_forwarded_for: false,
+        }),
+    );
+    tokio::spawn(async move {
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        if let Err(e) = axum::serve(listener, service).await {
+            tracing::error!(error = %e, "bench server stopped");
+        }
+    });
+
+    // Accounts, registered the way the storefront does it (8 at a time).
+    let registered: Vec<anyhow::Result<(u16, bool)>> = futures::stream::iter(0..accounts)
+        .map(|i| async move {
+            let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+            let form = format!(
+                "firstname=Bench&lastname=Shopper{i}&email={}&password={p}&password_confirmation={p}",
+                enc(&email(i)),
+                p = enc(PASSWORD)
+            );
+            post(addr, "/api/account/register", &form).await
+        })
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    for r in registered {
+        let (status, _) = r?;
+        anyhow::ensure!(status == 200, "registration answered {status}");
+    }
+
+    // The cost of Argon2id itself, one at a time on this machine.
+    let hasher = PasswordHasher::new(1);
+    let mut hashes = Vec::new();
+    let mut verifications = Vec::new();
+    let mut phc = String::new();
+    for _ in 0..rounds.min(50) {
+        let started = Instant::now();
+        phc = hasher.hash(PASSWORD.to_owned()).await?;
+        hashes.push(started.elapsed());
+    }
+    for _ in 0..rounds.min(50) {
+        let started = Instant::now();
+        let ok = hasher
+            .verify(PASSWORD.to_owned(), Some(phc.clone()))
+            .await?;
+        verifications.push(started.elapsed());
+        anyhow::ensure!(ok, "the bench password does not verify");
+    }
+    hashes.sort();
+    verifications.sort();
+
+    // Warm-up, then sequential sign-ins: known accounts (200 + a session) and unknown emails (401).
+    sequential(addr, 10, |i| email(i % accounts), 200).await?;
+    let known = sequential(addr, rounds, |i| email(i % accounts), 200).await?;
+    let unknown = sequential(addr, rounds, |i| format!("nobody.{i}@example.com"), 401).await?;
+
+    // Every account at once: latency of each, the burst's wall time, and the process's peak RSS.
+    let (rss_before, _) = memory_mib();
+    reset_peak();
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(accounts));
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..accounts)
+        .map(|i| {
+            let barrier = barrier.clone();
+            tokio::spawn(async move {
+                barrier.wait().await;
+                let begun = Instant::now();
+                let reply = post(
+                    addr,
+                    "/api/account/sign_in",
+                    &sign_in_form(&email(i), PASSWORD),
+                )
+                .await;
+                (begun.elapsed(), reply)
+            })
+        })
+        .collect();
+    let mut burst = Vec::with_capacity(accounts);
+    let mut signed_in = 0;
+    for t in tasks {
+        let (took, reply) = t.await?;
+        let (status, session) = reply?;
+        if status == 200 && session {
+            signed_in += 1;
+        }
+        burst.push(took);
+    }
+    let wall = started.elapsed();
+    let (rss_after, peak) = memory_mib();
+    burst.sort();
+    let sessions: Option<i64> = state
+        .db
+        .query("SELECT VALUE count FROM (SELECT count() AS count FROM customer_session GROUP ALL)")
+        .await?
+        .take(0)?;
+
+    let mut report = String::new();
+    let _ = writeln!(
+        report,
+        "| measure | n | p50 ms | p99 ms | max ms |\n|---|---|---|---|---|"
+    );
+    row(
+        &mut report,
+        "one Argon2id hash (m=19 MiB, t=2, p=1), in process",
+        hashes.len(),
+        &hashes,
+    );
+    row(
+        &mut report,
+        "one Argon2id verification, in process",
+        verifications.len(),
+        &verifications,
+    );
+    row(
+        &mut report,
+        "sign-in over HTTP, right password (200 + session cookie)",
+        known.len(),
+        &known,
+    );
+    row(
+        &mut report,
+        "sign-in over HTTP, unknown email (401)",
+        unknown.len(),
+        &unknown,
+    );
+    row(
+        &mut report,
+        &format!("{accounts} sign-ins at once, each request's latency"),
+        burst.len(),
+        &burst,
+    );
+    let hash_p50 = ms(percentile(&hashes, 0.5));
+    let _ = writeln!(
+        report,
+        "\nSign-in p50 is {:.2}× one hash and p99 {:.2}× (the rest: HTTP, the account read, the session write).",
+        ms(percentile(&known, 0.5)) / hash_p50,
+        ms(percentile(&known, 0.99)) / hash_p50,
+    );
+    let _ = writeln!(
+        report,
+        "{accounts} simultaneous sign-ins: {signed_in} signed in (sessions in the database: {}), all done in {:.2} s \
+         ({:.0} sign-ins/s); RSS {rss_before} MiB before, peak {peak} MiB during, {rss_after} MiB after \
+         (the hasher runs at most {} at once, ≤ {} MiB of Argon2 memory).",
+        sessions.unwrap_or(0),
+        wall.as_secs_f64(),
+        accounts as f64 / wall.as_secs_f64(),
+        state.hasher.concurrency(),
+        state.hasher.concurrency() * 19,
+    );
+    anyhow::ensure!(
+        signed_in == accounts,
+        "only {signed_in} of {accounts} simultaneous sign-ins succeeded"
+    );
+    Ok(report)
+}
