@@ -1,8 +1,8 @@
 //! The HTML document and the route table of the whole site.
 use crate::admin::{
     AdminShell, action_log::ActionLogPage, customer_groups::GroupsPage, customers,
-    dashboard::DashboardPage, email_log, login::AdminSignInPage, roles, settings::SettingsPage,
-    users,
+    dashboard::DashboardPage, email_log, login::AdminSignInPage, login_as_customer,
+    now_online::NowOnlinePage, roles, settings::SettingsPage, users,
 };
 use crate::i18n::*;
 use crate::storefront::{
@@ -64,6 +64,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("customers") view=customers::grid::CustomersPage />
                         <Route path=path!("customers/new") view=customers::edit::CustomerEditPage />
                         <Route path=path!("customers/:id") view=customers::edit::CustomerEditPage />
+                        <Route path=path!("now-online") view=NowOnlinePage />
+                        <Route path=path!("login-as-customer-log") view=login_as_customer::AssistanceLogPage />
+                        <Route path=path!("login-as-customer/refused") view=login_as_customer::RefusedPage />
                         <Route path=path!("groups") view=GroupsPage />
                         <Route path=path!("action-log") view=ActionLogPage />
                         <Route path=path!("email-log") view=email_log::EmailLogPage />

@@ -3,52 +3,12 @@
 //! settings. The checklist ids (SECURITY.md) each test covers are in its doc line.
 mod common;
 
-use common::{Reply, TestApp, spawn_app, spawn_app_with_limit, spawn_second};
+use common::{Reply, TestApp, enc, session_of, set, shop, spawn_app, spawn_app_with_limit, spawn_second};
 use futures::future::join_all;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 const PASSWORD: &str = "copper kettle lantern";
-
-fn enc(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
-/// A same-origin POST of a storefront server function, with the customer cookie if given.
-async fn shop(app: &TestApp, path: &str, sid: Option<&str>, form: &str) -> Reply {
-    let origin = app.origin();
-    let cookie = sid.map(|s| format!("clientele_sid={s}"));
-    let mut headers = vec![
-        ("Origin", origin.as_str()),
-        ("Sec-Fetch-Site", "same-origin"),
-        ("Content-Type", "application/x-www-form-urlencoded"),
-        ("Accept", "application/json"),
-    ];
-    if let Some(c) = &cookie {
-        headers.push(("Cookie", c.as_str()));
-    }
-    app.request("POST", path, &headers, form).await
-}
-
-fn session_of(reply: &Reply) -> Option<String> {
-    reply
-        .headers_named("set-cookie")
-        .into_iter()
-        .find_map(|c| c.strip_prefix("clientele_sid="))
-        .map(|v| v.split(';').next().unwrap_or("").to_owned())
-        .filter(|v| !v.is_empty())
-}
-
-async fn set(app: &TestApp, settings: serde_json::Value) {
-    app.state
-        .db
-        .query("UPSERT setting:customer MERGE $s")
-        .bind(("s", settings))
-        .await
-        .unwrap()
-        .check()
-        .unwrap();
-}
 
 fn register_form(email: &str, password: &str) -> String {
     format!(

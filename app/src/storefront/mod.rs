@@ -1,12 +1,14 @@
 //! The storefront: the store's home page and the customer account pages at Magento's URLs.
 pub mod account;
 pub mod address;
+pub mod assist;
 pub mod password;
 pub mod register;
 pub mod sign_in;
 #[cfg(feature = "ssr")]
 pub mod store;
 
+use assist::AssistBanner;
 use crate::components::LanguageSwitch;
 use crate::domain::customer::CustomerSettings;
 use crate::error::AppError;
@@ -16,10 +18,20 @@ use leptos_meta::Title;
 use leptos_router::components::{A, Outlet};
 use leptos_router::hooks::{use_location, use_query_map};
 
-/// The signed-in customer's name, or None for a visitor.
+/// Who the storefront is serving: the customer's name, and the staff member's when assisting.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Me {
+    pub name: String,
+    pub assisted_by: Option<String>,
+}
+
+/// The signed-in customer, or None for a visitor.
 #[server(prefix = "/api/account", endpoint = "current")]
-pub async fn current_customer() -> Result<Option<String>, AppError> {
-    Ok(crate::auth::customer::current_customer().map(|c| c.name))
+pub async fn current_customer() -> Result<Option<Me>, AppError> {
+    Ok(crate::auth::customer::current_customer().map(|c| Me {
+        name: c.name,
+        assisted_by: c.assisted_by.map(|a| a.admin_name),
+    }))
 }
 
 /// The settings the account forms follow (which fields show, password rules).
@@ -70,12 +82,20 @@ pub fn StorefrontLayout() -> impl IntoView {
     };
     view! {
         <a class="skip-link" href="#main">{t!(i18n, common.skip_to_content)}</a>
+        <Suspense>
+            {move || Suspend::new(async move {
+                me.await.ok().flatten().and_then(|m| {
+                    let staff = m.assisted_by.clone()?;
+                    Some(view! { <AssistBanner customer=m.name.clone() staff /> })
+                })
+            })}
+        </Suspense>
         <header class="store-header">
             <A href="/" attr:class="brand">{t!(i18n, store.name)}</A>
             <nav aria-label=move || t_string!(i18n, store.account_nav)>
                 <Suspense>
                     {move || Suspend::new(async move {
-                        match me.await.ok().flatten() {
+                        match me.await.ok().flatten().map(|m| m.name) {
                             Some(name) => view! {
                                 <ul>
                                     <li class="muted">{name}</li>

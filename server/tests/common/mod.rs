@@ -44,6 +44,11 @@ pub async fn spawn_second(first: &TestApp) -> TestApp {
     serve(state).await
 }
 
+/// An app server on a state a test has prepared.
+pub async fn serve_state(state: AppState) -> TestApp {
+    serve(state).await
+}
+
 async fn serve(state: AppState) -> TestApp {
     // Most tests send far more sign-ins than a client could: the limit has its own test.
     serve_with(state, 0).await
@@ -205,6 +210,51 @@ impl TestApp {
             .await
             .expect("session")
     }
+}
+
+pub fn enc(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// A same-origin POST of a storefront server function, with the customer cookie if given.
+pub async fn shop(app: &TestApp, path: &str, sid: Option<&str>, form: &str) -> Reply {
+    let cookie = sid.map(|s| format!("clientele_sid={s}"));
+    shop_with(app, path, cookie.as_deref(), form).await
+}
+
+/// A same-origin POST of a storefront server function with a whole `Cookie` header.
+pub async fn shop_with(app: &TestApp, path: &str, cookies: Option<&str>, form: &str) -> Reply {
+    let origin = app.origin();
+    let mut headers = vec![
+        ("Origin", origin.as_str()),
+        ("Sec-Fetch-Site", "same-origin"),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+        ("Accept", "application/json"),
+    ];
+    if let Some(c) = cookies {
+        headers.push(("Cookie", c));
+    }
+    app.request("POST", path, &headers, form).await
+}
+
+pub fn session_of(reply: &Reply) -> Option<String> {
+    reply
+        .headers_named("set-cookie")
+        .into_iter()
+        .find_map(|c| c.strip_prefix("clientele_sid="))
+        .map(|v| v.split(';').next().unwrap_or("").to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+pub async fn set(app: &TestApp, settings: serde_json::Value) {
+    app.state
+        .db
+        .query("UPSERT setting:customer MERGE $s")
+        .bind(("s", settings))
+        .await
+        .unwrap()
+        .check()
+        .unwrap();
 }
 
 fn dechunk(mut s: &str) -> String {

@@ -11,6 +11,7 @@ use crate::domain::customer::InlineEdit;
 use crate::domain::grid::{Column, GridQuery, Kind, PAGE_SIZES};
 use crate::error::AppError;
 use crate::i18n::*;
+use crate::admin::login_as_customer::LoginAsCustomerButton;
 use leptos::prelude::*;
 use leptos_i18n::I18nContext;
 use leptos_meta::Title;
@@ -818,6 +819,10 @@ fn row_view<N: Fn(GridQuery) + Copy + Send + Sync + 'static>(
                             h.edit_error.set(None);
                             h.editing.set(Some(id));
                         }>{t!(i18n, grid.quick_edit)}</button>
+                        {crate::admin::admin_can(crate::domain::Resource::LoginAsCustomer).then(|| view! {
+                            " "
+                            <LoginAsCustomerButton customer=id small=true />
+                        })}
                     }.into_any()
                 }}
             </td>
