@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks: release build time, wasm bundle size (raw/gzip/brotli), storefront home page
-# requests/s under wrk on loopback, and the customers grid at a million customers (query shapes,
-# export in-process and over HTTP). Appends a dated section to BENCHMARKS.md.
+# requests/s under wrk on loopback, storefront sign-in latency against one Argon2id hash (and 200
+# simultaneous sign-ins with peak RSS), and the customers grid at a million customers (query
+# shapes, export in-process and over HTTP). Appends a dated section to BENCHMARKS.md.
 # BENCH_CUSTOMERS (default 1000000) sets the grid's size; the seeded database under
 # target/bench-data is reused by later runs.
 set -euo pipefail
@@ -85,6 +86,22 @@ own cookies), release build, mem:// database, tracking off and on alternated thr
 Throughput cost of tracking: **${overhead} %** (target: under 5 %).
 MD
 echo "tracking off ${off_mean} req/s, on ${on_mean} req/s: ${overhead} %"
+
+# Storefront sign-in against the cost of one Argon2id hash, and 200 simultaneous sign-ins.
+signin_data=$(mktemp -d)
+signin_report=$(CLIENTELE_DATABASE__URL="rocksdb://$signin_data/db" CLIENTELE_LOG__LEVEL=warn \
+  "$target_dir/release/clientele" bench signin --accounts 200 --rounds 200)
+rm -rf "$signin_data"
+cat >>"$root/BENCHMARKS.md" <<MD
+
+### Storefront sign-in, $(date -u +%Y-%m-%d) — $machine
+
+\`clientele bench signin --accounts 200 --rounds 200\` (release build, embedded RocksDB in a fresh directory; the
+benchmark registers 200 accounts over HTTP, then signs in over HTTP on loopback):
+
+$signin_report
+MD
+echo "sign-in bench appended to BENCHMARKS.md"
 
 # The customers grid at scale.
 customers=${BENCH_CUSTOMERS:-1000000}

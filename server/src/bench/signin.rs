@@ -102,6 +102,7 @@ fn row(report: &mut String, what: &str, n: usize, sorted: &[Duration]) {
 /// `rounds` sequential sign-ins of known and of unknown emails; all accounts signing in at once.
 pub async fn run(config: &Config, accounts: usize, rounds: usize) -> anyhow::Result<String> {
     let state = crate::build_state(config).await?;
+    let (rss_started, _) = memory_mib();
     state
         .db
         .query("UPSERT setting:customer MERGE { require_confirmation: false }")
@@ -165,6 +166,7 @@ pub async fn run(config: &Config, accounts: usize, rounds: usize) -> anyhow::Res
     hashes.sort();
     verifications.sort();
 
+    let (rss_registered, _) = memory_mib();
     // Warm-up, then sequential sign-ins: known accounts (200 + a session) and unknown emails (401).
     sequential(addr, 10, |i| email(i % accounts), 200).await?;
     let known = sequential(addr, rounds, |i| email(i % accounts), 200).await?;
@@ -251,6 +253,10 @@ pub async fn run(config: &Config, accounts: usize, rounds: usize) -> anyhow::Res
         "\nSign-in p50 is {:.2}× one hash and p99 {:.2}× (the rest: HTTP, the account read, the session write).",
         ms(percentile(&known, 0.5)) / hash_p50,
         ms(percentile(&known, 0.99)) / hash_p50,
+    );
+    let _ = writeln!(
+        report,
+        "RSS {rss_started} MiB after start-up, {rss_registered} MiB after {accounts} registrations."
     );
     let _ = writeln!(
         report,

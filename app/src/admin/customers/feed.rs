@@ -87,7 +87,7 @@ impl CustomerIndex {
             catching_up: tokio::sync::Mutex::new(()),
             built_in: started.elapsed(),
         });
-        shared.replay_from(db, cursor).await?;
+        shared.replay_from(db, Some(cursor)).await?;
         tracing::info!(
             customers = shared.read().len(),
             ms = shared.built_in.as_millis() as u64,
@@ -105,7 +105,7 @@ impl CustomerIndex {
                 tick.tick().await;
                 let Some(me) = me.upgrade() else { break };
                 let from = me.cursor.load(Ordering::Acquire) - (REPLAY_WINDOW_MS << 16);
-                if let Err(e) = me.replay_from(&db, from).await {
+                if let Err(e) = me.replay_from(&db, Some(from)).await {
                     tracing::warn!(error = %e, "customer change feed not read");
                 }
             }
@@ -118,12 +118,14 @@ impl CustomerIndex {
 
     /// Applies every change committed since the last one applied.
     pub async fn catch_up(&self, db: &Db) -> Result<(), AppError> {
-        let from = self.cursor.load(Ordering::Acquire) + 1;
-        self.replay_from(db, from).await
+        self.replay_from(db, None).await
     }
 
-    async fn replay_from(&self, db: &Db, from: i64) -> Result<(), AppError> {
+    /// Applies the feed from `from` (None: from where this index stands once it is its turn, so
+    /// callers that waited do not replay what the one before them applied).
+    async fn replay_from(&self, db: &Db, from: Option<i64>) -> Result<(), AppError> {
         let _one = self.catching_up.lock().await;
+        let from = from.unwrap_or_else(|| self.cursor.load(Ordering::Acquire) + 1);
         let mut since = from.max(1);
         loop {
             let sql = format!("SHOW CHANGES FOR TABLE customer SINCE {since} LIMIT {FEED_BATCH}");
