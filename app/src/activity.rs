@@ -12,6 +12,7 @@ use axum::response::Response;
 use chrono::{DateTime, Utc};
 use http::{HeaderValue, header};
 use std::collections::HashMap;
+use std::future::IntoFuture;
 use std::sync::Mutex;
 
 /// The browser's visitor id: not a credential, it only tells browsers apart for Now Online.
@@ -97,7 +98,7 @@ impl Tracker {
             db.query(
                 "FOR $h IN $rows {
                     UPSERT type::record('online_visitor', $h.id) SET
-                        customer = IF $h.customer != NONE THEN type::record('customer', $h.customer) ELSE NONE END,
+                        customer = IF $h.customer THEN type::record('customer', $h.customer) ELSE NONE END,
                         last_seen_at = <datetime>$h.at,
                         last_url = $h.url ?? last_url ?? '/',
                         website = type::record('website', $h.website)
@@ -109,6 +110,7 @@ impl Tracker {
             )
             .bind(("rows", rows.clone()))
             .bind(("customers", customers.clone()))
+            .into_future()
         })
         .await
         .and_then(|r| r.check());
@@ -179,7 +181,11 @@ pub async fn prune(db: &Db) -> Result<(), AppError> {
 /// The visitor key of a request: its visitor cookie, or for a browser without one a key made
 /// from its address and user agent (so a client that keeps no cookies stays one visitor). The
 /// second value is the cookie to set when the request brought none.
-pub fn visitor_of(headers: &http::HeaderMap, ip: Option<ClientIp>, secure: bool) -> (String, Option<String>) {
+pub fn visitor_of(
+    headers: &http::HeaderMap,
+    ip: Option<ClientIp>,
+    secure: bool,
+) -> (String, Option<String>) {
     if let Some(v) = VISITOR.token(headers, secure) {
         return (token_hash(&v), None);
     }

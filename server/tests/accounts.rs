@@ -3,7 +3,9 @@
 //! settings. The checklist ids (SECURITY.md) each test covers are in its doc line.
 mod common;
 
-use common::{Reply, TestApp, enc, session_of, set, shop, spawn_app, spawn_app_with_limit, spawn_second};
+use common::{
+    Reply, TestApp, enc, session_of, set, shop, spawn_app, spawn_app_with_limit, spawn_second,
+};
 use futures::future::join_all;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,9 +1,9 @@
 //! The dashboard: customer count and new customers per day over the last week.
+use super::now_online::OnlineFigures;
 use crate::error::AppError;
 use crate::i18n::*;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use super::now_online::OnlineFigures;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

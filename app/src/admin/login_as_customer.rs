@@ -57,7 +57,9 @@ async fn eligible(
     };
     let target = AssistTarget {
         customer_id: customer,
-        name: format!("{} {}", text("firstname"), text("lastname")).trim().to_owned(),
+        name: format!("{} {}", text("firstname"), text("lastname"))
+            .trim()
+            .to_owned(),
         email: text("email"),
         minutes: settings.assist_minutes,
         website,
@@ -105,8 +107,9 @@ async fn start(customer: i64) -> Result<(), AppError> {
     let me = crate::auth::require(crate::domain::Resource::LoginAsCustomer)?;
     let state = crate::state::app_state()?;
     let parts = use_context::<http::request::Parts>().ok_or(AppError::Unavailable)?;
-    let admin_token = crate::auth::session::token_from_headers(&parts.headers, state.secure_cookies)
-        .ok_or(AppError::Unauthenticated)?;
+    let admin_token =
+        crate::auth::session::token_from_headers(&parts.headers, state.secure_cookies)
+            .ok_or(AppError::Unauthenticated)?;
     let (target, settings) = eligible(&state.db, customer).await?;
     let agent: String = parts
         .headers
@@ -133,7 +136,13 @@ async fn start(customer: i64) -> Result<(), AppError> {
                 .query(sql.as_str())
                 .bind(("aid", session.id.clone()))
                 .bind(("a", params.clone()))
-                .bind(action_log::entry(&me, "login_as_customer", Some(customer), 1, &detail))
+                .bind(action_log::entry(
+                    &me,
+                    "login_as_customer",
+                    Some(customer),
+                    1,
+                    &detail,
+                ))
                 .into_future()
         })
         .await?,
@@ -181,7 +190,8 @@ fn refusal_of(key: &str) -> AppError {
 pub fn RefusedPage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
-    let error = Signal::derive(move || Some(refusal_of(&query.read().get("reason").unwrap_or_default())));
+    let error =
+        Signal::derive(move || Some(refusal_of(&query.read().get("reason").unwrap_or_default())));
     view! {
         <Title text=move || t_string!(i18n, assist.refused_title).to_string() />
         <h1>{t!(i18n, assist.refused_title)}</h1>
@@ -216,10 +226,10 @@ pub fn LoginAsCustomerButton(customer: i64, #[prop(optional)] small: bool) -> im
                 let text = fill(t_string!(i18n, assist.confirm), &[
                     ("name", &t.name), ("email", &t.email), ("minutes", &t.minutes.to_string()),
                 ]);
-                let label_id = label_id.clone();
+                let (labelled_by, text_id) = (label_id.clone(), label_id.clone());
                 Some(view! {
-                    <div class="confirm" role="alertdialog" aria-labelledby=label_id.clone()>
-                        <p id=label_id>{text}</p>
+                    <div class="confirm" role="alertdialog" aria-labelledby=labelled_by>
+                        <p id=text_id>{text}</p>
                         <form method="post" action="/api/admin/login-as-customer/start" target="_blank"
                             on:submit=move |_| open.set(false)>
                             <input type="hidden" name="customer" value=customer.to_string() />
@@ -279,7 +289,13 @@ impl LogQuery {
                 "to" => q.to = date(&v)?,
                 "status" if ["", "active", "ended"].contains(&v.as_str()) => q.status = v,
                 "status" => return Err(Problem::FilterInvalid),
-                "page" => q.page = v.parse().ok().filter(|p| *p >= 1).ok_or(Problem::FilterInvalid)?,
+                "page" => {
+                    q.page = v
+                        .parse()
+                        .ok()
+                        .filter(|p| *p >= 1)
+                        .ok_or(Problem::FilterInvalid)?
+                }
                 _ => {}
             }
         }
@@ -371,7 +387,13 @@ pub async fn log_rows(
     let day = |d: &str, plus: i64| {
         chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
             .ok()
-            .map(|d| (d + chrono::Duration::days(plus)).and_hms_opt(0, 0, 0).expect("midnight").and_utc().to_rfc3339())
+            .map(|d| {
+                (d + chrono::Duration::days(plus))
+                    .and_hms_opt(0, 0, 0)
+                    .expect("midnight")
+                    .and_utc()
+                    .to_rfc3339()
+            })
     };
     let mut res = db
         .query(sql)
@@ -414,7 +436,8 @@ pub async fn export_log(
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
     let refuse = |e: AppError| {
-        let status = http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::BAD_REQUEST);
+        let status =
+            http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::BAD_REQUEST);
         (status, axum::Json(e)).into_response()
     };
     let q = match LogQuery::from_query_string(query.as_deref().unwrap_or("")) {
@@ -427,8 +450,17 @@ pub async fn export_log(
     };
     let mut out = csv::Writer::from_writer(Vec::new());
     let header = [
-        "started_at", "ended_at", "end_reason", "admin_name", "admin_email", "customer_id",
-        "customer_email", "customer_name", "ip", "user_agent", "website",
+        "started_at",
+        "ended_at",
+        "end_reason",
+        "admin_name",
+        "admin_email",
+        "customer_id",
+        "customer_email",
+        "customer_name",
+        "ip",
+        "user_agent",
+        "website",
     ];
     let mut written = out.write_record(header).is_ok();
     for e in &log.entries {
@@ -480,12 +512,23 @@ fn reason_label(l: Locale, reason: &str) -> &'static str {
 pub fn AssistanceLogPage() -> impl IntoView {
     let i18n = use_i18n();
     let location = use_location();
-    let parsed = Memo::new(move |_| LogQuery::from_query_string(location.search.get().trim_start_matches('?')));
-    let query = Memo::new(move |_| parsed.get().unwrap_or_else(|_| LogQuery { page: 1, ..Default::default() }));
+    let parsed = Memo::new(move |_| {
+        LogQuery::from_query_string(location.search.get().trim_start_matches('?'))
+    });
+    let query = Memo::new(move |_| {
+        parsed.get().unwrap_or_else(|_| LogQuery {
+            page: 1,
+            ..Default::default()
+        })
+    });
     let log = Resource::new(move || query.get().to_query_string(), list_assistance_log);
     let link = |q: &LogQuery| {
         let s = q.to_query_string();
-        if s.is_empty() { "/admin/login-as-customer-log".to_owned() } else { format!("/admin/login-as-customer-log?{s}") }
+        if s.is_empty() {
+            "/admin/login-as-customer-log".to_owned()
+        } else {
+            format!("/admin/login-as-customer-log?{s}")
+        }
     };
     view! {
         <Title text=move || t_string!(i18n, assist.log_title).to_string() />
@@ -582,12 +625,30 @@ mod tests {
 
     #[test]
     fn log_filters_round_trip_and_refuse_bad_values() {
-        let q = LogQuery::from_query_string("admin=ann&customer=42&from=2026-11-01&to=2026-11-21&status=ended&page=3").unwrap();
-        assert_eq!((q.customer.as_str(), q.status.as_str(), q.page), ("42", "ended", 3));
-        assert_eq!(LogQuery::from_query_string(&q.to_query_string()).unwrap(), q);
-        assert_eq!(LogQuery::from_query_string("from=21/11/2026"), Err(Problem::DateInvalid));
-        assert_eq!(LogQuery::from_query_string("status=maybe"), Err(Problem::FilterInvalid));
-        assert_eq!(LogQuery::from_query_string("page=0"), Err(Problem::FilterInvalid));
+        let q = LogQuery::from_query_string(
+            "admin=ann&customer=42&from=2026-11-01&to=2026-11-21&status=ended&page=3",
+        )
+        .unwrap();
+        assert_eq!(
+            (q.customer.as_str(), q.status.as_str(), q.page),
+            ("42", "ended", 3)
+        );
+        assert_eq!(
+            LogQuery::from_query_string(&q.to_query_string()).unwrap(),
+            q
+        );
+        assert_eq!(
+            LogQuery::from_query_string("from=21/11/2026"),
+            Err(Problem::DateInvalid)
+        );
+        assert_eq!(
+            LogQuery::from_query_string("status=maybe"),
+            Err(Problem::FilterInvalid)
+        );
+        assert_eq!(
+            LogQuery::from_query_string("page=0"),
+            Err(Problem::FilterInvalid)
+        );
     }
 
     #[test]

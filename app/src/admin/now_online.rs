@@ -2,7 +2,9 @@
 //! interval, with filters, sort and paging in the URL, kept live by server-sent events (polling
 //! with gloo-timers when a stream cannot be used); and the online counts on the dashboard.
 use crate::components::{ErrorMessage, fill};
-use crate::domain::online::{OnlinePage, OnlineQuery, OnlineSort, PAGE_SIZES, VisitorType};
+use crate::domain::online::{
+    OnlinePage, OnlineQuery, OnlineRow, OnlineSort, PAGE_SIZES, VisitorType,
+};
 use crate::error::AppError;
 use crate::i18n::*;
 use leptos::prelude::*;
@@ -24,14 +26,16 @@ pub async fn list_online(query: String) -> Result<OnlinePage, AppError> {
 /// Reads one page and the counts from the database (every app server's flushed activity).
 #[cfg(feature = "ssr")]
 pub async fn online_page(db: &crate::db::Db, q: &OnlineQuery) -> Result<OnlinePage, AppError> {
-    let minutes = crate::admin::customers::store::settings(db).await?.online_minutes;
+    let minutes = crate::admin::customers::store::settings(db)
+        .await?
+        .online_minutes;
     let window = "last_seen_at > time::now() - type::duration($window)";
     let mut conds = vec![window];
     if q.id_from.is_some() {
-        conds.push("customer != NONE AND record::id(customer) >= $id_from");
+        conds.push("customer AND record::id(customer) >= $id_from");
     }
     if q.id_to.is_some() {
-        conds.push("customer != NONE AND record::id(customer) <= $id_to");
+        conds.push("customer AND record::id(customer) <= $id_to");
     }
     if !q.firstname.is_empty() {
         conds.push("string::contains(string::lowercase(customer.firstname ?? ''), $firstname)");
@@ -43,8 +47,8 @@ pub async fn online_page(db: &crate::db::Db, q: &OnlineQuery) -> Result<OnlinePa
         conds.push("string::contains(string::lowercase(customer.email ?? ''), $email)");
     }
     match q.kind {
-        Some(VisitorType::Customer) => conds.push("customer != NONE"),
-        Some(VisitorType::Visitor) => conds.push("customer = NONE"),
+        Some(VisitorType::Customer) => conds.push("customer"),
+        Some(VisitorType::Visitor) => conds.push("!customer"),
         None => {}
     }
     if q.active_from.is_some() {
@@ -69,12 +73,12 @@ pub async fn online_page(db: &crate::db::Db, q: &OnlineQuery) -> Result<OnlinePa
     };
     let dir = if q.desc { "DESC" } else { "ASC" };
     let sql = format!(
-        "SELECT count() AS n, customer != NONE AS signed_in FROM online_visitor WHERE {window} GROUP BY signed_in;
+        "SELECT count() AS n, !!customer AS signed_in FROM online_visitor WHERE {window} GROUP BY signed_in;
          SELECT VALUE n FROM (SELECT count() AS n FROM online_visitor WHERE {filter} GROUP ALL);
-         SELECT IF customer != NONE THEN record::id(customer) END AS customer_id, customer.firstname ?? '' AS firstname,
+         SELECT IF customer THEN record::id(customer) END AS customer_id, customer.firstname ?? '' AS firstname,
             customer.lastname ?? '' AS lastname, customer.email ?? '' AS email,
             time::format(last_seen_at, '%Y-%m-%d %H:%M:%S') AS last_activity, last_seen_at,
-            IF customer != NONE THEN 'Customer' ELSE 'Visitor' END AS kind, last_url, website.name ?? '' AS website
+            IF customer THEN 'customer' ELSE 'visitor' END AS kind, last_url, website.name ?? '' AS website
          FROM online_visitor WHERE {filter} ORDER BY {order} {dir}, last_seen_at DESC LIMIT $size START $start;"
     );
     let lower = |s: &str| s.to_lowercase();
@@ -90,14 +94,20 @@ pub async fn online_page(db: &crate::db::Db, q: &OnlineQuery) -> Result<OnlinePa
         .bind(("to", q.active_to.as_ref().map(|m| m.rfc3339())))
         .bind(("website", q.website.clone()))
         .bind(("size", i64::from(q.size)))
-        .bind(("start", i64::from(q.page.saturating_sub(1)) * i64::from(q.size)))
+        .bind((
+            "start",
+            i64::from(q.page.saturating_sub(1)) * i64::from(q.size),
+        ))
         .await?;
     let counts: Vec<serde_json::Value> = res.take(0)?;
-    let total: Option<i64> = res.take(1)?;
+    let total: Vec<serde_json::Value> = res.take(1)?;
     let rows: Vec<serde_json::Value> = res.take(2)?;
     let mut page = OnlinePage {
         minutes,
-        total: total.unwrap_or(0).max(0) as u64,
+        total: total
+            .first()
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0),
         ..Default::default()
     };
     for c in counts {
@@ -108,10 +118,24 @@ pub async fn online_page(db: &crate::db::Db, q: &OnlineQuery) -> Result<OnlinePa
             page.visitors = n;
         }
     }
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or("").to_owned();
     page.rows = rows
-        .into_iter()
-        .map(crate::db::from_json)
-        .collect::<Result<_, _>>()?;
+        .iter()
+        .map(|r| OnlineRow {
+            customer_id: r["customer_id"].as_i64(),
+            firstname: text(&r["firstname"]),
+            lastname: text(&r["lastname"]),
+            email: text(&r["email"]),
+            last_activity: text(&r["last_activity"]),
+            kind: if r["customer_id"].as_i64().is_some() {
+                VisitorType::Customer
+            } else {
+                VisitorType::Visitor
+            },
+            last_url: text(&r["last_url"]),
+            website: text(&r["website"]),
+        })
+        .collect();
     Ok(page)
 }
 
@@ -130,11 +154,13 @@ pub async fn stream(
         Ok(q) => q,
         Err(p) => {
             let e = AppError::Invalid(p);
-            let status = http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::BAD_REQUEST);
+            let status =
+                http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::BAD_REQUEST);
             return (status, axum::Json(e)).into_response();
         }
     };
-    let Some(token) = crate::auth::session::token_from_headers(&headers, state.secure_cookies) else {
+    let Some(token) = crate::auth::session::token_from_headers(&headers, state.secure_cookies)
+    else {
         return http::StatusCode::UNAUTHORIZED.into_response();
     };
     let every = state.activity.push_every();
@@ -171,7 +197,9 @@ pub async fn stream(
             }
         },
     );
-    let mut res = Sse::new(events).keep_alive(KeepAlive::default()).into_response();
+    let mut res = Sse::new(events)
+        .keep_alive(KeepAlive::default())
+        .into_response();
     res.headers_mut().insert(
         http::HeaderName::from_static("x-accel-buffering"),
         http::HeaderValue::from_static("no"),
@@ -183,7 +211,7 @@ pub async fn stream(
 /// stream closes for good (a proxy that buffers, an ended session) — a poll every five seconds.
 /// Everything is released when the calling reactive scope is cleaned up.
 #[cfg(feature = "hydrate")]
-fn follow(query: String, live: RwSignal<Option<Result<OnlinePage, AppError>>>) {
+fn follow(query: String, live: Live) {
     use std::cell::RefCell;
     use std::rc::Rc;
     use wasm_bindgen::JsCast;
@@ -259,13 +287,11 @@ fn follow(query: String, live: RwSignal<Option<Result<OnlinePage, AppError>>>) {
     on_cleanup(move || handle.update_value(|f| drop(f.take())));
 }
 
+/// The newest pushed page (None until the first push after the query changed).
+type Live = RwSignal<Option<Result<OnlinePage, AppError>>>;
+
 /// The page for `query`, fetched on the server and then kept live in the browser.
-fn live_online(
-    query: Memo<String>,
-) -> (
-    Resource<Result<OnlinePage, AppError>>,
-    RwSignal<Option<Result<OnlinePage, AppError>>>,
-) {
+fn live_online(query: Memo<String>) -> (Resource<Result<OnlinePage, AppError>>, Live) {
     let fetched = Resource::new(move || query.get(), list_online);
     let live = RwSignal::new(None::<Result<OnlinePage, AppError>>);
     Effect::new(move |_| {
@@ -336,7 +362,11 @@ pub fn NowOnlinePage() -> impl IntoView {
     }
 }
 
-fn online_table(i18n: leptos_i18n::I18nContext<Locale>, q: OnlineQuery, page: OnlinePage) -> impl IntoView {
+fn online_table(
+    i18n: leptos_i18n::I18nContext<Locale>,
+    q: OnlineQuery,
+    page: OnlinePage,
+) -> impl IntoView {
     let l = i18n.get_locale_untracked();
     let summary = fill(
         td_string!(l, online.summary),
@@ -367,16 +397,23 @@ fn online_table(i18n: leptos_i18n::I18nContext<Locale>, q: OnlineQuery, page: On
         let text = if q.filtered() {
             td_string!(l, online.none_matching).to_owned()
         } else {
-            fill(td_string!(l, online.nobody), &[("minutes", &page.minutes.to_string())])
+            fill(
+                td_string!(l, online.nobody),
+                &[("minutes", &page.minutes.to_string())],
+            )
         };
         view! { <tr><td colspan="8" class="empty">{text}</td></tr> }.into_any()
     } else {
         page.rows
-            .iter()
+            .clone()
+            .into_iter()
             .map(|r| {
                 let id = r.customer_id.map(|i| i.to_string()).unwrap_or_default();
                 let email = match r.customer_id {
-                    Some(i) => view! { <A href=format!("/admin/customers/{i}")>{r.email.clone()}</A> }.into_any(),
+                    Some(i) => {
+                        view! { <A href=format!("/admin/customers/{i}")>{r.email.clone()}</A> }
+                            .into_any()
+                    }
                     None => view! { <span></span> }.into_any(),
                 };
                 view! {
@@ -396,8 +433,16 @@ fn online_table(i18n: leptos_i18n::I18nContext<Locale>, q: OnlineQuery, page: On
             .into_any()
     };
     let value = |v: &str| v.to_owned();
-    let from = q.active_from.as_ref().map(|m| m.0.clone()).unwrap_or_default();
-    let to = q.active_to.as_ref().map(|m| m.0.clone()).unwrap_or_default();
+    let from = q
+        .active_from
+        .as_ref()
+        .map(|m| m.0.clone())
+        .unwrap_or_default();
+    let to = q
+        .active_to
+        .as_ref()
+        .map(|m| m.0.clone())
+        .unwrap_or_default();
     let kind = q.kind.map(|k| k.key()).unwrap_or("");
     let prev = (q.page > 1).then(|| href(&q.at_page(q.page - 1)));
     let next = (q.page < pages).then(|| href(&q.at_page(q.page + 1)));

@@ -12,7 +12,8 @@ use leptos_meta::Title;
 
 /// The settings, the groups a new account may join, and the websites (id, name).
 #[server(prefix = "/api/admin/settings", endpoint = "get")]
-pub async fn get_settings() -> Result<(CustomerSettings, Vec<(u32, String)>, Vec<(String, String)>), AppError> {
+pub async fn get_settings()
+-> Result<(CustomerSettings, Vec<(u32, String)>, Vec<(String, String)>), AppError> {
     crate::error::answer(async move {
         crate::auth::require(crate::domain::Resource::Configuration)?;
         let db = crate::state::app_state()?.db;

@@ -60,12 +60,21 @@ struct Row {
     admin_id: String,
     admin_email: String,
     admin_name: String,
+    admin_session: String,
     in_time: bool,
-    admin_live: bool,
-    email: Option<String>,
-    firstname: Option<String>,
-    lastname: Option<String>,
-    locked: bool,
+}
+
+/// Whether the admin session (by record key) is live and its admin active.
+async fn admin_session_live(db: &Db, key: &str) -> Result<bool, AppError> {
+    let mut res = db
+        .query(
+            "SELECT VALUE (admin.active ?? false) AND expires_at > time::now() AND absolute_expires_at > time::now() \
+             FROM ONLY $sid",
+        )
+        .bind(("sid", RecordId::new("admin_session", key.to_owned())))
+        .await?;
+    let live: Option<bool> = res.take(0)?;
+    Ok(live.unwrap_or(false))
 }
 
 /// What a request's assistance cookie leads to.
@@ -84,28 +93,32 @@ pub async fn lookup(db: &Db, token: &str) -> Result<Found, AppError> {
     let aid = record(&hash);
     let mut res = db
         .query(
-            "SELECT customer_id, record::id(admin) AS admin_id, admin_email, admin_name, \
-                expires_at > time::now() AS in_time, \
-                (admin.active ?? false) AND ((SELECT VALUE expires_at > time::now() AND absolute_expires_at > time::now() \
-                    FROM ONLY type::record('admin_session', admin_session)) ?? false) AS admin_live, \
-                type::record('customer', customer_id).email AS email, \
-                type::record('customer', customer_id).firstname AS firstname, \
-                type::record('customer', customer_id).lastname AS lastname, \
-                (type::record('customer', customer_id).locked_until ?? d'1970-01-01T00:00:00Z') > time::now() AS locked \
+            "SELECT customer_id, record::id(admin) AS admin_id, admin_email, admin_name, admin_session, \
+                expires_at > time::now() AS in_time \
              FROM ONLY $aid WHERE ended_at = NONE",
         )
         .bind(("aid", aid))
         .await?;
     let row: Option<serde_json::Value> = res.take(0)?;
-    let Some(row) = row.filter(|v| !v.is_null()) else {
+    let Some(row) = row.filter(|v| v.is_object()) else {
         return Ok(Found::Gone);
     };
     let row: Row = from_json(row)?;
+    let mut res = db
+        .query(
+            "SELECT email, firstname, lastname, (locked_until ?? d'1970-01-01T00:00:00Z') > time::now() AS locked \
+             FROM ONLY $cid",
+        )
+        .bind(("cid", RecordId::new("customer", row.customer_id)))
+        .await?;
+    let customer: Option<serde_json::Value> = res.take(0)?;
+    let customer = customer.filter(|v| v.is_object()).unwrap_or_default();
+    let email = customer["email"].as_str().map(str::to_owned);
     let reason = if !row.in_time {
         Some(TIMED_OUT)
-    } else if !row.admin_live {
+    } else if !admin_session_live(db, &row.admin_session).await? {
         Some(ADMIN_SESSION_ENDED)
-    } else if row.email.is_none() || row.locked {
+    } else if email.is_none() || customer["locked"].as_bool() == Some(true) {
         Some(CUSTOMER_UNAVAILABLE)
     } else {
         None
@@ -114,16 +127,13 @@ pub async fn lookup(db: &Db, token: &str) -> Result<Found, AppError> {
         end(db, &hash, reason).await?;
         return Ok(Found::Gone);
     }
-    let name = format!(
-        "{} {}",
-        row.firstname.unwrap_or_default(),
-        row.lastname.unwrap_or_default()
-    )
-    .trim()
-    .to_owned();
+    let text = |k: &str| customer[k].as_str().unwrap_or("").to_owned();
+    let name = format!("{} {}", text("firstname"), text("lastname"))
+        .trim()
+        .to_owned();
     Ok(Found::Live(CustomerPrincipal {
         id: row.customer_id,
-        email: row.email.unwrap_or_default(),
+        email: email.unwrap_or_default(),
         name,
         session: hash,
         assisted_by: Some(Assistant {
@@ -168,12 +178,18 @@ pub async fn end_for_admin_session(db: &Db, admin_session: &str) -> Result<(), A
 /// Marks ended every open session whose time is up or whose admin session is gone (the log then
 /// shows when each ended even if nobody used it again). Run periodically.
 pub async fn sweep(db: &Db) -> Result<(), AppError> {
-    db.query(end_sql(
-        "(expires_at < time::now() OR ((SELECT VALUE expires_at > time::now() AND absolute_expires_at > time::now() \
-            FROM ONLY type::record('admin_session', admin_session)) ?? false) = false)",
-    ))
-    .bind(("reason", ADMIN_SESSION_ENDED.to_owned()))
-    .await?
-    .check()?;
+    db.query(end_sql("expires_at < time::now()"))
+        .bind(("reason", TIMED_OUT.to_owned()))
+        .await?
+        .check()?;
+    let mut res = db
+        .query("SELECT VALUE [record::id(id), admin_session] FROM assistance WHERE ended_at = NONE")
+        .await?;
+    let open: Vec<(String, String)> = res.take(0)?;
+    for (hash, admin_session) in open {
+        if !admin_session_live(db, &admin_session).await? {
+            end(db, &hash, ADMIN_SESSION_ENDED).await?;
+        }
+    }
     Ok(())
 }

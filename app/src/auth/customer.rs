@@ -186,7 +186,8 @@ pub async fn customer_guard(
     if !is_storefront(&path) {
         return next.run(req).await;
     }
-    let unavailable = || (StatusCode::SERVICE_UNAVAILABLE, "temporarily unavailable").into_response();
+    let unavailable =
+        || (StatusCode::SERVICE_UNAVAILABLE, "temporarily unavailable").into_response();
     let mut assist_gone = false;
     if let Some(token) = ASSIST.token(req.headers(), state.secure_cookies) {
         match super::assist::lookup(&state.db, &token).await {

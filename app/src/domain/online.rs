@@ -177,7 +177,13 @@ impl OnlineQuery {
                 "website" => q.website = text(v)?,
                 "sort" => q.sort = OnlineSort::parse(v).ok_or(Problem::UnknownColumn)?,
                 "dir" => q.desc = v != "asc",
-                "page" => q.page = v.parse().ok().filter(|p| *p >= 1).ok_or(Problem::FilterInvalid)?,
+                "page" => {
+                    q.page = v
+                        .parse()
+                        .ok()
+                        .filter(|p| *p >= 1)
+                        .ok_or(Problem::FilterInvalid)?
+                }
                 "size" => {
                     q.size = v
                         .parse()
@@ -348,7 +354,10 @@ mod tests {
         assert_eq!(bad("sort=password"), Problem::UnknownColumn);
         assert_eq!(bad("size=7"), Problem::PageSizeInvalid);
         assert_eq!(bad("page=0"), Problem::FilterInvalid);
-        assert_eq!(bad(&format!("email={}", "a".repeat(200))), Problem::SearchTooLong);
+        assert_eq!(
+            bad(&format!("email={}", "a".repeat(200))),
+            Problem::SearchTooLong
+        );
         assert_eq!(bad("email=a%0Ab"), Problem::ControlCharacters);
         // Unknown keys are not errors (links from elsewhere may carry tracking parameters).
         assert!(OnlineQuery::from_query_string("utm_source=mail&size=0").is_ok());
@@ -358,7 +367,10 @@ mod tests {
     fn sorting_the_same_column_again_flips_it_and_returns_to_page_one() {
         let q = OnlineQuery::default().at_page(3);
         let by_email = q.sorted_by(OnlineSort::Email);
-        assert_eq!((by_email.sort, by_email.desc, by_email.page), (OnlineSort::Email, false, 1));
+        assert_eq!(
+            (by_email.sort, by_email.desc, by_email.page),
+            (OnlineSort::Email, false, 1)
+        );
         assert!(by_email.sorted_by(OnlineSort::Email).desc);
         assert!(q.sorted_by(OnlineSort::LastActivity).desc == !q.desc);
     }

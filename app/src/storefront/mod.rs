@@ -8,11 +8,11 @@ pub mod sign_in;
 #[cfg(feature = "ssr")]
 pub mod store;
 
-use assist::AssistBanner;
 use crate::components::LanguageSwitch;
 use crate::domain::customer::CustomerSettings;
 use crate::error::AppError;
 use crate::i18n::*;
+use assist::AssistBanner;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{A, Outlet};

@@ -997,8 +997,14 @@ async fn write_own(
         )
     })?;
     let assisted = assisted_entry(me, "assisted_addresses_saved");
-    let log = if assisted.is_some() { crate::admin::action_log::LOG_SQL } else { "" };
-    let sql = format!("BEGIN; UPDATE type::record('customer', $id) SET {SETS} RETURN NONE; {log} COMMIT;");
+    let log = if assisted.is_some() {
+        crate::admin::action_log::LOG_SQL
+    } else {
+        ""
+    };
+    let sql = format!(
+        "BEGIN; UPDATE type::record('customer', $id) SET {SETS} RETURN NONE; {log} COMMIT;"
+    );
     let doc = account_json(&valid);
     run(|| {
         let q = state
@@ -1020,10 +1026,7 @@ async fn write_own(
 
 /// The admin action-log entry for a change staff made while assisting the customer (None when the
 /// customer made it): such changes are attributed to the staff member.
-fn assisted_entry(
-    me: &sessions::CustomerPrincipal,
-    action: &str,
-) -> Option<(&'static str, Value)> {
+fn assisted_entry(me: &sessions::CustomerPrincipal, action: &str) -> Option<(&'static str, Value)> {
     let staff = me.assisted_by.as_ref()?;
     let principal = crate::domain::Principal {
         id: staff.admin_id.clone(),

@@ -5,6 +5,7 @@ use super::{
     CustomerView, Lookups, customer_lookups, delete_customer, get_customer,
     reset_customer_password, save_customer, unlock_customer,
 };
+use crate::admin::login_as_customer::LoginAsCustomerButton;
 use crate::components::{ErrorMessage, problem_text};
 use crate::domain::countries::COUNTRIES;
 use crate::domain::customer::{
@@ -12,7 +13,6 @@ use crate::domain::customer::{
 };
 use crate::error::{AppError, FieldError};
 use crate::i18n::*;
-use crate::admin::login_as_customer::LoginAsCustomerButton;
 use leptos::prelude::*;
 use leptos_i18n::I18nContext;
 use leptos_meta::Title;

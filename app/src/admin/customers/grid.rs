@@ -5,13 +5,13 @@ use super::{
     GridPage, GridRow, Lookups, MassAction, MassResult, Selection, customer_lookups,
     customers_grid, run_mass_action, save_inline_edit,
 };
+use crate::admin::login_as_customer::LoginAsCustomerButton;
 use crate::components::{DownloadLink, ErrorMessage, fill, problem_text};
 use crate::domain::countries::COUNTRIES;
 use crate::domain::customer::InlineEdit;
 use crate::domain::grid::{Column, GridQuery, Kind, PAGE_SIZES};
 use crate::error::AppError;
 use crate::i18n::*;
-use crate::admin::login_as_customer::LoginAsCustomerButton;
 use leptos::prelude::*;
 use leptos_i18n::I18nContext;
 use leptos_meta::Title;

@@ -405,11 +405,18 @@ pub async fn save(
             "assistance_consent_changed",
             Some(id),
             1,
-            if valid.assistance_allowed { "allowed" } else { "withdrawn" },
+            if valid.assistance_allowed {
+                "allowed"
+            } else {
+                "withdrawn"
+            },
         )
         .1,
     );
-    let sql = format!("BEGIN; {statement} {} {consent_log} COMMIT;", action_log::LOG_SQL);
+    let sql = format!(
+        "BEGIN; {statement} {} {consent_log} COMMIT;",
+        action_log::LOG_SQL
+    );
     let (_, errors) = transact(|| {
         db.query(sql.as_str())
             .bind(("id", id))
