@@ -942,8 +942,11 @@ async fn a_settings_change_applies_on_another_app_server_and_is_logged() {
     assert_eq!(land(&b, email).await.as_deref(), Some("/sale"));
     let get = a.call("/api/admin/settings/get", Some(&admin), "").await;
     assert_eq!(get.status, 200, "{}", get.body);
-    let (mut settings, _groups): (serde_json::Value, serde_json::Value) =
-        serde_json::from_str(&get.body).unwrap();
+    let (mut settings, _groups, _websites): (
+        serde_json::Value,
+        serde_json::Value,
+        serde_json::Value,
+    ) = serde_json::from_str(&get.body).unwrap();
     settings["redirect_to_dashboard"] = true.into();
     let r = a
         .call_json(
