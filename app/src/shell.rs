@@ -11,7 +11,7 @@ use crate::storefront::{
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 /// The document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -40,7 +40,9 @@ pub fn App() -> impl IntoView {
             <Stylesheet id="leptos" href="/pkg/clientele.css" />
             <Router>
                 <Routes fallback=NotFound>
-                    <ParentRoute path=path!("") view=StorefrontLayout>
+                    // In order: every Suspense renders in the first response (nothing waits for scripts to
+                    // swap it in), so storefront pages work without JavaScript whatever the timing.
+                    <ParentRoute path=path!("") view=StorefrontLayout ssr=SsrMode::InOrder>
                         <Route path=path!("") view=HomePage />
                         <Route path=path!("customer/account/login") view=sign_in::SignInPage />
                         <Route path=path!("customer/account/logout") view=sign_in::LogoutPage />

@@ -51,7 +51,8 @@ export const PASSWORD = 'copper kettle lantern';
 
 /** A signed-in admin page, for the email log and the settings. */
 export async function adminPage(browser: Browser): Promise<Page> {
-  const admin = await browser.newPage();
+  // Its own context (not browser.newPage()), so an axe scan can run on it.
+  const admin = await (await browser.newContext()).newPage();
   await signIn(admin);
   await admin.waitForURL(/\/admin$/);
   return admin;

@@ -2,9 +2,7 @@
 //! interval, with filters, sort and paging in the URL, kept live by server-sent events (polling
 //! with gloo-timers when a stream cannot be used); and the online counts on the dashboard.
 use crate::components::{ErrorMessage, fill};
-use crate::domain::online::{
-    OnlinePage, OnlineQuery, OnlineRow, OnlineSort, PAGE_SIZES, VisitorType,
-};
+use crate::domain::online::{OnlinePage, OnlineQuery, OnlineSort, PAGE_SIZES, VisitorType};
 use crate::error::AppError;
 use crate::i18n::*;
 use leptos::prelude::*;
@@ -73,7 +71,7 @@ pub async fn online_page(db: &crate::db::Db, q: &OnlineQuery) -> Result<OnlinePa
     };
     let dir = if q.desc { "DESC" } else { "ASC" };
     let sql = format!(
-        "SELECT count() AS n, !!customer AS signed_in FROM online_visitor WHERE {window} GROUP BY signed_in;
+        "SELECT VALUE IF customer THEN true ELSE false END FROM online_visitor WHERE {window};
          SELECT VALUE n FROM (SELECT count() AS n FROM online_visitor WHERE {filter} GROUP ALL);
          SELECT IF customer THEN record::id(customer) END AS customer_id, customer.firstname ?? '' AS firstname,
             customer.lastname ?? '' AS lastname, customer.email ?? '' AS email,
@@ -99,7 +97,10 @@ pub async fn online_page(db: &crate::db::Db, q: &OnlineQuery) -> Result<OnlinePa
             i64::from(q.page.saturating_sub(1)) * i64::from(q.size),
         ))
         .await?;
-    let counts: Vec<serde_json::Value> = res.take(0)?;
+    // Counted here: a WHERE on the record link next to the indexed time range undercounted on RocksDB.
+    let signed_in: Vec<bool> = res.take(0)?;
+    let customers = signed_in.iter().filter(|s| **s).count() as u64;
+    let counts = [customers, signed_in.len() as u64 - customers];
     let total: Vec<serde_json::Value> = res.take(1)?;
     let rows: Vec<serde_json::Value> = res.take(2)?;
     let mut page = OnlinePage {
@@ -108,20 +109,14 @@ pub async fn online_page(db: &crate::db::Db, q: &OnlineQuery) -> Result<OnlinePa
             .first()
             .and_then(serde_json::Value::as_u64)
             .unwrap_or(0),
+        customers: counts.first().copied().unwrap_or(0),
+        visitors: counts.get(1).copied().unwrap_or(0),
         ..Default::default()
     };
-    for c in counts {
-        let n = c["n"].as_u64().unwrap_or(0);
-        if c["signed_in"].as_bool() == Some(true) {
-            page.customers = n;
-        } else {
-            page.visitors = n;
-        }
-    }
     let text = |v: &serde_json::Value| v.as_str().unwrap_or("").to_owned();
     page.rows = rows
         .iter()
-        .map(|r| OnlineRow {
+        .map(|r| crate::domain::online::OnlineRow {
             customer_id: r["customer_id"].as_i64(),
             firstname: text(&r["firstname"]),
             lastname: text(&r["lastname"]),

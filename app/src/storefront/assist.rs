@@ -51,7 +51,7 @@ pub fn AssistBanner(customer: String, staff: String) -> impl IntoView {
         )
     };
     view! {
-        <div class="assist-banner" role="region" aria-label=move || t_string!(i18n, assist.banner_label) data-testid="assist-banner">
+        <div class="assist-banner" data-testid="assist-banner">
             <p>{text}</p>
             <form method="post" action="/api/account/end_assistance" class="inline">
                 <button type="submit" data-testid="assist-end">{t!(i18n, assist.end)}</button>

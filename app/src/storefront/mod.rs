@@ -82,21 +82,15 @@ pub fn StorefrontLayout() -> impl IntoView {
     };
     view! {
         <a class="skip-link" href="#main">{t!(i18n, common.skip_to_content)}</a>
-        <Suspense>
-            {move || Suspend::new(async move {
-                me.await.ok().flatten().and_then(|m| {
-                    let staff = m.assisted_by.clone()?;
-                    Some(view! { <AssistBanner customer=m.name.clone() staff /> })
-                })
-            })}
-        </Suspense>
         <header class="store-header">
             <A href="/" attr:class="brand">{t!(i18n, store.name)}</A>
             <nav aria-label=move || t_string!(i18n, store.account_nav)>
                 <Suspense>
                     {move || Suspend::new(async move {
-                        match me.await.ok().flatten().map(|m| m.name) {
-                            Some(name) => view! {
+                        match me.await.ok().flatten() {
+                            Some(Me { name, assisted_by }) => view! {
+                                // Staff assisting this customer see who they are connected as.
+                                {assisted_by.map(|staff| view! { <AssistBanner customer=name.clone() staff /> })}
                                 <ul>
                                     <li class="muted">{name}</li>
                                     <li><A href="/customer/account/">{t!(i18n, account.my_account)}</A></li>
