@@ -10,17 +10,22 @@ use std::time::{Duration, Instant};
 
 pub mod signin;
 
-fn rss_mib() -> u64 {
+/// A `/proc/self/status` memory field (`VmRSS`, `VmHWM`) of this process, in MiB.
+fn status_mib(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
+                .find(|l| l.starts_with(field))
                 .and_then(|l| l.split_whitespace().nth(1))
                 .and_then(|kb| kb.parse::<u64>().ok())
         })
         .map(|kb| kb / 1024)
         .unwrap_or(0)
+}
+
+fn rss_mib() -> u64 {
+    status_mib("VmRSS:")
 }
 
 async fn count(db: &Db) -> anyhow::Result<u64> {

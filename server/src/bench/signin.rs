@@ -13,16 +13,7 @@ const PASSWORD: &str = "quiet-harbour-lantern-42";
 
 /// `VmRSS` and `VmHWM` (peak) of this process, in MiB.
 fn memory_mib() -> (u64, u64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|kb| kb.parse::<u64>().ok())
-            .map_or(0, |kb| kb / 1024)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
+    (super::status_mib("VmRSS:"), super::status_mib("VmHWM:"))
 }
 
 /// Resets `VmHWM` to the current RSS (Linux: writing 5 to clear_refs), so the peak is the burst's.
@@ -61,8 +52,11 @@ fn email(i: usize) -> String {
     format!("bench.signin.{i}@example.com")
 }
 
+fn enc(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
 fn sign_in_form(email: &str, password: &str) -> String {
-    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
     format!("email={}&password={}", enc(email), enc(password))
 }
 
@@ -129,7 +123,6 @@ pub async fn run(config: &Config, accounts: usize, rounds: usize) -> anyhow::Res
     // Accounts, registered the way the storefront does it (8 at a time).
     let registered: Vec<anyhow::Result<(u16, bool)>> = futures::stream::iter(0..accounts)
         .map(|i| async move {
-            let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
             let form = format!(
                 "firstname=Bench&lastname=Shopper{i}&email={}&password={p}&password_confirmation={p}",
                 enc(&email(i)),
