@@ -1,7 +1,7 @@
 //! Now Online's activity tracking: every storefront request marks its browser active in memory
 //! (a lock and a map insert); a background job writes each batch to the database every few
 //! seconds, so app servers agree within one flush and a request never waits on a write.
-use crate::auth::cookie::{CookieSpec, token_hash};
+use crate::auth::cookie::{CookieSpec, new_token, token_hash};
 use crate::auth::customer::{CustomerPrincipal, is_storefront};
 use crate::db::Db;
 use crate::error::AppError;
@@ -11,7 +11,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use http::{HeaderValue, header};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::IntoFuture;
 use std::sync::Mutex;
 
@@ -44,8 +44,15 @@ pub struct Hit {
 pub struct Tracker {
     enabled: bool,
     push_every: std::time::Duration,
-    pending: Mutex<HashMap<String, Hit>>,
+    pending: Mutex<Pending>,
     customer_written: Mutex<HashMap<i64, i64>>,
+}
+
+#[derive(Default)]
+struct Pending {
+    hits: HashMap<String, Hit>,
+    /// Stand-in keys of browsers that have since come back with their own cookie (see `visitor_of`).
+    forget: HashSet<String>,
 }
 
 impl Tracker {
@@ -54,7 +61,7 @@ impl Tracker {
         Tracker {
             enabled,
             push_every,
-            pending: Mutex::new(HashMap::new()),
+            pending: Mutex::new(Pending::default()),
             customer_written: Mutex::new(HashMap::new()),
         }
     }
@@ -70,18 +77,30 @@ impl Tracker {
     /// Marks `visitor` active; a hit without a page keeps the page already noted.
     pub fn record(&self, visitor: String, hit: Hit) {
         let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        merge(&mut pending, visitor, hit);
+        pending.forget.remove(&visitor);
+        merge(&mut pending.hits, visitor, hit);
     }
 
+    /// Drops the row of `visitor` (here and, with the next flush, in the database).
+    pub fn forget(&self, visitor: String) {
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        pending.hits.remove(&visitor);
+        pending.forget.insert(visitor);
+    }
+
+    /// Browsers with activity not yet written.
     pub fn pending(&self) -> usize {
-        self.pending.lock().map_or(0, |p| p.len())
+        self.pending.lock().map_or(0, |p| p.hits.len())
     }
 
     /// Writes the pending activity in one statement batch; on failure the batch goes back to be
     /// written with the next flush. Returns how many browsers were written.
     pub async fn flush(&self, db: &Db) -> Result<usize, AppError> {
-        let batch = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()));
-        if batch.is_empty() {
+        let Pending {
+            hits: batch,
+            forget,
+        } = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()));
+        if batch.is_empty() && forget.is_empty() {
             return Ok(0);
         }
         let rows: Vec<serde_json::Value> = batch
@@ -96,7 +115,8 @@ impl Tracker {
         let customers = self.customers_due(&batch);
         let result = crate::db::retry(|| {
             db.query(
-                "FOR $h IN $rows {
+                "FOR $k IN $forget { DELETE type::record('online_visitor', $k) RETURN NONE; };
+                 FOR $h IN $rows {
                     UPSERT type::record('online_visitor', $h.id) SET
                         customer = IF $h.customer THEN type::record('customer', $h.customer) ELSE NONE END,
                         last_seen_at = <datetime>$h.at,
@@ -108,6 +128,7 @@ impl Tracker {
                     UPDATE type::record('customer', $c.id) SET last_seen_at = <datetime>$c.at RETURN NONE;
                  };",
             )
+            .bind(("forget", forget.iter().cloned().collect::<Vec<_>>()))
             .bind(("rows", rows.clone()))
             .bind(("customers", customers.clone()))
             .into_future()
@@ -118,8 +139,13 @@ impl Tracker {
             Ok(_) => Ok(batch.len()),
             Err(e) => {
                 let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+                for k in forget {
+                    if !pending.hits.contains_key(&k) {
+                        pending.forget.insert(k);
+                    }
+                }
                 for (k, h) in batch {
-                    merge(&mut pending, k, h);
+                    merge(&mut pending.hits, k, h);
                 }
                 Err(AppError::internal(e))
             }
@@ -178,33 +204,77 @@ pub async fn prune(db: &Db) -> Result<(), AppError> {
     Ok(())
 }
 
-/// The visitor key of a request: its visitor cookie, or for a browser without one a key made
-/// from its address and user agent (so a client that keeps no cookies stays one visitor). The
-/// second value is the cookie to set when the request brought none.
-pub fn visitor_of(
-    headers: &http::HeaderMap,
-    ip: Option<ClientIp>,
-    secure: bool,
-) -> (String, Option<String>) {
-    if let Some(v) = VISITOR.token(headers, secure) {
-        return (token_hash(&v), None);
-    }
-    let agent = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let ip = ip.map(|i| i.0.to_string()).unwrap_or_default();
-    let value = token_hash(&format!("visitor|{ip}|{agent}"));
-    (token_hash(&value), Some(value))
+/// Who a request comes from, for Now Online.
+#[derive(Debug, PartialEq)]
+pub struct VisitorOf {
+    /// The row to mark active.
+    pub key: String,
+    /// The visitor cookie to set with the response.
+    pub set_cookie: Option<String>,
+    /// A stand-in row that now belongs to this browser's own key.
+    pub forget: Option<String>,
 }
 
-/// The page a hit names: GET requests for pages (not server functions), capped in length.
+/// The visitor of a request. A browser's own key is the hash of its random visitor cookie. A
+/// request without the cookie is keyed by its address and user agent (so a client that keeps no
+/// cookies stays one visitor, not one per request) and gets a fresh cookie, in upper case; when it
+/// comes back with that cookie, the cookie is settled (lower case) and the stand-in row is dropped.
+/// So two browsers behind one address are two visitors, and none is counted twice.
+pub fn visitor_of(headers: &http::HeaderMap, ip: Option<ClientIp>, secure: bool) -> VisitorOf {
+    let stand_in = || {
+        let agent = headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let ip = ip.map(|i| i.0.to_string()).unwrap_or_default();
+        token_hash(&format!("visitor|{ip}|{agent}"))
+    };
+    match VISITOR.token(headers, secure) {
+        Some(v) if v.bytes().any(|b| b.is_ascii_uppercase()) => {
+            let settled = v.to_ascii_lowercase();
+            VisitorOf {
+                key: token_hash(&settled),
+                set_cookie: Some(settled),
+                forget: Some(stand_in()),
+            }
+        }
+        Some(v) => VisitorOf {
+            key: token_hash(&v),
+            set_cookie: None,
+            forget: None,
+        },
+        None => VisitorOf {
+            key: stand_in(),
+            set_cookie: Some(new_token().to_ascii_uppercase()),
+            forget: None,
+        },
+    }
+}
+
+/// The page a hit names: the URL of a page view, or for a server function call the same-site
+/// page it was made from (a hydrated storefront moves between pages without loading them, and
+/// its `Referer` names the page); capped in length.
 fn page_of(req: &Request) -> Option<String> {
     let path = req.uri().path();
-    if req.method() != http::Method::GET || path.starts_with("/api/") {
-        return None;
-    }
-    let full = req.uri().path_and_query().map_or(path, |p| p.as_str());
+    let full = if req.method() == http::Method::GET && !path.starts_with("/api/") {
+        req.uri()
+            .path_and_query()
+            .map_or(path, |p| p.as_str())
+            .to_owned()
+    } else {
+        let referer: http::Uri = req
+            .headers()
+            .get(header::REFERER)?
+            .to_str()
+            .ok()?
+            .parse()
+            .ok()?;
+        let host = req.headers().get(header::HOST)?.to_str().ok()?;
+        if referer.authority()?.as_str() != host {
+            return None;
+        }
+        referer.path_and_query()?.as_str().to_owned()
+    };
     let mut end = full.len().min(MAX_URL);
     while !full.is_char_boundary(end) {
         end -= 1;
@@ -224,9 +294,12 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
     }
     let customer = principal.map(|p| p.id);
     let ip = req.extensions().get::<ClientIp>().copied();
-    let (visitor, new_cookie) = visitor_of(req.headers(), ip, state.secure_cookies);
+    let visitor = visitor_of(req.headers(), ip, state.secure_cookies);
+    if let Some(stand_in) = visitor.forget {
+        state.activity.forget(stand_in);
+    }
     state.activity.record(
-        visitor,
+        visitor.key,
         Hit {
             customer,
             at: Utc::now(),
@@ -235,7 +308,7 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
         },
     );
     let mut res = next.run(req).await;
-    if let Some(value) = new_cookie {
+    if let Some(value) = visitor.set_cookie {
         let cookie = format!(
             "{}; Max-Age={}",
             VISITOR.set(&value, state.secure_cookies),
@@ -269,8 +342,8 @@ mod tests {
         // A late-arriving older hit changes nothing but a missing page.
         t.record("v".into(), hit(None, 1, Some("/b")));
         let pending = t.pending.lock().unwrap();
-        assert_eq!(pending.len(), 1);
-        assert_eq!(pending["v"], hit(Some(7), 5, Some("/a")));
+        assert_eq!(pending.hits.len(), 1);
+        assert_eq!(pending.hits["v"], hit(Some(7), 5, Some("/a")));
     }
 
     #[test]
@@ -288,23 +361,92 @@ mod tests {
         assert!(t.customers_due(&batch).is_empty());
     }
 
+    fn cookie(h: &mut http::HeaderMap, value: &str) {
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_str(&format!("clientele_vid={value}")).unwrap(),
+        );
+    }
+
     #[test]
-    fn a_browser_without_cookies_is_one_visitor_and_gets_one() {
+    fn a_browser_without_cookies_is_one_visitor_and_gets_its_own_cookie() {
         let mut h = http::HeaderMap::new();
         h.insert(header::USER_AGENT, HeaderValue::from_static("curl/8"));
         let ip = Some(ClientIp("10.0.0.1".parse().unwrap()));
-        let (k1, set1) = visitor_of(&h, ip, false);
-        let (k2, _) = visitor_of(&h, ip, false);
-        assert_eq!(k1, k2);
-        let cookie = set1.unwrap();
-        h.insert(
-            header::COOKIE,
-            HeaderValue::from_str(&format!("clientele_vid={cookie}")).unwrap(),
+        let first = visitor_of(&h, ip, false);
+        let again = visitor_of(&h, ip, false);
+        // A client that keeps no cookies stays one visitor.
+        assert_eq!(first.key, again.key);
+        // Each browser is offered its own random cookie.
+        let fresh = first.set_cookie.clone().unwrap();
+        assert_ne!(Some(fresh.clone()), again.set_cookie);
+        assert!(fresh.bytes().any(|b| b.is_ascii_uppercase()));
+        // Coming back with it: its own key, the cookie settled, the stand-in row dropped.
+        cookie(&mut h, &fresh);
+        let back = visitor_of(&h, ip, false);
+        assert_ne!(back.key, first.key);
+        assert_eq!(back.forget.as_deref(), Some(first.key.as_str()));
+        let settled = back.set_cookie.clone().unwrap();
+        assert_eq!(settled, fresh.to_ascii_lowercase());
+        cookie(&mut h, &settled);
+        let later = visitor_of(&h, ip, false);
+        assert_eq!(
+            (later.key, later.set_cookie, later.forget),
+            (back.key, None, None)
         );
-        // With the cookie it is still the same visitor.
-        assert_eq!(visitor_of(&h, ip, false), (k1, None));
-        let other = Some(ClientIp("10.0.0.2".parse().unwrap()));
+        // Another address is another stand-in.
         h.remove(header::COOKIE);
-        assert_ne!(visitor_of(&h, other, false).0, visitor_of(&h, ip, false).0);
+        let other = Some(ClientIp("10.0.0.2".parse().unwrap()));
+        assert_ne!(visitor_of(&h, other, false).key, first.key);
+    }
+
+    #[test]
+    fn a_forgotten_stand_in_is_not_written_unless_it_comes_back() {
+        let t = Tracker::new(true, std::time::Duration::from_secs(2));
+        t.record("stand-in".into(), hit(None, 0, Some("/")));
+        t.forget("stand-in".into());
+        assert_eq!(t.pending(), 0);
+        t.record("stand-in".into(), hit(None, 1, Some("/b")));
+        let pending = t.pending.lock().unwrap();
+        assert!(pending.forget.is_empty());
+        assert_eq!(pending.hits["stand-in"], hit(None, 1, Some("/b")));
+    }
+
+    fn request(method: &str, uri: &str, referer: Option<&str>) -> Request {
+        let mut b = http::Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::HOST, "shop.example:8080");
+        if let Some(r) = referer {
+            b = b.header(header::REFERER, r);
+        }
+        b.body(axum::body::Body::empty()).unwrap()
+    }
+
+    #[test]
+    fn page_views_name_their_page_and_calls_the_page_they_came_from() {
+        let page = |m, u, r| page_of(&request(m, u, r));
+        assert_eq!(
+            page("GET", "/customer/account/?welcome=1", None).as_deref(),
+            Some("/customer/account/?welcome=1")
+        );
+        assert_eq!(
+            page(
+                "POST",
+                "/api/account/me",
+                Some("http://shop.example:8080/customer/address/")
+            )
+            .as_deref(),
+            Some("/customer/address/")
+        );
+        // Another site's page, no referer, or a GET server function: no page.
+        assert_eq!(
+            page("POST", "/api/account/me", Some("http://evil.example/x")),
+            None
+        );
+        assert_eq!(page("POST", "/api/account/me", None), None);
+        assert_eq!(page("GET", "/api/account/me", None), None);
+        let long = format!("/{}", "a".repeat(600));
+        assert!(page("GET", &long, None).unwrap().len() <= MAX_URL);
     }
 }

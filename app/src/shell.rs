@@ -40,8 +40,9 @@ pub fn App() -> impl IntoView {
             <Stylesheet id="leptos" href="/pkg/clientele.css" />
             <Router>
                 <Routes fallback=NotFound>
-                    // In order: every Suspense renders in the first response (nothing waits for scripts to
-                    // swap it in), so storefront pages work without JavaScript whatever the timing.
+                    // In order, everywhere: every Suspense renders in the first response (nothing waits for
+                    // scripts to swap it in), so pages work without JavaScript whatever the timing. One mode
+                    // for every route: a storefront in order next to an admin out of order failed to hydrate.
                     <ParentRoute path=path!("") view=StorefrontLayout ssr=SsrMode::InOrder>
                         <Route path=path!("") view=HomePage />
                         <Route path=path!("customer/account/login") view=sign_in::SignInPage />
@@ -60,8 +61,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("customer/address/new") view=address::AddressEditPage />
                         <Route path=path!("customer/address/edit") view=address::AddressEditPage />
                     </ParentRoute>
-                    <Route path=path!("admin/login") view=AdminSignInPage />
-                    <ParentRoute path=path!("admin") view=AdminShell>
+                    <Route path=path!("admin/login") view=AdminSignInPage ssr=SsrMode::InOrder />
+                    <ParentRoute path=path!("admin") view=AdminShell ssr=SsrMode::InOrder>
                         <Route path=path!("") view=DashboardPage />
                         <Route path=path!("customers") view=customers::grid::CustomersPage />
                         <Route path=path!("customers/new") view=customers::edit::CustomerEditPage />

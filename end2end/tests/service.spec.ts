@@ -28,7 +28,6 @@ test('Now Online shows a customer who signs in without a reload, counts visitors
     await expectAccessible(admin);
     // Marks this document: a reload would lose it.
     await admin.evaluate(() => ((window as any).__still_here = true));
-    const before = await counts(admin);
 
     // Another browser: a customer registers (signed in at once) and views their account.
     const shopper = await browser.newContext();
@@ -39,16 +38,25 @@ test('Now Online shows a customer who signs in without a reload, counts visitors
     const row = admin.getByTestId('online-grid').getByRole('row').filter({ hasText: email });
     await expect(row).toBeVisible({ timeout: 20_000 });
     await expect(row).toContainText('Customer');
-    await expect(row).toContainText('/customer/account/');
+    // The page they moved to in the browser (no page load): its calls name it.
+    await expect(row).toContainText('/customer/account/?welcome=1');
     expect(await admin.evaluate(() => (window as any).__still_here)).toBe(true);
 
-    // A third browser: a visitor browsing pages is counted.
+    // A third browser, behind the same address with the same user agent: a visitor browsing
+    // pages is counted, as a visitor of their own (the page they are on tells them apart).
     const browsing = await browser.newContext();
     const visitor = await browsing.newPage();
+    const tag = `seen${Date.now()}`;
     await visitor.goto('/');
-    await visitor.goto('/customer/account/login');
-    await expect.poll(async () => (await counts(admin)).visitors, { timeout: 20_000 }).toBeGreaterThan(before.visitors);
-    await expect.poll(async () => (await counts(admin)).customers, { timeout: 20_000 }).toBeGreaterThan(before.customers);
+    await visitor.goto(`/customer/account/login?${tag}`);
+    const visitorRow = admin.getByTestId('online-grid').getByRole('row').filter({ hasText: tag });
+    await expect(visitorRow).toBeVisible({ timeout: 20_000 });
+    await expect(visitorRow).toContainText('Visitor');
+    // Still the customer: the visitor's first, cookie-less view did not take their row.
+    await expect(row).toContainText('Customer');
+    const now = await counts(admin);
+    expect(now.customers).toBeGreaterThanOrEqual(1);
+    expect(now.visitors).toBeGreaterThanOrEqual(1);
 
     // The dashboard shows the counts too, live.
     const dash = await (await browser.newContext()).newPage();
@@ -135,6 +143,11 @@ test('Login as Customer: consent, banner, end session, refusals and the log', as
     await expect(logged).toHaveCount(1);
     await expect(logged).toHaveAttribute('data-active', 'false');
     await expect(logged).toContainText('ended by staff');
+    // Who, when it started and ended (a date and time each), and from which address.
+    await expect(logged.locator('td').nth(0)).toHaveText(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}/);
+    await expect(logged.locator('td').nth(1)).toContainText(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}/);
+    await expect(logged.locator('td').nth(2)).toContainText('admin@example.com');
+    await expect(logged.locator('td').nth(4)).toHaveText(/127\.0\.0\.1|::1/);
     await expectAccessible(admin);
 
     // A role without the Login as Customer permission: no button, and the server functions refuse.
@@ -161,7 +174,7 @@ test('Login as Customer: consent, banner, end session, refusals and the log', as
     await limited.waitForURL(/\/admin$/);
     await limited.goto(customerPath);
     await hydrated(limited);
-    await expect(limited.getByRole('button', { name: 'Save', exact: true })).toBeVisible();
+    await expect(limited.getByRole('button', { name: 'Save Customer' })).toBeVisible();
     await expect(limited.getByTestId('login-as-customer')).toHaveCount(0);
     const id = Number(customerPath.split('/').pop());
     const origin = new URL(limited.url()).origin;

@@ -128,10 +128,29 @@ async fn page_views_and_customers_show_up_on_every_app_server_after_one_flush() 
         "{:?}",
         first.headers
     );
-    let vid_cookie = format!("clientele_vid={vid}");
-    browse(&a, "/customer/account/login", Some(&vid_cookie)).await;
+    // Back with it: the cookie is settled (and the row made for the cookie-less first view goes).
+    let second = browse(
+        &a,
+        "/customer/account/login",
+        Some(&format!("clientele_vid={vid}")),
+    )
+    .await;
+    assert_eq!(
+        cookie_of(&second, "clientele_vid"),
+        Some(vid.to_ascii_lowercase())
+    );
+    // Another browser behind the same address, with the same user agent, is another visitor.
+    let other = browse(&a, "/", None).await;
+    let other_vid = cookie_of(&other, "clientele_vid").expect("visitor cookie");
+    assert_ne!(other_vid, vid);
+    browse(
+        &a,
+        "/customer/account/create",
+        Some(&format!("clientele_vid={other_vid}")),
+    )
+    .await;
     // The customer browses on the other app server.
-    let cookies = format!("clientele_sid={sid}; clientele_vid=0{}", &vid[1..]);
+    let cookies = format!("clientele_sid={sid}; clientele_vid={}", "c".repeat(64));
     let r = browse(&b, "/customer/account/", Some(&cookies)).await;
     assert_eq!(r.status, 200);
     // Nothing is written per request: before a flush the database has no activity.
@@ -146,7 +165,7 @@ async fn page_views_and_customers_show_up_on_every_app_server_after_one_flush() 
     assert_eq!(status, 200, "{page}");
     assert_eq!(
         (page["customers"].as_u64(), page["visitors"].as_u64()),
-        (Some(1), Some(1)),
+        (Some(1), Some(2)),
         "{page}"
     );
     let rows = page["rows"].as_array().unwrap();
@@ -157,9 +176,16 @@ async fn page_views_and_customers_show_up_on_every_app_server_after_one_flush() 
     assert_eq!(ada["customer_id"], json!(id));
     assert_eq!(ada["email"], "ada@example.com");
     assert_eq!(ada["last_url"], "/customer/account/");
-    let visitor = rows.iter().find(|r| r["kind"] == "Visitor").unwrap();
-    assert_eq!(visitor["last_url"], "/customer/account/login");
-    assert_eq!(visitor["customer_id"], Value::Null);
+    let mut pages: Vec<&str> = rows
+        .iter()
+        .filter(|r| r["kind"] == "Visitor" && r["customer_id"].is_null())
+        .filter_map(|r| r["last_url"].as_str())
+        .collect();
+    pages.sort();
+    assert_eq!(
+        pages,
+        ["/customer/account/create", "/customer/account/login"]
+    );
     // The customer's own last activity (the grid's column) is written too.
     assert_ne!(
         scalar(
@@ -175,6 +201,24 @@ async fn page_views_and_customers_show_up_on_every_app_server_after_one_flush() 
     flush(&b).await;
     let (_, page) = online(&b, &admin, "type=customer").await;
     assert_eq!(page["rows"][0]["last_url"], "/customer/account/");
+    // A call from a page the browser moved to without loading it: that page, from `Referer`.
+    let origin = b.origin();
+    let referer = format!("{origin}/customer/address/");
+    b.request(
+        "POST",
+        "/api/account/current",
+        &[
+            ("Origin", origin.as_str()),
+            ("Referer", referer.as_str()),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Cookie", cookies.as_str()),
+        ],
+        "",
+    )
+    .await;
+    flush(&b).await;
+    let (_, page) = online(&b, &admin, "type=customer").await;
+    assert_eq!(page["rows"][0]["last_url"], "/customer/address/");
 
     // Idle past the interval (15 minutes): gone from the list and the counts.
     a.state

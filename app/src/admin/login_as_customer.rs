@@ -231,7 +231,8 @@ pub fn LoginAsCustomerButton(customer: i64, #[prop(optional)] small: bool) -> im
                     <div class="confirm" role="alertdialog" aria-labelledby=labelled_by>
                         <p id=text_id>{text}</p>
                         <form method="post" action="/api/admin/login-as-customer/start" target="_blank"
-                            on:submit=move |_| open.set(false)>
+                            // Closed after the submit: a form taken out of the page while it submits is not sent.
+                            on:submit=move |_| set_timeout(move || open.set(false), std::time::Duration::ZERO)>
                             <input type="hidden" name="customer" value=customer.to_string() />
                             <button type="submit" data-testid="assist-open">{t!(i18n, assist.open)}</button>
                             <button type="button" class="link" on:click=move |_| open.set(false)>{t!(i18n, common.cancel)}</button>

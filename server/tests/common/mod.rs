@@ -13,6 +13,8 @@ pub struct TestApp {
     pub state: AppState,
 }
 
+static NEXT_DB: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 fn test_config() -> Config {
     // Internal errors are logged (and shown with --nocapture); the client only sees "unavailable".
     let _ = tracing_subscriber::fmt()
@@ -20,7 +22,18 @@ fn test_config() -> Config {
         .with_test_writer()
         .try_init();
     let mut config = Config::default();
-    config.database.url = "mem://".into();
+    // `CLIENTELE_TEST_DB=rocksdb` runs the same tests on the embedded on-disk engine.
+    config.database.url = match std::env::var("CLIENTELE_TEST_DB").as_deref() {
+        Ok("rocksdb") => {
+            let dir = std::env::temp_dir().join(format!(
+                "clientele-test-{}-{}",
+                std::process::id(),
+                NEXT_DB.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            ));
+            format!("rocksdb://{}", dir.display())
+        }
+        _ => "mem://".into(),
+    };
     config.site_root = std::env::temp_dir();
     config
 }
