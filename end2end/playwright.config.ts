@@ -24,6 +24,8 @@ export default defineConfig({
     { name: 'customers', testMatch: /customers\.spec\.ts/, dependencies: ['foundation'] },
     // Account journeys change the customer settings, so they run after the others.
     { name: 'accounts', testMatch: /accounts\.spec\.ts/, dependencies: ['customers'] },
+    // Now Online and Login as Customer change settings too (interval, the feature switch).
+    { name: 'service', testMatch: /service\.spec\.ts/, dependencies: ['accounts'] },
   ],
   use: {
     baseURL,
@@ -52,6 +54,9 @@ export default defineConfig({
       CLIENTELE_LOG__LEVEL: 'warn',
       // The journeys sign in far more often than one person would.
       CLIENTELE_RATE_LIMIT__PER_MINUTE: '1000',
+      // Now Online: write activity and push the open page every second.
+      CLIENTELE_ONLINE__FLUSH_SECONDS: '1',
+      CLIENTELE_ONLINE__PUSH_SECONDS: '1',
     },
   },
 });

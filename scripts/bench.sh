@@ -44,6 +44,48 @@ cat >>"$root/BENCHMARKS.md" <<MD
 MD
 echo "build ${build_s}s; wasm ${raw}/${gz}/${br} bytes; ${rps} req/s (p50 ${p50}, p99 ${p99})"
 kill $pid 2>/dev/null || true
+wait $pid 2>/dev/null || true
+
+# Now Online's activity tracking: the same release server with tracking off and on, alternated
+# three times (15 s each), 1,000 visitors with their own cookies (scripts/wrk-visitors.lua).
+online_rps() {
+  local port
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  CLIENTELE_LISTEN=127.0.0.1:$port CLIENTELE_BASE_URL=http://127.0.0.1:$port CLIENTELE_DATABASE__URL=mem:// \
+    CLIENTELE_SITE_ROOT=$root/target/site CLIENTELE_LOG__LEVEL=warn CLIENTELE_ONLINE__TRACKING=$1 \
+    "$target_dir/release/clientele" serve >/dev/null 2>&1 &
+  local server=$!
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+  wrk -t2 -c32 -d3s -s "$root/scripts/wrk-visitors.lua" "http://127.0.0.1:$port/" >/dev/null
+  wrk -t2 -c32 -d15s -s "$root/scripts/wrk-visitors.lua" "http://127.0.0.1:$port/" | awk '/Requests\/sec/{print $2}'
+  kill $server 2>/dev/null || true
+  wait $server 2>/dev/null || true
+}
+off_runs=(); on_runs=()
+for _ in 1 2 3; do
+  off_runs+=("$(online_rps false)")
+  on_runs+=("$(online_rps true)")
+done
+read -r off_mean on_mean overhead < <(python3 -c "
+import sys
+off = [float(x) for x in sys.argv[1].split()]; on = [float(x) for x in sys.argv[2].split()]
+a = sum(off) / len(off); b = sum(on) / len(on)
+print(f'{a:.0f} {b:.0f} {(a - b) / a * 100:.1f}')" "${off_runs[*]}" "${on_runs[*]}")
+cat >>"$root/BENCHMARKS.md" <<MD
+
+### Now Online activity tracking, $(date -u +%Y-%m-%d) — $machine
+
+Storefront home page \`GET /\` under \`wrk -t2 -c32 -d15s -s scripts/wrk-visitors.lua\` (1,000 visitors with their
+own cookies), release build, mem:// database, tracking off and on alternated three times in one run:
+
+| tracking | runs (requests/s) | mean |
+|---|---|---|
+| off (\`CLIENTELE_ONLINE__TRACKING=false\`) | ${off_runs[*]} | ${off_mean} |
+| on (default; flush every 5 s) | ${on_runs[*]} | ${on_mean} |
+
+Throughput cost of tracking: **${overhead} %** (target: under 5 %).
+MD
+echo "tracking off ${off_mean} req/s, on ${on_mean} req/s: ${overhead} %"
 
 # Storefront sign-in against the cost of one Argon2id hash, and 200 simultaneous sign-ins.
 signin_data=$(mktemp -d)

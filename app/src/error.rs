@@ -49,6 +49,16 @@ pub enum Problem {
     NotConfirmed,
     TooManyRequests,
     SharingConflict,
+    /// Login as Customer is switched off in the settings.
+    AssistDisabled,
+    /// The customer has not allowed remote shopping assistance (and the settings require it).
+    AssistNoConsent,
+    AssistCustomerLocked,
+    AssistCustomerMissing,
+    /// Password, email and consent cannot be changed by staff assisting a customer.
+    NotWhileAssisting,
+    /// Changing a customer's assistance consent needs the Shopping Assistance permission.
+    ConsentPermission,
 }
 
 /// A rule one form field broke; `field` is the input's name (`email`, `addresses.0.city`).
@@ -104,6 +114,7 @@ impl AppError {
                 409
             }
             AppError::Invalid(Problem::TooManyRequests) => 429,
+            AppError::Invalid(Problem::NotWhileAssisting) => 403,
             AppError::Invalid(_) | AppError::InvalidFields(_) => 422,
             AppError::Unavailable => 503,
             AppError::Transport(_) => 502,

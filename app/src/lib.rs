@@ -16,6 +16,8 @@ pub mod shell;
 pub mod storefront;
 
 #[cfg(feature = "ssr")]
+pub mod activity;
+#[cfg(feature = "ssr")]
 pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod db;

@@ -1,8 +1,8 @@
 //! The HTML document and the route table of the whole site.
 use crate::admin::{
     AdminShell, action_log::ActionLogPage, customer_groups::GroupsPage, customers,
-    dashboard::DashboardPage, email_log, login::AdminSignInPage, roles, settings::SettingsPage,
-    users,
+    dashboard::DashboardPage, email_log, login::AdminSignInPage, login_as_customer,
+    now_online::NowOnlinePage, roles, settings::SettingsPage, users,
 };
 use crate::i18n::*;
 use crate::storefront::{
@@ -11,7 +11,7 @@ use crate::storefront::{
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 /// The document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -40,7 +40,10 @@ pub fn App() -> impl IntoView {
             <Stylesheet id="leptos" href="/pkg/clientele.css" />
             <Router>
                 <Routes fallback=NotFound>
-                    <ParentRoute path=path!("") view=StorefrontLayout>
+                    // In order, everywhere: every Suspense renders in the first response (nothing waits for
+                    // scripts to swap it in), so pages work without JavaScript whatever the timing. One mode
+                    // for every route: a storefront in order next to an admin out of order failed to hydrate.
+                    <ParentRoute path=path!("") view=StorefrontLayout ssr=SsrMode::InOrder>
                         <Route path=path!("") view=HomePage />
                         <Route path=path!("customer/account/login") view=sign_in::SignInPage />
                         <Route path=path!("customer/account/logout") view=sign_in::LogoutPage />
@@ -58,12 +61,15 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("customer/address/new") view=address::AddressEditPage />
                         <Route path=path!("customer/address/edit") view=address::AddressEditPage />
                     </ParentRoute>
-                    <Route path=path!("admin/login") view=AdminSignInPage />
-                    <ParentRoute path=path!("admin") view=AdminShell>
+                    <Route path=path!("admin/login") view=AdminSignInPage ssr=SsrMode::InOrder />
+                    <ParentRoute path=path!("admin") view=AdminShell ssr=SsrMode::InOrder>
                         <Route path=path!("") view=DashboardPage />
                         <Route path=path!("customers") view=customers::grid::CustomersPage />
                         <Route path=path!("customers/new") view=customers::edit::CustomerEditPage />
                         <Route path=path!("customers/:id") view=customers::edit::CustomerEditPage />
+                        <Route path=path!("now-online") view=NowOnlinePage />
+                        <Route path=path!("login-as-customer-log") view=login_as_customer::AssistanceLogPage />
+                        <Route path=path!("login-as-customer/refused") view=login_as_customer::RefusedPage />
                         <Route path=path!("groups") view=GroupsPage />
                         <Route path=path!("action-log") view=ActionLogPage />
                         <Route path=path!("email-log") view=email_log::EmailLogPage />

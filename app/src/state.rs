@@ -16,6 +16,8 @@ pub struct AppState {
     /// The configured public URL (no trailing slash): links in emails start with it, never with
     /// the request's Host header.
     pub base_url: String,
+    /// Now Online's activity not yet written by this node.
+    pub activity: std::sync::Arc<crate::activity::Tracker>,
 }
 
 /// The client's address as the server sees it (the socket's peer, or the trusted proxy's

@@ -1,34 +1,12 @@
 // Storefront account journeys: register and confirm, sign in, forgot/reset, lockout, the redirect
 // setting, change email; and the sign-in, forgot and reset journeys again without JavaScript.
-import { test, expect, hydrated, signIn } from './fixtures';
+import { test, expect, hydrated, adminPage, settings, register, customerSignIn, PASSWORD } from './fixtures';
 import type { Browser, Page } from '@playwright/test';
 
 test.describe.configure({ mode: 'serial' });
 
-const PASSWORD = 'copper kettle lantern';
 let n = 0;
 const freshEmail = (tag: string) => `${tag}.${Date.now()}.${n++}@example.com`;
-
-/** A signed-in admin page, for the email log and the settings. */
-async function adminPage(browser: Browser): Promise<Page> {
-  const admin = await browser.newPage();
-  await signIn(admin);
-  await admin.waitForURL(/\/admin$/);
-  return admin;
-}
-
-/** Changes customer settings through the admin Settings server functions. */
-async function settings(admin: Page, changes: Record<string, unknown>) {
-  const origin = new URL(admin.url()).origin;
-  const got = await admin.request.post('/api/admin/settings/get', { headers: { Origin: origin } });
-  expect(got.status()).toBe(200);
-  const [current] = await got.json();
-  const saved = await admin.request.post('/api/admin/settings/save', {
-    headers: { Origin: origin, 'Content-Type': 'application/json' },
-    data: { settings: { ...current, ...changes } },
-  });
-  expect(saved.status(), await saved.text()).toBe(200);
-}
 
 /** The link in the newest message of `template` to `email`, read from Admin > Email log. */
 async function mailLink(admin: Page, email: string, template: string): Promise<string> {
@@ -38,25 +16,6 @@ async function mailLink(admin: Page, email: string, template: string): Promise<s
   const link = body.match(/https?:\/\/\S+token=[0-9a-f]{64}/);
   expect(link, body).not.toBeNull();
   return new URL(link![0]).pathname + new URL(link![0]).search;
-}
-
-async function register(page: Page, email: string, password = PASSWORD) {
-  await page.goto('/customer/account/create');
-  await hydrated(page);
-  await page.locator('#f-firstname').fill('Ada');
-  await page.locator('#f-lastname').fill('Lovelace');
-  await page.locator('#f-email').fill(email);
-  await page.locator('#f-password').fill(password);
-  await page.locator('#f-password_confirmation').fill(password);
-  await page.getByRole('button', { name: 'Create an Account' }).click();
-}
-
-async function customerSignIn(page: Page, email: string, password: string, path = '/customer/account/login', scripts = true) {
-  await page.goto(path);
-  if (scripts) await hydrated(page);
-  await page.locator('#f-email').fill(email);
-  await page.locator('#f-password').fill(password);
-  await page.getByRole('button', { name: 'Sign In', exact: true }).click();
 }
 
 /** Registers and confirms an account through the storefront and the email log. */

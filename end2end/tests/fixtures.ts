@@ -1,6 +1,6 @@
 // Shared test set-up: every test ends with an axe-core scan of the page it is on, and `visit`
 // scans each page on the way. Serious or critical violations fail the test.
-import { test as base, expect, type Page } from '@playwright/test';
+import { test as base, expect, type Browser, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { DEMO_ADMIN } from '../playwright.config';
 
@@ -44,4 +44,48 @@ export async function signIn(page: Page, email = DEMO_ADMIN.email, password = DE
   await page.keyboard.press('Tab');
   await page.keyboard.type(password);
   await page.keyboard.press('Enter');
+}
+
+/** The storefront test customers' password. */
+export const PASSWORD = 'copper kettle lantern';
+
+/** A signed-in admin page, for the email log and the settings. */
+export async function adminPage(browser: Browser): Promise<Page> {
+  // Its own context (not browser.newPage()), so an axe scan can run on it.
+  const admin = await (await browser.newContext()).newPage();
+  await signIn(admin);
+  await admin.waitForURL(/\/admin$/);
+  return admin;
+}
+
+/** Changes customer settings through the admin Settings server functions. */
+export async function settings(admin: Page, changes: Record<string, unknown>) {
+  const origin = new URL(admin.url()).origin;
+  const got = await admin.request.post('/api/admin/settings/get', { headers: { Origin: origin } });
+  expect(got.status()).toBe(200);
+  const [current] = await got.json();
+  const saved = await admin.request.post('/api/admin/settings/save', {
+    headers: { Origin: origin, 'Content-Type': 'application/json' },
+    data: { settings: { ...current, ...changes } },
+  });
+  expect(saved.status(), await saved.text()).toBe(200);
+}
+
+export async function register(page: Page, email: string, password = PASSWORD) {
+  await page.goto('/customer/account/create');
+  await hydrated(page);
+  await page.locator('#f-firstname').fill('Ada');
+  await page.locator('#f-lastname').fill('Lovelace');
+  await page.locator('#f-email').fill(email);
+  await page.locator('#f-password').fill(password);
+  await page.locator('#f-password_confirmation').fill(password);
+  await page.getByRole('button', { name: 'Create an Account' }).click();
+}
+
+export async function customerSignIn(page: Page, email: string, password: string, path = '/customer/account/login', scripts = true) {
+  await page.goto(path);
+  if (scripts) await hydrated(page);
+  await page.locator('#f-email').fill(email);
+  await page.locator('#f-password').fill(password);
+  await page.getByRole('button', { name: 'Sign In', exact: true }).click();
 }

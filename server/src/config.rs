@@ -20,6 +20,19 @@ pub struct Config {
     pub demo: DemoConfig,
     pub log: LogConfig,
     pub rate_limit: RateLimitConfig,
+    pub online: OnlineConfig,
+}
+
+/// Now Online's activity tracking.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OnlineConfig {
+    /// Note storefront requests for Now Online (off: the page stays empty).
+    pub tracking: bool,
+    /// Seconds between two writes of the noted activity (1-60).
+    pub flush_seconds: u64,
+    /// Seconds between two updates pushed to an open Now Online page (1-60).
+    pub push_seconds: u64,
 }
 
 /// Per-client-address limits on sign-in, registration, password reset and confirmation requests.
@@ -133,6 +146,11 @@ impl Default for Config {
                 per_minute: 20,
                 trust_forwarded_for: false,
             },
+            online: OnlineConfig {
+                tracking: true,
+                flush_seconds: 5,
+                push_seconds: 2,
+            },
         }
     }
 }
@@ -225,6 +243,14 @@ impl Config {
     }
 
     fn check(&self) -> Result<(), ConfigError> {
+        for (key, v) in [
+            ("online.flush_seconds", self.online.flush_seconds),
+            ("online.push_seconds", self.online.push_seconds),
+        ] {
+            if !(1..=60).contains(&v) {
+                return Err(ConfigError::new(key, "must be between 1 and 60"));
+            }
+        }
         match url::Url::parse(&self.base_url) {
             Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
             _ => {

@@ -1,8 +1,9 @@
-//! The Clientele server: wires configuration, database, sessions, routes and commands.
+//! The Clientele server: wires configuration, database, sessions, mail, jobs, routes and commands.
 pub mod bench;
 pub mod config;
 pub mod csrf;
 pub mod demo;
+pub mod jobs;
 pub mod mail;
 pub mod rate_limit;
 pub mod routes;
@@ -48,5 +49,9 @@ pub async fn state_on(db: app::db::Db, config: &config::Config) -> anyhow::Resul
         leptos,
         customers,
         base_url: config.base_url.trim_end_matches('/').to_owned(),
+        activity: std::sync::Arc::new(app::activity::Tracker::new(
+            config.online.tracking,
+            std::time::Duration::from_secs(config.online.push_seconds),
+        )),
     })
 }

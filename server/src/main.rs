@@ -233,6 +233,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         }
     };
     server::mail::spawn_worker(state.db.clone(), transport);
+    server::jobs::spawn_online(
+        state.clone(),
+        std::time::Duration::from_secs(config.online.flush_seconds),
+    );
     let limits = server::rate_limit::Limits::new(&config.rate_limit);
     let shrink = limits.clone();
     tokio::spawn(async move {
@@ -242,6 +246,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             shrink.shrink();
         }
     });
+    let activity = state.clone();
     let app = server::routes::router(state, allowed, limits);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -254,6 +259,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
+    // What was noted since the last flush is written before the process goes.
+    if let Err(e) = activity.activity.flush(&activity.db).await {
+        tracing::warn!(error = ?e, "final activity flush failed");
+    }
     tracing::info!("shut down cleanly");
     Ok(())
 }

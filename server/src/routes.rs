@@ -1,6 +1,6 @@
 //! The HTTP surface: pages and server functions (leptos), static files, /healthz, and the layers
 //! every request passes (security headers, body limit, rate limits, CSRF, customer and admin
-//! guards, request logs).
+//! guards, Now Online's activity tracking, request logs).
 use crate::csrf::{AllowedOrigin, csrf_guard};
 use app::auth::customer::customer_guard;
 use app::auth::guard::admin_guard;
@@ -34,9 +34,18 @@ pub fn router(
             "/api/admin/customers/export",
             get(app::admin::customers::export::export),
         )
+        .route(
+            "/api/admin/now-online/stream",
+            get(app::admin::now_online::stream),
+        )
+        .route(
+            "/api/admin/login-as-customer-log/export",
+            get(app::admin::login_as_customer::export_log),
+        )
         .leptos_routes(&state, routes, move || shell(leptos.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn(bad_arguments_are_400))
+        .layer(from_fn_with_state(state.clone(), app::activity::track))
         .layer(from_fn_with_state(state.clone(), admin_guard))
         .layer(from_fn_with_state(state.clone(), customer_guard))
         .layer(from_fn_with_state(allowed, csrf_guard))

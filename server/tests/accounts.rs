@@ -3,52 +3,14 @@
 //! settings. The checklist ids (SECURITY.md) each test covers are in its doc line.
 mod common;
 
-use common::{Reply, TestApp, spawn_app, spawn_app_with_limit, spawn_second};
+use common::{
+    Reply, TestApp, enc, session_of, set, shop, spawn_app, spawn_app_with_limit, spawn_second,
+};
 use futures::future::join_all;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 const PASSWORD: &str = "copper kettle lantern";
-
-fn enc(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
-/// A same-origin POST of a storefront server function, with the customer cookie if given.
-async fn shop(app: &TestApp, path: &str, sid: Option<&str>, form: &str) -> Reply {
-    let origin = app.origin();
-    let cookie = sid.map(|s| format!("clientele_sid={s}"));
-    let mut headers = vec![
-        ("Origin", origin.as_str()),
-        ("Sec-Fetch-Site", "same-origin"),
-        ("Content-Type", "application/x-www-form-urlencoded"),
-        ("Accept", "application/json"),
-    ];
-    if let Some(c) = &cookie {
-        headers.push(("Cookie", c.as_str()));
-    }
-    app.request("POST", path, &headers, form).await
-}
-
-fn session_of(reply: &Reply) -> Option<String> {
-    reply
-        .headers_named("set-cookie")
-        .into_iter()
-        .find_map(|c| c.strip_prefix("clientele_sid="))
-        .map(|v| v.split(';').next().unwrap_or("").to_owned())
-        .filter(|v| !v.is_empty())
-}
-
-async fn set(app: &TestApp, settings: serde_json::Value) {
-    app.state
-        .db
-        .query("UPSERT setting:customer MERGE $s")
-        .bind(("s", settings))
-        .await
-        .unwrap()
-        .check()
-        .unwrap();
-}
 
 fn register_form(email: &str, password: &str) -> String {
     format!(
@@ -980,8 +942,11 @@ async fn a_settings_change_applies_on_another_app_server_and_is_logged() {
     assert_eq!(land(&b, email).await.as_deref(), Some("/sale"));
     let get = a.call("/api/admin/settings/get", Some(&admin), "").await;
     assert_eq!(get.status, 200, "{}", get.body);
-    let (mut settings, _groups): (serde_json::Value, serde_json::Value) =
-        serde_json::from_str(&get.body).unwrap();
+    let (mut settings, _groups, _websites): (
+        serde_json::Value,
+        serde_json::Value,
+        serde_json::Value,
+    ) = serde_json::from_str(&get.body).unwrap();
     settings["redirect_to_dashboard"] = true.into();
     let r = a
         .call_json(

@@ -1,4 +1,5 @@
 //! The dashboard: customer count and new customers per day over the last week.
+use super::now_online::OnlineFigures;
 use crate::error::AppError;
 use crate::i18n::*;
 use leptos::prelude::*;
@@ -112,6 +113,7 @@ pub fn DashboardPage() -> impl IntoView {
                                         {move || group_digits(total, i18n.get_locale())}
                                     </p>
                                 </section>
+                                <OnlineFigures />
                                 <section class="figure" aria-labelledby="fig-week">
                                     <h2 id="fig-week">{t!(i18n, dashboard.new_last_7_days)}</h2>
                                     <p class="number" data-testid="week-count">{move || group_digits(week, i18n.get_locale())}</p>

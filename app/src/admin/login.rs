@@ -94,6 +94,12 @@ pub async fn admin_sign_out() -> Result<(), AppError> {
     let state = app_state()?;
     let parts = use_context::<http::request::Parts>().ok_or(AppError::Unavailable)?;
     if let Some(token) = session::token_from_headers(&parts.headers, state.secure_cookies) {
+        // Assistance started from this session ends with it (Login as Customer).
+        crate::auth::assist::end_for_admin_session(
+            &state.db,
+            &crate::auth::cookie::token_hash(&token),
+        )
+        .await?;
         session::destroy(&state.db, &token).await?;
     }
     let response = expect_context::<leptos_axum::ResponseOptions>();

@@ -5,6 +5,8 @@ pub mod customers;
 pub mod dashboard;
 pub mod email_log;
 pub mod login;
+pub mod login_as_customer;
+pub mod now_online;
 pub mod roles;
 pub mod settings;
 pub mod users;
@@ -25,6 +27,8 @@ pub async fn current_admin() -> Result<Principal, AppError> {
 /// Areas that exist in this build, in navigation order.
 const BUILT_AREAS: &[domain::Resource] = &[
     domain::Resource::Customers,
+    domain::Resource::NowOnline,
+    domain::Resource::LoginAsCustomerLog,
     domain::Resource::CustomerGroups,
     domain::Resource::AdminUsers,
     domain::Resource::ActionLog,
@@ -32,10 +36,23 @@ const BUILT_AREAS: &[domain::Resource] = &[
     domain::Resource::Configuration,
 ];
 
+/// The signed-in admin as the shell loaded them, for pages that show actions by permission.
+#[derive(Clone, Copy)]
+pub struct AdminMe(pub Resource<Result<Principal, AppError>>);
+
+/// Whether the signed-in admin's role holds `resource` (false until known).
+pub fn admin_can(resource: domain::Resource) -> bool {
+    use_context::<AdminMe>()
+        .and_then(|m| m.0.get())
+        .and_then(Result::ok)
+        .is_some_and(|p| p.can(resource))
+}
+
 #[component]
 pub fn AdminShell() -> impl IntoView {
     let i18n = use_i18n();
     let me = Resource::new_blocking(|| (), |_| current_admin());
+    provide_context(AdminMe(me));
     view! {
         <a class="skip-link" href="#main">{t!(i18n, common.skip_to_content)}</a>
         <div class="admin">

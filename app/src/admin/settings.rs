@@ -10,9 +10,10 @@ use crate::i18n::*;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-/// The settings and the groups a new account may join.
+/// The settings, the groups a new account may join, and the websites (id, name).
 #[server(prefix = "/api/admin/settings", endpoint = "get")]
-pub async fn get_settings() -> Result<(CustomerSettings, Vec<(u32, String)>), AppError> {
+pub async fn get_settings()
+-> Result<(CustomerSettings, Vec<(u32, String)>, Vec<(String, String)>), AppError> {
     crate::error::answer(async move {
         crate::auth::require(crate::domain::Resource::Configuration)?;
         let db = crate::state::app_state()?.db;
@@ -21,7 +22,9 @@ pub async fn get_settings() -> Result<(CustomerSettings, Vec<(u32, String)>), Ap
             .query("SELECT VALUE [record::id(id), code] FROM customer_group WHERE record::id(id) != 0 ORDER BY code")
             .await?;
         let groups: Vec<(i64, String)> = res.take(0)?;
-        Ok((settings, groups.into_iter().map(|(i, c)| (i as u32, c)).collect()))
+        let mut res = db.query("SELECT VALUE [record::id(id), name] FROM website ORDER BY name").await?;
+        let websites: Vec<(String, String)> = res.take(0)?;
+        Ok((settings, groups.into_iter().map(|(i, c)| (i as u32, c)).collect(), websites))
     })
     .await
 }
@@ -50,6 +53,11 @@ pub async fn save_settings(settings: CustomerSettings) -> Result<(), AppError> {
         let mut problems = settings.problems();
         if !crate::admin::customers::store::exists(&state.db, "customer_group", serde_json::json!(settings.default_group)).await? {
             problems.push(FieldError { field: "default_group".into(), problem: Problem::GroupInvalid });
+        }
+        if !settings.assist_website.is_empty()
+            && !crate::admin::customers::store::exists(&state.db, "website", serde_json::json!(settings.assist_website)).await?
+        {
+            problems.push(FieldError { field: "assist_website".into(), problem: Problem::WebsiteInvalid });
         }
         if !problems.is_empty() {
             return Err(AppError::InvalidFields(problems));
@@ -119,7 +127,7 @@ pub fn SettingsPage() -> impl IntoView {
         <h1>{t!(i18n, settings.title)}</h1>
         <Suspense fallback=move || view! { <p>{t!(i18n, common.loading)}</p> }>
             {move || Suspend::new(async move {
-                let (initial, groups) = match data.await {
+                let (initial, groups, websites) = match data.await {
                     Ok(d) => d,
                     Err(e) => return view! { <ErrorMessage error=Signal::derive(move || Some(e.clone())) /> }.into_any(),
                 };
@@ -176,6 +184,20 @@ pub fn SettingsPage() -> impl IntoView {
                                 value=Signal::derive(move || form.with(|f| f.redirect_to_dashboard)) on_change=move |v| form.update(|f| f.redirect_to_dashboard = v) />
                             <NumberSetting id="online_minutes" label=move || t_string!(i18n, settings.online_minutes).to_string()
                                 value=Signal::derive(move || form.with(|f| f.online_minutes)) on_change=move |v| form.update(|f| f.online_minutes = v) />
+                        </fieldset>
+                        <fieldset>
+                            <legend>{t!(i18n, settings.assist_section)}</legend>
+                            <BoolSetting id="assist_enabled" label=move || t_string!(i18n, settings.assist_enabled).to_string()
+                                value=Signal::derive(move || form.with(|f| f.assist_enabled)) on_change=move |v| form.update(|f| f.assist_enabled = v) />
+                            <BoolSetting id="assist_consent_required" label=move || t_string!(i18n, settings.assist_consent_required).to_string()
+                                value=Signal::derive(move || form.with(|f| f.assist_consent_required)) on_change=move |v| form.update(|f| f.assist_consent_required = v) />
+                            <SelectSetting id="assist_website" label=move || t_string!(i18n, settings.assist_website).to_string()
+                                options=std::iter::once((String::new(), t_string!(i18n, settings.assist_own_website).to_string()))
+                                    .chain(websites.iter().cloned()).collect()
+                                value=Signal::derive(move || form.with(|f| f.assist_website.clone()))
+                                on_change=move |v: String| form.update(|f| f.assist_website = v) />
+                            <NumberSetting id="assist_minutes" label=move || t_string!(i18n, settings.assist_minutes).to_string()
+                                value=Signal::derive(move || form.with(|f| f.assist_minutes)) on_change=move |v| form.update(|f| f.assist_minutes = v) />
                         </fieldset>
                         <fieldset>
                             <legend>{t!(i18n, settings.name_address_section)}</legend>

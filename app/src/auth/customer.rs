@@ -1,5 +1,6 @@
 //! Customer sessions kept in SurrealDB (every app server sees them) and the guard in front of the
 //! storefront's account pages and account server functions.
+use super::assist::ASSIST;
 use super::cookie::{CUSTOMER, new_token, token_hash};
 use crate::db::{Db, from_json};
 use crate::error::AppError;
@@ -23,6 +24,8 @@ pub struct CustomerPrincipal {
     pub name: String,
     /// The session's token hash (to keep this session when ending the others).
     pub session: String,
+    /// Set when staff are assisting this customer (Login as Customer).
+    pub assisted_by: Option<super::assist::Assistant>,
 }
 
 fn record(hash: &str) -> RecordId {
@@ -106,6 +109,7 @@ pub async fn lookup(db: &Db, token: &str) -> Result<Option<CustomerPrincipal>, A
         email,
         name,
         session: hash,
+        assisted_by: None,
     }))
 }
 
@@ -127,6 +131,15 @@ pub fn current_customer() -> Option<CustomerPrincipal> {
 /// The signed-in customer, or 401: every account server function starts here.
 pub fn require_customer() -> Result<CustomerPrincipal, AppError> {
     current_customer().ok_or(AppError::Unauthenticated)
+}
+
+/// Requests the storefront serves (everything but the back office, assets and health checks).
+pub fn is_storefront(path: &str) -> bool {
+    !(path.starts_with("/admin")
+        || path.starts_with("/api/admin/")
+        || path.starts_with("/pkg/")
+        || path == "/favicon.svg"
+        || path == "/healthz")
 }
 
 /// Pages that need a signed-in customer (Magento's URLs).
@@ -151,6 +164,7 @@ const PUBLIC_FUNCTIONS: &[&str] = &[
     "sign_out",
     "current",
     "settings",
+    "end_assistance",
 ];
 
 pub fn is_public_function(path: &str) -> bool {
@@ -158,33 +172,40 @@ pub fn is_public_function(path: &str) -> bool {
         .is_some_and(|f| PUBLIC_FUNCTIONS.contains(&f))
 }
 
-/// Looks up the customer session for storefront requests, sends visitors of account pages to
-/// sign-in (remembering where they were going), answers 401 to account functions without a
-/// session, and marks account responses `no-store` (the reset page also `no-referrer`).
+/// Looks up the customer session for storefront requests (an assistance session first: staff
+/// assisting a customer act as that customer, whatever their own storefront session is), sends
+/// visitors of account pages to sign-in (remembering where they were going), answers 401 to
+/// account functions without a session, and marks account responses `no-store` (the reset page
+/// also `no-referrer`; every assisted response too, so no cache keeps or serves one).
 pub async fn customer_guard(
     State(state): State<AppState>,
     mut req: Request,
     next: Next,
 ) -> Response {
     let path = req.uri().path().to_owned();
-    let storefront = !(path.starts_with("/admin")
-        || path.starts_with("/api/admin/")
-        || path.starts_with("/pkg/")
-        || path == "/favicon.svg"
-        || path == "/healthz");
-    if !storefront {
+    if !is_storefront(&path) {
         return next.run(req).await;
     }
-    if let Some(token) = CUSTOMER.token(req.headers(), state.secure_cookies) {
+    let unavailable =
+        || (StatusCode::SERVICE_UNAVAILABLE, "temporarily unavailable").into_response();
+    let mut assist_gone = false;
+    if let Some(token) = ASSIST.token(req.headers(), state.secure_cookies) {
+        match super::assist::lookup(&state.db, &token).await {
+            Ok(super::assist::Found::Live(p)) => {
+                req.extensions_mut().insert(p);
+            }
+            Ok(super::assist::Found::Gone) => assist_gone = true,
+            Err(_) => return unavailable(),
+        }
+    }
+    let assisted = req.extensions().get::<CustomerPrincipal>().is_some();
+    if !assisted && let Some(token) = CUSTOMER.token(req.headers(), state.secure_cookies) {
         match lookup(&state.db, &token).await {
             Ok(Some(p)) => {
                 req.extensions_mut().insert(p);
             }
             Ok(None) => {}
-            Err(_) => {
-                return (StatusCode::SERVICE_UNAVAILABLE, "temporarily unavailable")
-                    .into_response();
-            }
+            Err(_) => return unavailable(),
         }
     }
     let signed_in = req.extensions().get::<CustomerPrincipal>().is_some();
@@ -204,14 +225,23 @@ pub async fn customer_guard(
             .path_and_query()
             .map_or("/customer/account", |p| p.as_str());
         let encoded: String = url::form_urlencoded::byte_serialize(target.as_bytes()).collect();
-        return Redirect::to(&format!("/customer/account/login?referer={encoded}")).into_response();
+        let mut res =
+            Redirect::to(&format!("/customer/account/login?referer={encoded}")).into_response();
+        if assist_gone {
+            clear_assist_cookie(&mut res, state.secure_cookies);
+        }
+        return res;
     }
     let account = path.starts_with("/customer/") || api;
     let reset_page = path.starts_with("/customer/account/createpassword");
     let mut res = next.run(req).await;
-    if account {
+    if account || assisted {
         res.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if assisted {
+        res.headers_mut()
+            .append(header::VARY, HeaderValue::from_static("Cookie"));
     }
     if reset_page {
         res.headers_mut().insert(
@@ -219,7 +249,16 @@ pub async fn customer_guard(
             HeaderValue::from_static("no-referrer"),
         );
     }
+    if assist_gone {
+        clear_assist_cookie(&mut res, state.secure_cookies);
+    }
     res
+}
+
+fn clear_assist_cookie(res: &mut Response, secure: bool) {
+    if let Ok(v) = HeaderValue::from_str(&ASSIST.clear(secure)) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
 //! Authentication: password hashing, server-side sessions (admin and customer), and the guards.
+pub mod assist;
 pub mod blocklist;
 pub mod cookie;
 pub mod customer;

@@ -109,6 +109,22 @@ pub async fn lookup(db: &Db, token: &str) -> Result<Option<Principal>, AppError>
     }))
 }
 
+/// Whether the session behind a cookie value is live, its admin active and their role holds
+/// `resource`, without sliding the idle expiry (for long-lived streams: an open page must not keep
+/// an idle session alive).
+pub async fn still_holds(db: &Db, token: &str, resource: Resource) -> Result<bool, AppError> {
+    let mut res = db
+        .query(
+            "SELECT VALUE (admin.active ?? false) AND ($r IN (admin.role.permissions ?? [])) FROM ONLY $sid \
+             WHERE expires_at > time::now() AND absolute_expires_at > time::now()",
+        )
+        .bind(("sid", record(token)))
+        .bind(("r", resource.key().to_owned()))
+        .await?;
+    let v: Option<bool> = res.take(0)?;
+    Ok(v.unwrap_or(false))
+}
+
 /// Ends the session behind a cookie value (no-op when there is none).
 pub async fn destroy(db: &Db, token: &str) -> Result<(), AppError> {
     db.query("DELETE $sid")

@@ -122,6 +122,12 @@ pub fn problem_text(l: Locale, p: Problem) -> String {
         Problem::NotConfirmed => td_string!(l, problems.not_confirmed),
         Problem::TooManyRequests => td_string!(l, problems.too_many_requests),
         Problem::SharingConflict => td_string!(l, problems.sharing_conflict),
+        Problem::AssistDisabled => td_string!(l, problems.assist_disabled),
+        Problem::AssistNoConsent => td_string!(l, problems.assist_no_consent),
+        Problem::AssistCustomerLocked => td_string!(l, problems.assist_customer_locked),
+        Problem::AssistCustomerMissing => td_string!(l, problems.assist_customer_missing),
+        Problem::NotWhileAssisting => td_string!(l, problems.not_while_assisting),
+        Problem::ConsentPermission => td_string!(l, problems.consent_permission),
     }
     .to_string()
 }
@@ -134,6 +140,8 @@ pub fn resource_label(l: Locale, r: crate::domain::Resource) -> &'static str {
         R::CustomerGroups => td_string!(l, resources.customer_groups),
         R::NowOnline => td_string!(l, resources.now_online),
         R::LoginAsCustomer => td_string!(l, resources.login_as_customer),
+        R::LoginAsCustomerLog => td_string!(l, resources.login_as_customer_log),
+        R::ShoppingAssistance => td_string!(l, resources.shopping_assistance),
         R::Segments => td_string!(l, resources.segments),
         R::Content => td_string!(l, resources.content),
         R::Audiences => td_string!(l, resources.audiences),

@@ -25,6 +25,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "accounts",
         sql: include_str!("../../migrations/0003_accounts.surql"),
     },
+    Migration {
+        version: 4,
+        name: "online_assistance",
+        sql: include_str!("../../migrations/0004_online_assistance.surql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

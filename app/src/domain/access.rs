@@ -22,6 +22,8 @@ const AREAS: &[(&str, Resource)] = &[
     ("groups", Resource::CustomerGroups),
     ("now-online", Resource::NowOnline),
     ("login-as-customer", Resource::LoginAsCustomer),
+    ("login-as-customer-log", Resource::LoginAsCustomerLog),
+    ("shopping-assistance", Resource::ShoppingAssistance),
     ("segments", Resource::Segments),
     ("content", Resource::Content),
     ("audiences", Resource::Audiences),
@@ -69,6 +71,9 @@ pub fn area_path(resource: Resource) -> &'static str {
         Resource::CustomerGroups => "/admin/groups",
         Resource::NowOnline => "/admin/now-online",
         Resource::LoginAsCustomer => "/admin/login-as-customer",
+        Resource::LoginAsCustomerLog => "/admin/login-as-customer-log",
+        // No page of its own (it is a field on the customer form); the area is reserved for it.
+        Resource::ShoppingAssistance => "/admin/shopping-assistance",
         Resource::Segments => "/admin/segments",
         Resource::Content => "/admin/content",
         Resource::Audiences => "/admin/audiences",

@@ -87,6 +87,15 @@ pub struct CustomerSettings {
     /// Minutes between two password-reset requests (0 = no minimum).
     pub reset_min_minutes: u32,
     pub reset_link_hours: u32,
+    /// Login as Customer: whether staff may use it at all (off by default).
+    pub assist_enabled: bool,
+    /// Whether the customer's "Allow remote shopping assistance" is required (on by default; B2B
+    /// stores may switch it off).
+    pub assist_consent_required: bool,
+    /// The website whose storefront opens; empty means the customer's own website.
+    pub assist_website: String,
+    /// How long one assistance session may last.
+    pub assist_minutes: u32,
 }
 
 /// What password-reset requests are counted by (Magento's "Password Reset Protection Type").
@@ -178,6 +187,10 @@ impl Default for CustomerSettings {
             reset_max_per_hour: 5,
             reset_min_minutes: 10,
             reset_link_hours: 2,
+            assist_enabled: false,
+            assist_consent_required: true,
+            assist_website: String::new(),
+            assist_minutes: 15,
         }
     }
 }
@@ -213,6 +226,8 @@ impl CustomerSettings {
             "reset_link_hours",
         );
         check((1..=1440).contains(&self.online_minutes), "online_minutes");
+        check((1..=480).contains(&self.assist_minutes), "assist_minutes");
+        check(self.assist_website.len() <= 64, "assist_website");
         check(self.middlename != Show::Required, "middlename");
         check(self.default_group != NOT_LOGGED_IN_GROUP, "default_group");
         errs

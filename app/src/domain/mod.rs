@@ -4,6 +4,7 @@ pub mod countries;
 pub mod customer;
 pub mod email;
 pub mod grid;
+pub mod online;
 pub mod password;
 pub mod principal;
 pub mod resource;

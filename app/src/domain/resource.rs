@@ -9,6 +9,10 @@ pub enum Resource {
     CustomerGroups,
     NowOnline,
     LoginAsCustomer,
+    /// Read the Login as Customer log.
+    LoginAsCustomerLog,
+    /// Change a customer's "Allow remote shopping assistance" on their behalf.
+    ShoppingAssistance,
     Segments,
     Content,
     Audiences,
@@ -19,11 +23,13 @@ pub enum Resource {
 }
 
 impl Resource {
-    pub const ALL: [Resource; 11] = [
+    pub const ALL: [Resource; 13] = [
         Resource::Customers,
         Resource::CustomerGroups,
         Resource::NowOnline,
         Resource::LoginAsCustomer,
+        Resource::LoginAsCustomerLog,
+        Resource::ShoppingAssistance,
         Resource::Segments,
         Resource::Content,
         Resource::Audiences,
@@ -40,6 +46,8 @@ impl Resource {
             Resource::CustomerGroups => "customer_groups",
             Resource::NowOnline => "now_online",
             Resource::LoginAsCustomer => "login_as_customer",
+            Resource::LoginAsCustomerLog => "login_as_customer_log",
+            Resource::ShoppingAssistance => "shopping_assistance",
             Resource::Segments => "segments",
             Resource::Content => "content",
             Resource::Audiences => "audiences",

@@ -1,6 +1,7 @@
 //! The storefront: the store's home page and the customer account pages at Magento's URLs.
 pub mod account;
 pub mod address;
+pub mod assist;
 pub mod password;
 pub mod register;
 pub mod sign_in;
@@ -11,15 +12,26 @@ use crate::components::LanguageSwitch;
 use crate::domain::customer::CustomerSettings;
 use crate::error::AppError;
 use crate::i18n::*;
+use assist::AssistBanner;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{A, Outlet};
 use leptos_router::hooks::{use_location, use_query_map};
 
-/// The signed-in customer's name, or None for a visitor.
+/// Who the storefront is serving: the customer's name, and the staff member's when assisting.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Me {
+    pub name: String,
+    pub assisted_by: Option<String>,
+}
+
+/// The signed-in customer, or None for a visitor.
 #[server(prefix = "/api/account", endpoint = "current")]
-pub async fn current_customer() -> Result<Option<String>, AppError> {
-    Ok(crate::auth::customer::current_customer().map(|c| c.name))
+pub async fn current_customer() -> Result<Option<Me>, AppError> {
+    Ok(crate::auth::customer::current_customer().map(|c| Me {
+        name: c.name,
+        assisted_by: c.assisted_by.map(|a| a.admin_name),
+    }))
 }
 
 /// The settings the account forms follow (which fields show, password rules).
@@ -76,7 +88,9 @@ pub fn StorefrontLayout() -> impl IntoView {
                 <Suspense>
                     {move || Suspend::new(async move {
                         match me.await.ok().flatten() {
-                            Some(name) => view! {
+                            Some(Me { name, assisted_by }) => view! {
+                                // Staff assisting this customer see who they are connected as.
+                                {assisted_by.map(|staff| view! { <AssistBanner customer=name.clone() staff /> })}
                                 <ul>
                                     <li class="muted">{name}</li>
                                     <li><A href="/customer/account/">{t!(i18n, account.my_account)}</A></li>

@@ -38,6 +38,10 @@ pub async fn sign_in(
 /// Ends the customer's session (POST only) and clears the cookie.
 #[server(prefix = "/api/account", endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
+    // Staff assisting a customer sign out of the assistance, never out of the customer's account.
+    if crate::auth::customer::current_customer().is_some_and(|c| c.assisted_by.is_some()) {
+        return super::assist::end_assistance().await;
+    }
     let state = crate::state::app_state()?;
     let parts = use_context::<http::request::Parts>().ok_or(AppError::Unavailable)?;
     let cookie = crate::auth::cookie::CUSTOMER;

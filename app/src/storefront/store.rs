@@ -780,6 +780,16 @@ pub async fn save_account(
     if let Some(new_email) = &edit.new_email {
         input.email = new_email.clone();
     }
+    if me.assisted_by.is_some()
+        && (edit.new_password.is_some()
+            || edit
+                .new_email
+                .as_ref()
+                .is_some_and(|e| !e.trim().eq_ignore_ascii_case(&doc.email))
+            || e.assistance_allowed != doc.assistance_allowed)
+    {
+        return Err(Problem::NotWhileAssisting.into());
+    }
     let today = chrono::Utc::now().date_naive();
     let mut errors = Vec::new();
     let valid = validate_customer(&input, &settings, today)
@@ -853,6 +863,10 @@ pub async fn save_account(
     for (i, _) in mails.iter().enumerate() {
         sql.push_str(&mail::outbox_sql(&format!("mail{i}")));
     }
+    let assisted = assisted_entry(me, "assisted_account_saved");
+    if assisted.is_some() {
+        sql.push_str(crate::admin::action_log::LOG_SQL);
+    }
     sql.push_str(" COMMIT;");
     let doc_json = account_json(&valid);
     run(|| {
@@ -867,6 +881,9 @@ pub async fn save_account(
             .bind(("pw", hash.clone()));
         for (i, m) in mails.iter().enumerate() {
             q = q.bind(mail::bind(&format!("mail{i}"), m));
+        }
+        if let Some(entry) = &assisted {
+            q = q.bind(entry.clone());
         }
         match &session {
             Some(s) => bind_session(q, s),
@@ -927,7 +944,7 @@ pub async fn save_address(
     if default_shipping || input.default_shipping.is_none() {
         input.default_shipping = Some(index);
     }
-    write_own(state, me.id, input, Some(index)).await
+    write_own(state, me, input, Some(index)).await
 }
 
 /// Removes one of the customer's addresses (a default one loses its default mark).
@@ -951,17 +968,18 @@ pub async fn delete_address(
     };
     input.default_billing = shift(input.default_billing);
     input.default_shipping = shift(input.default_shipping);
-    write_own(state, me.id, input, None).await
+    write_own(state, me, input, None).await
 }
 
 /// Validates and writes the customer's record; address problems are reported under the form's own
 /// field names (`city`, not `addresses.3.city`).
 async fn write_own(
     state: &AppState,
-    id: i64,
+    me: &sessions::CustomerPrincipal,
     mut input: CustomerInput,
     edited: Option<usize>,
 ) -> Result<(), AppError> {
+    let id = me.id;
     let settings = customers::settings(&state.db).await?;
     assign_address_ids(&mut input);
     let today = chrono::Utc::now().date_naive();
@@ -978,18 +996,50 @@ async fn write_own(
                 .collect(),
         )
     })?;
-    let sql = format!("UPDATE type::record('customer', $id) SET {SETS} RETURN NONE;");
+    let assisted = assisted_entry(me, "assisted_addresses_saved");
+    let log = if assisted.is_some() {
+        crate::admin::action_log::LOG_SQL
+    } else {
+        ""
+    };
+    let sql = format!(
+        "BEGIN; UPDATE type::record('customer', $id) SET {SETS} RETURN NONE; {log} COMMIT;"
+    );
     let doc = account_json(&valid);
     run(|| {
-        state
+        let q = state
             .db
             .query(sql.clone())
             .bind(("id", id))
             .bind(("doc", doc.clone()))
             .bind(("website", valid.website.clone()))
             .bind(("group", i64::from(valid.group)))
-            .bind(("scope", settings.scope(&valid.website)))
+            .bind(("scope", settings.scope(&valid.website)));
+        match &assisted {
+            Some(entry) => q.bind(entry.clone()),
+            None => q,
+        }
     })
     .await?;
     state.customers.catch_up(&state.db).await
+}
+
+/// The admin action-log entry for a change staff made while assisting the customer (None when the
+/// customer made it): such changes are attributed to the staff member.
+fn assisted_entry(me: &sessions::CustomerPrincipal, action: &str) -> Option<(&'static str, Value)> {
+    let staff = me.assisted_by.as_ref()?;
+    let principal = crate::domain::Principal {
+        id: staff.admin_id.clone(),
+        email: staff.admin_email.clone(),
+        name: staff.admin_name.clone(),
+        role: String::new(),
+        permissions: Vec::new(),
+    };
+    Some(crate::admin::action_log::entry(
+        &principal,
+        action,
+        Some(me.id),
+        1,
+        "login as customer",
+    ))
 }

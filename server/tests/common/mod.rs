@@ -13,6 +13,8 @@ pub struct TestApp {
     pub state: AppState,
 }
 
+static NEXT_DB: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 fn test_config() -> Config {
     // Internal errors are logged (and shown with --nocapture); the client only sees "unavailable".
     let _ = tracing_subscriber::fmt()
@@ -20,7 +22,18 @@ fn test_config() -> Config {
         .with_test_writer()
         .try_init();
     let mut config = Config::default();
-    config.database.url = "mem://".into();
+    // `CLIENTELE_TEST_DB=rocksdb` runs the same tests on the embedded on-disk engine.
+    config.database.url = match std::env::var("CLIENTELE_TEST_DB").as_deref() {
+        Ok("rocksdb") => {
+            let dir = std::env::temp_dir().join(format!(
+                "clientele-test-{}-{}",
+                std::process::id(),
+                NEXT_DB.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            ));
+            format!("rocksdb://{}", dir.display())
+        }
+        _ => "mem://".into(),
+    };
     config.site_root = std::env::temp_dir();
     config
 }
@@ -41,6 +54,11 @@ pub async fn spawn_second(first: &TestApp) -> TestApp {
     let state = server::state_on(first.state.db.clone(), &test_config())
         .await
         .expect("state");
+    serve(state).await
+}
+
+/// An app server on a state a test has prepared.
+pub async fn serve_state(state: AppState) -> TestApp {
     serve(state).await
 }
 
@@ -205,6 +223,51 @@ impl TestApp {
             .await
             .expect("session")
     }
+}
+
+pub fn enc(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// A same-origin POST of a storefront server function, with the customer cookie if given.
+pub async fn shop(app: &TestApp, path: &str, sid: Option<&str>, form: &str) -> Reply {
+    let cookie = sid.map(|s| format!("clientele_sid={s}"));
+    shop_with(app, path, cookie.as_deref(), form).await
+}
+
+/// A same-origin POST of a storefront server function with a whole `Cookie` header.
+pub async fn shop_with(app: &TestApp, path: &str, cookies: Option<&str>, form: &str) -> Reply {
+    let origin = app.origin();
+    let mut headers = vec![
+        ("Origin", origin.as_str()),
+        ("Sec-Fetch-Site", "same-origin"),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+        ("Accept", "application/json"),
+    ];
+    if let Some(c) = cookies {
+        headers.push(("Cookie", c));
+    }
+    app.request("POST", path, &headers, form).await
+}
+
+pub fn session_of(reply: &Reply) -> Option<String> {
+    reply
+        .headers_named("set-cookie")
+        .into_iter()
+        .find_map(|c| c.strip_prefix("clientele_sid="))
+        .map(|v| v.split(';').next().unwrap_or("").to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+pub async fn set(app: &TestApp, settings: serde_json::Value) {
+    app.state
+        .db
+        .query("UPSERT setting:customer MERGE $s")
+        .bind(("s", settings))
+        .await
+        .unwrap()
+        .check()
+        .unwrap();
 }
 
 fn dechunk(mut s: &str) -> String {

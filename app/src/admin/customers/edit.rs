@@ -5,6 +5,7 @@ use super::{
     CustomerView, Lookups, customer_lookups, delete_customer, get_customer,
     reset_customer_password, save_customer, unlock_customer,
 };
+use crate::admin::login_as_customer::LoginAsCustomerButton;
 use crate::components::{ErrorMessage, problem_text};
 use crate::domain::countries::COUNTRIES;
 use crate::domain::customer::{
@@ -274,6 +275,9 @@ fn customer_form(
                     <button type="button" class="secondary" on:click=move |_| { unlock.dispatch(()); }>{t!(i18n, customer.unlock)}</button>
                 })}
             })}
+            {id.filter(|_| crate::admin::admin_can(crate::domain::Resource::LoginAsCustomer)).map(|id| view! {
+                <LoginAsCustomerButton customer=id />
+            })}
             <button type="button" class="secondary" on:click=move |_| check_and_save.with_value(|f| f(true))>{t!(i18n, customer.save_continue)}</button>
             <button type="button" on:click=move |_| check_and_save.with_value(|f| f(false))>{t!(i18n, customer.save)}</button>
         </div>
@@ -333,11 +337,14 @@ fn customer_form(
                         <span class="field-error">{field_error("gender".into())}</span>
                     </div>
                 })}
+                // The customer's own consent: staff see it, and change it only with the permission.
                 <label class="check">
                     <input type="checkbox" name="assistance_allowed" prop:checked=move || form.with(|f| f.assistance_allowed)
+                        disabled=move || !crate::admin::admin_can(crate::domain::Resource::ShoppingAssistance)
                         on:change=move |ev| form.update(|f| f.assistance_allowed = event_target_checked(&ev)) />
                     {t!(i18n, customer.assistance)}
                 </label>
+                <span class="field-error">{field_error("assistance_allowed".into())}</span>
             </section>
             <section role="tabpanel" hidden=move || tab.get() != Tab::Addresses>
                 <For each=move || addr_keys.get() key=|k| *k let:key>

@@ -52,7 +52,7 @@ pub fn title(c: Column) -> &'static str {
 }
 
 /// A spreadsheet must not run a cell as a formula (CSV injection): such cells get a leading quote.
-fn defuse(v: &str) -> std::borrow::Cow<'_, str> {
+pub fn defuse(v: &str) -> std::borrow::Cow<'_, str> {
     if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{v}").into()
     } else {

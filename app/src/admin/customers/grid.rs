@@ -5,6 +5,7 @@ use super::{
     GridPage, GridRow, Lookups, MassAction, MassResult, Selection, customer_lookups,
     customers_grid, run_mass_action, save_inline_edit,
 };
+use crate::admin::login_as_customer::LoginAsCustomerButton;
 use crate::components::{DownloadLink, ErrorMessage, fill, problem_text};
 use crate::domain::countries::COUNTRIES;
 use crate::domain::customer::InlineEdit;
@@ -818,6 +819,10 @@ fn row_view<N: Fn(GridQuery) + Copy + Send + Sync + 'static>(
                             h.edit_error.set(None);
                             h.editing.set(Some(id));
                         }>{t!(i18n, grid.quick_edit)}</button>
+                        {crate::admin::admin_can(crate::domain::Resource::LoginAsCustomer).then(|| view! {
+                            " "
+                            <LoginAsCustomerButton customer=id small=true />
+                        })}
                     }.into_any()
                 }}
             </td>

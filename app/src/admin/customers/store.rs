@@ -230,6 +230,8 @@ pub const SETS: &str = "website = type::record('website', $website), group = typ
      scope = $scope, prefix = $doc.prefix, firstname = $doc.firstname, middlename = $doc.middlename, \
      lastname = $doc.lastname, suffix = $doc.suffix, email = $doc.email, dob = $doc.dob, \
      gender = $doc.gender, taxvat = $doc.taxvat, newsletter = $doc.newsletter, \
+     assistance_allowed_at = IF assistance_allowed = NONE OR assistance_allowed != $doc.assistance_allowed \
+        THEN time::now() ELSE assistance_allowed_at END, \
      assistance_allowed = $doc.assistance_allowed, addresses = $doc.addresses, \
      default_billing = $doc.default_billing, default_shipping = $doc.default_shipping";
 
@@ -378,7 +380,43 @@ pub async fn save(
             (id, update, "customer_updated")
         }
     };
-    let sql = format!("BEGIN; {statement} {} COMMIT;", action_log::LOG_SQL);
+    // The customer's consent to shopping assistance is theirs: staff change it only with the
+    // Shopping Assistance permission, and each change is logged on its own.
+    let consent_before = match valid.id {
+        Some(id) => get(db, id).await?.assistance_allowed,
+        None => false,
+    };
+    let consent_changed = consent_before != valid.assistance_allowed;
+    if consent_changed && !me.can(crate::domain::Resource::ShoppingAssistance) {
+        return Err(AppError::InvalidFields(vec![FieldError {
+            field: "assistance_allowed".into(),
+            problem: Problem::ConsentPermission,
+        }]));
+    }
+    let consent_log = if consent_changed {
+        action_log::LOG_SQL.replace("$log", "$consent")
+    } else {
+        String::new()
+    };
+    let consent_entry = (
+        "consent",
+        action_log::entry(
+            me,
+            "assistance_consent_changed",
+            Some(id),
+            1,
+            if valid.assistance_allowed {
+                "allowed"
+            } else {
+                "withdrawn"
+            },
+        )
+        .1,
+    );
+    let sql = format!(
+        "BEGIN; {statement} {} {consent_log} COMMIT;",
+        action_log::LOG_SQL
+    );
     let (_, errors) = transact(|| {
         db.query(sql.as_str())
             .bind(("id", id))
@@ -387,6 +425,7 @@ pub async fn save(
             .bind(("group", i64::from(valid.group)))
             .bind(("scope", scope.clone()))
             .bind(action_log::entry(me, action, Some(id), 1, ""))
+            .bind(consent_entry.clone())
             .into_future()
     })
     .await?;
