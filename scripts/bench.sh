@@ -5,10 +5,19 @@
 # shapes, export in-process and over HTTP). Appends a dated section to BENCHMARKS.md.
 # BENCH_CUSTOMERS (default 1000000) sets the grid's size; the seeded database under
 # target/bench-data is reused by later runs.
+#
+# Usage: scripts/bench.sh [home] [online] [signin] [grid] — the parts to run (default: all).
+# `home` builds the release site first; the others use the release build already there.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
+parts=" ${*:-home online signin grid} "
+want() { [[ "$parts" == *" $1 "* ]]; }
+for p in $parts; do
+  case $p in home | online | signin | grid) ;; *) echo "unknown part: $p (home, online, signin, grid)" >&2; exit 2 ;; esac
+done
 
 machine="$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB RAM, $(uname -m), $(rustc --version | cut -d' ' -f1-2)"
+if want home; then
 started=$(date +%s)
 cargo leptos build --release >/tmp/clientele-bench-build.log 2>&1
 build_s=$(( $(date +%s) - started ))
@@ -45,9 +54,11 @@ MD
 echo "build ${build_s}s; wasm ${raw}/${gz}/${br} bytes; ${rps} req/s (p50 ${p50}, p99 ${p99})"
 kill $pid 2>/dev/null || true
 wait $pid 2>/dev/null || true
+fi
 
 # Now Online's activity tracking: the same release server with tracking off and on, alternated
 # three times (15 s each), 1,000 visitors with their own cookies (scripts/wrk-visitors.lua).
+if want online; then
 online_rps() {
   local port
   port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -86,8 +97,10 @@ own cookies), release build, mem:// database, tracking off and on alternated thr
 Throughput cost of tracking: **${overhead} %** (target: under 5 %).
 MD
 echo "tracking off ${off_mean} req/s, on ${on_mean} req/s: ${overhead} %"
+fi
 
 # Storefront sign-in against the cost of one Argon2id hash, and 200 simultaneous sign-ins.
+if want signin; then
 signin_data=$(mktemp -d)
 signin_report=$(CLIENTELE_DATABASE__URL="rocksdb://$signin_data/db" CLIENTELE_LOG__LEVEL=warn \
   "$target_dir/release/clientele" bench signin --accounts 200 --rounds 200)
@@ -102,8 +115,10 @@ benchmark registers 200 accounts over HTTP, then signs in over HTTP on loopback)
 $signin_report
 MD
 echo "sign-in bench appended to BENCHMARKS.md"
+fi
 
 # The customers grid at scale.
+if want grid; then
 customers=${BENCH_CUSTOMERS:-1000000}
 data="$root/target/bench-data"
 mkdir -p "$data"
@@ -145,3 +160,4 @@ Export over HTTP (\`curl\` against \`clientele serve\` on the same database, all
 CSV $csv_rows rows in ${csv_s} s ($(( csv_bytes / 1048576 )) MiB); Excel XML in ${xml_s} s ($(( xml_bytes / 1048576 )) MiB).
 MD
 echo "grid bench appended to BENCHMARKS.md"
+fi
