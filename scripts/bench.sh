@@ -67,6 +67,14 @@ online_rps() {
     "$target_dir/release/clientele" serve >/dev/null 2>&1 &
   local server=$!
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+  # The tracker is really in the path (or really not): it gives a new browser its visitor cookie.
+  local cookies
+  cookies=$(curl -si "http://127.0.0.1:$port/" | grep -ci '^set-cookie: clientele_vid' || true)
+  local expected=0
+  [ "$1" = true ] && expected=1
+  if [ "$cookies" != "$expected" ]; then
+    echo "tracking=$1 but $cookies visitor cookie(s) set" >&2; exit 1
+  fi
   wrk -t2 -c32 -d3s -s "$root/scripts/wrk-visitors.lua" "http://127.0.0.1:$port/" >/dev/null
   wrk -t2 -c32 -d15s -s "$root/scripts/wrk-visitors.lua" "http://127.0.0.1:$port/" | awk '/Requests\/sec/{print $2}'
   kill $server 2>/dev/null || true

@@ -883,14 +883,9 @@ async fn every_change_is_in_the_action_log_for_those_allowed_to_read_it() {
         "the reset email waits in the outbox"
     );
     // A role without the Action Log permission cannot read it; one without Customers cannot act.
-    app.state
-        .db
-        .query("CREATE admin_role:support CONTENT { name: 'Support', permissions: ['customers'] }")
-        .await
-        .unwrap()
-        .check()
-        .unwrap();
-    let support = app.admin_with_role("support@example.com", "support").await;
+    let support = app
+        .admin_with_permissions("support@example.com", "support", &["customers"])
+        .await;
     let r = app
         .call_json(
             "/api/admin/action-log/list",
@@ -899,14 +894,9 @@ async fn every_change_is_in_the_action_log_for_those_allowed_to_read_it() {
         )
         .await;
     assert_eq!(r.status, 403);
-    app.state
-        .db
-        .query("CREATE admin_role:auditor CONTENT { name: 'Auditor', permissions: ['action_log'] }")
-        .await
-        .unwrap()
-        .check()
-        .unwrap();
-    let auditor = app.admin_with_role("auditor@example.com", "auditor").await;
+    let auditor = app
+        .admin_with_permissions("auditor@example.com", "auditor", &["action_log"])
+        .await;
     let (status, _) = grid(&app, &auditor, "").await;
     assert_eq!(status, 403);
     let r = app.get("/api/admin/customers/export", &auditor).await;

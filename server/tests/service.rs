@@ -337,14 +337,9 @@ async fn filters_sort_and_paging_work_and_need_the_permission() {
         assert_eq!(status, 422, "{bad}: {body}");
     }
 
-    app.state
-        .db
-        .query("CREATE admin_role:support CONTENT { name: 'Support', permissions: ['customers'] }")
-        .await
-        .unwrap()
-        .check()
-        .unwrap();
-    let support = app.admin_with_role("support@example.com", "support").await;
+    let support = app
+        .admin_with_permissions("support@example.com", "support", &["customers"])
+        .await;
     let (status, _) = online(&app, &support, "").await;
     assert_eq!(status, 403);
     let r = app.get("/api/admin/now-online/stream", &support).await;
@@ -541,14 +536,9 @@ async fn login_as_customer_is_refused_clearly_and_issues_nothing() {
     set(&app, json!({ "assist_consent_required": true })).await;
 
     // A role without the permission: 403 on check and start, from the server functions themselves.
-    app.state
-        .db
-        .query("CREATE admin_role:support CONTENT { name: 'Support', permissions: ['customers'] }")
-        .await
-        .unwrap()
-        .check()
-        .unwrap();
-    let support = app.admin_with_role("support@example.com", "support").await;
+    let support = app
+        .admin_with_permissions("support@example.com", "support", &["customers"])
+        .await;
     assert_eq!(check(&app, &support, with).await.status, 403);
     let r = start(&app, &support, with).await;
     assert_eq!(r.status, 403);
@@ -845,14 +835,9 @@ async fn consent_changes_need_their_own_permission_and_are_logged() {
     assert_ne!(before, after);
 
     // Staff with Customers but not Shopping Assistance cannot change it.
-    app.state
-        .db
-        .query("CREATE admin_role:support CONTENT { name: 'Support', permissions: ['customers'] }")
-        .await
-        .unwrap()
-        .check()
-        .unwrap();
-    let support = app.admin_with_role("support@example.com", "support").await;
+    let support = app
+        .admin_with_permissions("support@example.com", "support", &["customers"])
+        .await;
     let r = app
         .call_json("/api/admin/customers/get", &support, &json!({ "id": id }))
         .await;
@@ -968,14 +953,13 @@ async fn the_log_lists_filters_and_exports_sessions() {
     assert!(lines[0].starts_with("started_at,ended_at,end_reason,admin_name"));
     assert!(lines[1].contains("ada@example.com") && lines[1].contains("ended_by_staff"));
 
-    app.state
-        .db
-        .query("CREATE admin_role:support CONTENT { name: 'Support', permissions: ['customers', 'login_as_customer'] }")
-        .await
-        .unwrap()
-        .check()
-        .unwrap();
-    let support = app.admin_with_role("support@example.com", "support").await;
+    let support = app
+        .admin_with_permissions(
+            "support@example.com",
+            "support",
+            &["customers", "login_as_customer"],
+        )
+        .await;
     let r = app
         .call(
             "/api/admin/login-as-customer-log/list",

@@ -205,6 +205,32 @@ impl TestApp {
             .await
     }
 
+    /// Creates the role `role_id` holding `permissions`, and an admin `email` with it; returns a
+    /// live session token for them.
+    pub async fn admin_with_permissions(
+        &self,
+        email: &str,
+        role_id: &str,
+        permissions: &[&str],
+    ) -> String {
+        self.state
+            .db
+            .query("CREATE type::record('admin_role', $id) CONTENT { name: $id, permissions: $p }")
+            .bind(("id", role_id.to_owned()))
+            .bind((
+                "p",
+                permissions
+                    .iter()
+                    .map(|p| p.to_string())
+                    .collect::<Vec<_>>(),
+            ))
+            .await
+            .unwrap()
+            .check()
+            .unwrap();
+        self.admin_with_role(email, role_id).await
+    }
+
     /// Creates an admin user with the given role and returns a live session token for them.
     pub async fn admin_with_role(&self, email: &str, role_id: &str) -> String {
         let input = app::admin::users::AdminUserInput {
