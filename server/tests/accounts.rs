@@ -982,3 +982,82 @@ async fn a_settings_change_applies_on_another_app_server_and_is_logged() {
         )
     );
 }
+
+/// Deleting a customer in the back office takes their password and tokens, their sessions and
+/// their Now Online link with them, in the same transaction; the address can register again.
+#[tokio::test]
+async fn deleting_a_customer_removes_their_secrets_sessions_and_online_link() {
+    let app = spawn_app().await;
+    let email = "leaving@example.com";
+    confirmed_account(&app, email).await;
+    let r = sign_in(&app, email, PASSWORD).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let sid = session_of(&r).expect("session");
+    let id = count(
+        &app,
+        "SELECT VALUE record::id(id) FROM ONLY customer WHERE email = 'leaving@example.com' LIMIT 1",
+    )
+    .await;
+    // A page view while signed in: Now Online links that browser to the customer.
+    let cookies = format!("clientele_sid={sid}; clientele_vid={}", "d".repeat(64));
+    let page = app
+        .request(
+            "GET",
+            "/customer/account/",
+            &[("Cookie", cookies.as_str())],
+            "",
+        )
+        .await;
+    assert_eq!(page.status, 200);
+    app.state.activity.flush(&app.state.db).await.unwrap();
+    let linked =
+        format!("RETURN count(SELECT id FROM online_visitor WHERE customer = customer:{id})");
+    let secrets = format!("RETURN count(SELECT id FROM customer_secret:{id})");
+    let sessions =
+        format!("RETURN count(SELECT id FROM customer_session WHERE customer = customer:{id})");
+    assert_eq!(
+        (
+            count(&app, &secrets).await,
+            count(&app, &sessions).await,
+            count(&app, &linked).await
+        ),
+        (1, 1, 1)
+    );
+
+    let admin = app
+        .admin_with_role("remover@example.com", "administrators")
+        .await;
+    let r = app
+        .call_json(
+            "/api/admin/customers/delete",
+            &admin,
+            &serde_json::json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        (
+            count(&app, &secrets).await,
+            count(&app, &sessions).await,
+            count(&app, &linked).await
+        ),
+        (0, 0, 0)
+    );
+    // The browser is still there, now as a visitor.
+    assert_eq!(
+        count(&app, "RETURN count(SELECT id FROM online_visitor WHERE !customer AND last_url = '/customer/account/')").await,
+        1
+    );
+    // The old session is no one's; the old password opens nothing; the address is free again.
+    let me = shop(&app, "/api/account/current", Some(&sid), "").await;
+    assert_eq!(me.body, "null", "{}", me.body);
+    assert_eq!(sign_in(&app, email, PASSWORD).await.status, 401);
+    let again = shop(
+        &app,
+        "/api/account/register",
+        None,
+        &register_form(email, PASSWORD),
+    )
+    .await;
+    assert_eq!(again.status, 200, "{}", again.body);
+}

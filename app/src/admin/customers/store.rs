@@ -487,8 +487,14 @@ pub async fn mass(
         return Err(Problem::NothingSelected.into());
     }
     let (stmt, name, detail) = match action {
+        // Everything that is theirs goes with them: password and tokens, sessions, and the
+        // customer link of their browsers in Now Online.
         MassAction::Delete => (
-            "DELETE $ids RETURN NONE;".to_owned(),
+            "DELETE $ids RETURN NONE;
+             DELETE $secrets RETURN NONE;
+             DELETE customer_session WHERE customer IN $ids RETURN NONE;
+             UPDATE online_visitor SET customer = NONE WHERE customer IN $ids RETURN NONE;"
+                .to_owned(),
             "mass_delete",
             String::new(),
         ),
@@ -531,6 +537,10 @@ pub async fn mass(
         return Err(AppError::NotFound);
     }
     let sql = format!("BEGIN; {stmt} {} COMMIT;", action_log::LOG_SQL);
+    let secrets: Vec<RecordId> = records
+        .iter()
+        .map(|r| RecordId::new("customer_secret", key_number(r)))
+        .collect();
     // One customer is logged against that customer; more as a count.
     let (name, customer) = match records.as_slice() {
         [one] => (name.trim_start_matches("mass_"), Some(key_number(one))),
@@ -539,6 +549,7 @@ pub async fn mass(
     ok(transact(|| {
         db.query(sql.as_str())
             .bind(("ids", records.clone()))
+            .bind(("secrets", secrets.clone()))
             .bind(action_log::entry(me, name, customer, count as i64, &detail))
             .into_future()
     })
