@@ -290,13 +290,7 @@ impl LogQuery {
                 "to" => q.to = date(&v)?,
                 "status" if ["", "active", "ended"].contains(&v.as_str()) => q.status = v,
                 "status" => return Err(Problem::FilterInvalid),
-                "page" => {
-                    q.page = v
-                        .parse()
-                        .ok()
-                        .filter(|p| *p >= 1)
-                        .ok_or(Problem::FilterInvalid)?
-                }
+                "page" => q.page = crate::domain::grid::page_number(&v)?,
                 _ => {}
             }
         }

@@ -326,12 +326,7 @@ impl GridQuery {
                 continue;
             }
             match k {
-                "page" => {
-                    q.page = v.parse().map_err(|_| Problem::FilterInvalid)?;
-                    if q.page == 0 {
-                        return Err(Problem::FilterInvalid);
-                    }
-                }
+                "page" => q.page = page_number(&v)?,
                 "size" => {
                     q.size = v.parse().map_err(|_| Problem::PageSizeInvalid)?;
                     if !PAGE_SIZES.contains(&q.size) {
@@ -469,6 +464,14 @@ fn decode(s: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A page number from a URL: 1 or more.
+pub fn page_number(v: &str) -> Result<u32, Problem> {
+    v.parse()
+        .ok()
+        .filter(|p| *p >= 1)
+        .ok_or(Problem::FilterInvalid)
 }
 
 /// Splits `a=1&b=2` into decoded pairs.

@@ -1,6 +1,6 @@
 //! Now Online's query (filters, sort, page) and rows: parsed from the page's URL, shared by the
 //! browser and the server.
-use super::grid::{encode, parse_query_string};
+use super::grid::{encode, page_number, parse_query_string};
 use crate::error::Problem;
 use serde::{Deserialize, Serialize};
 
@@ -177,13 +177,7 @@ impl OnlineQuery {
                 "website" => q.website = text(v)?,
                 "sort" => q.sort = OnlineSort::parse(v).ok_or(Problem::UnknownColumn)?,
                 "dir" => q.desc = v != "asc",
-                "page" => {
-                    q.page = v
-                        .parse()
-                        .ok()
-                        .filter(|p| *p >= 1)
-                        .ok_or(Problem::FilterInvalid)?
-                }
+                "page" => q.page = page_number(&v)?,
                 "size" => {
                     q.size = v
                         .parse()
