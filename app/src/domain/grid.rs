@@ -326,7 +326,7 @@ impl GridQuery {
                 continue;
             }
             match k {
-                "page" => q.page = page_number(&v)?,
+                "page" => q.page = page_number(v)?,
                 "size" => {
                     q.size = v.parse().map_err(|_| Problem::PageSizeInvalid)?;
                     if !PAGE_SIZES.contains(&q.size) {

@@ -177,7 +177,7 @@ impl OnlineQuery {
                 "website" => q.website = text(v)?,
                 "sort" => q.sort = OnlineSort::parse(v).ok_or(Problem::UnknownColumn)?,
                 "dir" => q.desc = v != "asc",
-                "page" => q.page = page_number(&v)?,
+                "page" => q.page = page_number(v)?,
                 "size" => {
                     q.size = v
                         .parse()
