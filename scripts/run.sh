@@ -1,10 +1,19 @@
 #!/usr/bin/env bash
-# Builds Clientele in release and starts it on the embedded database with demo data.
+# Builds Clientele and starts it on the embedded database with demo data.
+# The dev profile by default (the same build as the tests: dependencies at opt-level 1), so a new
+# machine shows its first page soonest; CLIENTELE_RELEASE=1 builds and runs the release profile.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
-echo "==> building in release (the first build compiles SurrealDB and RocksDB: about 45 minutes on 2 cores)"
-cargo leptos build --release
+if [ "${CLIENTELE_RELEASE:-0}" = 1 ]; then
+  echo "==> $(date +%H:%M:%S) building in release (a first release build compiles SurrealDB and RocksDB for about 45 minutes on 2 cores)"
+  cargo leptos build --release
+  profile=release
+else
+  echo "==> $(date +%H:%M:%S) building (dev profile; a first build compiles SurrealDB and RocksDB)"
+  cargo leptos build
+  profile=debug
+fi
 export CLIENTELE_DEMO__ENABLED=${CLIENTELE_DEMO__ENABLED:-true}
 export CLIENTELE_SITE_ROOT=${CLIENTELE_SITE_ROOT:-$root/target/site}
-echo "==> starting on http://127.0.0.1:3000 (data in ./data; Ctrl-C stops)"
-exec "$target_dir/release/clientele" serve
+echo "==> $(date +%H:%M:%S) starting on http://127.0.0.1:3000 (data in ./data; Ctrl-C stops)"
+exec "$target_dir/$profile/clientele" serve

@@ -6,15 +6,23 @@
 # (exactly the locked wasm-bindgen version), node packages of end2end/ (Playwright, axe-core,
 # binaryen's wasm-opt). Chromium comes from Debian: Playwright's own browser download cannot work
 # on machines that reach package registries only.
+#
+# It must not depend on the caller's environment nor on what an earlier run left on the machine:
+# its own builds (probes, std for wasm32, cargo install) never use the caller's target directory
+# or toolchain override, and every check looks at the real thing (does wasm32 link?), not a stamp.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+unset CARGO_TARGET_DIR CARGO_BUILD_TARGET_DIR CARGO_BUILD_TARGET RUSTUP_TOOLCHAIN RUSTFLAGS
 cache="$root/.cache"
 mkdir -p "$cache"
 cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
 export PATH="$cargo_bin:$root/end2end/node_modules/.bin:$PATH"
 
-say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+# Each phase starts with a "==> " line carrying the wall clock, so a log shows where time went
+# (scripts/fresh-machine-check.sh adds them up).
+say() { printf '\033[1m==> %s %s\033[0m\n' "$(date +%H:%M:%S)" "$*"; }
 
 # --- system packages ------------------------------------------------------------------------
 # libclang-dev: bindgen for RocksDB; chromium: the end-to-end suite; brotli and wrk: benchmarks.
@@ -47,7 +55,8 @@ wasm_works() {
   rm -rf "$probe" && mkdir -p "$probe/src"
   printf '[package]\nname="probe"\nversion="0.0.0"\nedition="2021"\n[lib]\ncrate-type=["cdylib"]\n[workspace]\n' >"$probe/Cargo.toml"
   echo 'pub fn f() -> usize { vec![1u8; 3].len() }' >"$probe/src/lib.rs"
-  (cd "$probe" && RUSTUP_TOOLCHAIN="$tc" cargo build -q --offline --target wasm32-unknown-unknown 2>/dev/null)
+  (cd "$probe" && RUSTUP_TOOLCHAIN="$tc" CARGO_TARGET_DIR="$probe/target" \
+    cargo build -q --offline --target wasm32-unknown-unknown 2>"$probe/error.log")
 }
 
 toolchain=""
@@ -63,7 +72,9 @@ if [ -z "$toolchain" ]; then
     toolchain=$stable
   else
     say "using Debian's rustc-web toolchain (rustup's is older than 1.$min_minor or cannot add wasm32)"
-    apt_install rustc-web cargo-web rust-web-src rust-web-clippy rustfmt-web lld-22
+    # rust-web-llvm provides rust-lld, the wasm32 linker: rustc-web only recommends it, and
+    # --no-install-recommends would skip it.
+    apt_install rustc-web cargo-web rust-web-src rust-web-llvm rust-web-clippy rustfmt-web lld-22
     toolchain=clientele-web
     rustup toolchain link "$toolchain" /usr >/dev/null
     if ! wasm_works "$toolchain"; then
@@ -72,13 +83,18 @@ if [ -z "$toolchain" ]; then
       rm -rf "$std" && mkdir -p "$std/src"
       printf '[package]\nname="stdbuild"\nversion="0.0.0"\nedition="2021"\n[workspace]\n' >"$std/Cargo.toml"
       : >"$std/src/lib.rs"
-      (cd "$std" && RUSTUP_TOOLCHAIN="$toolchain" RUSTC_BOOTSTRAP=1 cargo build -q --release \
-        --target wasm32-unknown-unknown -Zbuild-std=std,panic_abort)
+      (cd "$std" && RUSTUP_TOOLCHAIN="$toolchain" RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$std/target" \
+        cargo build -q --release --target wasm32-unknown-unknown -Zbuild-std=std,panic_abort)
       dest=/usr/lib/rustlib/wasm32-unknown-unknown/lib
-      mkdir -p "$dest"
+      # A std left by another rustc version would give "multiple candidates" errors: replace it.
+      rm -rf "$dest" && mkdir -p "$dest"
       find "$std/target/wasm32-unknown-unknown/release/deps" -name 'lib*.rlib' ! -name 'libstdbuild*' \
         -exec cp {} "$dest/" \;
-      wasm_works "$toolchain" || { echo "wasm32 std build did not work" >&2; exit 1; }
+      if ! wasm_works "$toolchain"; then
+        echo "wasm32 std build did not work; the probe said:" >&2
+        cat "$cache/wasm-probe/error.log" >&2
+        exit 1
+      fi
     fi
   fi
   echo "$toolchain" >"$cache/toolchain"

@@ -3,7 +3,7 @@
 # against a fresh server on its own temporary database.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
-step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+step() { printf '\n\033[1m==> %s %s\033[0m\n' "$(date +%H:%M:%S)" "$*"; }
 
 step "cargo fmt --check"
 cargo fmt --all -- --check

@@ -1,9 +1,9 @@
 //! Storefront accounts over a real loopback socket: registration and confirmation, sign-in with
 //! lockout, password reset, sessions, enumeration, CSRF, rate limits, bad input, mail delivery and
 //! settings. The checklist ids (SECURITY.md) each test covers are in its doc line.
-mod common;
 
-use common::{
+
+use crate::common::{
     Reply, TestApp, enc, session_of, set, shop, spawn_app, spawn_app_with_limit, spawn_second,
 };
 use futures::future::join_all;

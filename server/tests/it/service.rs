@@ -1,9 +1,9 @@
 //! Customer service tools over a real loopback socket: Now Online (activity noted in memory,
 //! flushed, read by every app server, pushed as server-sent events) and Login as Customer (consent,
 //! permissions, the assistance session, what it may not do, how it ends, and its log).
-mod common;
 
-use common::{Reply, TestApp, enc, session_of, set, shop, shop_with, spawn_app, spawn_second};
+
+use crate::common::{Reply, TestApp, enc, session_of, set, shop, shop_with, spawn_app, spawn_second};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -425,7 +425,7 @@ async fn tracking_can_be_switched_off() {
     assert!(!off.enabled());
     let mut state = app.state.clone();
     state.activity = std::sync::Arc::new(off);
-    let second = common::serve_state(state).await;
+    let second = crate::common::serve_state(state).await;
     browse(&second, "/", None).await;
     assert_eq!(second.state.activity.pending(), 0);
     browse(&app, "/", None).await;

@@ -1,8 +1,8 @@
 //! The foundation, black-box: configuration errors, migrations, the admin guard over HTTP,
 //! sign-in cookies, CSRF, health, and the seeded count on the dashboard.
-mod common;
 
-use common::spawn_app;
+
+use crate::common::spawn_app;
 use figment::Figment;
 use figment::providers::Serialized;
 use server::config::Config;
