@@ -15,5 +15,7 @@ else
 fi
 export CLIENTELE_DEMO__ENABLED=${CLIENTELE_DEMO__ENABLED:-true}
 export CLIENTELE_SITE_ROOT=${CLIENTELE_SITE_ROOT:-$root/target/site}
+# No SMTP here: emails (with their links) are written as text files to data/mail.
+export CLIENTELE_MAIL_DIR=${CLIENTELE_MAIL_DIR:-$root/data/mail}
 echo "==> $(date +%H:%M:%S) starting on http://127.0.0.1:3000 (data in ./data; Ctrl-C stops)"
 exec "$target_dir/$profile/clientele" serve

@@ -28,6 +28,10 @@ pub enum Problem {
     CountryInvalid,
     RegionRequired,
     TelephoneInvalid,
+    /// Not one of the country's postcode formats.
+    PostcodeInvalid,
+    /// A city name of symbols rather than words.
+    CityInvalid,
     WebsiteInvalid,
     GroupInvalid,
     GroupNotAssignable,

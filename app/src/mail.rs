@@ -1,5 +1,7 @@
-//! Transactional email: the templates (plain text, in the customer's language) and the outbox row a
-//! change writes in its own transaction; the server's worker delivers what is queued.
+//! Transactional email: the templates (plain text, in the customer's language), the outbox row a
+//! change writes in its own transaction, and the action links (confirm, reset) that only the
+//! delivery worker creates, at send time: a link's token is never stored, so neither the email log
+//! nor a copy of the database can use one.
 use crate::components::fill;
 use crate::i18n::{Locale, td_string};
 use surrealdb::types::{Object, SurrealValue, Value};
@@ -12,6 +14,8 @@ pub enum Template {
     ResetPassword,
     PasswordChanged,
     EmailChanged,
+    /// To the new address after an email change: this is now the account's address.
+    EmailNew,
 }
 
 impl Template {
@@ -22,11 +26,54 @@ impl Template {
             Template::ResetPassword => "reset_password",
             Template::PasswordChanged => "password_changed",
             Template::EmailChanged => "email_changed",
+            Template::EmailNew => "email_new",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Template> {
+        [
+            Template::Welcome,
+            Template::Confirm,
+            Template::ResetPassword,
+            Template::PasswordChanged,
+            Template::EmailChanged,
+            Template::EmailNew,
+        ]
+        .into_iter()
+        .find(|t| t.key() == key)
+    }
+}
+
+/// A link that acts on an account: its token is made by the delivery worker when it sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Confirm,
+    Reset,
+}
+
+impl Action {
+    pub fn key(self) -> &'static str {
+        match self {
+            Action::Confirm => "confirm",
+            Action::Reset => "reset",
+        }
+    }
+    pub fn parse(key: &str) -> Option<Action> {
+        [Action::Confirm, Action::Reset]
+            .into_iter()
+            .find(|a| a.key() == key)
+    }
+    /// The storefront path that takes `token`.
+    fn path(self, token: &str) -> String {
+        match self {
+            Action::Confirm => format!("/customer/account/confirm?token={token}"),
+            Action::Reset => format!("/customer/account/createpassword?token={token}"),
         }
     }
 }
 
-/// A rendered message, ready for the outbox.
+/// A rendered message, ready for the outbox. With an `action`, the body holds a "link withheld"
+/// note in place of the link; `name` and `detail` let the worker render it again with the link.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Mail {
     pub template: Template,
@@ -35,6 +82,9 @@ pub struct Mail {
     pub customer: Option<i64>,
     pub subject: String,
     pub body: String,
+    pub name: String,
+    pub detail: String,
+    pub action: Option<Action>,
 }
 
 /// The language a customer's stored locale names (English when unknown).
@@ -75,6 +125,10 @@ pub fn render(
             td_string!(locale, mail.email_changed_subject),
             td_string!(locale, mail.email_changed_body),
         ),
+        Template::EmailNew => (
+            td_string!(locale, mail.email_new_subject),
+            td_string!(locale, mail.email_new_body),
+        ),
     };
     let values = [
         ("name", name),
@@ -89,14 +143,127 @@ pub fn render(
         customer,
         subject: fill(subject, &values),
         body: fill(body, &values),
+        name: name.to_owned(),
+        detail: detail.to_owned(),
+        action: None,
     }
+}
+
+/// A message to customer `customer` whose link (`action`) the worker makes when it sends; what
+/// the outbox keeps says the link is withheld.
+pub fn render_with_action(
+    template: Template,
+    locale: Locale,
+    recipient: &str,
+    customer: i64,
+    name: &str,
+    action: Action,
+) -> Mail {
+    let withheld = td_string!(locale, mail.link_withheld).to_string();
+    let mut mail = render(
+        template,
+        locale,
+        recipient,
+        Some(customer),
+        name,
+        &withheld,
+        "",
+    );
+    mail.action = Some(action);
+    mail
+}
+
+/// A queued message as the worker claims it from the outbox.
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct Queued {
+    pub id: String,
+    pub recipient: String,
+    pub template: String,
+    pub locale: String,
+    pub customer: Option<i64>,
+    pub subject: String,
+    pub body: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub detail: Option<String>,
+    #[serde(default)]
+    pub action: Option<String>,
+    pub attempts: i64,
+}
+
+/// The fields `Queued` reads from an outbox row.
+pub const QUEUED_FIELDS: &str = "record::id(id) AS id, recipient, template, locale, customer, subject, body, name, detail, action, attempts";
+
+/// What the worker sends for `q`: the stored text, or with an action, the message rendered again
+/// around a fresh link. `None` when the link no longer applies (the account is gone, already
+/// confirmed, or its email changed since the message was queued): such a message is not sent.
+pub async fn body_to_send(
+    db: &crate::db::Db,
+    base_url: &str,
+    q: &Queued,
+) -> Result<Option<String>, surrealdb::Error> {
+    let Some(action) = q.action.as_deref().map(Action::parse) else {
+        return Ok(Some(q.body.clone()));
+    };
+    let (Some(action), Some(customer), Some(template)) =
+        (action, q.customer, Template::parse(&q.template))
+    else {
+        return Ok(None);
+    };
+    let token = crate::auth::cookie::new_token();
+    // In one transaction with the check, so an email change (which clears tokens) cannot slip in.
+    let sql = match action {
+        Action::Confirm => {
+            "BEGIN;
+             LET $ok = (SELECT VALUE email = $to AND !confirmed FROM ONLY type::record('customer', $id)) = true;
+             IF !$ok { THROW 'link_not_applicable' };
+             UPSERT type::record('customer_secret', $id) SET confirm_hash = $hash, confirm_created_at = time::now() RETURN NONE;
+             COMMIT;"
+        }
+        Action::Reset => {
+            "BEGIN;
+             LET $ok = (SELECT VALUE email = $to FROM ONLY type::record('customer', $id)) = true;
+             IF !$ok { THROW 'link_not_applicable' };
+             UPSERT type::record('customer_secret', $id) SET reset_hash = $hash, reset_created_at = time::now() RETURN NONE;
+             COMMIT;"
+        }
+    };
+    let hash = crate::auth::cookie::token_hash(&token);
+    let (_, errors) = crate::db::transact(|| {
+        db.query(sql)
+            .bind(("id", customer))
+            .bind(("to", q.recipient.clone()))
+            .bind(("hash", hash.clone()))
+            .into_future()
+    })
+    .await?;
+    if let Some(e) = errors.into_iter().next() {
+        return if e.to_string().contains("link_not_applicable") {
+            Ok(None)
+        } else {
+            Err(e)
+        };
+    }
+    let link = format!("{base_url}{}", action.path(&token));
+    let mail = render(
+        template,
+        locale(&q.locale),
+        &q.recipient,
+        Some(customer),
+        q.name.as_deref().unwrap_or(""),
+        &link,
+        q.detail.as_deref().unwrap_or(""),
+    );
+    Ok(Some(mail.body))
 }
 
 /// The statement that queues the message bound as `$<param>` (see `bind`).
 pub fn outbox_sql(param: &str) -> String {
     format!(
         "CREATE outbox CONTENT {{ recipient: ${param}.recipient, template: ${param}.template, locale: ${param}.locale, \
-         customer: ${param}.customer, subject: ${param}.subject, body: ${param}.body }} RETURN NONE;"
+         customer: ${param}.customer, subject: ${param}.subject, body: ${param}.body, name: ${param}.name, \
+         detail: ${param}.detail, action: ${param}.action }} RETURN NONE;"
     )
 }
 
@@ -114,6 +281,11 @@ pub fn bind(param: &str, mail: &Mail) -> (String, Value) {
     }
     o.insert("subject".to_owned(), mail.subject.clone().into_value());
     o.insert("body".to_owned(), mail.body.clone().into_value());
+    o.insert("name".to_owned(), mail.name.clone().into_value());
+    o.insert("detail".to_owned(), mail.detail.clone().into_value());
+    if let Some(a) = mail.action {
+        o.insert("action".to_owned(), a.key().to_owned().into_value());
+    }
     (param.to_owned(), Value::Object(o))
 }
 
@@ -130,6 +302,7 @@ mod tests {
                 Template::ResetPassword,
                 Template::PasswordChanged,
                 Template::EmailChanged,
+                Template::EmailNew,
             ] {
                 let m = render(
                     t,
@@ -161,6 +334,31 @@ mod tests {
                 "",
             );
             assert!(reset.body.contains("https://shop/x?token=T"));
+            let pending = render_with_action(
+                Template::ResetPassword,
+                l,
+                "a@b.example",
+                1,
+                "A",
+                Action::Reset,
+            );
+            assert!(!pending.body.contains("token"), "{}", pending.body);
+            assert_eq!(pending.action, Some(Action::Reset));
         }
+    }
+
+    #[test]
+    fn templates_and_actions_parse_back_from_their_keys() {
+        for t in [
+            Template::Welcome,
+            Template::Confirm,
+            Template::ResetPassword,
+        ] {
+            assert_eq!(Template::parse(t.key()), Some(t));
+        }
+        for a in [Action::Confirm, Action::Reset] {
+            assert_eq!(Action::parse(a.key()), Some(a));
+        }
+        assert_eq!(Action::parse("other"), None);
     }
 }

@@ -1,6 +1,6 @@
 // Storefront account journeys: register and confirm, sign in, forgot/reset, lockout, the redirect
 // setting, change email; and the sign-in, forgot and reset journeys again without JavaScript.
-import { test, expect, hydrated, adminPage, settings, register, customerSignIn, PASSWORD } from './fixtures';
+import { test, expect, hydrated, adminPage, settings, register, customerSignIn, mailTo, PASSWORD } from './fixtures';
 import type { Browser, Page } from '@playwright/test';
 
 test.describe.configure({ mode: 'serial' });
@@ -8,14 +8,20 @@ test.describe.configure({ mode: 'serial' });
 let n = 0;
 const freshEmail = (tag: string) => `${tag}.${Date.now()}.${n++}@example.com`;
 
-/** The link in the newest message of `template` to `email`, read from Admin > Email log. */
+/**
+ * The link in the newest message of `template` to `email`. Admin > Email log shows the message
+ * with its link withheld; the link itself is only in the email, which the e2e server writes to its
+ * mail folder (`mail_dir`) as a text file.
+ */
 async function mailLink(admin: Page, email: string, template: string): Promise<string> {
   await admin.goto(`/admin/email-log?to=${encodeURIComponent(email)}&template=${template}`);
   await admin.locator('table.grid tbody tr a').first().click();
-  const body = await admin.getByTestId('email-body').innerText();
-  const link = body.match(/https?:\/\/\S+token=[0-9a-f]{64}/);
-  expect(link, body).not.toBeNull();
-  return new URL(link![0]).pathname + new URL(link![0]).search;
+  const logged = await admin.getByTestId('email-body').innerText();
+  expect(logged).not.toMatch(/token=/);
+  const link = (await mailTo(email, template)).match(/https?:\/\/\S+token=[0-9a-f]{64}/);
+  expect(link).not.toBeNull();
+  const url = new URL(link![0]);
+  return url.pathname + url.search;
 }
 
 /** Registers and confirms an account through the storefront and the email log. */
@@ -138,6 +144,9 @@ test('changing the email asks for the current password', async ({ page, browser 
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await expect(page).toHaveURL(/saved=1/);
   await expect(page.getByTestId('contact-email')).toHaveText(newEmail);
+  // The old address is told of the change, and the new one that it is now the account's.
+  expect(await mailTo(email, 'email_changed')).toContain(newEmail);
+  expect(await mailTo(newEmail, 'email_new')).toContain(newEmail);
   await admin.close();
 });
 

@@ -2,7 +2,9 @@
 // scans each page on the way. Serious or critical violations fail the test.
 import { test as base, expect, type Browser, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { DEMO_ADMIN } from '../playwright.config';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DEMO_ADMIN, MAIL_DIR } from '../playwright.config';
 
 export { expect, DEMO_ADMIN };
 
@@ -88,4 +90,26 @@ export async function customerSignIn(page: Page, email: string, password: string
   await page.locator('#f-email').fill(email);
   await page.locator('#f-password').fill(password);
   await page.getByRole('button', { name: 'Sign In', exact: true }).click();
+}
+
+/**
+ * The newest email of `template` to `email`, as the e2e server wrote it to its mail folder
+ * (`mail_dir`: one text file a message, with the live links the email log never shows).
+ */
+export async function mailTo(email: string, template: string): Promise<string> {
+  let found = '';
+  await expect
+    .poll(() => {
+      const files = fs.existsSync(MAIL_DIR) ? fs.readdirSync(MAIL_DIR).sort().reverse() : [];
+      for (const f of files) {
+        const text = fs.readFileSync(path.join(MAIL_DIR, f), 'utf8');
+        if (text.includes(`To: ${email}\n`) && text.includes(`Template: ${template}\n`)) {
+          found = text;
+          return true;
+        }
+      }
+      return false;
+    }, { message: `a ${template} email to ${email} in ${MAIL_DIR}` })
+    .toBe(true);
+  return found;
 }

@@ -17,6 +17,8 @@ pub struct Config {
     pub site_root: PathBuf,
     pub database: DatabaseConfig,
     pub smtp: Option<SmtpConfig>,
+    /// Without SMTP: write each email as a text file in this folder (development and tests).
+    pub mail_dir: Option<PathBuf>,
     pub demo: DemoConfig,
     pub log: LogConfig,
     pub rate_limit: RateLimitConfig,
@@ -132,6 +134,7 @@ impl Default for Config {
                 cache_mb: 256,
             },
             smtp: None,
+            mail_dir: None,
             demo: DemoConfig {
                 enabled: false,
                 customers: 10_000,

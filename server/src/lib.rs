@@ -33,6 +33,7 @@ pub async fn state_on(db: app::db::Db, config: &config::Config) -> anyhow::Resul
         .await
         .map_err(|e| anyhow::anyhow!("cannot build the customer grid index: {e}"))?;
     customers.spawn_follower(db.clone());
+    let visitor_key = app::activity::VisitorKey::load(&db).await?;
     let leptos = LeptosOptions::builder()
         .output_name("clientele")
         .site_root(config.site_root.to_string_lossy().to_string())
@@ -52,6 +53,7 @@ pub async fn state_on(db: app::db::Db, config: &config::Config) -> anyhow::Resul
         activity: std::sync::Arc::new(app::activity::Tracker::new(
             config.online.tracking,
             std::time::Duration::from_secs(config.online.push_seconds),
+            visitor_key,
         )),
     })
 }

@@ -1,12 +1,13 @@
-//! The outbox worker: delivers queued messages over SMTP (lettre) with retries and backoff; without
-//! SMTP configured it marks them "not sent — no transport" and they stay readable in the email log.
+//! The outbox worker: delivers queued messages over SMTP (lettre) or into a drop folder (development),
+//! with retries and backoff, making each message's action link as it sends (the outbox never holds
+//! one); without a transport it marks them "not sent — no transport".
 use crate::config::{SmtpConfig, SmtpSecurity};
 use app::db::{Db, from_json, transact};
+use app::mail::{QUEUED_FIELDS, Queued, body_to_send};
 use futures::future::BoxFuture;
 use lettre::message::header::ContentType;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use serde::Deserialize;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,14 +16,15 @@ pub const MAX_ATTEMPTS: i64 = 8;
 /// How many due messages one pass takes.
 const BATCH: usize = 20;
 
-/// A message as the worker hands it to a transport.
-#[derive(Clone, Debug, Deserialize)]
+/// A message as the worker hands it to a transport (its body with the live link, if any).
+#[derive(Clone, Debug)]
 pub struct Outgoing {
     pub id: String,
     pub recipient: String,
+    /// The template's key (`reset_password` …), for transports that file messages by kind.
+    pub template: String,
     pub subject: String,
     pub body: String,
-    pub attempts: i64,
 }
 
 /// Somewhere messages go: SMTP in production, a recorder in tests.
@@ -83,6 +85,39 @@ impl Transport for Smtp {
     }
 }
 
+/// Development mail: each message becomes a text file in a folder (`mail_dir`), named so that
+/// they sort by time; nothing leaves the machine. The file holds the live link, like a real email.
+pub struct DropFolder {
+    dir: std::path::PathBuf,
+}
+
+impl DropFolder {
+    pub fn new(dir: std::path::PathBuf) -> anyhow::Result<DropFolder> {
+        std::fs::create_dir_all(&dir)?;
+        Ok(DropFolder { dir })
+    }
+}
+
+impl Transport for DropFolder {
+    fn send<'a>(&'a self, m: &'a Outgoing) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            let name = format!(
+                "{}-{}-{}.txt",
+                chrono::Utc::now().format("%Y%m%dT%H%M%S%.6f"),
+                m.template,
+                m.id
+            );
+            let text = format!(
+                "To: {}\nSubject: {}\nTemplate: {}\n\n{}\n",
+                m.recipient, m.subject, m.template, m.body
+            );
+            tokio::fs::write(self.dir.join(name), text)
+                .await
+                .map_err(|e| e.to_string())
+        })
+    }
+}
+
 /// Minutes to wait after `attempts` failures: 2, 4, 8 … at most 60.
 pub fn backoff_minutes(attempts: i64) -> i64 {
     (1i64 << attempts.clamp(0, 6)).min(60)
@@ -98,8 +133,12 @@ pub async fn mark_no_transport(db: &Db) -> Result<usize, surrealdb::Error> {
 }
 
 /// Delivers the messages that are due (claiming each first, so two app servers never send one
-/// twice); returns how many were sent.
-pub async fn deliver_due(db: &Db, transport: &dyn Transport) -> Result<usize, surrealdb::Error> {
+/// twice), making action links against `base_url`; returns how many were sent.
+pub async fn deliver_due(
+    db: &Db,
+    transport: &dyn Transport,
+    base_url: &str,
+) -> Result<usize, surrealdb::Error> {
     let mut res = db
         .query(
             "SELECT VALUE record::id(id) FROM outbox WHERE (status IN ['queued', 'retry'] AND next_attempt_at <= time::now()) \
@@ -109,25 +148,41 @@ pub async fn deliver_due(db: &Db, transport: &dyn Transport) -> Result<usize, su
         .await?;
     let ids: Vec<String> = res.take(0)?;
     let mut sent = 0;
+    let claim = format!(
+        "UPDATE type::record('outbox', $id) SET status = 'sending', claimed_until = time::now() + 2m \
+           WHERE (status IN ['queued', 'retry'] AND next_attempt_at <= time::now()) \
+              OR (status = 'sending' AND claimed_until < time::now()) \
+         RETURN {QUEUED_FIELDS}"
+    );
     for id in ids {
         let (mut claimed, _) = transact(|| {
-            db.query(
-                "UPDATE type::record('outbox', $id) SET status = 'sending', claimed_until = time::now() + 2m \
-                   WHERE (status IN ['queued', 'retry'] AND next_attempt_at <= time::now()) \
-                      OR (status = 'sending' AND claimed_until < time::now()) \
-                 RETURN record::id(id) AS id, recipient, subject, body, attempts",
-            )
-            .bind(("id", id.clone()))
-            .into_future()
+            db.query(claim.as_str())
+                .bind(("id", id.clone()))
+                .into_future()
         })
         .await?;
         let rows: Vec<serde_json::Value> = claimed.take(0)?;
-        let Some(m) = rows
+        let Some(q) = rows
             .into_iter()
             .next()
-            .and_then(|r| from_json::<Outgoing>(r).ok())
+            .and_then(|r| from_json::<Queued>(r).ok())
         else {
             continue;
+        };
+        let Some(body) = body_to_send(db, base_url, &q).await? else {
+            db.query("UPDATE type::record('outbox', $id) SET status = 'failed', claimed_until = NONE, last_error = 'the link no longer applies' RETURN NONE")
+                .bind(("id", q.id.clone()))
+                .await?
+                .check()?;
+            tracing::info!(event = "mail_dropped", outbox.id = %q.id, "link no longer applies");
+            continue;
+        };
+        let m = Outgoing {
+            id: q.id.clone(),
+            recipient: q.recipient.clone(),
+            template: q.template.clone(),
+            subject: q.subject.clone(),
+            body,
         };
         match transport.send(&m).await {
             Ok(()) => {
@@ -139,7 +194,7 @@ pub async fn deliver_due(db: &Db, transport: &dyn Transport) -> Result<usize, su
                 sent += 1;
             }
             Err(e) => {
-                let attempts = m.attempts + 1;
+                let attempts = q.attempts + 1;
                 let status = if attempts >= MAX_ATTEMPTS {
                     "failed"
                 } else {
@@ -165,13 +220,13 @@ pub async fn deliver_due(db: &Db, transport: &dyn Transport) -> Result<usize, su
 
 /// Runs the worker for the life of the process: every two seconds, deliver what is due (or mark
 /// it "no transport").
-pub fn spawn_worker(db: Db, transport: Option<Arc<dyn Transport>>) {
+pub fn spawn_worker(db: Db, transport: Option<Arc<dyn Transport>>, base_url: String) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(2));
         loop {
             tick.tick().await;
             let outcome = match &transport {
-                Some(t) => deliver_due(&db, t.as_ref()).await.map(|_| ()),
+                Some(t) => deliver_due(&db, t.as_ref(), &base_url).await.map(|_| ()),
                 None => mark_no_transport(&db).await.map(|_| ()),
             };
             if let Err(e) = outcome {

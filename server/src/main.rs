@@ -223,16 +223,25 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let state = server::build_state(&config).await?;
     server::demo::ensure_demo(&state, &config).await?;
     let allowed = server::csrf::AllowedOrigin::from_url(&config.base_url());
-    let transport: Option<std::sync::Arc<dyn server::mail::Transport>> = match &config.smtp {
-        Some(smtp) => Some(std::sync::Arc::new(server::mail::Smtp::new(smtp)?)),
-        None => {
+    let transport: Option<std::sync::Arc<dyn server::mail::Transport>> = match (
+        &config.smtp,
+        &config.mail_dir,
+    ) {
+        (Some(smtp), _) => Some(std::sync::Arc::new(server::mail::Smtp::new(smtp)?)),
+        (None, Some(dir)) => {
+            tracing::info!(dir = %dir.display(), "emails are written to files (mail_dir), not sent");
+            Some(std::sync::Arc::new(server::mail::DropFolder::new(
+                dir.clone(),
+            )?))
+        }
+        (None, None) => {
             tracing::warn!(
                 "no SMTP configured: emails stay in the outbox, marked \"no transport\""
             );
             None
         }
     };
-    server::mail::spawn_worker(state.db.clone(), transport);
+    server::mail::spawn_worker(state.db.clone(), transport, state.base_url.clone());
     server::jobs::spawn_online(
         state.clone(),
         std::time::Duration::from_secs(config.online.flush_seconds),

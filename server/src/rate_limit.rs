@@ -19,6 +19,7 @@ const LIMITED: &[&str] = &[
     "/api/account/reset",
     "/api/account/confirm",
     "/api/account/resend_confirmation",
+    "/api/account/save",
     "/api/admin/auth/sign_in",
 ];
 
@@ -65,6 +66,11 @@ fn client_ip(req: &Request, trust_forwarded_for: bool) -> Option<IpAddr> {
         .map(|c| c.0.ip())
 }
 
+/// The address a budget belongs to: an IPv6 client is its /64 (see `ClientIp::network`).
+pub fn budget_key(ip: IpAddr) -> IpAddr {
+    ClientIp(ip).network()
+}
+
 pub async fn rate_limit(State(limits): State<Limits>, mut req: Request, next: Next) -> Response {
     let ip = client_ip(&req, limits.trust_forwarded_for);
     if let Some(ip) = ip {
@@ -73,7 +79,7 @@ pub async fn rate_limit(State(limits): State<Limits>, mut req: Request, next: Ne
     let kind = LIMITED.iter().position(|p| *p == req.uri().path());
     if let (Some(limiter), Some(kind), Some(ip), true) =
         (&limits.limiter, kind, ip, req.method() == Method::POST)
-        && let Err(not_until) = limiter.check_key(&(kind, ip))
+        && let Err(not_until) = limiter.check_key(&(kind, budget_key(ip)))
     {
         let wait = not_until
             .wait_time_from(DefaultClock::default().now())
@@ -95,4 +101,29 @@ pub async fn rate_limit(State(limits): State<Limits>, mut req: Request, next: Ne
         return res;
     }
     next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::budget_key;
+    use std::net::IpAddr;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn an_ipv6_client_is_its_64_and_ipv4_stays_itself() {
+        assert_eq!(budget_key(ip("2001:db8:1:2:aaaa::1")), ip("2001:db8:1:2::"));
+        assert_eq!(
+            budget_key(ip("2001:db8:1:2:ffff:ffff:ffff:ffff")),
+            budget_key(ip("2001:db8:1:2::7"))
+        );
+        assert_ne!(
+            budget_key(ip("2001:db8:1:3::1")),
+            budget_key(ip("2001:db8:1:2::1"))
+        );
+        assert_eq!(budget_key(ip("203.0.113.9")), ip("203.0.113.9"));
+        assert_eq!(budget_key(ip("::ffff:203.0.113.9")), ip("203.0.113.9"));
+    }
 }

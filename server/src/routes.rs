@@ -1,6 +1,7 @@
 //! The HTTP surface: pages and server functions (leptos), static files, /healthz, and the layers
-//! every request passes (security headers, body limit, rate limits, CSRF, customer and admin
-//! guards, Now Online's activity tracking, request logs).
+//! every request passes (plain paths only, a time limit, security headers, body limit, rate
+//! limits, CSRF, customer and admin guards, Now Online's activity tracking, error statuses,
+//! request logs).
 use crate::csrf::{AllowedOrigin, csrf_guard};
 use app::auth::customer::customer_guard;
 use app::auth::guard::admin_guard;
@@ -16,19 +17,36 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::time::Duration;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 /// Requests bodies larger than this are refused with 413 before any handler reads them.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// How long a request may take, from its first byte to its answer's head (a body sent slowly or
+/// never counts against it): then 408 and the connection closes. Streams (exports, Now Online's
+/// live page) have answered by then and go on.
+pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub fn router(
     state: AppState,
     allowed: AllowedOrigin,
     limits: crate::rate_limit::Limits,
 ) -> Router {
+    router_with(state, allowed, limits, ANSWER_TIMEOUT)
+}
+
+/// `router` with another answer time limit (tests use a short one).
+pub fn router_with(
+    state: AppState,
+    allowed: AllowedOrigin,
+    limits: crate::rate_limit::Limits,
+    answer_timeout: Duration,
+) -> Router {
     let routes = generate_route_list(App);
     let leptos = state.leptos.clone();
-    Router::new()
+    let https = state.secure_cookies;
+    let router = Router::new()
         .route("/healthz", get(healthz))
         .route(
             "/api/admin/customers/export",
@@ -44,13 +62,18 @@ pub fn router(
         )
         .leptos_routes(&state, routes, move || shell(leptos.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(axum::middleware::from_fn(bad_arguments_are_400))
+        .layer(axum::middleware::from_fn(error_statuses))
         .layer(from_fn_with_state(state.clone(), app::activity::track))
         .layer(from_fn_with_state(state.clone(), admin_guard))
         .layer(from_fn_with_state(state.clone(), customer_guard))
         .layer(from_fn_with_state(allowed, csrf_guard))
         .layer(from_fn_with_state(limits, crate::rate_limit::rate_limit))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            answer_timeout,
+        ))
+        .layer(axum::middleware::from_fn(plain_paths_only))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -64,12 +87,40 @@ pub fn router(
             HeaderValue::from_static("same-origin"),
         ))
         .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .with_state(state);
+    // Served over https (the base URL says so): browsers keep to https for a year.
+    if https {
+        router.layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        ))
+    } else {
+        router
+    }
 }
 
-/// A server function called with missing or malformed arguments is the caller's mistake: leptos
-/// answers 500 for it, this makes it 400 (the body still says what could not be read).
-async fn bad_arguments_are_400(
+/// Refuses (400) a path with dot segments, empty segments or encoded separators before any guard
+/// or handler sees it: the guard and the router must read the same path.
+async fn plain_paths_only(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if !app::domain::access::path_is_canonical(req.uri().path()) {
+        tracing::warn!(event = "input_validation_fail", path = %req.uri().path(), "path not in plain form");
+        return (
+            StatusCode::BAD_REQUEST,
+            "This address is not in its plain form (no \".\", \"..\" or empty parts).",
+        )
+            .into_response();
+    }
+    next.run(req).await
+}
+
+/// Every server-function error leaves with its own status, decided here: leptos answers 500 for
+/// all of them, so this reads the error back and answers `AppError::status` (401, 403, 404, 409,
+/// 422, 429, 503); leptos' own errors (arguments that could not be read: bad UTF-8, malformed or
+/// too deeply nested JSON, a missing field) are the caller's mistake, 400.
+async fn error_statuses(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
@@ -82,9 +133,11 @@ async fn bad_arguments_are_400(
     let bytes = axum::body::to_bytes(body, 64 * 1024)
         .await
         .unwrap_or_default();
-    if String::from_utf8_lossy(&bytes).contains("deserializing server function arguments") {
-        parts.status = StatusCode::BAD_REQUEST;
-    }
+    parts.status = match serde_json::from_slice::<app::error::AppError>(&bytes) {
+        Ok(app::error::AppError::Transport(_)) => StatusCode::BAD_REQUEST,
+        Ok(e) => StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    };
     axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 

@@ -64,7 +64,7 @@ pub async fn list_action_log(customer: Option<i64>, page: u32) -> Result<LogPage
     crate::error::answer(async move {
         crate::auth::require(crate::domain::Resource::ActionLog)?;
         let db = crate::state::app_state()?.db;
-        let start = page.saturating_sub(1) * PAGE_SIZE;
+        let start = crate::domain::grid::page_start(page, PAGE_SIZE)?;
         let filter = if customer.is_some() {
             "WHERE customer = $customer"
         } else {

@@ -36,6 +36,7 @@ pub fn last_seven_days(today: chrono::NaiveDate, found: &[DayCount]) -> Vec<DayC
 
 #[server(prefix = "/api/admin/dashboard", endpoint = "figures")]
 pub async fn fetch_dashboard() -> Result<DashboardFigures, AppError> {
+    crate::auth::current_admin()?;
     use crate::db::from_json;
     use crate::state::app_state;
     let state = app_state()?;

@@ -53,6 +53,7 @@ pub const TEMPLATES: &[&str] = &[
     "reset_password",
     "password_changed",
     "email_changed",
+    "email_new",
 ];
 
 #[cfg(feature = "ssr")]
@@ -75,7 +76,7 @@ pub async fn list_emails(filter: EmailFilter) -> Result<(Vec<EmailRow>, bool), A
             conds.push("status = $status");
         }
         let filter_sql = if conds.is_empty() { String::new() } else { format!("WHERE {}", conds.join(" AND ")) };
-        let start = filter.page.max(1).saturating_sub(1) * PAGE_SIZE;
+        let start = crate::domain::grid::page_start(filter.page, PAGE_SIZE)?;
         let sql = format!(
             "SELECT {ROW_FIELDS}, created_at AS at FROM outbox {filter_sql} ORDER BY at DESC LIMIT {} START {start}",
             PAGE_SIZE + 1
@@ -124,6 +125,20 @@ pub async fn get_email(id: String) -> Result<EmailMessage, AppError> {
     .await
 }
 
+/// A template's name in the admin's language (the key itself for one this build does not know).
+fn template_label(l: Locale, t: &str) -> String {
+    match t {
+        "welcome" => td_string!(l, email_log.template_welcome),
+        "confirm_email" => td_string!(l, email_log.template_confirm_email),
+        "reset_password" => td_string!(l, email_log.template_reset_password),
+        "password_changed" => td_string!(l, email_log.template_password_changed),
+        "email_changed" => td_string!(l, email_log.template_email_changed),
+        "email_new" => td_string!(l, email_log.template_email_new),
+        other => return other.to_owned(),
+    }
+    .to_owned()
+}
+
 fn status_label(l: Locale, s: &str) -> String {
     match s {
         "queued" => td_string!(l, email_log.status_queued),
@@ -160,7 +175,7 @@ pub fn EmailLogPage() -> impl IntoView {
             <label for="el-template">{t!(i18n, email_log.template)}</label>
             <select id="el-template" name="template">
                 <option value="">{t!(i18n, grid.any)}</option>
-                {TEMPLATES.iter().map(|t| view! { <option value=*t selected=move || filter().template == *t>{*t}</option> }).collect_view()}
+                {TEMPLATES.iter().map(|t| view! { <option value=*t selected=move || filter().template == *t>{move || template_label(i18n.get_locale(), t)}</option> }).collect_view()}
             </select>
             <label for="el-status">{t!(i18n, email_log.status)}</label>
             <select id="el-status" name="status">
@@ -189,7 +204,7 @@ pub fn EmailLogPage() -> impl IntoView {
                                         <td>{r.created_at}</td>
                                         <td>{r.recipient}</td>
                                         <td><A href=format!("/admin/email-log/{}", r.id)>{r.subject}</A></td>
-                                        <td>{r.template}</td>
+                                        <td>{let t = r.template.clone(); move || template_label(i18n.get_locale(), &t)}</td>
                                         <td>{status_label(i18n.get_locale_untracked(), &r.status)}</td>
                                         <td>{r.attempts}</td>
                                     </tr>
@@ -235,7 +250,7 @@ pub fn EmailMessagePage() -> impl IntoView {
                         <dl class="facts">
                             <dt>{t!(i18n, email_log.to)}</dt><dd>{m.row.recipient.clone()}</dd>
                             <dt>{t!(i18n, log.when)}</dt><dd>{m.row.created_at.clone()}</dd>
-                            <dt>{t!(i18n, email_log.template)}</dt><dd>{format!("{} ({})", m.row.template, m.locale)}</dd>
+                            <dt>{t!(i18n, email_log.template)}</dt><dd>{format!("{} ({})", template_label(i18n.get_locale(), &m.row.template), m.locale)}</dd>
                             <dt>{t!(i18n, email_log.status)}</dt><dd>{status_label(i18n.get_locale_untracked(), &m.row.status)}</dd>
                             <dt>{t!(i18n, email_log.attempts)}</dt><dd>{m.row.attempts}</dd>
                             <dt>{t!(i18n, email_log.sent_at)}</dt><dd>{m.sent_at.clone().unwrap_or_default()}</dd>

@@ -6,14 +6,21 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-/// Where to go after signing in: only ever a path inside the back office.
+/// Failed sign-ins in a row that lock an admin account, and for how long (Magento's admin
+/// defaults: 6 and 30 minutes). The lock answers exactly like a wrong password.
+pub const ADMIN_LOCK_FAILURES: i64 = 6;
+pub const ADMIN_LOCK_MINUTES: i64 = 30;
+
+/// Where to go after signing in: only ever a path inside the back office (no control characters:
+/// it ends up in a `Location` header).
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(n)
             if (n == "/admin" || n.starts_with("/admin/") || n.starts_with("/admin?"))
                 && !n.starts_with("/admin/login")
                 && !n.contains("//")
-                && !n.contains('\\') =>
+                && !n.contains('\\')
+                && !n.chars().any(char::is_control) =>
         {
             n.to_owned()
         }
@@ -37,6 +44,7 @@ pub async fn admin_sign_in(
         id: String,
         password_hash: String,
         active: bool,
+        locked: bool,
     }
 
     let state = app_state()?;
@@ -44,7 +52,11 @@ pub async fn admin_sign_in(
         Ok(email) => {
             let mut res = state
                 .db
-                .query("SELECT record::id(id) AS id, password_hash, active FROM admin_user WHERE email = $email LIMIT 1")
+                .query(
+                    "SELECT record::id(id) AS id, password_hash, active, \
+                       (locked_until != NONE AND locked_until > time::now()) AS locked \
+                     FROM admin_user WHERE email = $email LIMIT 1",
+                )
                 .bind(("email", email.to_string()))
                 .await?;
             let rows: Vec<serde_json::Value> = res.take(0)?;
@@ -52,14 +64,17 @@ pub async fn admin_sign_in(
         }
         Err(_) => None,
     };
-    // Unknown email, disabled user and wrong password take the same path and the same time.
+    // Unknown email, disabled or locked user and wrong password take the same path and time.
     let stored = row
         .as_ref()
         .filter(|r| r.active)
         .map(|r| r.password_hash.clone());
     let verified = state.hasher.verify(password, stored).await?;
     let parts = use_context::<http::request::Parts>().ok_or(AppError::Unavailable)?;
-    let Some(row) = row.filter(|_| verified) else {
+    if let Some(r) = row.as_ref().filter(|r| !verified || r.locked) {
+        count_failure(&state.db, &r.id).await?;
+    }
+    let Some(row) = row.filter(|r| verified && !r.locked) else {
         tracing::info!(event = "authn_login_fail", "admin sign-in failed");
         // A plain form post (no scripts) comes back to the form, which shows the error.
         if crate::error::plain_form_post() {
@@ -75,6 +90,12 @@ pub async fn admin_sign_in(
     if let Some(old) = session::token_from_headers(&parts.headers, state.secure_cookies) {
         session::destroy(&state.db, &old).await?;
     }
+    state
+        .db
+        .query("UPDATE type::record('admin_user', $id) SET failures = 0, locked_until = NONE RETURN NONE")
+        .bind(("id", row.id.clone()))
+        .await?
+        .check()?;
     let token = session::create(&state.db, &row.id).await?;
     let response = expect_context::<leptos_axum::ResponseOptions>();
     response.append_header(
@@ -84,6 +105,27 @@ pub async fn admin_sign_in(
     );
     tracing::info!(event = "authn_login_success", admin.id = %row.id, "admin signed in");
     leptos_axum::redirect(&safe_next(next.as_deref()));
+    Ok(())
+}
+
+/// Counts a failed sign-in against admin `id`; the sixth in a row locks the account for half an
+/// hour (and starts the count again), with a warning in the log for whoever watches it.
+#[cfg(feature = "ssr")]
+async fn count_failure(db: &crate::db::Db, id: &str) -> Result<(), AppError> {
+    let mut res = db
+        .query(
+            "UPDATE type::record('admin_user', $id) SET failures = (failures ?? 0) + 1 RETURN VALUE failures;
+             UPDATE type::record('admin_user', $id) SET failures = 0,
+                 locked_until = time::now() + type::duration($lock) WHERE failures >= $max RETURN VALUE true;",
+        )
+        .bind(("id", id.to_owned()))
+        .bind(("max", ADMIN_LOCK_FAILURES))
+        .bind(("lock", format!("{ADMIN_LOCK_MINUTES}m")))
+        .await?;
+    let locked: Vec<bool> = res.take(1)?;
+    if !locked.is_empty() {
+        tracing::warn!(event = "authn_login_lock", admin.id = %id, "admin account locked after failed sign-ins");
+    }
     Ok(())
 }
 
@@ -180,6 +222,8 @@ mod tests {
             "/admin//evil",
             "/admin/login",
             "/\\evil",
+            "/admin/x\u{1}y",
+            "/admin/x\ny",
         ] {
             assert_eq!(safe_next(Some(evil)), "/admin", "{evil}");
         }

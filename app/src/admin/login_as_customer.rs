@@ -276,8 +276,13 @@ impl LogQuery {
             if v.chars().any(char::is_control) {
                 return Err(Problem::ControlCharacters);
             }
+            // A calendar date of years 1-9999: chrono also reads "+262142-12-31", whose next day
+            // does not exist.
             let date = |v: &str| {
-                if v.is_empty() || chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok() {
+                let ok = v.is_empty()
+                    || chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                        .is_ok_and(|d| (1..=9999).contains(&chrono::Datelike::year(&d)));
+                if ok {
                     Ok(v.to_owned())
                 } else {
                     Err(Problem::DateInvalid)
@@ -382,13 +387,9 @@ pub async fn log_rows(
     let day = |d: &str, plus: i64| {
         chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
             .ok()
-            .map(|d| {
-                (d + chrono::Duration::days(plus))
-                    .and_hms_opt(0, 0, 0)
-                    .expect("midnight")
-                    .and_utc()
-                    .to_rfc3339()
-            })
+            .and_then(|d| d.checked_add_signed(chrono::Duration::days(plus)))
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| t.and_utc().to_rfc3339())
     };
     let mut res = db
         .query(sql)
@@ -417,7 +418,8 @@ pub async fn list_assistance_log(query: String) -> Result<AssistLog, AppError> {
         crate::auth::require(crate::domain::Resource::LoginAsCustomerLog)?;
         let q = LogQuery::from_query_string(&query)?;
         let db = crate::state::app_state()?.db;
-        log_rows(&db, &q, (q.page - 1) * LOG_PAGE_SIZE, LOG_PAGE_SIZE).await
+        let start = crate::domain::grid::page_start(q.page, LOG_PAGE_SIZE)?;
+        log_rows(&db, &q, start, LOG_PAGE_SIZE).await
     })
     .await
 }
@@ -499,6 +501,9 @@ fn reason_label(l: Locale, reason: &str) -> &'static str {
         "timed_out" => td_string!(l, assist.reason_timed_out),
         "admin_signed_out" => td_string!(l, assist.reason_signed_out),
         "admin_session_ended" => td_string!(l, assist.reason_session_ended),
+        "feature_off" => td_string!(l, assist.reason_feature_off),
+        "consent_withdrawn" => td_string!(l, assist.reason_consent),
+        "permission_revoked" => td_string!(l, assist.reason_permission),
         _ => td_string!(l, assist.reason_customer),
     }
 }

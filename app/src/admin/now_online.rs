@@ -365,9 +365,9 @@ fn online_table(
     let summary = fill(
         td_string!(l, online.summary),
         &[
-            ("customers", &page.customers.to_string()),
-            ("visitors", &page.visitors.to_string()),
-            ("minutes", &page.minutes.to_string()),
+            ("customers", &customers_phrase(l, page.customers)),
+            ("visitors", &visitors_phrase(l, page.visitors)),
+            ("last", &last_minutes_phrase(l, page.minutes)),
         ],
     );
     let pages = page.pages(q.size);
@@ -393,7 +393,7 @@ fn online_table(
         } else {
             fill(
                 td_string!(l, online.nobody),
-                &[("minutes", &page.minutes.to_string())],
+                &[("last", &last_minutes_phrase(l, page.minutes))],
             )
         };
         view! { <tr><td colspan="8" class="empty">{text}</td></tr> }.into_any()
@@ -508,16 +508,66 @@ pub fn OnlineFigures() -> impl IntoView {
             {move || Suspend::new(async move {
                 let first = fetched.await;
                 view! {
-                    {move || live.get().unwrap_or_else(|| first.clone()).ok().map(|p| view! {
-                        <section class="figure" aria-labelledby="fig-online">
-                            <h2 id="fig-online"><A href="/admin/now-online">{t!(i18n, online.title)}</A></h2>
-                            <p class="number" data-testid="online-customers" data-value=p.customers.to_string()>{p.customers}</p>
-                            <p class="muted">{fill(t_string!(i18n, online.figures), &[
-                                ("visitors", &p.visitors.to_string()), ("minutes", &p.minutes.to_string())])}</p>
-                        </section>
+                    {move || live.get().unwrap_or_else(|| first.clone()).ok().map(|p| {
+                        let (customers, visitors, minutes) = (p.customers, p.visitors, p.minutes);
+                        let figures = move || {
+                            let l = i18n.get_locale();
+                            fill(td_string!(l, online.figures), &[
+                                ("online", &online_phrase(l, customers)),
+                                ("visitors", &visitors_phrase(l, visitors)),
+                                ("last", &last_minutes_phrase(l, minutes)),
+                            ])
+                        };
+                        view! {
+                            <section class="figure" aria-labelledby="fig-online">
+                                <h2 id="fig-online"><A href="/admin/now-online">{t!(i18n, online.title)}</A></h2>
+                                <p class="number" data-testid="online-customers" data-value=customers.to_string()>{customers}</p>
+                                <p class="muted">{figures}</p>
+                            </section>
+                        }
                     })}
                 }
             })}
         </Transition>
+    }
+}
+
+// Counted phrases, singular or plural by `components::singular` (the languages' CLDR rule).
+
+fn counted(n: u64, one: &str, many: &str) -> String {
+    let form = if crate::components::singular(n) { one } else { many };
+    fill(form, &[("n", &n.to_string())])
+}
+
+fn customers_phrase(l: Locale, n: u64) -> String {
+    counted(n, td_string!(l, online.one_customer), td_string!(l, online.many_customers))
+}
+
+fn visitors_phrase(l: Locale, n: u64) -> String {
+    counted(n, td_string!(l, online.one_visitor), td_string!(l, online.many_visitors))
+}
+
+fn last_minutes_phrase(l: Locale, n: u32) -> String {
+    counted(u64::from(n), td_string!(l, online.last_minute), td_string!(l, online.last_minutes))
+}
+
+fn online_phrase(l: Locale, n: u64) -> String {
+    counted(n, td_string!(l, online.customer_online), td_string!(l, online.customers_online))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_take_the_singular_for_one_only() {
+        assert_eq!(visitors_phrase(Locale::en, 1), "1 visitor");
+        assert_eq!(visitors_phrase(Locale::en, 0), "0 visitors");
+        assert_eq!(visitors_phrase(Locale::it, 1), "1 visitatore");
+        assert_eq!(visitors_phrase(Locale::it, 2), "2 visitatori");
+        assert_eq!(customers_phrase(Locale::nl, 1), "1 klant");
+        assert_eq!(customers_phrase(Locale::nl, 21), "21 klanten");
+        assert_eq!(last_minutes_phrase(Locale::en, 1), "in the last minute");
+        assert_eq!(last_minutes_phrase(Locale::it, 15), "negli ultimi 15 minuti");
     }
 }

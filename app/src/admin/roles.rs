@@ -123,12 +123,13 @@ pub mod store {
 
 #[server(prefix = "/api/admin/roles", endpoint = "list")]
 pub async fn list_roles() -> Result<Vec<RoleRow>, AppError> {
+    crate::auth::require(crate::domain::Resource::AdminUsers)?;
     store::list(&crate::state::app_state()?.db).await
 }
 
 #[server(prefix = "/api/admin/roles", endpoint = "save")]
 pub async fn save_role(input: RoleInput) -> Result<String, AppError> {
-    let me = crate::auth::current_admin()?;
+    let me = crate::auth::require(crate::domain::Resource::AdminUsers)?;
     let id = store::save(&crate::state::app_state()?.db, input).await?;
     tracing::info!(event = "authz_admin", admin.id = %me.id, role.id = %id, "admin role saved");
     Ok(id)
@@ -136,7 +137,7 @@ pub async fn save_role(input: RoleInput) -> Result<String, AppError> {
 
 #[server(prefix = "/api/admin/roles", endpoint = "delete")]
 pub async fn delete_role(id: String) -> Result<(), AppError> {
-    let me = crate::auth::current_admin()?;
+    let me = crate::auth::require(crate::domain::Resource::AdminUsers)?;
     store::delete(&crate::state::app_state()?.db, &id).await?;
     tracing::info!(event = "authz_admin", admin.id = %me.id, role.id = %id, "admin role deleted");
     Ok(())

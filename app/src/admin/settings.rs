@@ -154,6 +154,8 @@ pub fn SettingsPage() -> impl IntoView {
                                 on_change=move |v: String| form.update(|f| f.default_group = v.parse().unwrap_or(1)) />
                             <BoolSetting id="require_confirmation" label=move || t_string!(i18n, settings.require_confirmation).to_string()
                                 value=Signal::derive(move || form.with(|f| f.require_confirmation)) on_change=move |v| form.update(|f| f.require_confirmation = v) />
+                            <NumberSetting id="confirm_link_hours" label=move || t_string!(i18n, settings.confirm_link_hours).to_string()
+                                value=Signal::derive(move || form.with(|f| f.confirm_link_hours)) on_change=move |v| form.update(|f| f.confirm_link_hours = v) />
                             <BoolSetting id="welcome_email" label=move || t_string!(i18n, settings.welcome_email).to_string()
                                 value=Signal::derive(move || form.with(|f| f.welcome_email)) on_change=move |v| form.update(|f| f.welcome_email = v) />
                         </fieldset>

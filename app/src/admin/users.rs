@@ -212,17 +212,19 @@ pub mod store {
 
 #[server(prefix = "/api/admin/users", endpoint = "list")]
 pub async fn list_admin_users() -> Result<Vec<AdminUserRow>, AppError> {
+    crate::auth::require(crate::domain::Resource::AdminUsers)?;
     store::list(&crate::state::app_state()?.db).await
 }
 
 #[server(prefix = "/api/admin/users", endpoint = "get")]
 pub async fn get_admin_user(id: String) -> Result<AdminUserRow, AppError> {
+    crate::auth::require(crate::domain::Resource::AdminUsers)?;
     store::get(&crate::state::app_state()?.db, &id).await
 }
 
 #[server(prefix = "/api/admin/users", endpoint = "save")]
 pub async fn save_admin_user(input: AdminUserInput) -> Result<String, AppError> {
-    let me = crate::auth::current_admin()?;
+    let me = crate::auth::require(crate::domain::Resource::AdminUsers)?;
     let state = crate::state::app_state()?;
     let id = store::save(&state.db, &state.hasher, input, Some(&me.id)).await?;
     tracing::info!(event = "user_updated", admin.id = %me.id, target.id = %id, "admin user saved");

@@ -22,6 +22,9 @@ pub const TIMED_OUT: &str = "timed_out";
 pub const ADMIN_SIGNED_OUT: &str = "admin_signed_out";
 pub const ADMIN_SESSION_ENDED: &str = "admin_session_ended";
 pub const CUSTOMER_UNAVAILABLE: &str = "customer_unavailable";
+pub const FEATURE_OFF: &str = "feature_off";
+pub const CONSENT_WITHDRAWN: &str = "consent_withdrawn";
+pub const PERMISSION_REVOKED: &str = "permission_revoked";
 
 /// The staff member behind an assisted request.
 #[derive(Clone, Debug, PartialEq)]
@@ -77,6 +80,22 @@ async fn admin_session_live(db: &Db, key: &str) -> Result<bool, AppError> {
     Ok(live.unwrap_or(false))
 }
 
+/// Whether the admin's role (read now, not when the session began) still holds Login as Customer.
+async fn admin_may_assist(db: &Db, admin_id: &str) -> Result<bool, AppError> {
+    let mut res = db
+        .query(
+            "SELECT VALUE $r IN (role.permissions ?? []) FROM ONLY type::record('admin_user', $id)",
+        )
+        .bind(("id", admin_id.to_owned()))
+        .bind((
+            "r",
+            crate::domain::Resource::LoginAsCustomer.key().to_owned(),
+        ))
+        .await?;
+    let may: Option<bool> = res.take(0)?;
+    Ok(may.unwrap_or(false))
+}
+
 /// What a request's assistance cookie leads to.
 #[derive(Debug)]
 pub enum Found {
@@ -86,8 +105,10 @@ pub enum Found {
     Gone,
 }
 
-/// The assisted customer behind an assistance cookie. A session past its time, whose admin
-/// session has ended, or whose customer is gone or locked is ended here, with the reason.
+/// The assisted customer behind an assistance cookie. Every request checks again what allowed the
+/// session: a session past its time, whose admin session has ended, whose admin lost the
+/// permission, whose customer is gone, locked or (where the settings require it) withdrew consent,
+/// or with the feature switched off, is ended here, with the reason.
 pub async fn lookup(db: &Db, token: &str) -> Result<Found, AppError> {
     let hash = token_hash(token);
     let aid = record(&hash);
@@ -106,7 +127,8 @@ pub async fn lookup(db: &Db, token: &str) -> Result<Found, AppError> {
     let row: Row = from_json(row)?;
     let mut res = db
         .query(
-            "SELECT email, firstname, lastname, (locked_until ?? d'1970-01-01T00:00:00Z') > time::now() AS locked \
+            "SELECT email, firstname, lastname, assistance_allowed, \
+                (locked_until ?? d'1970-01-01T00:00:00Z') > time::now() AS locked \
              FROM ONLY $cid",
         )
         .bind(("cid", RecordId::new("customer", row.customer_id)))
@@ -114,12 +136,21 @@ pub async fn lookup(db: &Db, token: &str) -> Result<Found, AppError> {
     let customer: Option<serde_json::Value> = res.take(0)?;
     let customer = customer.filter(|v| v.is_object()).unwrap_or_default();
     let email = customer["email"].as_str().map(str::to_owned);
+    let settings = crate::admin::customers::store::settings(db).await?;
     let reason = if !row.in_time {
         Some(TIMED_OUT)
+    } else if !settings.assist_enabled {
+        Some(FEATURE_OFF)
     } else if !admin_session_live(db, &row.admin_session).await? {
         Some(ADMIN_SESSION_ENDED)
+    } else if !admin_may_assist(db, &row.admin_id).await? {
+        Some(PERMISSION_REVOKED)
     } else if email.is_none() || customer["locked"].as_bool() == Some(true) {
         Some(CUSTOMER_UNAVAILABLE)
+    } else if settings.assist_consent_required
+        && customer["assistance_allowed"].as_bool() != Some(true)
+    {
+        Some(CONSENT_WITHDRAWN)
     } else {
         None
     };

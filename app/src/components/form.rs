@@ -23,6 +23,25 @@ pub fn form_error(value: Signal<Option<Result<(), AppError>>>) -> Signal<Option<
     })
 }
 
+/// Whether the date input `id` holds something the browser cannot read as a date (30 February):
+/// its value is then empty, as if no date were typed, and only its validity tells them apart.
+pub fn date_unreadable(id: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(id))
+            .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+            .is_some_and(|i| i.validity().bad_input())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = id;
+        false
+    }
+}
+
 /// A labelled text input; its message (if any) is linked with `aria-describedby`.
 #[component]
 pub fn TextField(

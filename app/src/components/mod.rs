@@ -5,6 +5,14 @@ pub mod form;
 use crate::error::{AppError, Problem};
 use crate::i18n::*;
 pub use download::DownloadLink;
+pub use form::date_unreadable;
+
+/// Whether a count takes the singular in our languages: CLDR's cardinal rule for whole numbers in
+/// English, Italian and Dutch alike ("one" is exactly 1; 0 and 2+ are "other"). A language with
+/// other rules (French counts 0 as singular) needs its own arm here.
+pub fn singular(n: u64) -> bool {
+    n == 1
+}
 use leptos::prelude::*;
 use leptos_i18n::I18nContext;
 
@@ -101,6 +109,8 @@ pub fn problem_text(l: Locale, p: Problem) -> String {
         Problem::CountryInvalid => td_string!(l, problems.country_invalid),
         Problem::RegionRequired => td_string!(l, problems.region_required),
         Problem::TelephoneInvalid => td_string!(l, problems.telephone_invalid),
+        Problem::PostcodeInvalid => td_string!(l, problems.postcode_invalid),
+        Problem::CityInvalid => td_string!(l, problems.city_invalid),
         Problem::WebsiteInvalid => td_string!(l, problems.website_invalid),
         Problem::GroupInvalid => td_string!(l, problems.group_invalid),
         Problem::GroupNotAssignable => td_string!(l, problems.group_not_assignable),

@@ -30,6 +30,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "online_assistance",
         sql: include_str!("../../migrations/0004_online_assistance.surql"),
     },
+    Migration {
+        version: 5,
+        name: "security",
+        sql: include_str!("../../migrations/0005_security.surql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -54,6 +54,28 @@ pub fn admin_access(path: &str) -> Access {
     }
 }
 
+/// Whether a request path is in its one plain form: no `.` or `..` segments, no empty segment
+/// except a trailing slash, and no percent-encoded dot, slash or backslash, nor a raw backslash.
+/// Anything else could name one page to the guard and another to the router (`/x/../admin/users`),
+/// so the server refuses it (400) before any guard or handler sees it.
+pub fn path_is_canonical(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    if ["%2e", "%2f", "%5c", "\\"]
+        .iter()
+        .any(|bad| lower.contains(bad))
+    {
+        return false;
+    }
+    let Some(rest) = path.strip_prefix('/') else {
+        return false;
+    };
+    let inner = rest.strip_suffix('/').unwrap_or(rest);
+    inner.is_empty()
+        || inner
+            .split('/')
+            .all(|s| !s.is_empty() && s != "." && s != "..")
+}
+
 fn area_access(area: &str) -> Option<Access> {
     if SIGNED_IN_AREAS.contains(&area) {
         return Some(Access::SignedIn);
@@ -142,6 +164,42 @@ mod tests {
         assert_eq!(admin_access("/api/admin"), Access::Deny);
         assert_eq!(admin_access("/api/admin/usersx/list"), Access::Deny);
         assert_eq!(admin_access("/admin/nowhere"), Access::SignedIn);
+    }
+
+    #[test]
+    fn plain_paths_are_canonical() {
+        for ok in [
+            "/",
+            "/admin",
+            "/admin/",
+            "/admin/users/12",
+            "/pkg/clientele.css",
+            "/a.b/c",
+        ] {
+            assert!(path_is_canonical(ok), "{ok}");
+        }
+    }
+
+    #[test]
+    fn dot_segments_empty_segments_and_encoded_separators_are_not() {
+        for bad in [
+            "/x/../admin/users",
+            "/admin/login/../users",
+            "/x/%2e%2e/admin/roles",
+            "/x/%2E./admin",
+            "/x/../admin",
+            "/./admin",
+            "/admin/.",
+            "//admin/users",
+            "/admin//users",
+            "/admin%2fusers",
+            "/admin%5Cusers",
+            "/admin\\users",
+            "admin",
+            "",
+        ] {
+            assert!(!path_is_canonical(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -70,6 +70,8 @@ pub struct CustomerSettings {
     pub street_lines: u8,
     /// New storefront accounts must confirm their email before signing in.
     pub require_confirmation: bool,
+    /// Hours a confirmation link stays valid (Magento's never expire).
+    pub confirm_link_hours: u32,
     pub welcome_email: bool,
     /// After sign-in: the account dashboard (true) or back where the customer came from (false).
     pub redirect_to_dashboard: bool,
@@ -176,6 +178,7 @@ impl Default for CustomerSettings {
             company: Show::Optional,
             street_lines: 2,
             require_confirmation: true,
+            confirm_link_hours: 72,
             welcome_email: true,
             redirect_to_dashboard: false,
             online_minutes: 15,
@@ -191,6 +194,42 @@ impl Default for CustomerSettings {
             assist_consent_required: true,
             assist_website: String::new(),
             assist_minutes: 15,
+        }
+    }
+}
+
+/// What the storefront's forms need of the settings: which fields show, how many street lines,
+/// and the password rules. Visitors read it, so it carries nothing about lockouts, reset
+/// throttles, link lifetimes or staff features.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct FormSettings {
+    pub prefix: Show,
+    pub middlename: Show,
+    pub suffix: Show,
+    pub dob: Show,
+    pub gender: Show,
+    pub taxvat: Show,
+    pub telephone: Show,
+    pub company: Show,
+    pub street_lines: u8,
+    pub password_min_length: u32,
+    pub password_classes: u8,
+}
+
+impl From<&CustomerSettings> for FormSettings {
+    fn from(s: &CustomerSettings) -> Self {
+        FormSettings {
+            prefix: s.prefix,
+            middlename: s.middlename,
+            suffix: s.suffix,
+            dob: s.dob,
+            gender: s.gender,
+            taxvat: s.taxvat,
+            telephone: s.telephone,
+            company: s.company,
+            street_lines: s.street_lines,
+            password_min_length: s.password_min_length,
+            password_classes: s.password_classes,
         }
     }
 }
@@ -224,6 +263,10 @@ impl CustomerSettings {
         check(
             (1..=720).contains(&self.reset_link_hours),
             "reset_link_hours",
+        );
+        check(
+            (1..=720).contains(&self.confirm_link_hours),
+            "confirm_link_hours",
         );
         check((1..=1440).contains(&self.online_minutes), "online_minutes");
         check((1..=480).contains(&self.assist_minutes), "assist_minutes");
@@ -543,6 +586,9 @@ fn validate_address(
         errs.add(f("street"), Problem::FieldRequired);
     }
     let city = required(errs, &f("city"), &a.city, MAX_NAME_CHARS);
+    if !city.is_empty() && !super::postcode::city_valid(&city) {
+        errs.add(f("city"), Problem::CityInvalid);
+    }
     let country_id = a.country_id.trim().to_uppercase();
     if !COUNTRIES.iter().any(|c| c.0 == country_id) {
         errs.add(f("country_id"), Problem::CountryInvalid);
@@ -561,6 +607,10 @@ fn validate_address(
     let postcode = match text(&a.postcode, 20) {
         Ok(v) if v.is_empty() && postcode_required(&country_id) => {
             errs.add(f("postcode"), Problem::FieldRequired);
+            v
+        }
+        Ok(v) if !v.is_empty() && !super::postcode::postcode_valid(&country_id, &v) => {
+            errs.add(f("postcode"), Problem::PostcodeInvalid);
             v
         }
         Ok(v) => v,

@@ -470,7 +470,22 @@ fn decode(s: &str) -> String {
 pub fn page_number(v: &str) -> Result<u32, Problem> {
     v.parse()
         .ok()
-        .filter(|p| *p >= 1)
+        .filter(|p| (1..=MAX_PAGE).contains(p))
+        .ok_or(Problem::FilterInvalid)
+}
+
+/// The highest page number a list accepts: past any real list, and far from overflowing an offset.
+pub const MAX_PAGE: u32 = 1_000_000;
+
+/// The rows to skip for the 1-based `page` of `size` rows (page 0 counts as 1); a page past
+/// `MAX_PAGE`, or an offset that would not fit, is refused rather than wrapped or panicked on.
+pub fn page_start(page: u32, size: u32) -> Result<u32, Problem> {
+    if page > MAX_PAGE {
+        return Err(Problem::FilterInvalid);
+    }
+    page.max(1)
+        .saturating_sub(1)
+        .checked_mul(size)
         .ok_or(Problem::FilterInvalid)
 }
 

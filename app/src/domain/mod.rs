@@ -2,10 +2,12 @@
 pub mod access;
 pub mod countries;
 pub mod customer;
+pub mod dates;
 pub mod email;
 pub mod grid;
 pub mod online;
 pub mod password;
+pub mod postcode;
 pub mod principal;
 pub mod resource;
 

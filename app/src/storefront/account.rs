@@ -5,7 +5,7 @@
 use super::register::{PersonFields, password_hint};
 use crate::components::ErrorMessage;
 use crate::components::form::{CheckField, TextField, field_error, form_error};
-use crate::domain::customer::{CustomerInput, CustomerSettings};
+use crate::domain::customer::{CustomerInput, FormSettings};
 use crate::error::AppError;
 use crate::i18n::*;
 use leptos::prelude::*;
@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AccountView {
     pub customer: CustomerInput,
-    pub settings: CustomerSettings,
+    pub settings: FormSettings,
     pub name: String,
     /// One-line addresses, in the order of `customer.addresses`.
     pub address_lines: Vec<String>,
@@ -35,7 +35,7 @@ pub async fn my_account() -> Result<AccountView, AppError> {
             name: doc.name(),
             address_lines: doc.addresses.iter().map(|a| a.one_line()).collect(),
             customer: doc.to_input(),
-            settings,
+            settings: (&settings).into(),
         })
     })
     .await

@@ -127,13 +127,15 @@ pub fn AddressBookPage() -> impl IntoView {
                                     <p><strong>{format!("{} {}", a.firstname, a.lastname)}</strong></p>
                                     <p>{line}</p>
                                     <p class="muted">{badges.into_iter().flatten().collect::<Vec<_>>().join(" · ")}</p>
-                                    <p>
+                                    // A <div>, not a <p>: a <form> inside a <p> is invalid HTML, which the
+                                    // browser re-parents, and hydration then finds another tree.
+                                    <div class="address-actions">
                                         <A href=edit>{t!(i18n, account.edit_address)}</A>" "
                                         <ActionForm action=delete attr:class="inline">
                                             <input type="hidden" name="id" value=id />
                                             <button type="submit" class="link">{t!(i18n, account.delete_address)}</button>
                                         </ActionForm>
-                                    </p>
+                                    </div>
                                 </li>
                             }
                         }).collect_view();

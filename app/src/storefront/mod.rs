@@ -9,7 +9,7 @@ pub mod sign_in;
 pub mod store;
 
 use crate::components::LanguageSwitch;
-use crate::domain::customer::CustomerSettings;
+use crate::domain::customer::FormSettings;
 use crate::error::AppError;
 use crate::i18n::*;
 use assist::AssistBanner;
@@ -34,11 +34,12 @@ pub async fn current_customer() -> Result<Option<Me>, AppError> {
     }))
 }
 
-/// The settings the account forms follow (which fields show, password rules).
+/// The settings the account forms follow (which fields show, password rules), and nothing else.
 #[server(prefix = "/api/account", endpoint = "settings")]
-pub async fn account_settings() -> Result<CustomerSettings, AppError> {
+pub async fn account_settings() -> Result<FormSettings, AppError> {
     let state = crate::state::app_state()?;
-    crate::admin::customers::store::settings(&state.db).await
+    let settings = crate::admin::customers::store::settings(&state.db).await?;
+    Ok(FormSettings::from(&settings))
 }
 
 /// Where to go back to after signing in: only ever a path on this site, never an account-entry page.

@@ -4,7 +4,7 @@
 #![allow(clippy::too_many_arguments)]
 use crate::components::ErrorMessage;
 use crate::components::form::{CheckField, TextField, field_error, form_error};
-use crate::domain::customer::{CustomerSettings, Show};
+use crate::domain::customer::{FormSettings, Show};
 use crate::error::AppError;
 use crate::i18n::*;
 use leptos::prelude::*;
@@ -99,7 +99,7 @@ fn shown(s: Show) -> bool {
 /// The name and personal fields the settings show, shared by registration and account editing.
 #[component]
 pub fn PersonFields(
-    settings: CustomerSettings,
+    settings: FormSettings,
     errors: Signal<Option<Result<(), AppError>>>,
     #[prop(optional)] values: Option<crate::domain::customer::CustomerInput>,
 ) -> impl IntoView {
@@ -155,7 +155,7 @@ pub fn PersonFields(
 }
 
 /// The password rule as the customer reads it.
-pub fn password_hint(i18n: I18nContext<Locale>, s: &CustomerSettings) -> String {
+pub fn password_hint(i18n: I18nContext<Locale>, s: &FormSettings) -> String {
     let min = s.password_min_length.to_string();
     let classes = s.password_classes.to_string();
     let text = if s.password_classes > 1 {

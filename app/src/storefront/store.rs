@@ -5,7 +5,7 @@ use crate::admin::customers::store::{
     is_unique_violation,
 };
 use crate::auth::blocklist;
-use crate::auth::cookie::{new_token, token_hash};
+use crate::auth::cookie::token_hash;
 use crate::auth::customer::{self as sessions, CREATE_SQL, NewSession, bind_session, new_session};
 use crate::db::{from_json, transact};
 use crate::domain::Email;
@@ -118,18 +118,15 @@ pub async fn register(
         .await?;
     let id: i64 = res.take::<Option<i64>>(0)?.ok_or(AppError::Unavailable)?;
     let confirm = settings.require_confirmation;
-    let token = new_token();
     let name = format!("{} {}", valid.firstname, valid.lastname);
     let mail = if confirm {
-        let link = format!("{}/customer/account/confirm?token={token}", state.base_url);
-        Some(mail::render(
+        Some(mail::render_with_action(
             Template::Confirm,
             locale,
             valid.email.as_str(),
-            Some(id),
+            id,
             &name,
-            &link,
-            "",
+            mail::Action::Confirm,
         ))
     } else if settings.welcome_email {
         let link = format!("{}/customer/account/", state.base_url);
@@ -149,7 +146,7 @@ pub async fn register(
     let sql = format!(
         "BEGIN;
          CREATE type::record('customer', $id) SET {SETS}, created_in = 'Storefront', locale = $locale, confirmed = $confirmed RETURN NONE;
-         CREATE type::record('customer_secret', $id) CONTENT {{ password_hash: $hash, confirm_hash: $confirm_hash, failures: 0 }} RETURN NONE;
+         CREATE type::record('customer_secret', $id) CONTENT {{ password_hash: $hash, failures: 0 }} RETURN NONE;
          {mail_sql}
          {session_sql}
          COMMIT;",
@@ -169,8 +166,7 @@ pub async fn register(
             .bind(("scope", scope.clone()))
             .bind(("locale", locale.to_string()))
             .bind(("confirmed", !confirm))
-            .bind(("hash", hash.clone()))
-            .bind(("confirm_hash", confirm.then(|| token_hash(&token))));
+            .bind(("hash", hash.clone()));
         if let Some(m) = &mail {
             q = q.bind(mail::bind("mail", m));
         }
@@ -229,6 +225,19 @@ impl Account {
             detail,
         )
     }
+
+    /// A message whose link (`action`) the delivery worker makes when it sends.
+    fn action_mail(&self, template: Template, action: mail::Action) -> Mail {
+        let name = format!("{} {}", self.firstname, self.lastname);
+        mail::render_with_action(
+            template,
+            mail::locale(&self.locale),
+            &self.email,
+            self.id,
+            &name,
+            action,
+        )
+    }
 }
 
 const ACCOUNT_FIELDS: &str = "record::id(id) AS id, confirmed, (locked_until != NONE AND locked_until > time::now()) AS locked, \
@@ -264,12 +273,25 @@ async fn account_by_id(state: &AppState, id: i64) -> Result<Option<Account>, App
 #[derive(Deserialize, Default)]
 struct Secret {
     password_hash: Option<String>,
+    #[serde(default)]
+    failures_total: Option<i64>,
 }
+
+/// Failed sign-ins an account may collect in all (locks come and go; this does not) before only a
+/// password reset opens it again: ten guesses every lock period would otherwise go on forever.
+pub const FAILURES_BEFORE_RESET: i64 = 100;
+
+/// The id whose secret unknown addresses are checked and counted against, so that a sign-in to an
+/// address without an account does the same database work as one with (ids start at 1; no
+/// customer 0 exists to lock).
+const DECOY_ID: i64 = 0;
 
 async fn secret(state: &AppState, id: i64) -> Result<Secret, AppError> {
     let mut res = state
         .db
-        .query("SELECT password_hash FROM ONLY type::record('customer_secret', $id)")
+        .query(
+            "SELECT password_hash, failures_total FROM ONLY type::record('customer_secret', $id)",
+        )
         .bind(("id", id))
         .await?;
     let row: Option<serde_json::Value> = res.take(0)?;
@@ -287,8 +309,9 @@ pub struct SignedIn {
     pub to_dashboard: bool,
 }
 
-/// Signs a customer in: one password verification on every path (unknown address, wrong password,
-/// locked account), one answer for all of them, failures counted per account and locking it.
+/// Signs a customer in: one password verification and the same database work on every failing
+/// path (unknown address, wrong password, locked account), one answer for all of them, failures
+/// counted per account and locking it.
 pub async fn sign_in(
     state: &AppState,
     email: &str,
@@ -299,29 +322,31 @@ pub async fn sign_in(
         Ok(e) => account_by_email(state, &settings, &e).await?,
         Err(_) => None,
     };
-    let stored = match &account {
-        Some(a) => secret(state, a.id).await?.password_hash,
-        None => None,
-    };
+    let secret = secret(state, account.as_ref().map_or(DECOY_ID, |a| a.id)).await?;
+    let stored = account.as_ref().and(secret.password_hash);
     let verified = state
         .hasher
         .verify(password.clone(), stored.clone())
         .await?;
     let Some(account) = account else {
+        record_failure(state, &settings, DECOY_ID, true).await?;
         tracing::info!(event = "authn_login_fail", "storefront sign-in failed");
         return Err(AppError::InvalidCredentials);
     };
-    if account.locked {
+    let needs_reset = secret.failures_total.unwrap_or(0) >= FAILURES_BEFORE_RESET;
+    if account.locked || needs_reset {
+        record_failure(state, &settings, account.id, false).await?;
         tracing::info!(
             event = "authn_login_fail",
             customer.id = account.id,
             locked = true,
+            needs_reset,
             "sign-in to a locked account"
         );
         return Err(AppError::InvalidCredentials);
     }
     if !verified {
-        record_failure(state, &settings, account.id).await?;
+        record_failure(state, &settings, account.id, true).await?;
         tracing::info!(
             event = "authn_login_fail",
             customer.id = account.id,
@@ -342,7 +367,7 @@ pub async fn sign_in(
     let session = new_session();
     let sql = format!(
         "BEGIN;
-         UPDATE type::record('customer_secret', $id) SET failures = 0, password_hash = $rehash ?? password_hash RETURN NONE;
+         UPDATE type::record('customer_secret', $id) SET failures = 0, failures_total = 0, password_hash = $rehash ?? password_hash RETURN NONE;
          UPDATE type::record('customer', $id) SET last_login_at = time::now() RETURN NONE;
          {CREATE_SQL}
          COMMIT;"
@@ -374,15 +399,17 @@ pub async fn sign_in(
     })
 }
 
-/// Counts a failed sign-in; at the configured number in a row the account locks for the
-/// configured minutes (and the count starts again).
+/// Counts a failed sign-in in all, and unless the account is locked already, in a row; at the
+/// configured number in a row the account locks for the configured minutes (and that count starts
+/// again). Every path runs the same statements, so none takes longer than another.
 async fn record_failure(
     state: &AppState,
     settings: &CustomerSettings,
     id: i64,
+    in_a_row: bool,
 ) -> Result<(), AppError> {
     let sql = "BEGIN;
-         UPSERT type::record('customer_secret', $id) SET failures = (failures ?? 0) + 1 RETURN NONE;
+         UPSERT type::record('customer_secret', $id) SET failures = (failures ?? 0) + (IF $in_a_row THEN 1 ELSE 0 END), failures_total = (failures_total ?? 0) + 1 RETURN NONE;
          IF $max > 0 AND (SELECT VALUE failures FROM ONLY type::record('customer_secret', $id)) >= $max {
              UPDATE type::record('customer', $id) SET locked_until = time::now() + type::duration($lock) RETURN NONE;
              UPDATE type::record('customer_secret', $id) SET failures = 0 RETURN NONE;
@@ -396,9 +423,13 @@ async fn record_failure(
             .bind(("id", id))
             .bind(("max", i64::from(settings.lockout_failures)))
             .bind(("lock", lock.clone()))
+            .bind(("in_a_row", in_a_row))
     })
     .await?;
     let locked = account_by_id(state, id).await?.is_some_and(|a| a.locked);
+    if id == DECOY_ID {
+        return Ok(());
+    }
     if locked {
         tracing::warn!(
             event = "authn_login_lock",
@@ -456,8 +487,8 @@ async fn reset_allowed(
     Ok(settings.reset_min_minutes == 0 || seen.last.is_none_or(|l| chrono::Utc::now() - l >= gap))
 }
 
-/// A fresh reset token for customer `id` (voiding any earlier one) and its email, in one
-/// transaction; `extra` statements (the action log) join it.
+/// Queues a reset email for customer `id` (the worker makes its link, voiding any earlier one, when
+/// it sends); `extra` statements (the action log) join the same transaction.
 pub async fn issue_reset(
     state: &AppState,
     id: i64,
@@ -465,16 +496,9 @@ pub async fn issue_reset(
     extra: Vec<(String, Value)>,
 ) -> Result<(), AppError> {
     let account = account_by_id(state, id).await?.ok_or(AppError::NotFound)?;
-    let token = new_token();
-    let m = account.mail(
-        state,
-        Template::ResetPassword,
-        &format!("/customer/account/createpassword?token={token}"),
-        "",
-    );
+    let m = account.action_mail(Template::ResetPassword, mail::Action::Reset);
     let sql = format!(
         "BEGIN;
-         UPSERT type::record('customer_secret', $id) SET reset_hash = $hash, reset_created_at = time::now() RETURN NONE;
          {}
          {extra_sql}
          COMMIT;",
@@ -485,7 +509,6 @@ pub async fn issue_reset(
             .db
             .query(sql.clone())
             .bind(("id", id))
-            .bind(("hash", token_hash(&token)))
             .bind(mail::bind("mail", &m));
         for (k, v) in &extra {
             q = q.bind((k.clone(), v.clone()));
@@ -614,7 +637,7 @@ pub async fn reset(
     let sql = format!(
         "BEGIN;
          LET $won = (UPDATE type::record('customer_secret', $id) SET password_hash = $pw, reset_hash = NONE, reset_created_at = NONE,
-                     failures = 0, password_changed_at = time::now()
+                     failures = 0, failures_total = 0, password_changed_at = time::now()
                      WHERE reset_hash = $hash AND reset_created_at > time::now() - type::duration($ttl) RETURN VALUE id);
          IF array::len($won) = 0 {{ THROW 'link_invalid' }};
          UPDATE type::record('customer', $id) SET locked_until = NONE, confirmed = true RETURN NONE;
@@ -662,9 +685,11 @@ pub async fn confirm(state: &AppState, token: &str) -> Result<(), AppError> {
     let mut res = state
         .db
         .query(
-            "SELECT VALUE record::id(id) FROM customer_secret WHERE confirm_hash = $hash LIMIT 1",
+            "SELECT VALUE record::id(id) FROM customer_secret WHERE confirm_hash = $hash \
+               AND confirm_created_at > time::now() - type::duration($ttl) LIMIT 1",
         )
         .bind(("hash", token_hash(token)))
+        .bind(("ttl", format!("{}h", settings.confirm_link_hours)))
         .await?;
     let ids: Vec<i64> = res.take(0)?;
     let id = ids.into_iter().next().ok_or(Problem::LinkInvalid)?;
@@ -700,35 +725,55 @@ pub async fn confirm(state: &AppState, token: &str) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Sends a new confirmation link to an unconfirmed account (the answer never says whether one exists).
+/// "Send the confirmation link again" requests one address may make per hour.
+pub const RESEND_MAX_PER_HOUR: i64 = 5;
+
+/// Sends a new confirmation link to an unconfirmed account. The answer never says whether one
+/// exists: both paths count the request against the address (at most `RESEND_MAX_PER_HOUR`) and
+/// run the same transaction, which queues the message only for an unconfirmed account.
 pub async fn resend_confirmation(state: &AppState, email: &str) -> Result<(), AppError> {
     let email = Email::parse(email)
         .map_err(|_| AppError::InvalidFields(vec![field("email", Problem::EmailInvalid)]))?;
     let settings = customers::settings(&state.db).await?;
-    let Some(account) = account_by_email(state, &settings, &email)
+    let key = email.as_str().to_owned();
+    let mut res = state
+        .db
+        .query(
+            "RETURN (SELECT count() AS n FROM confirm_request \
+               WHERE email_key = $key AND at > time::now() - 1h GROUP ALL)[0].n ?? 0",
+        )
+        .bind(("key", key.clone()))
+        .await?;
+    let recent: Option<i64> = res.take(0)?;
+    if recent.unwrap_or(0) >= RESEND_MAX_PER_HOUR {
+        tracing::info!(
+            event = "authn_token_throttled",
+            "confirmation resend over the limit"
+        );
+        return Err(Problem::TooManyRequests.into());
+    }
+    let m = account_by_email(state, &settings, &email)
         .await?
         .filter(|a| !a.confirmed)
-    else {
-        return Ok(());
-    };
-    let token = new_token();
-    let m = account.mail(
-        state,
-        Template::Confirm,
-        &format!("/customer/account/confirm?token={token}"),
-        "",
-    );
+        .map(|a| a.action_mail(Template::Confirm, mail::Action::Confirm));
     let sql = format!(
-        "BEGIN; UPSERT type::record('customer_secret', $id) SET confirm_hash = $hash RETURN NONE; {} COMMIT;",
+        "BEGIN;
+         CREATE confirm_request CONTENT {{ email_key: $key }} RETURN NONE;
+         IF $has_mail {{ {} }};
+         COMMIT;",
         mail::outbox_sql("mail")
     );
+    let bound = match &m {
+        Some(m) => mail::bind("mail", m),
+        None => ("mail".to_owned(), Value::Object(Default::default())),
+    };
     run(|| {
         state
             .db
             .query(sql.clone())
-            .bind(("id", account.id))
-            .bind(("hash", token_hash(&token)))
-            .bind(mail::bind("mail", &m))
+            .bind(("key", key.clone()))
+            .bind(("has_mail", m.is_some()))
+            .bind(bound.clone())
     })
     .await
 }
@@ -808,12 +853,17 @@ pub async fn save_account(
         .is_some_and(|v| v.email.as_str() != doc.email.to_lowercase());
     let sensitive = email_changes || edit.new_password.is_some();
     if sensitive {
-        let stored = secret(state, me.id).await?.password_hash;
-        if !state
+        // Wrong current passwords count toward the lockout like wrong sign-ins, and a locked
+        // account takes none (a stolen session must not become unlimited guessing).
+        let secret = secret(state, me.id).await?;
+        let verified = state
             .hasher
-            .verify(edit.current_password.clone(), stored)
-            .await?
-        {
+            .verify(edit.current_password.clone(), secret.password_hash)
+            .await?;
+        let locked = account_by_id(state, me.id).await?.is_none_or(|a| a.locked)
+            || secret.failures_total.unwrap_or(0) >= FAILURES_BEFORE_RESET;
+        if !verified || locked {
+            record_failure(state, &settings, me.id, !locked).await?;
             errors.push(field("current_password", Problem::CurrentPasswordWrong));
         }
     }
@@ -838,6 +888,17 @@ pub async fn save_account(
             &login,
             valid.email.as_str(),
         ));
+        // The new address hears that it is now the account's (and whoever owns it, that it was
+        // given to an account).
+        mails.push(mail::render(
+            Template::EmailNew,
+            locale,
+            valid.email.as_str(),
+            Some(me.id),
+            &name,
+            &login,
+            valid.email.as_str(),
+        ));
     }
     if hash.is_some() {
         mails.push(mail::render(
@@ -853,7 +914,7 @@ pub async fn save_account(
     let session = hash.is_some().then(new_session);
     let mut sql = format!("BEGIN; UPDATE type::record('customer', $id) SET {SETS} RETURN NONE;");
     if sensitive {
-        sql.push_str(" UPSERT type::record('customer_secret', $id) SET reset_hash = NONE, reset_created_at = NONE, password_hash = $pw ?? password_hash RETURN NONE;");
+        sql.push_str(" UPSERT type::record('customer_secret', $id) SET reset_hash = NONE, reset_created_at = NONE, confirm_hash = NONE, confirm_created_at = NONE, password_hash = $pw ?? password_hash RETURN NONE;");
     }
     if session.is_some() {
         sql.push_str(" UPDATE type::record('customer_secret', $id) SET password_changed_at = time::now() RETURN NONE;");

@@ -60,6 +60,24 @@ fn sign_in_form(email: &str, password: &str) -> String {
     format!("email={}&password={}", enc(email), enc(password))
 }
 
+/// Times one sign-in on a new connection, checking its status.
+async fn timed(
+    addr: SocketAddr,
+    email: &str,
+    password: &str,
+    expect: u16,
+) -> anyhow::Result<Duration> {
+    let form = sign_in_form(email, password);
+    let started = Instant::now();
+    let (status, _) = post(addr, "/api/account/sign_in", &form).await?;
+    let took = started.elapsed();
+    anyhow::ensure!(
+        status == expect,
+        "sign-in of {email} answered {status}, not {expect}"
+    );
+    Ok(took)
+}
+
 /// Times `rounds` sequential sign-ins (one at a time, each on a new connection).
 async fn sequential(
     addr: SocketAddr,
@@ -69,17 +87,27 @@ async fn sequential(
 ) -> anyhow::Result<Vec<Duration>> {
     let mut times = Vec::with_capacity(rounds);
     for i in 0..rounds {
-        let form = sign_in_form(&who(i), PASSWORD);
-        let started = Instant::now();
-        let (status, _) = post(addr, "/api/account/sign_in", &form).await?;
-        times.push(started.elapsed());
-        anyhow::ensure!(
-            status == expect,
-            "sign-in {i} answered {status}, not {expect}"
-        );
+        times.push(timed(addr, &who(i), PASSWORD, expect).await?);
     }
     times.sort();
     Ok(times)
+}
+
+/// Failed sign-ins, interleaved so that drift hits both alike: a wrong password to an existing
+/// account, then an address without one (the audit's timing comparison, finding L1).
+async fn failures(
+    addr: SocketAddr,
+    rounds: usize,
+    accounts: usize,
+) -> anyhow::Result<(Vec<Duration>, Vec<Duration>)> {
+    let (mut wrong, mut unknown) = (Vec::with_capacity(rounds), Vec::with_capacity(rounds));
+    for i in 0..rounds {
+        wrong.push(timed(addr, &email(i % accounts), "not the password", 401).await?);
+        unknown.push(timed(addr, &format!("nobody.{i}@example.com"), PASSWORD, 401).await?);
+    }
+    wrong.sort();
+    unknown.sort();
+    Ok((wrong, unknown))
 }
 
 fn row(report: &mut String, what: &str, n: usize, sorted: &[Duration]) {
@@ -163,7 +191,7 @@ pub async fn run(config: &Config, accounts: usize, rounds: usize) -> anyhow::Res
     // Warm-up, then sequential sign-ins: known accounts (200 + a session) and unknown emails (401).
     sequential(addr, 10, |i| email(i % accounts), 200).await?;
     let known = sequential(addr, rounds, |i| email(i % accounts), 200).await?;
-    let unknown = sequential(addr, rounds, |i| format!("nobody.{i}@example.com"), 401).await?;
+    let (wrong, unknown) = failures(addr, rounds, accounts).await?;
 
     // Every account at once: latency of each, the burst's wall time, and the process's peak RSS.
     let (rss_before, _) = memory_mib();
@@ -230,7 +258,13 @@ pub async fn run(config: &Config, accounts: usize, rounds: usize) -> anyhow::Res
     );
     row(
         &mut report,
-        "sign-in over HTTP, unknown email (401)",
+        "sign-in over HTTP, existing account, wrong password (401)",
+        wrong.len(),
+        &wrong,
+    );
+    row(
+        &mut report,
+        "sign-in over HTTP, unknown email (401), interleaved with the row above",
         unknown.len(),
         &unknown,
     );

@@ -1,11 +1,10 @@
 //! Customers over HTTP: the grid against brute force on 10,000 random customers, email uniqueness
 //! under concurrency, group deletion, two app servers on one database, export, and bad input.
 
-
+use crate::common::{TestApp, spawn_app, spawn_second};
 use app::admin::customers::index::{GridDoc, day_bounds};
 use app::admin::customers::store::CustomerDoc;
 use app::domain::grid::{Column, Filter, GridQuery, Kind, PAGE_SIZES};
-use crate::common::{TestApp, spawn_app, spawn_second};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};

@@ -1,7 +1,6 @@
 //! The foundation, black-box: configuration errors, migrations, the admin guard over HTTP,
 //! sign-in cookies, CSRF, health, and the seeded count on the dashboard.
 
-
 use crate::common::spawn_app;
 use figment::Figment;
 use figment::providers::Serialized;

@@ -2,8 +2,9 @@
 //! flushed, read by every app server, pushed as server-sent events) and Login as Customer (consent,
 //! permissions, the assistance session, what it may not do, how it ends, and its log).
 
-
-use crate::common::{Reply, TestApp, enc, session_of, set, shop, shop_with, spawn_app, spawn_second};
+use crate::common::{
+    Reply, TestApp, enc, session_of, set, shop, shop_with, spawn_app, spawn_second,
+};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -421,7 +422,11 @@ async fn the_stream_pushes_each_change_and_ends_with_the_session() {
 #[tokio::test]
 async fn tracking_can_be_switched_off() {
     let app = spawn_app().await;
-    let off = app::activity::Tracker::new(false, std::time::Duration::from_secs(2));
+    let off = app::activity::Tracker::new(
+        false,
+        std::time::Duration::from_secs(2),
+        app::activity::VisitorKey::from_bytes([0; 32]),
+    );
     assert!(!off.enabled());
     let mut state = app.state.clone();
     state.activity = std::sync::Arc::new(off);
@@ -974,4 +979,89 @@ async fn the_log_lists_filters_and_exports_sessions() {
             .status,
         403
     );
+}
+
+/// Audit L4: every assisted request checks again what allowed the session: the admin's role still
+/// holding Login as Customer, the customer's consent (when required), and the feature switch.
+#[tokio::test]
+async fn assistance_ends_when_its_permission_consent_or_switch_goes() {
+    let app = spawn_app().await;
+    let (id, _) = customer(&app, "ada@example.com", true).await;
+    enable_assistance(&app).await;
+    let admin = app
+        .admin_with_permissions(
+            "helper@example.com",
+            "helpers",
+            &["customers", "login_as_customer"],
+        )
+        .await;
+    let reason = |n: usize| {
+        let app = &app;
+        async move { assistance_rows(app).await[n]["end_reason"].clone() }
+    };
+
+    // The role loses the permission: the next assisted request is the visitor's, not Ada's.
+    let token = cookie_of(&start(&app, &admin, id).await, "clientele_assist").unwrap();
+    let assist = format!("clientele_assist={token}");
+    assert_eq!(current(&app, &assist).await["name"], "Ada Lovelace");
+    app.state
+        .db
+        .query("UPDATE admin_role:helpers SET permissions = ['customers']")
+        .await
+        .unwrap()
+        .check()
+        .unwrap();
+    assert_eq!(current(&app, &assist).await, Value::Null);
+    assert_eq!(reason(0).await, "permission_revoked");
+    app.state
+        .db
+        .query("UPDATE admin_role:helpers SET permissions = ['customers', 'login_as_customer']")
+        .await
+        .unwrap()
+        .check()
+        .unwrap();
+
+    // The customer withdraws consent: an assisted write is refused and stores nothing.
+    let token = cookie_of(&start(&app, &admin, id).await, "clientele_assist").unwrap();
+    let assist = format!("clientele_assist={token}");
+    app.state
+        .db
+        .query(format!(
+            "UPDATE customer:{id} SET assistance_allowed = false"
+        ))
+        .await
+        .unwrap()
+        .check()
+        .unwrap();
+    let address = "firstname=Ada&lastname=Lovelace&street0=Via+Roma+1&city=Milano&region=Lombardia\
+                   &postcode=20100&country_id=IT&telephone=%2B39+02+1";
+    let r = shop_with(&app, "/api/account/save_address", Some(&assist), address).await;
+    assert_eq!(r.status, 401, "{}", r.body);
+    assert_eq!(
+        scalar(
+            &app,
+            &format!("RETURN array::len((SELECT VALUE addresses FROM ONLY customer:{id}) ?? [])")
+        )
+        .await,
+        json!(0)
+    );
+    assert_eq!(reason(1).await, "consent_withdrawn");
+    app.state
+        .db
+        .query(format!(
+            "UPDATE customer:{id} SET assistance_allowed = true"
+        ))
+        .await
+        .unwrap()
+        .check()
+        .unwrap();
+
+    // The feature is switched off.
+    let token = cookie_of(&start(&app, &admin, id).await, "clientele_assist").unwrap();
+    set(&app, json!({ "assist_enabled": false })).await;
+    assert_eq!(
+        current(&app, &format!("clientele_assist={token}")).await,
+        Value::Null
+    );
+    assert_eq!(reason(2).await, "feature_off");
 }

@@ -137,7 +137,19 @@ fn customer_form(
         let settings = settings.clone();
         move |stay: bool| {
             message.set(None);
-            match validate_customer(&form.get_untracked(), &settings, today) {
+            let mut checked = validate_customer(&form.get_untracked(), &settings, today);
+            // A date the browser could not read reaches the form as "no date": say so instead.
+            if crate::components::date_unreadable("customer-dob") {
+                let unreadable = FieldError {
+                    field: "dob".into(),
+                    problem: crate::error::Problem::DateInvalid,
+                };
+                match &mut checked {
+                    Ok(_) => checked = Err(vec![unreadable]),
+                    Err(es) => es.insert(0, unreadable),
+                }
+            }
+            match checked {
                 Ok(_) => {
                     errors.set(Vec::new());
                     error.set(None);
@@ -253,7 +265,7 @@ fn customer_form(
                 <dt>{t!(i18n, customer.account_lock)}</dt><dd data-testid="lock-state">{move || if locked.get() { t_string!(i18n, grid.locked) } else { t_string!(i18n, grid.unlocked) }}</dd>
                 <dt>{t!(i18n, customer.confirmed)}</dt><dd>{yes_no(s.confirmed)}</dd>
                 <dt>{t!(i18n, customer.created)}</dt><dd>{s.created_at.clone()}</dd>
-                <dt>{t!(i18n, customer.created_in)}</dt><dd>{s.created_in.clone()}</dd>
+                <dt>{t!(i18n, customer.created_in)}</dt><dd>{let c = s.created_in.clone(); move || created_in_label(i18n.get_locale(), &c)}</dd>
                 <dt>{t!(i18n, grid.col_group)}</dt><dd>{group}</dd>
                 <dt>{t!(i18n, customer.default_billing)}</dt><dd>{s.default_billing.clone().unwrap_or_else(|| t_string!(i18n, customer.none).to_string())}</dd>
                 <dt>{t!(i18n, customer.default_shipping)}</dt><dd>{s.default_shipping.clone().unwrap_or_else(|| t_string!(i18n, customer.none).to_string())}</dd>
@@ -436,11 +448,14 @@ fn address_editor(
                       show: Show| {
         (show != Show::Hidden).then(|| {
             let id = format!("address-{key}-{name}");
+            let described = format!("{id}-error");
             view! {
                 <div class="field">
                     <label for=id.clone()>{label}{(show == Show::Required).then_some(" *")}</label>
-                    <input id=id name=format!("address-{name}") prop:value=get(g) on:input=set(s) />
-                    <span class="field-error">{err(name)}</span>
+                    <input id=id name=format!("address-{name}") prop:value=get(g) on:input=set(s)
+                        aria-required=(show == Show::Required).to_string() aria-describedby=described.clone()
+                        aria-invalid=move || err(name)().is_some().to_string() />
+                    <span class="field-error" id=described>{err(name)}</span>
                 </div>
             }
         })
@@ -464,6 +479,8 @@ fn address_editor(
             let id = format!("address-{key}-street-{n}");
             view! {
                 <input id=id.clone() name="address-street" aria-label=format!("{} {}", t_string!(i18n, customer.street), n + 1)
+                    aria-describedby=format!("address-{key}-street-error") aria-required=(n == 0).to_string()
+                    aria-invalid=move || err("street")().is_some().to_string()
                     prop:value=move || form.with(|c| idx().and_then(|i| c.addresses.get(i)).and_then(|a| a.street.get(n).cloned()).unwrap_or_default())
                     on:input=move |ev| {
                         let v = event_target_value(&ev);
@@ -497,18 +514,20 @@ fn address_editor(
             <div class="field">
                 <span class="label">{t!(i18n, customer.street)}" *"</span>
                 {street_inputs}
-                <span class="field-error">{err("street")}</span>
+                <span class="field-error" id=format!("address-{key}-street-error")>{err("street")}</span>
             </div>
             {input(t_string!(i18n, grid.col_city).to_string(), "city", |a| a.city.clone(), |a, v| a.city = v, Show::Required)}
             <div class="field">
                 <label for=format!("address-{key}-country")>{t!(i18n, grid.col_country)}" *"</label>
-                <select id=format!("address-{key}-country") name="address-country" on:change=set(|a, v| a.country_id = v)>
+                <select id=format!("address-{key}-country") name="address-country" on:change=set(|a, v| a.country_id = v)
+                    aria-required="true" aria-describedby=format!("address-{key}-country-error")
+                    aria-invalid=move || err("country_id")().is_some().to_string()>
                     <option value="">"—"</option>
                     {countries.into_iter().map(|(code, name)| view! {
                         <option value=code selected=move || form.with(|c| idx().and_then(|i| c.addresses.get(i)).is_some_and(|a| a.country_id.eq_ignore_ascii_case(code)))>{name}</option>
                     }).collect_view()}
                 </select>
-                <span class="field-error">{err("country_id")}</span>
+                <span class="field-error" id=format!("address-{key}-country-error")>{err("country_id")}</span>
             </div>
             {move || {
                 let required = region_req.get();
@@ -531,5 +550,14 @@ fn address_editor(
                 }
             }>{t!(i18n, customer.remove_address)}</button>
         </fieldset>
+    }
+}
+
+/// Where an account was made, in the admin's language ("Storefront" and "Admin" are stored).
+fn created_in_label(l: Locale, stored: &str) -> String {
+    match stored {
+        "Storefront" => td_string!(l, customer.created_in_storefront).to_owned(),
+        "Admin" => td_string!(l, customer.created_in_admin).to_owned(),
+        other => other.to_owned(),
     }
 }

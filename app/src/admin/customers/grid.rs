@@ -131,6 +131,9 @@ fn cell_label(l: Locale, c: Column, raw: &str, lookups: &Lookups) -> String {
             .unwrap_or_else(|| raw.to_owned()),
         Column::Country => country_label(l, raw),
         Column::Gender => gender_label(l, raw),
+        Column::Dob | Column::CreatedAt | Column::LastLogin => {
+            crate::domain::dates::local_date(&l.to_string(), raw)
+        }
         Column::Lock | Column::Confirmed | Column::Newsletter => select_options(l, c, lookups)
             .into_iter()
             .find(|o| o.0 == raw)

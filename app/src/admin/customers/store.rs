@@ -376,7 +376,15 @@ pub async fn save(
             if !exists(db, "customer", json!(id)).await? {
                 return Err(AppError::NotFound);
             }
-            let update = format!("UPDATE type::record('customer', $id) SET {sets} RETURN NONE;");
+            // A new address voids the links sent to the old one (reset and confirm), atomically.
+            let update = format!(
+                "LET $old_email = (SELECT VALUE email FROM ONLY type::record('customer', $id));
+                 UPDATE type::record('customer', $id) SET {sets} RETURN NONE;
+                 IF string::lowercase($old_email ?? '') != string::lowercase($doc.email) {{
+                     UPDATE type::record('customer_secret', $id) SET reset_hash = NONE, reset_created_at = NONE,
+                         confirm_hash = NONE, confirm_created_at = NONE RETURN NONE;
+                 }};"
+            );
             (id, update, "customer_updated")
         }
     };

@@ -5,12 +5,31 @@
 use app::state::AppState;
 use server::config::Config;
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 pub struct TestApp {
     pub addr: SocketAddr,
     pub state: AppState,
+    /// What `deliver_mail` has sent, oldest first.
+    pub mail: Arc<Recorder>,
+}
+
+/// A mail transport that keeps what it is given (the live links included).
+#[derive(Default)]
+pub struct Recorder {
+    pub sent: Mutex<Vec<server::mail::Outgoing>>,
+}
+
+impl server::mail::Transport for Recorder {
+    fn send<'a>(
+        &'a self,
+        m: &'a server::mail::Outgoing,
+    ) -> futures::future::BoxFuture<'a, Result<(), String>> {
+        self.sent.lock().unwrap().push(m.clone());
+        Box::pin(async { Ok(()) })
+    }
 }
 
 static NEXT_DB: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
@@ -67,7 +86,25 @@ async fn serve(state: AppState) -> TestApp {
     serve_with(state, 0).await
 }
 
+/// An app whose requests must be answered within `timeout` (the production limit is a minute).
+pub async fn spawn_app_with_timeout(timeout: std::time::Duration) -> TestApp {
+    let state = server::build_state(&test_config()).await.expect("state");
+    serve_on(state, 0, timeout).await
+}
+
+/// An app whose configuration `change` has adjusted first (its base URL, say).
+pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
+    let mut config = test_config();
+    change(&mut config);
+    let state = server::build_state(&config).await.expect("state");
+    serve(state).await
+}
+
 async fn serve_with(state: AppState, per_minute: u32) -> TestApp {
+    serve_on(state, per_minute, server::routes::ANSWER_TIMEOUT).await
+}
+
+async fn serve_on(state: AppState, per_minute: u32, timeout: std::time::Duration) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let allowed = server::csrf::AllowedOrigin(format!("http://{addr}"));
@@ -75,7 +112,7 @@ async fn serve_with(state: AppState, per_minute: u32) -> TestApp {
         per_minute,
         trust_forwarded_for: false,
     });
-    let router = server::routes::router(state.clone(), allowed, limits);
+    let router = server::routes::router_with(state.clone(), allowed, limits, timeout);
     tokio::spawn(async move {
         axum::serve(
             listener,
@@ -84,7 +121,11 @@ async fn serve_with(state: AppState, per_minute: u32) -> TestApp {
         .await
         .unwrap();
     });
-    TestApp { addr, state }
+    TestApp {
+        addr,
+        state,
+        mail: Arc::default(),
+    }
 }
 
 pub struct Reply {
@@ -110,6 +151,32 @@ impl Reply {
 }
 
 impl TestApp {
+    /// Runs the outbox worker once, as the server's does, into `self.mail`.
+    pub async fn deliver_mail(&self) {
+        server::mail::deliver_due(&self.state.db, self.mail.as_ref(), &self.state.base_url)
+            .await
+            .expect("deliver mail");
+    }
+
+    /// The newest message of `template` sent to `to` (after delivering what is due), and the
+    /// token in its link.
+    pub async fn last_mail(&self, to: &str, template: &str) -> Option<(String, String)> {
+        self.deliver_mail().await;
+        let sent = self.mail.sent.lock().unwrap();
+        let body = sent
+            .iter()
+            .rev()
+            .find(|m| m.recipient == to && m.template == template)?
+            .body
+            .clone();
+        let token = body
+            .split("token=")
+            .nth(1)
+            .map(|t| t.chars().take_while(|c| c.is_ascii_hexdigit()).collect())
+            .unwrap_or_default();
+        Some((body, token))
+    }
+
     pub fn origin(&self) -> String {
         format!("http://{}", self.addr)
     }
@@ -122,18 +189,31 @@ impl TestApp {
         headers: &[(&str, &str)],
         body: &str,
     ) -> Reply {
+        self.request_bytes(method, path, headers, body.as_bytes())
+            .await
+    }
+
+    /// `request` with a body of any bytes (not only UTF-8).
+    pub async fn request_bytes(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Reply {
         let mut stream = TcpStream::connect(self.addr).await.unwrap();
         let mut req = format!(
             "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
             self.addr,
             body.len()
-        );
+        )
+        .into_bytes();
         for (k, v) in headers {
-            req.push_str(&format!("{k}: {v}\r\n"));
+            req.extend_from_slice(format!("{k}: {v}\r\n").as_bytes());
         }
-        req.push_str("\r\n");
-        req.push_str(body);
-        stream.write_all(req.as_bytes()).await.unwrap();
+        req.extend_from_slice(b"\r\n");
+        req.extend_from_slice(body);
+        stream.write_all(&req).await.unwrap();
         let mut raw = Vec::new();
         stream.read_to_end(&mut raw).await.unwrap();
         let text = String::from_utf8_lossy(&raw).to_string();

@@ -1,7 +1,8 @@
 //! Now Online's activity tracking: every storefront request marks its browser active in memory
 //! (a lock and a map insert); a background job writes each batch to the database every few
 //! seconds, so app servers agree within one flush and a request never waits on a write.
-use crate::auth::cookie::{CookieSpec, new_token, token_hash};
+pub mod visitor;
+
 use crate::auth::customer::{CustomerPrincipal, is_storefront};
 use crate::db::Db;
 use crate::error::AppError;
@@ -14,13 +15,7 @@ use http::{HeaderValue, header};
 use std::collections::{HashMap, HashSet};
 use std::future::IntoFuture;
 use std::sync::Mutex;
-
-/// The browser's visitor id: not a credential, it only tells browsers apart for Now Online.
-pub const VISITOR: CookieSpec = CookieSpec {
-    secure_name: "__Host-clientele_vid",
-    plain_name: "clientele_vid",
-    same_site: "Lax",
-};
+pub use visitor::{VISITOR, VisitorKey, VisitorOf, visitor_of};
 
 /// Until the site has more than one website, every visit is on this one.
 pub const DEFAULT_WEBSITE: &str = "main";
@@ -46,6 +41,8 @@ pub struct Tracker {
     push_every: std::time::Duration,
     pending: Mutex<Pending>,
     customer_written: Mutex<HashMap<i64, i64>>,
+    key: VisitorKey,
+    issued: visitor::Issued,
 }
 
 #[derive(Default)]
@@ -56,13 +53,16 @@ struct Pending {
 }
 
 impl Tracker {
-    /// `push_every`: how often an open Now Online page is sent fresh figures.
-    pub fn new(enabled: bool, push_every: std::time::Duration) -> Self {
+    /// `push_every`: how often an open Now Online page is sent fresh figures; `key` signs the
+    /// visitor cookies.
+    pub fn new(enabled: bool, push_every: std::time::Duration, key: VisitorKey) -> Self {
         Tracker {
             enabled,
             push_every,
             pending: Mutex::new(Pending::default()),
             customer_written: Mutex::new(HashMap::new()),
+            key,
+            issued: visitor::Issued::default(),
         }
     }
 
@@ -204,53 +204,6 @@ pub async fn prune(db: &Db) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Who a request comes from, for Now Online.
-#[derive(Debug, PartialEq)]
-pub struct VisitorOf {
-    /// The row to mark active.
-    pub key: String,
-    /// The visitor cookie to set with the response.
-    pub set_cookie: Option<String>,
-    /// A stand-in row that now belongs to this browser's own key.
-    pub forget: Option<String>,
-}
-
-/// The visitor of a request. A browser's own key is the hash of its random visitor cookie. A
-/// request without the cookie is keyed by its address and user agent (so a client that keeps no
-/// cookies stays one visitor, not one per request) and gets a fresh cookie, in upper case; when it
-/// comes back with that cookie, the cookie is settled (lower case) and the stand-in row is dropped.
-/// So two browsers behind one address are two visitors, and none is counted twice.
-pub fn visitor_of(headers: &http::HeaderMap, ip: Option<ClientIp>, secure: bool) -> VisitorOf {
-    let stand_in = || {
-        let agent = headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        let ip = ip.map(|i| i.0.to_string()).unwrap_or_default();
-        token_hash(&format!("visitor|{ip}|{agent}"))
-    };
-    match VISITOR.token(headers, secure) {
-        Some(v) if v.bytes().any(|b| b.is_ascii_uppercase()) => {
-            let settled = v.to_ascii_lowercase();
-            VisitorOf {
-                key: token_hash(&settled),
-                set_cookie: Some(settled),
-                forget: Some(stand_in()),
-            }
-        }
-        Some(v) => VisitorOf {
-            key: token_hash(&v),
-            set_cookie: None,
-            forget: None,
-        },
-        None => VisitorOf {
-            key: stand_in(),
-            set_cookie: Some(new_token().to_ascii_uppercase()),
-            forget: None,
-        },
-    }
-}
-
 /// The page a hit names: the URL of a page view, or for a server function call the same-site
 /// page it was made from (a hydrated storefront moves between pages without loading them, and
 /// its `Referer` names the page); capped in length.
@@ -294,7 +247,15 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
     }
     let customer = principal.map(|p| p.id);
     let ip = req.extensions().get::<ClientIp>().copied();
-    let visitor = visitor_of(req.headers(), ip, state.secure_cookies);
+    let tracker = &state.activity;
+    let visitor = visitor_of(
+        req.headers(),
+        ip,
+        customer,
+        state.secure_cookies,
+        &tracker.key,
+        &tracker.issued,
+    );
     if let Some(stand_in) = visitor.forget {
         state.activity.forget(stand_in);
     }
@@ -336,7 +297,11 @@ mod tests {
 
     #[test]
     fn the_latest_hit_wins_and_keeps_the_last_page() {
-        let t = Tracker::new(true, std::time::Duration::from_secs(2));
+        let t = Tracker::new(
+            true,
+            std::time::Duration::from_secs(2),
+            VisitorKey::from_bytes([1; 32]),
+        );
         t.record("v".into(), hit(None, 0, Some("/a")));
         t.record("v".into(), hit(Some(7), 5, None));
         // A late-arriving older hit changes nothing but a missing page.
@@ -348,7 +313,11 @@ mod tests {
 
     #[test]
     fn a_customer_s_own_last_seen_is_written_at_most_once_a_minute() {
-        let t = Tracker::new(true, std::time::Duration::from_secs(2));
+        let t = Tracker::new(
+            true,
+            std::time::Duration::from_secs(2),
+            VisitorKey::from_bytes([1; 32]),
+        );
         let batch: HashMap<String, Hit> = [
             ("a".to_owned(), hit(Some(1), 0, None)),
             ("b".to_owned(), hit(Some(1), 9, None)),
@@ -361,48 +330,13 @@ mod tests {
         assert!(t.customers_due(&batch).is_empty());
     }
 
-    fn cookie(h: &mut http::HeaderMap, value: &str) {
-        h.insert(
-            header::COOKIE,
-            HeaderValue::from_str(&format!("clientele_vid={value}")).unwrap(),
-        );
-    }
-
-    #[test]
-    fn a_browser_without_cookies_is_one_visitor_and_gets_its_own_cookie() {
-        let mut h = http::HeaderMap::new();
-        h.insert(header::USER_AGENT, HeaderValue::from_static("curl/8"));
-        let ip = Some(ClientIp("10.0.0.1".parse().unwrap()));
-        let first = visitor_of(&h, ip, false);
-        let again = visitor_of(&h, ip, false);
-        // A client that keeps no cookies stays one visitor.
-        assert_eq!(first.key, again.key);
-        // Each browser is offered its own random cookie.
-        let fresh = first.set_cookie.clone().unwrap();
-        assert_ne!(Some(fresh.clone()), again.set_cookie);
-        assert!(fresh.bytes().any(|b| b.is_ascii_uppercase()));
-        // Coming back with it: its own key, the cookie settled, the stand-in row dropped.
-        cookie(&mut h, &fresh);
-        let back = visitor_of(&h, ip, false);
-        assert_ne!(back.key, first.key);
-        assert_eq!(back.forget.as_deref(), Some(first.key.as_str()));
-        let settled = back.set_cookie.clone().unwrap();
-        assert_eq!(settled, fresh.to_ascii_lowercase());
-        cookie(&mut h, &settled);
-        let later = visitor_of(&h, ip, false);
-        assert_eq!(
-            (later.key, later.set_cookie, later.forget),
-            (back.key, None, None)
-        );
-        // Another address is another stand-in.
-        h.remove(header::COOKIE);
-        let other = Some(ClientIp("10.0.0.2".parse().unwrap()));
-        assert_ne!(visitor_of(&h, other, false).key, first.key);
-    }
-
     #[test]
     fn a_forgotten_stand_in_is_not_written_unless_it_comes_back() {
-        let t = Tracker::new(true, std::time::Duration::from_secs(2));
+        let t = Tracker::new(
+            true,
+            std::time::Duration::from_secs(2),
+            VisitorKey::from_bytes([1; 32]),
+        );
         t.record("stand-in".into(), hit(None, 0, Some("/")));
         t.forget("stand-in".into());
         assert_eq!(t.pending(), 0);
