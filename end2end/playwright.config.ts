@@ -8,6 +8,9 @@ const baseURL = `http://127.0.0.1:${port}`;
 const root = path.resolve(__dirname, '..');
 export const DEMO_ADMIN = { email: 'admin@example.com', password: 'e2e-demo-password-42' };
 export const DEMO_CUSTOMERS = 1500;
+const data = process.env.E2E_DATA ?? path.join(root, 'target/e2e-data');
+/** Where the e2e server writes its emails (one text file each): the links are only there. */
+export const MAIL_DIR = path.join(data, 'mail');
 
 export default defineConfig({
   testDir: './tests',
@@ -45,7 +48,8 @@ export default defineConfig({
     env: {
       CLIENTELE_LISTEN: `127.0.0.1:${port}`,
       CLIENTELE_BASE_URL: baseURL,
-      CLIENTELE_DATABASE__URL: `rocksdb://${process.env.E2E_DATA ?? path.join(root, 'target/e2e-data')}/db`,
+      CLIENTELE_DATABASE__URL: `rocksdb://${data}/db`,
+      CLIENTELE_MAIL_DIR: MAIL_DIR,
       CLIENTELE_SITE_ROOT: process.env.E2E_SITE_ROOT ?? path.join(root, 'target/site'),
       CLIENTELE_DEMO__ENABLED: 'true',
       CLIENTELE_DEMO__CUSTOMERS: String(DEMO_CUSTOMERS),
