@@ -29,6 +29,8 @@ export default defineConfig({
     { name: 'accounts', testMatch: /accounts\.spec\.ts/, dependencies: ['customers'] },
     // Now Online and Login as Customer change settings too (interval, the feature switch).
     { name: 'service', testMatch: /service\.spec\.ts/, dependencies: ['accounts'] },
+    // The interface checks of issue 12 read the email log the journeys above filled.
+    { name: 'interface', testMatch: /interface\.spec\.ts/, dependencies: ['service'] },
   ],
   use: {
     baseURL,

@@ -26,6 +26,9 @@ pub const NEW_VISITORS_PER_ADDRESS_HOUR: u32 = 100;
 const ID_LEN: usize = 32;
 const SIG_LEN: usize = 32;
 
+/// Addresses remembered by `Issued` before those of past hours are forgotten.
+const ISSUED_ADDRESSES_KEPT: usize = 100_000;
+
 /// The per-installation key that signs visitor cookies: made once, kept in the database, so every
 /// app server accepts the cookies any of them issued.
 #[derive(Clone)]
@@ -92,7 +95,7 @@ impl Issued {
     fn take(&self, ip: Option<ClientIp>, now_hour: i64) -> bool {
         let Some(ip) = ip else { return true };
         let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() > 100_000 {
+        if map.len() > ISSUED_ADDRESSES_KEPT {
             map.retain(|_, (hour, _)| *hour == now_hour);
         }
         let entry = map.entry(ip.network()).or_insert((now_hour, 0));
@@ -234,7 +237,12 @@ mod tests {
         let mut tampered = real.clone();
         tampered.replace_range(0..1, if real.starts_with('A') { "B" } else { "A" });
         let other_key = VisitorKey::from_bytes([8; 32]).cookie(&"C".repeat(ID_LEN));
-        for fake in ["c".repeat(64), "d".repeat(ID_LEN + SIG_LEN), tampered, other_key] {
+        for fake in [
+            "c".repeat(64),
+            "d".repeat(ID_LEN + SIG_LEN),
+            tampered,
+            other_key,
+        ] {
             let mut h = http::HeaderMap::new();
             cookie(&mut h, &fake);
             let v = visitor_of(&h, at, None, false, &k, &issued);

@@ -535,24 +535,44 @@ pub fn OnlineFigures() -> impl IntoView {
 // Counted phrases, singular or plural by `components::singular` (the languages' CLDR rule).
 
 fn counted(n: u64, one: &str, many: &str) -> String {
-    let form = if crate::components::singular(n) { one } else { many };
+    let form = if crate::components::singular(n) {
+        one
+    } else {
+        many
+    };
     fill(form, &[("n", &n.to_string())])
 }
 
 fn customers_phrase(l: Locale, n: u64) -> String {
-    counted(n, td_string!(l, online.one_customer), td_string!(l, online.many_customers))
+    counted(
+        n,
+        td_string!(l, online.one_customer),
+        td_string!(l, online.many_customers),
+    )
 }
 
 fn visitors_phrase(l: Locale, n: u64) -> String {
-    counted(n, td_string!(l, online.one_visitor), td_string!(l, online.many_visitors))
+    counted(
+        n,
+        td_string!(l, online.one_visitor),
+        td_string!(l, online.many_visitors),
+    )
 }
 
 fn last_minutes_phrase(l: Locale, n: u32) -> String {
-    counted(u64::from(n), td_string!(l, online.last_minute), td_string!(l, online.last_minutes))
+    counted(
+        u64::from(n),
+        td_string!(l, online.last_minute),
+        td_string!(l, online.last_minutes),
+    )
 }
 
 fn online_phrase(l: Locale, n: u64) -> String {
-    counted(n, td_string!(l, online.customer_online), td_string!(l, online.customers_online))
+    counted(
+        n,
+        td_string!(l, online.customer_online),
+        td_string!(l, online.customers_online),
+    )
 }
 
 #[cfg(test)]
@@ -568,6 +588,9 @@ mod tests {
         assert_eq!(customers_phrase(Locale::nl, 1), "1 klant");
         assert_eq!(customers_phrase(Locale::nl, 21), "21 klanten");
         assert_eq!(last_minutes_phrase(Locale::en, 1), "in the last minute");
-        assert_eq!(last_minutes_phrase(Locale::it, 15), "negli ultimi 15 minuti");
+        assert_eq!(
+            last_minutes_phrase(Locale::it, 15),
+            "negli ultimi 15 minuti"
+        );
     }
 }

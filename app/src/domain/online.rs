@@ -366,7 +366,7 @@ mod tests {
             (OnlineSort::Email, false, 1)
         );
         assert!(by_email.sorted_by(OnlineSort::Email).desc);
-        assert!(q.sorted_by(OnlineSort::LastActivity).desc == !q.desc);
+        assert!(q.sorted_by(OnlineSort::LastActivity).desc != q.desc);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! lockout, password reset, sessions, enumeration, CSRF, rate limits, bad input, mail delivery and
 //! settings. The checklist ids (SECURITY.md) each test covers are in its doc line.
 
+use crate::common::shopper::{PASSWORD, confirm, confirmed_account, register_form, sign_in};
 use crate::common::{
     Reply, TestApp, enc, session_of, set, shop, spawn_app, spawn_app_with_limit, spawn_second,
 };
@@ -9,53 +10,10 @@ use futures::future::join_all;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-const PASSWORD: &str = "copper kettle lantern";
-
-fn register_form(email: &str, password: &str) -> String {
-    format!(
-        "firstname=Ada&lastname=Lovelace&email={}&password={}&password_confirmation={}",
-        enc(email),
-        enc(password),
-        enc(password)
-    )
-}
-
-/// The newest message of `template` sent to `to`, and the token in its link.
-async fn last_mail(app: &TestApp, to: &str, template: &str) -> Option<(String, String)> {
-    app.last_mail(to, template).await
-}
-
 async fn count(app: &TestApp, sql: &str) -> i64 {
     let mut res = app.state.db.query(sql).await.unwrap();
     let v: Option<i64> = res.take(0).unwrap();
     v.unwrap_or(0)
-}
-
-/// Registers and confirms an account; returns nothing (sign in separately).
-async fn confirmed_account(app: &TestApp, email: &str) {
-    let r = shop(
-        app,
-        "/api/account/register",
-        None,
-        &register_form(email, PASSWORD),
-    )
-    .await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    let (_, token) = last_mail(app, email, "confirm_email")
-        .await
-        .expect("confirmation mail");
-    let r = shop(app, "/api/account/confirm", None, &format!("token={token}")).await;
-    assert_eq!(r.status, 200, "{}", r.body);
-}
-
-async fn sign_in(app: &TestApp, email: &str, password: &str) -> Reply {
-    shop(
-        app,
-        "/api/account/sign_in",
-        None,
-        &format!("email={}&password={}", enc(email), enc(password)),
-    )
-    .await
 }
 
 /// EN-1, EN-3, EN-4, LT-5, GE-4, SM-3, AC-1: register → confirm → sign in; one answer for every
@@ -97,7 +55,8 @@ async fn register_confirm_sign_in_without_telling_who_has_an_account() {
     );
     assert_eq!(count(&app, "SELECT VALUE count FROM (SELECT count() AS count FROM customer WHERE email_key = 'ada@example.com' GROUP ALL)").await, 1);
     // Account and its confirmation mail were written together.
-    let (body, token) = last_mail(&app, email, "confirm_email")
+    let (body, token) = app
+        .last_mail(email, "confirm_email")
         .await
         .expect("confirm mail");
     assert!(
@@ -112,21 +71,9 @@ async fn register_confirm_sign_in_without_telling_who_has_an_account() {
         (r.status, r.body.as_str()),
         (422, r#"{"Invalid":"NotConfirmed"}"#)
     );
-    let r = shop(
-        &app,
-        "/api/account/confirm",
-        None,
-        &format!("token={token}"),
-    )
-    .await;
+    let r = confirm(&app, &token).await;
     assert_eq!(r.status, 200, "{}", r.body);
-    let r = shop(
-        &app,
-        "/api/account/confirm",
-        None,
-        &format!("token={token}"),
-    )
-    .await;
+    let r = confirm(&app, &token).await;
     assert_eq!(
         (r.status, r.body.as_str()),
         (422, r#"{"Invalid":"LinkInvalid"}"#)
@@ -233,10 +180,10 @@ async fn a_reset_link_works_once_under_a_hundred_concurrent_uses_and_unlocks_the
 
     let first = shop(&app, "/api/account/forgot", None, &format!("email={email}")).await;
     assert_eq!(first.status, 200);
-    let (_, old_token) = last_mail(&app, email, "reset_password").await.unwrap();
+    let (_, old_token) = app.last_mail(email, "reset_password").await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     shop(&app, "/api/account/forgot", None, &format!("email={email}")).await;
-    let (_, token) = last_mail(&app, email, "reset_password").await.unwrap();
+    let (_, token) = app.last_mail(email, "reset_password").await.unwrap();
     assert_ne!(old_token, token, "each request makes a new token");
     let mut res = app
         .state
@@ -325,7 +272,7 @@ async fn a_reset_link_works_once_under_a_hundred_concurrent_uses_and_unlocks_the
         401,
         "sessions ended"
     );
-    assert!(last_mail(&app, email, "password_changed").await.is_some());
+    assert!(app.last_mail(email, "password_changed").await.is_some());
     let r = shop(
         &app,
         "/api/account/reset",
@@ -344,7 +291,7 @@ async fn an_expired_reset_link_fails() {
     let email = "late@example.com";
     confirmed_account(&app, email).await;
     shop(&app, "/api/account/forgot", None, &format!("email={email}")).await;
-    let (_, token) = last_mail(&app, email, "reset_password").await.unwrap();
+    let (_, token) = app.last_mail(email, "reset_password").await.unwrap();
     app.state
         .db
         .query("UPDATE customer_secret SET reset_created_at = time::now() - 2h - 1s")
@@ -402,7 +349,7 @@ async fn forgot_password_answers_alike_and_is_throttled_by_address_and_ip() {
         (unknown.status, &unknown.body, unknown.header("location"))
     );
     assert_eq!(known.status, 200);
-    let (body, _) = last_mail(&app, email, "reset_password").await.unwrap();
+    let (body, _) = app.last_mail(email, "reset_password").await.unwrap();
     assert!(
         body.contains("http://127.0.0.1:3000/customer/account/createpassword?token="),
         "{body}"
@@ -505,14 +452,15 @@ async fn sessions_rotate_and_a_password_change_ends_the_others() {
         "{}",
         view.body
     );
-    assert!(last_mail(&app, email, "password_changed").await.is_some());
+    assert!(app.last_mail(email, "password_changed").await.is_some());
 
     // Changing the email also needs the current password, and tells the old address.
     let r = shop(&app, "/api/account/save", Some(&b2), "firstname=Ada&lastname=Byron&change_email=on&email=ada.new%40example.com&current_password=nope").await;
     assert_eq!(r.status, 422);
     let r = shop(&app, "/api/account/save", Some(&b2), "firstname=Ada&lastname=Byron&change_email=on&email=ada.new%40example.com&current_password=new+quiet+harbour").await;
     assert_eq!(r.status, 200, "{}", r.body);
-    let (body, _) = last_mail(&app, email, "email_changed")
+    let (body, _) = app
+        .last_mail(email, "email_changed")
         .await
         .expect("old address told");
     assert!(body.contains("ada.new@example.com"));

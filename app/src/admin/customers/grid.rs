@@ -132,7 +132,7 @@ fn cell_label(l: Locale, c: Column, raw: &str, lookups: &Lookups) -> String {
         Column::Country => country_label(l, raw),
         Column::Gender => gender_label(l, raw),
         Column::Dob | Column::CreatedAt | Column::LastLogin => {
-            crate::domain::dates::local_date(&l.to_string(), raw)
+            crate::domain::dates::local_date(l.as_ref(), raw)
         }
         Column::Lock | Column::Confirmed | Column::Newsletter => select_options(l, c, lookups)
             .into_iter()

@@ -2,6 +2,8 @@
 //! HTTP/1.1 client so requests go over the wire exactly as a browser's would.
 #![allow(dead_code)]
 
+pub mod shopper;
+
 use app::state::AppState;
 use server::config::Config;
 use std::net::SocketAddr;
