@@ -1,10 +1,12 @@
 # The two commands a newcomer needs: `make run` and `make test`. Both install what is missing first.
 .PHONY: run test setup e2e bench fmt
 
-run: setup
+# Both install what is missing themselves (scripts/setup.sh), the longest installs alongside
+# the first build.
+run:
 	scripts/run.sh
 
-test: setup
+test:
 	scripts/test.sh
 
 setup:

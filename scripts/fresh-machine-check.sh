@@ -10,23 +10,27 @@
 #   scripts/fresh-machine-check.sh --yes            # CI=true bash .ci/run, as CI does
 #   scripts/fresh-machine-check.sh --yes --run      # make run, timed to the first page and /admin
 #   scripts/fresh-machine-check.sh --yes --keep     # skip the removal (time a machine as it is)
+#   scripts/fresh-machine-check.sh --yes --tools    # remove only cargo-leptos and wasm-bindgen
+#     (keeps Debian's packages, the toolchain, the download caches and /var/cache/clientele, so
+#     CI's build cache survives; the clone's own ./target is new, as for a newcomer)
 #
 # The log is kept in $FRESH_LOG (default /tmp/fresh-machine-<mode>.log); each line carries the
 # seconds since the start, and the summary adds up the time between the "==> " phase lines.
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
-mode=ci confirmed=false wipe=true
+mode=ci confirmed=false wipe=true tools_only=false
 for a in "$@"; do
   case "$a" in
     --yes) confirmed=true ;;
     --run) mode=run ;;
     --keep) wipe=false ;;
+    --tools) tools_only=true ;;
     *) echo "unknown option $a (see the top of $0)" >&2; exit 2 ;;
   esac
 done
 if ! $confirmed; then
-  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
   echo "Nothing done: pass --yes to remove all of the above and rehearse." >&2
   exit 2
 fi
@@ -36,6 +40,12 @@ fi
 packages=(chromium chromium-common chromium-sandbox libclang-dev brotli wrk
   rustc-web cargo-web rust-web-src rust-web-llvm rust-web-clippy rustfmt-web lld-22)
 cargo_home=${CARGO_HOME:-$HOME/.cargo}
+
+wipe_tools() {
+  echo "==> removing cargo-leptos and wasm-bindgen"
+  rm -f "$cargo_home"/bin/{cargo-leptos,wasm-bindgen,wasm-bindgen-test-runner,wasm2es6js}
+  rm -f "$cargo_home"/.crates.toml "$cargo_home"/.crates2.json
+}
 
 wipe_machine() {
   echo "==> removing what setup installs"
@@ -54,7 +64,7 @@ wipe_machine() {
   rm -rf "$cargo_home"/registry "$cargo_home"/git "$HOME"/.npm /var/cache/clientele
 }
 
-$wipe && wipe_machine
+if $wipe && $tools_only; then wipe_tools; elif $wipe; then wipe_machine; fi
 
 work=$(mktemp -d /tmp/fresh-clone.XXXXXX)
 log=${FRESH_LOG:-/tmp/fresh-machine-$mode.log}
@@ -85,7 +95,10 @@ total=$(($(date +%s) - start))
 
 # One row a phase: the time from its "==> " line to the next one.
 echo
-echo "phase times (s), $mode from $( $wipe && echo nothing || echo this machine as it was ):"
+if ! $wipe; then from="this machine as it was"
+elif $tools_only; then from="this machine without cargo-leptos and wasm-bindgen, in a new clone"
+else from=nothing; fi
+echo "phase times (s), $mode from $from:"
 sed 's/\x1b\[[0-9;]*m//g' "$log" | awk -v total="$total" '
   / ==> / { sub(/^ */, ""); t = $1; sub(/^[0-9]+ +/, ""); if (name != "") printf "%6d  %s\n", t - at, name; name = $0; at = t }
   END { if (name != "") printf "%6d  %s\n", total - at, name }'

@@ -10,11 +10,22 @@
 # It must not depend on the caller's environment nor on what an earlier run left on the machine:
 # its own builds (probes, std for wasm32, cargo install) never use the caller's target directory
 # or toolchain override, and every check looks at the real thing (does wasm32 link?), not a stamp.
+#
+# `--tools-in-background` (make test, make run): the two `cargo install`s, the longest part of a
+# first setup, run in the background while the caller starts its own build; `--wait-tools` waits
+# for them (the caller needs them only for `cargo leptos build`). On 2 cores a first build leaves
+# one core idle for long stretches (one big crate, linking), which the installs fill.
 set -euo pipefail
+
+mode=${1:-all}
+case "$mode" in all | --tools-in-background | --tools-only | --wait-tools) ;;
+  *) echo "usage: $0 [--tools-in-background | --wait-tools]" >&2; exit 2 ;;
+esac
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-unset CARGO_TARGET_DIR CARGO_BUILD_TARGET_DIR CARGO_BUILD_TARGET RUSTUP_TOOLCHAIN RUSTFLAGS
+unset CARGO_TARGET_DIR CARGO_BUILD_TARGET_DIR CARGO_BUILD_TARGET RUSTUP_TOOLCHAIN RUSTFLAGS \
+  RUSTC_WRAPPER RUSTC_WORKSPACE_WRAPPER CLIPPY_ARGS
 cache="$root/.cache"
 mkdir -p "$cache"
 cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
@@ -23,6 +34,29 @@ export PATH="$cargo_bin:$root/end2end/node_modules/.bin:$PATH"
 # Each phase starts with a "==> " line carrying the wall clock, so a log shows where time went
 # (scripts/fresh-machine-check.sh adds them up).
 say() { printf '\033[1m==> %s %s\033[0m\n' "$(date +%H:%M:%S)" "$*"; }
+
+tools_pid="$cache/tools.pid"
+tools_log="$cache/tools.log"
+if [ "$mode" = --wait-tools ]; then
+  if [ -f "$tools_pid" ]; then
+    pid=$(cat "$tools_pid")
+    if kill -0 "$pid" 2>/dev/null; then
+      say "waiting for the background install of cargo-leptos and wasm-bindgen (log: .cache/tools.log)"
+      while kill -0 "$pid" 2>/dev/null; do sleep 5; done
+    fi
+    rm -f "$tools_pid"
+    # Its phases, for the record (not "==> " lines: they ran alongside the caller's).
+    sed 's/\x1b\[[0-9;]*m//g' "$tools_log" 2>/dev/null | grep '^==> ' | sed 's/^==> /    background: /' || true
+  fi
+  export RUSTUP_TOOLCHAIN=$(cat "$cache/toolchain")
+  wb=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' "$root/Cargo.lock")
+  if ! cargo leptos --version 2>/dev/null | grep -q '0\.3\.11' || ! wasm-bindgen --version 2>/dev/null | grep -q " $wb\$"; then
+    echo "the background install of cargo-leptos / wasm-bindgen failed; its log says:" >&2
+    tail -n 40 "$tools_log" >&2 || true
+    exit 1
+  fi
+  exit 0
+fi
 
 # --- system packages ------------------------------------------------------------------------
 # libclang-dev: bindgen for RocksDB; chromium: the end-to-end suite; brotli and wrk: benchmarks.
@@ -101,21 +135,30 @@ if [ -z "$toolchain" ]; then
 fi
 export RUSTUP_TOOLCHAIN=$toolchain
 
-# --- cargo-leptos ------------------------------------------------------------------------------
-# Build tools, not shipped code: installed unoptimised and without debug info (`--debug`), which
-# compiles cargo-leptos' ~600 crates (swc, lightningcss, gix) much faster on 2 cores than -O1.
-if ! cargo leptos --version 2>/dev/null | grep -q '0\.3\.11'; then
-  say "installing cargo-leptos 0.3.11"
-  CARGO_PROFILE_DEV_DEBUG=0 cargo install cargo-leptos --version 0.3.11 --locked --features no_downloads --debug
-fi
+install_tools() {
+  # --- cargo-leptos ------------------------------------------------------------------------------
+  # Build tools, not shipped code: installed unoptimised and without debug info (`--debug`), which
+  # compiles cargo-leptos' ~600 crates (swc, lightningcss, gix) much faster on 2 cores than -O1.
+  if ! cargo leptos --version 2>/dev/null | grep -q '0\.3\.11'; then
+    say "installing cargo-leptos 0.3.11"
+    CARGO_PROFILE_DEV_DEBUG=0 cargo install cargo-leptos --version 0.3.11 --locked --features no_downloads --debug
+  fi
 
-# --- wasm-bindgen-cli of exactly the locked wasm-bindgen version ---------------------------------
+  # --- wasm-bindgen-cli of exactly the locked wasm-bindgen version ---------------------------------
+  if ! wasm-bindgen --version 2>/dev/null | grep -q " $wb\$"; then
+    say "installing wasm-bindgen-cli $wb"
+    # --locked fails against this registry's index for wasm-bindgen-cli; install without it.
+    CARGO_PROFILE_DEV_DEBUG=0 cargo install wasm-bindgen-cli --version "$wb" --force --debug
+  fi
+}
+tools_ready() {
+  cargo leptos --version 2>/dev/null | grep -q '0\.3\.11' && wasm-bindgen --version 2>/dev/null | grep -q " $wb\$"
+}
 wb=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' "$root/Cargo.lock")
 if [ -z "$wb" ]; then echo "Cargo.lock has no wasm-bindgen" >&2; exit 1; fi
-if ! wasm-bindgen --version 2>/dev/null | grep -q " $wb\$"; then
-  say "installing wasm-bindgen-cli $wb"
-  # --locked fails against this registry's index for wasm-bindgen-cli; install without it.
-  CARGO_PROFILE_DEV_DEBUG=0 cargo install wasm-bindgen-cli --version "$wb" --force --debug
+if [ "$mode" = --tools-only ]; then
+  install_tools
+  exit 0
 fi
 
 # --- node packages (Playwright, axe-core, binaryen) ---------------------------------------------
@@ -127,4 +170,14 @@ if [ ! -f "$stamp" ] || ! cmp -s "$lock" "$stamp"; then
   cp "$lock" "$stamp"
 fi
 
+if [ "$mode" = --tools-in-background ] && ! tools_ready; then
+  if ! { [ -f "$tools_pid" ] && kill -0 "$(cat "$tools_pid")" 2>/dev/null; }; then
+    say "installing cargo-leptos and wasm-bindgen-cli $wb in the background (log: .cache/tools.log)"
+    nohup bash "$root/scripts/setup.sh" --tools-only >"$tools_log" 2>&1 </dev/null &
+    echo $! >"$tools_pid"
+  fi
+  say "ready (tools still installing): toolchain $toolchain, wasm-opt $(wasm-opt --version | cut -d' ' -f3)"
+  exit 0
+fi
+install_tools
 say "ready: toolchain $toolchain, $(cargo leptos --version), wasm-bindgen $wb, wasm-opt $(wasm-opt --version | cut -d' ' -f3)"
