@@ -2,7 +2,7 @@
 //! change writes in its own transaction, and the action links (confirm, reset) that only the
 //! delivery worker creates, at send time: a link's token is never stored, so neither the email log
 //! nor a copy of the database can use one.
-use crate::components::fill;
+use crate::domain::text::fill;
 use crate::i18n::{Locale, td_string};
 use surrealdb::types::{Object, SurrealValue, Value};
 

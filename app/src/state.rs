@@ -12,7 +12,7 @@ pub struct AppState {
     pub secure_cookies: bool,
     pub leptos: LeptosOptions,
     /// The customers grid's read model on this node.
-    pub customers: crate::admin::customers::feed::SharedIndex,
+    pub customers: crate::customers::feed::SharedIndex,
     /// The configured public URL (no trailing slash): links in emails start with it, never with
     /// the request's Host header.
     pub base_url: String,

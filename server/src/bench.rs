@@ -2,8 +2,8 @@
 //! the read model, then times every query shape the way the grid server function runs it
 //! (change-feed catch-up + query + page rows) and a full export, and prints a Markdown report.
 use app::admin::customers::export::{Format, chunk_bytes, footer_bytes, header_bytes};
-use app::admin::customers::feed::CustomerIndex;
 use app::admin::customers::grid_page;
+use app::customers::feed::CustomerIndex;
 use app::db::Db;
 use app::domain::grid::{Column, GridQuery};
 use std::time::{Duration, Instant};

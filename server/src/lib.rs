@@ -29,7 +29,7 @@ pub async fn build_state(config: &config::Config) -> anyhow::Result<AppState> {
 
 /// The shared state of one app server on an open, migrated database (tests start several on one).
 pub async fn state_on(db: app::db::Db, config: &config::Config) -> anyhow::Result<AppState> {
-    let customers = app::admin::customers::feed::CustomerIndex::start(&db)
+    let customers = app::customers::feed::CustomerIndex::start(&db)
         .await
         .map_err(|e| anyhow::anyhow!("cannot build the customer grid index: {e}"))?;
     customers.spawn_follower(db.clone());

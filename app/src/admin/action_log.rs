@@ -1,5 +1,6 @@
 //! The admin action log: who did what to which customer, when; written in the same transaction as
-//! the change it records, and listed for admins holding the Action Log permission.
+//! the change it records (`db::action_log`), and listed for admins holding the Action Log
+//! permission.
 use crate::error::AppError;
 use crate::i18n::*;
 use leptos::prelude::*;
@@ -24,38 +25,6 @@ pub struct LogEntry {
 pub struct LogPage {
     pub entries: Vec<LogEntry>,
     pub has_more: bool,
-}
-
-/// The statement that records one entry from the `$log` parameter (see `entry`).
-#[cfg(feature = "ssr")]
-pub const LOG_SQL: &str = "CREATE action_log CONTENT { admin: $log.admin, admin_email: $log.admin_email, \
-     action: $log.action, customer: $log.customer, count: $log.count, detail: $log.detail } RETURN NONE;";
-
-/// The `$log` parameter for `LOG_SQL`.
-#[cfg(feature = "ssr")]
-pub fn entry(
-    me: &crate::domain::Principal,
-    action: &str,
-    customer: Option<i64>,
-    count: i64,
-    detail: &str,
-) -> (&'static str, surrealdb::types::Value) {
-    use surrealdb::types::{Object, RecordId, SurrealValue, Value};
-    let mut o = Object::default();
-    if !me.id.is_empty() {
-        o.insert(
-            "admin".to_owned(),
-            RecordId::new("admin_user", me.id.clone()).into_value(),
-        );
-    }
-    o.insert("admin_email".to_owned(), me.email.clone().into_value());
-    o.insert("action".to_owned(), action.to_owned().into_value());
-    if let Some(c) = customer {
-        o.insert("customer".to_owned(), c.into_value());
-    }
-    o.insert("count".to_owned(), count.into_value());
-    o.insert("detail".to_owned(), detail.to_owned().into_value());
-    ("log", Value::Object(o))
 }
 
 /// Newest first; `customer` narrows to one customer's entries.

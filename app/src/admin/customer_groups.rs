@@ -43,7 +43,7 @@ pub async fn list_groups() -> Result<GroupsData, AppError> {
     answer(async move {
         require(Area::CustomerGroups)?;
         let state = app_state()?;
-        let settings = crate::admin::customers::store::settings(&state.db).await?;
+        let settings = crate::customers::repo::settings(&state.db).await?;
         let mut res = state
             .db
             .query(
@@ -123,14 +123,14 @@ pub async fn save_group(id: Option<u32>, code: String, tax_class: String) -> Res
              UPSERT type::record('customer_group', $id) SET code = $code, tax_class = type::record('tax_class', $t) RETURN NONE;
              {}
              COMMIT;",
-            crate::admin::action_log::LOG_SQL
+            crate::db::action_log::LOG_SQL
         );
         let (_, errors) = crate::db::transact(|| {
             db.query(sql.as_str())
                 .bind(("id", id))
                 .bind(("code", code.clone()))
                 .bind(("t", tax_class.clone()))
-                .bind(crate::admin::action_log::entry(&me, action, None, 1, &code))
+                .bind(crate::db::action_log::entry(&me, action, None, 1, &code))
                 .into_future()
         })
         .await?;
@@ -157,7 +157,7 @@ pub async fn delete_groups(ids: Vec<u32>) -> Result<u64, AppError> {
             return Err(Problem::NothingSelected.into());
         }
         let state = app_state()?;
-        let settings = crate::admin::customers::store::settings(&state.db).await?;
+        let settings = crate::customers::repo::settings(&state.db).await?;
         if ids.iter().any(|i| *i == 0 || *i == settings.default_group) {
             return Err(Problem::GroupProtected.into());
         }
@@ -176,7 +176,7 @@ pub async fn delete_groups(ids: Vec<u32>) -> Result<u64, AppError> {
              DELETE $groups RETURN NONE;
              {}
              COMMIT;",
-            crate::admin::action_log::LOG_SQL
+            crate::db::action_log::LOG_SQL
         );
         let detail = ids.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
         let res = crate::db::transact(|| {
@@ -185,7 +185,7 @@ pub async fn delete_groups(ids: Vec<u32>) -> Result<u64, AppError> {
                 .query(sql.as_str())
                 .bind(("default", i64::from(settings.default_group)))
                 .bind(("groups", records.clone()))
-                .bind(crate::admin::action_log::entry(
+                .bind(crate::db::action_log::entry(
                     &me,
                     "groups_deleted",
                     None,
@@ -195,7 +195,7 @@ pub async fn delete_groups(ids: Vec<u32>) -> Result<u64, AppError> {
                 .into_future()
         })
         .await?;
-        crate::admin::customers::store::ok(res)?;
+        crate::customers::repo::ok(res)?;
         state.customers.catch_up(&state.db).await?;
         Ok(moved)
     })
@@ -213,10 +213,10 @@ pub async fn add_tax_class(name: String) -> Result<(), AppError> {
         let db = app_state()?.db;
         db.query(format!(
             "BEGIN; CREATE tax_class CONTENT {{ name: $name }} RETURN NONE; {} COMMIT;",
-            crate::admin::action_log::LOG_SQL
+            crate::db::action_log::LOG_SQL
         ))
         .bind(("name", name.clone()))
-        .bind(crate::admin::action_log::entry(
+        .bind(crate::db::action_log::entry(
             &me,
             "tax_class_created",
             None,

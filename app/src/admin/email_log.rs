@@ -224,7 +224,7 @@ pub fn EmailLogPage() -> impl IntoView {
 }
 
 fn page_href(f: &EmailFilter, page: u32) -> String {
-    let enc = |s: &str| crate::storefront::js_safe_encode(s);
+    let enc = |s: &str| crate::components::js_safe_encode(s);
     format!(
         "/admin/email-log?to={}&template={}&status={}&page={page}",
         enc(&f.recipient),

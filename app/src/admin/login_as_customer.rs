@@ -27,7 +27,7 @@ async fn eligible(
     db: &crate::db::Db,
     customer: i64,
 ) -> Result<(AssistTarget, crate::domain::customer::CustomerSettings), AppError> {
-    let settings = crate::admin::customers::store::settings(db).await?;
+    let settings = crate::customers::repo::settings(db).await?;
     if !settings.assist_enabled {
         return Err(Problem::AssistDisabled.into());
     }
@@ -102,8 +102,8 @@ pub async fn start_assistance(customer: i64) -> Result<(), AppError> {
 
 #[cfg(feature = "ssr")]
 async fn start(customer: i64) -> Result<(), AppError> {
-    use crate::admin::action_log;
     use crate::auth::assist::{ASSIST, CREATE_SQL, new_assistance};
+    use crate::db::action_log;
     let me = crate::auth::require(crate::domain::Resource::LoginAsCustomer)?;
     let state = crate::state::app_state()?;
     let parts = use_context::<http::request::Parts>().ok_or(AppError::Unavailable)?;
@@ -129,7 +129,7 @@ async fn start(customer: i64) -> Result<(), AppError> {
     });
     let sql = format!("BEGIN; {CREATE_SQL} {} COMMIT;", action_log::LOG_SQL);
     let detail = format!("website={}", target.website);
-    crate::admin::customers::store::ok(
+    crate::customers::repo::ok(
         crate::db::transact(|| {
             state
                 .db

@@ -24,9 +24,7 @@ pub async fn list_online(query: String) -> Result<OnlinePage, AppError> {
 /// Reads one page and the counts from the database (every app server's flushed activity).
 #[cfg(feature = "ssr")]
 pub async fn online_page(db: &crate::db::Db, q: &OnlineQuery) -> Result<OnlinePage, AppError> {
-    let minutes = crate::admin::customers::store::settings(db)
-        .await?
-        .online_minutes;
+    let minutes = crate::customers::repo::settings(db).await?.online_minutes;
     let window = "last_seen_at > time::now() - type::duration($window)";
     let mut conds = vec![window];
     if q.id_from.is_some() {

@@ -17,7 +17,7 @@ pub async fn get_settings()
     crate::error::answer(async move {
         crate::auth::require(crate::domain::Resource::Configuration)?;
         let db = crate::state::app_state()?.db;
-        let settings = crate::admin::customers::store::settings(&db).await?;
+        let settings = crate::customers::repo::settings(&db).await?;
         let mut res = db
             .query("SELECT VALUE [record::id(id), code] FROM customer_group WHERE record::id(id) != 0 ORDER BY code")
             .await?;
@@ -47,22 +47,22 @@ pub fn changed_keys(old: &CustomerSettings, new: &CustomerSettings) -> Vec<Strin
 #[server(prefix = "/api/admin/settings", endpoint = "save", input = server_fn::codec::Json)]
 pub async fn save_settings(settings: CustomerSettings) -> Result<(), AppError> {
     crate::error::answer(async move {
-        use crate::admin::action_log;
+        use crate::db::action_log;
         let me = crate::auth::require(crate::domain::Resource::Configuration)?;
         let state = crate::state::app_state()?;
         let mut problems = settings.problems();
-        if !crate::admin::customers::store::exists(&state.db, "customer_group", serde_json::json!(settings.default_group)).await? {
+        if !crate::customers::repo::exists(&state.db, "customer_group", serde_json::json!(settings.default_group)).await? {
             problems.push(FieldError { field: "default_group".into(), problem: Problem::GroupInvalid });
         }
         if !settings.assist_website.is_empty()
-            && !crate::admin::customers::store::exists(&state.db, "website", serde_json::json!(settings.assist_website)).await?
+            && !crate::customers::repo::exists(&state.db, "website", serde_json::json!(settings.assist_website)).await?
         {
             problems.push(FieldError { field: "assist_website".into(), problem: Problem::WebsiteInvalid });
         }
         if !problems.is_empty() {
             return Err(AppError::InvalidFields(problems));
         }
-        let old = crate::admin::customers::store::settings(&state.db).await?;
+        let old = crate::customers::repo::settings(&state.db).await?;
         let changed = changed_keys(&old, &settings);
         if changed.is_empty() {
             return Ok(());
@@ -88,7 +88,7 @@ pub async fn save_settings(settings: CustomerSettings) -> Result<(), AppError> {
                 .into_future()
         })
         .await?;
-        if errors.iter().any(crate::admin::customers::store::is_unique_violation) {
+        if errors.iter().any(crate::customers::repo::is_unique_violation) {
             return Err(AppError::InvalidFields(vec![FieldError { field: "sharing".into(), problem: Problem::SharingConflict }]));
         }
         if let Some(e) = errors.into_iter().next() {

@@ -136,7 +136,7 @@ pub async fn lookup(db: &Db, token: &str) -> Result<Found, AppError> {
     let customer: Option<serde_json::Value> = res.take(0)?;
     let customer = customer.filter(|v| v.is_object()).unwrap_or_default();
     let email = customer["email"].as_str().map(str::to_owned);
-    let settings = crate::admin::customers::store::settings(db).await?;
+    let settings = crate::customers::repo::settings(db).await?;
     let reason = if !row.in_time {
         Some(TIMED_OUT)
     } else if !settings.assist_enabled {

@@ -2,6 +2,8 @@
 mod download;
 pub mod form;
 
+use crate::domain::countries::COUNTRIES;
+pub use crate::domain::text::fill;
 use crate::error::{AppError, Problem};
 use crate::i18n::*;
 pub use download::DownloadLink;
@@ -162,48 +164,28 @@ pub fn resource_label(l: Locale, r: crate::domain::Resource) -> &'static str {
     }
 }
 
-/// Fills `%name` placeholders in a translated text in one pass (longest name first, so `%pages` is
-/// not `%page`+s); values are never scanned again, so user data cannot inject a placeholder.
-pub fn fill(text: &str, values: &[(&str, &str)]) -> String {
-    let mut values = values.to_vec();
-    values.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find('%') {
-        out.push_str(&rest[..at]);
-        let after = &rest[at + 1..];
-        match values.iter().find(|(k, _)| after.starts_with(k)) {
-            Some((k, v)) => {
-                out.push_str(v);
-                rest = &after[k.len()..];
-            }
-            None => {
-                out.push('%');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
+/// A country's name in the reader's language (the code when it is not one we know).
+pub fn country_label(l: Locale, code: &str) -> String {
+    COUNTRIES
+        .iter()
+        .find(|c| c.0 == code)
+        .map(|c| match l {
+            Locale::en => c.1,
+            Locale::it => c.2,
+            Locale::nl => c.3,
+        })
+        .unwrap_or(code)
+        .to_string()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::fill;
-
-    #[test]
-    fn placeholders_fill_once_and_values_stay_literal() {
-        assert_eq!(
-            fill("%page of %pages", &[("page", "2"), ("pages", "9")]),
-            "2 of 9"
-        );
-        assert_eq!(
-            fill(
-                "Hi %name, %link",
-                &[("name", "%link {{7*7}}"), ("link", "L")]
-            ),
-            "Hi %link {{7*7}}, L"
-        );
-        assert_eq!(fill("100% sure", &[]), "100% sure");
-    }
+/// Percent-encodes a path for a query value (same rules on server and browser).
+pub fn js_safe_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

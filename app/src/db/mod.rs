@@ -1,4 +1,5 @@
 //! The SurrealDB connection: URL schemes, sign-in, and retrying conflicted transactions.
+pub mod action_log;
 pub mod migrations;
 
 use std::future::Future;

@@ -2,6 +2,7 @@
 pub mod access;
 pub mod countries;
 pub mod customer;
+pub mod customer_view;
 pub mod dates;
 pub mod email;
 pub mod grid;
@@ -10,6 +11,7 @@ pub mod password;
 pub mod postcode;
 pub mod principal;
 pub mod resource;
+pub mod text;
 
 pub use access::{Access, admin_access};
 pub use email::Email;

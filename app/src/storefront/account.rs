@@ -29,8 +29,8 @@ pub async fn my_account() -> Result<AccountView, AppError> {
     crate::error::answer(async move {
         let me = crate::auth::customer::require_customer()?;
         let state = crate::state::app_state()?;
-        let doc = super::store::own(&state, me.id).await?;
-        let settings = crate::admin::customers::store::settings(&state.db).await?;
+        let doc = crate::customers::accounts::own(&state, me.id).await?;
+        let settings = crate::customers::repo::settings(&state.db).await?;
         Ok(AccountView {
             name: doc.name(),
             address_lines: doc.addresses.iter().map(|a| a.one_line()).collect(),
@@ -64,7 +64,7 @@ pub async fn save_account(
     crate::error::answer(async move {
         let me = crate::auth::customer::require_customer()?;
         let state = crate::state::app_state()?;
-        let edit = super::store::AccountEdit {
+        let edit = crate::customers::accounts::AccountEdit {
             input: CustomerInput {
                 prefix,
                 firstname,
@@ -82,7 +82,7 @@ pub async fn save_account(
             new_password: change_password.map(|_| (password, password_confirmation)),
             current_password,
         };
-        if let Some(session) = super::store::save_account(&state, &me, edit).await? {
+        if let Some(session) = crate::customers::accounts::save_account(&state, &me, edit).await? {
             super::set_session_cookie(&session.token)?;
         }
         leptos_axum::redirect("/customer/account/?saved=1");

@@ -3,9 +3,8 @@
 // Form server functions take one argument per form field.
 #![allow(clippy::too_many_arguments)]
 use super::account::{AccountNav, my_account};
-use crate::admin::customers::grid::country_label;
-use crate::components::ErrorMessage;
 use crate::components::form::{CheckField, TextField, field_error, form_error};
+use crate::components::{ErrorMessage, country_label};
 use crate::domain::countries::COUNTRIES;
 use crate::domain::customer::{AddressInput, Show};
 use crate::error::AppError;
@@ -55,7 +54,7 @@ pub async fn save_address(
             telephone,
             vat_id,
         };
-        super::store::save_address(
+        crate::customers::accounts::save_address(
             &state,
             &me,
             address,
@@ -75,7 +74,7 @@ pub async fn delete_address(id: String) -> Result<(), AppError> {
     crate::error::answer(async move {
         let me = crate::auth::customer::require_customer()?;
         let state = crate::state::app_state()?;
-        super::store::delete_address(&state, &me, &id).await?;
+        crate::customers::accounts::delete_address(&state, &me, &id).await?;
         leptos_axum::redirect("/customer/address/?deleted=1");
         Ok(())
     })

@@ -5,10 +5,8 @@ pub mod assist;
 pub mod password;
 pub mod register;
 pub mod sign_in;
-#[cfg(feature = "ssr")]
-pub mod store;
 
-use crate::components::LanguageSwitch;
+use crate::components::{LanguageSwitch, js_safe_encode};
 use crate::domain::customer::FormSettings;
 use crate::error::AppError;
 use crate::i18n::*;
@@ -38,7 +36,7 @@ pub async fn current_customer() -> Result<Option<Me>, AppError> {
 #[server(prefix = "/api/account", endpoint = "settings")]
 pub async fn account_settings() -> Result<FormSettings, AppError> {
     let state = crate::state::app_state()?;
-    let settings = crate::admin::customers::store::settings(&state.db).await?;
+    let settings = crate::customers::repo::settings(&state.db).await?;
     Ok(FormSettings::from(&settings))
 }
 
@@ -119,18 +117,6 @@ pub fn StorefrontLayout() -> impl IntoView {
             <p>{t!(i18n, store.footer)}</p>
         </footer>
     }
-}
-
-/// Percent-encodes a path for a query value (same rules on server and browser).
-pub fn js_safe_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[component]

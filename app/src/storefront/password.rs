@@ -15,7 +15,7 @@ pub async fn forgot(email: String) -> Result<(), AppError> {
     crate::error::answer(async move {
         let state = crate::state::app_state()?;
         let ip = crate::state::client_ip();
-        super::store::forgot(&state, &email, &ip).await?;
+        crate::customers::accounts::forgot(&state, &email, &ip).await?;
         leptos_axum::redirect("/customer/account/forgotpassword?sent=1");
         Ok(())
     })
@@ -26,7 +26,7 @@ pub async fn forgot(email: String) -> Result<(), AppError> {
 #[server(prefix = "/api/account", endpoint = "reset_status")]
 pub async fn reset_status(token: String) -> Result<bool, AppError> {
     let state = crate::state::app_state()?;
-    super::store::reset_link_valid(&state, &token).await
+    crate::customers::accounts::reset_link_valid(&state, &token).await
 }
 
 /// Sets a new password from a reset link, then sends the customer to sign in.
@@ -38,7 +38,7 @@ pub async fn reset(
 ) -> Result<(), AppError> {
     let outcome = crate::error::answer(async {
         let state = crate::state::app_state()?;
-        super::store::reset(&state, &token, password, &password_confirmation).await
+        crate::customers::accounts::reset(&state, &token, password, &password_confirmation).await
     })
     .await;
     match outcome {
@@ -54,7 +54,7 @@ pub async fn reset(
                 let page = format!(
                     "{}/customer/account/createpassword?token={}",
                     state.base_url,
-                    super::js_safe_encode(&token)
+                    crate::components::js_safe_encode(&token)
                 );
                 if let Ok(url) =
                     leptos::server_fn::error::ServerFnUrlError::new(Reset::PATH, e.clone())

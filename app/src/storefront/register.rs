@@ -30,7 +30,7 @@ pub async fn register(
     #[server(default)] newsletter: Option<String>,
     #[server(default)] assistance_allowed: Option<String>,
 ) -> Result<(), AppError> {
-    use super::store::{Registered, Registration};
+    use crate::customers::accounts::{Registered, Registration};
     crate::error::answer(async move {
         let state = crate::state::app_state()?;
         let parts = use_context::<http::request::Parts>().ok_or(AppError::Unavailable)?;
@@ -54,7 +54,7 @@ pub async fn register(
             password,
             password_confirmation,
         };
-        match super::store::register(&state, reg, locale).await? {
+        match crate::customers::accounts::register(&state, reg, locale).await? {
             Registered::CheckEmail => {
                 leptos_axum::redirect("/customer/account/confirmation?sent=1")
             }
@@ -73,7 +73,7 @@ pub async fn register(
 pub async fn confirm(token: String) -> Result<(), AppError> {
     crate::error::answer(async move {
         let state = crate::state::app_state()?;
-        super::store::confirm(&state, &token).await?;
+        crate::customers::accounts::confirm(&state, &token).await?;
         leptos_axum::redirect("/customer/account/login?confirmed=1");
         Ok(())
     })
@@ -85,7 +85,7 @@ pub async fn confirm(token: String) -> Result<(), AppError> {
 pub async fn resend_confirmation(email: String) -> Result<(), AppError> {
     crate::error::answer(async move {
         let state = crate::state::app_state()?;
-        super::store::resend_confirmation(&state, &email).await?;
+        crate::customers::accounts::resend_confirmation(&state, &email).await?;
         leptos_axum::redirect("/customer/account/confirmation?sent=1");
         Ok(())
     })

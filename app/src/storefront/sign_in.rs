@@ -19,10 +19,10 @@ pub async fn sign_in(
     crate::error::answer(async move {
         let state = crate::state::app_state()?;
         let parts = use_context::<http::request::Parts>().ok_or(AppError::Unavailable)?;
-        let signed_in = super::store::sign_in(&state, &email, password).await?;
+        let signed_in = crate::customers::accounts::sign_in(&state, &email, password).await?;
         if let Some(old) = crate::auth::cookie::CUSTOMER.token(&parts.headers, state.secure_cookies)
         {
-            super::store::sign_out(&state, &old).await?;
+            crate::customers::accounts::sign_out(&state, &old).await?;
         }
         super::set_session_cookie(&signed_in.session.token)?;
         let target = match super::safe_referer(referer.as_deref()) {
@@ -46,7 +46,7 @@ pub async fn sign_out() -> Result<(), AppError> {
     let parts = use_context::<http::request::Parts>().ok_or(AppError::Unavailable)?;
     let cookie = crate::auth::cookie::CUSTOMER;
     if let Some(token) = cookie.token(&parts.headers, state.secure_cookies) {
-        super::store::sign_out(&state, &token).await?;
+        crate::customers::accounts::sign_out(&state, &token).await?;
         tracing::info!(
             event = "session_expired",
             reason = "sign_out",

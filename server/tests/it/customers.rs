@@ -2,8 +2,8 @@
 //! under concurrency, group deletion, two app servers on one database, export, and bad input.
 
 use crate::common::{TestApp, set, spawn_app, spawn_second};
-use app::admin::customers::index::{GridDoc, day_bounds};
-use app::admin::customers::store::CustomerDoc;
+use app::customers::read_model::{GridDoc, day_bounds};
+use app::customers::repo::CustomerDoc;
 use app::domain::grid::{Column, Filter, GridQuery, Kind, PAGE_SIZES};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -404,7 +404,7 @@ async fn the_grid_answers_like_brute_force_over_10000_random_customers() {
     assert_eq!(docs.len(), 9_997);
     let now = chrono::Utc::now().timestamp();
     // A node starting now builds the same index from the database (ids 7-9 are gaps).
-    let fresh = app::admin::customers::feed::CustomerIndex::start(&app.state.db)
+    let fresh = app::customers::feed::CustomerIndex::start(&app.state.db)
         .await
         .unwrap();
     assert_eq!(fresh.read().len(), 9_997);

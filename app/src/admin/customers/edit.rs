@@ -1,12 +1,12 @@
 //! The customer page: new and edit, with the tabs Customer View, Account Information, Addresses and
 //! Newsletter; Save, Save and Continue, Delete, Reset Password and Unlock.
-use super::grid::{country_label, gender_label};
+use super::grid::gender_label;
 use super::{
     CustomerView, Lookups, customer_lookups, delete_customer, get_customer,
     reset_customer_password, save_customer, unlock_customer,
 };
 use crate::admin::login_as_customer::LoginAsCustomerButton;
-use crate::components::{ErrorMessage, problem_text};
+use crate::components::{ErrorMessage, country_label, problem_text};
 use crate::domain::countries::COUNTRIES;
 use crate::domain::customer::{
     AddressInput, CustomerInput, Show, region_required, validate_customer,

@@ -1,6 +1,6 @@
 //! Export of the whole filtered grid as CSV or Excel XML (SpreadsheetML 2003), streamed in chunks
 //! so memory stays flat: the matching ids are taken once, rows are rendered a chunk at a time.
-use super::feed::SharedIndex;
+use crate::customers::feed::SharedIndex;
 use crate::domain::grid::{Column, GridQuery};
 use crate::domain::{Principal, Resource};
 use crate::error::AppError;
@@ -186,10 +186,10 @@ pub async fn export(
         .matching_ids(&q, chrono::Utc::now().timestamp());
     let total = ids.len();
     tracing::info!(event = "customers_exported", admin.id = %me.id, rows = total, "export");
-    let log = crate::admin::action_log::entry(&me, "export", None, total as i64, "");
+    let log = crate::db::action_log::entry(&me, "export", None, total as i64, "");
     let _ = state
         .db
-        .query(crate::admin::action_log::LOG_SQL)
+        .query(crate::db::action_log::LOG_SQL)
         .bind(log)
         .await;
     let index = state.customers.clone();

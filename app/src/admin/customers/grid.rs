@@ -6,7 +6,7 @@ use super::{
     customers_grid, run_mass_action, save_inline_edit,
 };
 use crate::admin::login_as_customer::LoginAsCustomerButton;
-use crate::components::{DownloadLink, ErrorMessage, fill, problem_text};
+use crate::components::{DownloadLink, ErrorMessage, country_label, fill, problem_text};
 use crate::domain::countries::COUNTRIES;
 use crate::domain::customer::InlineEdit;
 use crate::domain::grid::{Column, GridQuery, Kind, PAGE_SIZES};
@@ -50,20 +50,6 @@ pub fn column_title(i18n: I18nContext<Locale>, c: Column) -> String {
         Column::LastLogin => td_string!(l, grid.col_last_login),
     }
     .to_string()
-}
-
-/// A country's name in the admin's language.
-pub fn country_label(l: Locale, code: &str) -> String {
-    COUNTRIES
-        .iter()
-        .find(|c| c.0 == code)
-        .map(|c| match l {
-            Locale::en => c.1,
-            Locale::it => c.2,
-            Locale::nl => c.3,
-        })
-        .unwrap_or(code)
-        .to_string()
 }
 
 pub fn gender_label(l: Locale, g: &str) -> String {

@@ -1,15 +1,9 @@
-//! Customers > All Customers: the grid (read model, feed, export), the customer page, saved views,
+//! Customers > All Customers: the grid, its export, the customer page, saved views,
 //! and the server functions behind them.
 pub mod edit;
 #[cfg(feature = "ssr")]
 pub mod export;
-#[cfg(feature = "ssr")]
-pub mod feed;
 pub mod grid;
-#[cfg(feature = "ssr")]
-pub mod index;
-#[cfg(feature = "ssr")]
-pub mod store;
 pub mod views;
 
 use crate::domain::customer::{CustomerInput, CustomerSettings, InlineEdit};
@@ -19,7 +13,11 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
+use crate::customers::{feed, repo};
+#[cfg(feature = "ssr")]
 use crate::{auth::require, domain::Resource, error::answer, state::app_state};
+
+pub use crate::domain::customer_view::{CustomerSummary, CustomerView, MassAction, MassResult};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GridRow {
@@ -45,20 +43,6 @@ pub enum Selection {
     Matching(String),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub enum MassAction {
-    Delete,
-    AssignGroup(u32),
-    Subscribe,
-    Unsubscribe,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct MassResult {
-    pub count: u64,
-    pub action: MassAction,
-}
-
 /// What the grid's filters and the customer form offer.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Lookups {
@@ -69,27 +53,6 @@ pub struct Lookups {
     pub settings: CustomerSettings,
     /// The server's date (dates of birth must be before it).
     pub today: chrono::NaiveDate,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct CustomerSummary {
-    pub name: String,
-    pub created_at: String,
-    pub updated_at: String,
-    pub last_login_at: Option<String>,
-    pub online: bool,
-    pub locked: bool,
-    pub locked_until: Option<String>,
-    pub confirmed: bool,
-    pub created_in: String,
-    pub default_billing: Option<String>,
-    pub default_shipping: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct CustomerView {
-    pub input: CustomerInput,
-    pub summary: CustomerSummary,
 }
 
 /// The grid state in `query` (the URL's query string) as one page of rows with its total.
@@ -160,7 +123,7 @@ pub async fn customer_lookups() -> Result<Lookups, AppError> {
         Ok(Lookups {
             groups: groups.into_iter().map(|(i, c)| (i as u32, c)).collect(),
             websites,
-            settings: store::settings(&db).await?,
+            settings: repo::settings(&db).await?,
             today: chrono::Utc::now().date_naive(),
         })
     })
@@ -171,7 +134,7 @@ pub async fn customer_lookups() -> Result<Lookups, AppError> {
 pub async fn get_customer(id: i64) -> Result<CustomerView, AppError> {
     answer(async move {
         require(Resource::Customers)?;
-        store::view(&app_state()?.db, id).await
+        repo::view(&app_state()?.db, id).await
     })
     .await
 }
@@ -181,7 +144,7 @@ pub async fn save_customer(input: CustomerInput) -> Result<i64, AppError> {
     answer(async move {
         let me = require(Resource::Customers)?;
         let state = app_state()?;
-        store::save(&state.db, &state.customers, &me, input).await
+        repo::save(&state.db, &state.customers, &me, input).await
     })
     .await
 }
@@ -205,7 +168,7 @@ pub async fn run_mass_action(
                     .matching_ids(&q, chrono::Utc::now().timestamp())
             }
         };
-        store::mass(&state.db, &state.customers, &me, ids, action).await
+        repo::mass(&state.db, &state.customers, &me, ids, action).await
     })
     .await
 }
@@ -215,7 +178,7 @@ pub async fn save_inline_edit(id: i64, edit: InlineEdit) -> Result<(), AppError>
     answer(async move {
         let me = require(Resource::Customers)?;
         let state = app_state()?;
-        store::inline_edit(&state.db, &state.customers, &me, id, edit).await
+        repo::inline_edit(&state.db, &state.customers, &me, id, edit).await
     })
     .await
 }
@@ -225,7 +188,7 @@ pub async fn unlock_customer(id: i64) -> Result<(), AppError> {
     answer(async move {
         let me = require(Resource::Customers)?;
         let state = app_state()?;
-        store::unlock(&state.db, &state.customers, &me, id).await
+        repo::unlock(&state.db, &state.customers, &me, id).await
     })
     .await
 }
@@ -234,7 +197,7 @@ pub async fn unlock_customer(id: i64) -> Result<(), AppError> {
 pub async fn reset_customer_password(id: i64) -> Result<(), AppError> {
     answer(async move {
         let me = require(Resource::Customers)?;
-        store::reset_password(&app_state()?, &me, id).await
+        repo::reset_password(&app_state()?, &me, id).await
     })
     .await
 }
@@ -244,7 +207,7 @@ pub async fn delete_customer(id: i64) -> Result<(), AppError> {
     answer(async move {
         let me = require(Resource::Customers)?;
         let state = app_state()?;
-        store::mass(
+        repo::mass(
             &state.db,
             &state.customers,
             &me,

@@ -1,12 +1,12 @@
 //! Storefront accounts in the database: register, confirm, sign in (with lockout), forgot and reset
 //! password, and the customer's own edits — each change and its email in one transaction.
-use crate::admin::customers::store::{
-    self as customers, CustomerDoc, SETS, account_json, assign_address_ids, email_taken,
-    is_unique_violation,
-};
 use crate::auth::blocklist;
 use crate::auth::cookie::token_hash;
 use crate::auth::customer::{self as sessions, CREATE_SQL, NewSession, bind_session, new_session};
+use crate::customers::repo::{
+    self as customers, CustomerDoc, SETS, account_json, assign_address_ids, email_taken,
+    is_unique_violation,
+};
 use crate::db::{from_json, transact};
 use crate::domain::Email;
 use crate::domain::customer::{
@@ -926,7 +926,7 @@ pub async fn save_account(
     }
     let assisted = assisted_entry(me, "assisted_account_saved");
     if assisted.is_some() {
-        sql.push_str(crate::admin::action_log::LOG_SQL);
+        sql.push_str(crate::db::action_log::LOG_SQL);
     }
     sql.push_str(" COMMIT;");
     let doc_json = account_json(&valid);
@@ -1059,7 +1059,7 @@ async fn write_own(
     })?;
     let assisted = assisted_entry(me, "assisted_addresses_saved");
     let log = if assisted.is_some() {
-        crate::admin::action_log::LOG_SQL
+        crate::db::action_log::LOG_SQL
     } else {
         ""
     };
@@ -1096,7 +1096,7 @@ fn assisted_entry(me: &sessions::CustomerPrincipal, action: &str) -> Option<(&'s
         role: String::new(),
         permissions: Vec::new(),
     };
-    Some(crate::admin::action_log::entry(
+    Some(crate::db::action_log::entry(
         &principal,
         action,
         Some(me.id),

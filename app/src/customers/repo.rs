@@ -1,15 +1,15 @@
 //! Customers in the database: the document, every write (each with its action-log entry in the
 //! same transaction), and the reads behind the customer page.
 use super::feed::SharedIndex;
-use super::index::GridDoc;
-use super::{CustomerSummary, CustomerView, MassAction, MassResult};
-use crate::admin::action_log;
+use super::read_model::GridDoc;
+use crate::db::action_log;
 use crate::db::{Db, transact};
 use crate::domain::Principal;
 use crate::domain::countries::COUNTRIES;
 use crate::domain::customer::{
     AddressInput, CustomerInput, CustomerSettings, InlineEdit, ValidCustomer, validate_customer,
 };
+use crate::domain::customer_view::{CustomerSummary, CustomerView, MassAction, MassResult};
 use crate::error::{AppError, FieldError, Problem};
 use serde_json::{Map, Value as Json, json};
 use std::future::IntoFuture;
@@ -608,6 +608,6 @@ pub async fn reset_password(
     id: i64,
 ) -> Result<(), AppError> {
     let (k, v) = action_log::entry(me, "password_reset_sent", Some(id), 1, "");
-    crate::storefront::store::issue_reset(state, id, action_log::LOG_SQL, vec![(k.to_owned(), v)])
+    crate::customers::accounts::issue_reset(state, id, action_log::LOG_SQL, vec![(k.to_owned(), v)])
         .await
 }
