@@ -14,6 +14,9 @@ cargo fmt --all -- --check
 step "import structure (no circles, no arrow back up a layer)"
 python3 "$root/scripts/check-layers.py"
 
+step "sizes (files up to 600 lines, functions up to 150)"
+python3 "$root/scripts/check-sizes.py"
+
 # Clippy lints our crates while they compile for the tests and the site, rather than in separate
 # `cargo clippy` runs: those would type-check every dependency (SurrealDB, and its browser-side
 # counterparts) a second time, ~15 min more on a fresh 2-core machine. This is what `cargo clippy`

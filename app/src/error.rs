@@ -189,14 +189,6 @@ pub fn plain_form_post() -> bool {
     })
 }
 
-/// Runs a server function's body and gives any error its HTTP status (401, 403, 404, 409, 422…).
-#[cfg(feature = "ssr")]
-pub async fn answer<T>(
-    body: impl std::future::Future<Output = Result<T, AppError>>,
-) -> Result<T, AppError> {
-    body.await.map_err(AppError::with_status)
-}
-
 #[cfg(feature = "ssr")]
 impl From<surrealdb::Error> for AppError {
     #[track_caller]

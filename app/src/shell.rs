@@ -2,7 +2,7 @@
 use crate::admin::{
     AdminShell, action_log::ActionLogPage, customer_groups::GroupsPage, customers,
     dashboard::DashboardPage, email_log, login::AdminSignInPage, login_as_customer,
-    now_online::NowOnlinePage, roles, settings::SettingsPage, users,
+    login_as_customer_log, now_online::NowOnlinePage, roles, settings::SettingsPage, users,
 };
 use crate::i18n::*;
 use crate::storefront::{
@@ -85,7 +85,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("customers/new") view=customers::edit::CustomerEditPage />
                         <Route path=path!("customers/:id") view=customers::edit::CustomerEditPage />
                         <Route path=path!("now-online") view=NowOnlinePage />
-                        <Route path=path!("login-as-customer-log") view=login_as_customer::AssistanceLogPage />
+                        <Route path=path!("login-as-customer-log") view=login_as_customer_log::AssistanceLogPage />
                         <Route path=path!("login-as-customer/refused") view=login_as_customer::RefusedPage />
                         <Route path=path!("groups") view=GroupsPage />
                         <Route path=path!("action-log") view=ActionLogPage />

@@ -1,6 +1,6 @@
 //! Per-client-address rate limits on the account endpoints an attacker hammers (sign-in, register,
 //! forgot/reset password, confirmation, admin sign-in); also records each request's client address.
-use app::state::ClientIp;
+use app::request::ClientIp;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};

@@ -3,8 +3,7 @@
 //! limits, CSRF, customer and admin guards, Now Online's activity tracking, error statuses,
 //! request logs).
 use crate::csrf::{AllowedOrigin, csrf_guard};
-use app::auth::customer::customer_guard;
-use app::auth::guard::admin_guard;
+use app::auth::guard::{admin_guard, customer_guard};
 use app::state::AppState;
 use app::{App, shell};
 use axum::Router;
@@ -58,7 +57,7 @@ pub fn router_with(
         )
         .route(
             "/api/admin/login-as-customer-log/export",
-            get(app::admin::login_as_customer::export_log),
+            get(app::admin::login_as_customer_log::export_log),
         )
         .leptos_routes(&state, routes, move || shell(leptos.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

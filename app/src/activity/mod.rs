@@ -6,7 +6,7 @@ pub mod visitor;
 use crate::auth::customer::{CustomerPrincipal, is_storefront};
 use crate::db::Db;
 use crate::error::AppError;
-use crate::state::{AppState, ClientIp};
+use crate::request::ClientIp;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -18,7 +18,7 @@ use std::sync::Mutex;
 pub use visitor::{VISITOR, VisitorKey, VisitorOf, visitor_of};
 
 /// Until the site has more than one website, every visit is on this one.
-pub const DEFAULT_WEBSITE: &str = "main";
+pub const DEFAULT_WEBSITE: &str = crate::domain::STOREFRONT_WEBSITE;
 /// How often a customer's own `last_seen_at` (the grid's "last activity") is written, at most.
 const CUSTOMER_WRITE_SECONDS: i64 = 60;
 /// Visitor rows older than this are deleted.
@@ -235,10 +235,18 @@ fn page_of(req: &Request) -> Option<String> {
     Some(full[..end].to_owned())
 }
 
+/// What `track` needs of the application state (state.rs derives it from `AppState`, so this
+/// module stays below the state that holds its tracker).
+#[derive(Clone)]
+pub struct Tracking {
+    pub tracker: std::sync::Arc<Tracker>,
+    pub secure_cookies: bool,
+}
+
 /// Notes every storefront request of customers and visitors (staff assisting a customer are not
 /// shoppers: their requests are not counted). Runs after the customer guard has found the session.
-pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if !state.activity.enabled() || !is_storefront(req.uri().path()) {
+pub async fn track(State(state): State<Tracking>, req: Request, next: Next) -> Response {
+    if !state.tracker.enabled() || !is_storefront(req.uri().path()) {
         return next.run(req).await;
     }
     let principal = req.extensions().get::<CustomerPrincipal>();
@@ -247,7 +255,7 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
     }
     let customer = principal.map(|p| p.id);
     let ip = req.extensions().get::<ClientIp>().copied();
-    let tracker = &state.activity;
+    let tracker = &state.tracker;
     let visitor = visitor_of(
         req.headers(),
         ip,
@@ -257,9 +265,9 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
         &tracker.issued,
     );
     if let Some(stand_in) = visitor.forget {
-        state.activity.forget(stand_in);
+        tracker.forget(stand_in);
     }
-    state.activity.record(
+    tracker.record(
         visitor.key,
         Hit {
             customer,

@@ -3,7 +3,7 @@
 use crate::auth::cookie::{CookieSpec, new_token, token_hash};
 use crate::db::Db;
 use crate::error::AppError;
-use crate::state::ClientIp;
+use crate::request::ClientIp;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::collections::HashMap;

@@ -1,6 +1,7 @@
 //! The admin action log: who did what to which customer, when; written in the same transaction as
 //! the change it records (`db::action_log`), and listed for admins holding the Action Log
 //! permission.
+use crate::components::loaded;
 use crate::error::AppError;
 use crate::i18n::*;
 use leptos::prelude::*;
@@ -30,8 +31,7 @@ pub struct LogPage {
 /// Newest first; `customer` narrows to one customer's entries.
 #[server(prefix = "/api/admin/action-log", endpoint = "list", input = server_fn::codec::Json)]
 pub async fn list_action_log(customer: Option<i64>, page: u32) -> Result<LogPage, AppError> {
-    crate::error::answer(async move {
-        crate::auth::require(crate::domain::Resource::ActionLog)?;
+    crate::auth::caller::serve(crate::domain::Resource::ActionLog, |_| async move {
         let db = crate::state::app_state()?.db;
         let start = crate::domain::grid::page_start(page, PAGE_SIZE)?;
         let filter = if customer.is_some() {
@@ -81,48 +81,43 @@ pub fn ActionLogPage() -> impl IntoView {
                 prop:value=move || params().0.map(|c| c.to_string()).unwrap_or_default() />
             <button type="submit">{t!(i18n, log.filter)}</button>
         </form>
-        <Transition fallback=move || view! { <p>{t!(i18n, common.loading)}</p> }>
-            {move || Suspend::new(async move {
-                let (customer, page) = params();
-                match log.await {
-                    Ok(p) => view! {
-                        <table class="grid">
-                            <thead><tr>
-                                <th scope="col">{t!(i18n, log.when)}</th>
-                                <th scope="col">{t!(i18n, log.who)}</th>
-                                <th scope="col">{t!(i18n, log.action)}</th>
-                                <th scope="col">{t!(i18n, log.customer)}</th>
-                                <th scope="col">{t!(i18n, log.count)}</th>
-                                <th scope="col">{t!(i18n, log.detail)}</th>
-                            </tr></thead>
-                            <tbody>
-                                {p.entries.into_iter().map(|e| view! {
-                                    <tr>
-                                        <td>{e.at}</td>
-                                        <td>{e.admin_email}</td>
-                                        <td>{e.action}</td>
-                                        <td>{e.customer.map(|c| view! { <A href=format!("/admin/customers/{c}")>{c.to_string()}</A> })}</td>
-                                        <td>{e.count}</td>
-                                        <td>{e.detail}</td>
-                                    </tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                        <nav class="pager" aria-label=move || t_string!(i18n, log.pages)>
-                            {(page > 1).then(|| {
-                                let href = page_href(customer, page - 1);
-                                view! { <A href=href>{t!(i18n, grid.previous)}</A> }
-                            })}
-                            {p.has_more.then(|| {
-                                let href = page_href(customer, page + 1);
-                                view! { <A href=href>{t!(i18n, grid.next)}</A> }
-                            })}
-                        </nav>
-                    }.into_any(),
-                    Err(e) => view! { <crate::components::ErrorMessage error=Signal::derive(move || Some(e.clone())) /> }.into_any(),
-                }
-            })}
-        </Transition>
+        {loaded(log, move |p| {
+            let (customer, page) = params();
+            view! {
+                <table class="grid">
+                    <thead><tr>
+                        <th scope="col">{t!(i18n, log.when)}</th>
+                        <th scope="col">{t!(i18n, log.who)}</th>
+                        <th scope="col">{t!(i18n, log.action)}</th>
+                        <th scope="col">{t!(i18n, log.customer)}</th>
+                        <th scope="col">{t!(i18n, log.count)}</th>
+                        <th scope="col">{t!(i18n, log.detail)}</th>
+                    </tr></thead>
+                    <tbody>
+                        {p.entries.into_iter().map(|e| view! {
+                            <tr>
+                                <td>{e.at}</td>
+                                <td>{e.admin_email}</td>
+                                <td>{e.action}</td>
+                                <td>{e.customer.map(|c| view! { <A href=format!("/admin/customers/{c}")>{c.to_string()}</A> })}</td>
+                                <td>{e.count}</td>
+                                <td>{e.detail}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+                <nav class="pager" aria-label=move || t_string!(i18n, log.pages)>
+                    {(page > 1).then(|| {
+                        let href = page_href(customer, page - 1);
+                        view! { <A href=href>{t!(i18n, grid.previous)}</A> }
+                    })}
+                    {p.has_more.then(|| {
+                        let href = page_href(customer, page + 1);
+                        view! { <A href=href>{t!(i18n, grid.next)}</A> }
+                    })}
+                </nav>
+            }.into_any()
+        })}
     }
 }
 

@@ -1,5 +1,5 @@
 //! Customers > Customer Groups: the groups grid (search, sort, mass delete), group form, tax classes.
-use crate::components::{ErrorMessage, fill};
+use crate::components::{ErrorMessage, fill, loaded};
 use crate::error::{AppError, Problem};
 use crate::i18n::*;
 use leptos::prelude::*;
@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
-use crate::{auth::require, domain::Resource as Area, error::answer, state::app_state};
+use crate::{domain::Resource as Area, state::app_state};
 
 pub const MAX_CODE_CHARS: usize = 32;
 
@@ -40,10 +40,9 @@ pub fn group_code(input: &str) -> Result<String, Problem> {
 
 #[server(prefix = "/api/admin/groups", endpoint = "list")]
 pub async fn list_groups() -> Result<GroupsData, AppError> {
-    answer(async move {
-        require(Area::CustomerGroups)?;
+    crate::auth::caller::serve(Area::CustomerGroups, |_| async move {
         let state = app_state()?;
-        let settings = crate::customers::repo::settings(&state.db).await?;
+        let settings = crate::customers::settings::settings(&state.db).await?;
         let mut res = state
             .db
             .query(
@@ -88,60 +87,57 @@ pub async fn list_groups() -> Result<GroupsData, AppError> {
 /// Creates (id None) or renames a group; returns its id.
 #[server(prefix = "/api/admin/groups", endpoint = "save", input = server_fn::codec::Json)]
 pub async fn save_group(id: Option<u32>, code: String, tax_class: String) -> Result<u32, AppError> {
-    use std::future::IntoFuture;
-    answer(async move {
-        let me = require(Area::CustomerGroups)?;
-        let code = group_code(&code)?;
-        let is_update = id.is_some();
-        let db = app_state()?.db;
-        let mut res = db
-            .query("RETURN record::exists(type::record('tax_class', $t))")
-            .bind(("t", tax_class.clone()))
-            .await?;
-        if !res.take::<Option<bool>>(0)?.unwrap_or(false) {
-            return Err(Problem::TaxClassInvalid.into());
-        }
-        let id: i64 = match id {
-            Some(id) => {
-                let mut res = db
-                    .query("RETURN record::exists(type::record('customer_group', $id))")
-                    .bind(("id", i64::from(id)))
-                    .await?;
-                if !res.take::<Option<bool>>(0)?.unwrap_or(false) {
-                    return Err(AppError::NotFound);
-                }
-                i64::from(id)
-            }
-            None => {
-                let mut res = db.query("RETURN sequence::nextval('customer_group_id')").await?;
-                res.take::<Option<i64>>(0)?.ok_or(AppError::Unavailable)?
-            }
-        };
-        let action = if id > 0 && is_update { "group_updated" } else { "group_created" };
-        let sql = format!(
-            "BEGIN;
-             UPSERT type::record('customer_group', $id) SET code = $code, tax_class = type::record('tax_class', $t) RETURN NONE;
-             {}
-             COMMIT;",
-            crate::db::action_log::LOG_SQL
-        );
-        let (_, errors) = crate::db::transact(|| {
-            db.query(sql.as_str())
-                .bind(("id", id))
-                .bind(("code", code.clone()))
+    crate::auth::caller::serve(Area::CustomerGroups, |me| async move {
+        use std::future::IntoFuture;
+        {
+            let code = group_code(&code)?;
+            let is_update = id.is_some();
+            let db = app_state()?.db;
+            let mut res = db
+                .query("RETURN record::exists(type::record('tax_class', $t))")
                 .bind(("t", tax_class.clone()))
-                .bind(crate::db::action_log::entry(&me, action, None, 1, &code))
-                .into_future()
-        })
-        .await?;
-        if let Some(e) = errors.into_iter().next() {
-            return Err(if e.to_string().contains("already contains") {
+                .await?;
+            if !res.take::<Option<bool>>(0)?.unwrap_or(false) {
+                return Err(Problem::TaxClassInvalid.into());
+            }
+            let id: i64 = match id {
+                Some(id) => {
+                    let mut res = db
+                        .query("RETURN record::exists(type::record('customer_group', $id))")
+                        .bind(("id", i64::from(id)))
+                        .await?;
+                    if !res.take::<Option<bool>>(0)?.unwrap_or(false) {
+                        return Err(AppError::NotFound);
+                    }
+                    i64::from(id)
+                }
+                None => {
+                    let mut res = db.query("RETURN sequence::nextval('customer_group_id')").await?;
+                    res.take::<Option<i64>>(0)?.ok_or(AppError::Unavailable)?
+                }
+            };
+            let action = if id > 0 && is_update { "group_updated" } else { "group_created" };
+            let sql = format!(
+                "BEGIN;
+                 UPSERT type::record('customer_group', $id) SET code = $code, tax_class = type::record('tax_class', $t) RETURN NONE;
+                 {}
+                 COMMIT;",
+                crate::db::action_log::LOG_SQL
+            );
+            let (_, errors) = crate::db::transact(|| {
+                db.query(sql.as_str())
+                    .bind(("id", id))
+                    .bind(("code", code.clone()))
+                    .bind(("t", tax_class.clone()))
+                    .bind(crate::db::action_log::entry(&me, action, None, 1, &code))
+                    .into_future()
+            })
+            .await?;
+            crate::db::unique_or_first(errors, "customer_group_code", || {
                 Problem::GroupCodeTaken.into()
-            } else {
-                e.into()
-            });
+            })?;
+            Ok(id as u32)
         }
-        Ok(id as u32)
     })
     .await
 }
@@ -150,62 +146,62 @@ pub async fn save_group(id: Option<u32>, code: String, tax_class: String) -> Res
 /// Returns how many customers moved.
 #[server(prefix = "/api/admin/groups", endpoint = "delete", input = server_fn::codec::Json)]
 pub async fn delete_groups(ids: Vec<u32>) -> Result<u64, AppError> {
-    use std::future::IntoFuture;
-    answer(async move {
-        let me = require(Area::CustomerGroups)?;
-        if ids.is_empty() {
-            return Err(Problem::NothingSelected.into());
+    crate::auth::caller::serve(Area::CustomerGroups, |me| async move {
+        use std::future::IntoFuture;
+        {
+            if ids.is_empty() {
+                return Err(Problem::NothingSelected.into());
+            }
+            let state = app_state()?;
+            let settings = crate::customers::settings::settings(&state.db).await?;
+            if ids.iter().any(|i| *i == 0 || *i == settings.default_group) {
+                return Err(Problem::GroupProtected.into());
+            }
+            state.customers.catch_up(&state.db).await?;
+            let moved: u64 = {
+                let counts = state.customers.read().count_by_group();
+                ids.iter().map(|i| counts.get(i).copied().unwrap_or(0)).sum()
+            };
+            let records: Vec<surrealdb::types::RecordId> = ids
+                .iter()
+                .map(|i| surrealdb::types::RecordId::new("customer_group", i64::from(*i)))
+                .collect();
+            let sql = format!(
+                "BEGIN;
+                 UPDATE customer SET group = type::record('customer_group', $default) WHERE group IN $groups RETURN NONE;
+                 DELETE $groups RETURN NONE;
+                 {}
+                 COMMIT;",
+                crate::db::action_log::LOG_SQL
+            );
+            let detail = ids.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+            let res = crate::db::transact(|| {
+                state
+                    .db
+                    .query(sql.as_str())
+                    .bind(("default", i64::from(settings.default_group)))
+                    .bind(("groups", records.clone()))
+                    .bind(crate::db::action_log::entry(
+                        &me,
+                        "groups_deleted",
+                        None,
+                        ids.len() as i64,
+                        &detail,
+                    ))
+                    .into_future()
+            })
+            .await?;
+            crate::customers::repo::ok(res)?;
+            state.customers.catch_up(&state.db).await?;
+            Ok(moved)
         }
-        let state = app_state()?;
-        let settings = crate::customers::repo::settings(&state.db).await?;
-        if ids.iter().any(|i| *i == 0 || *i == settings.default_group) {
-            return Err(Problem::GroupProtected.into());
-        }
-        state.customers.catch_up(&state.db).await?;
-        let moved: u64 = {
-            let counts = state.customers.read().count_by_group();
-            ids.iter().map(|i| counts.get(i).copied().unwrap_or(0)).sum()
-        };
-        let records: Vec<surrealdb::types::RecordId> = ids
-            .iter()
-            .map(|i| surrealdb::types::RecordId::new("customer_group", i64::from(*i)))
-            .collect();
-        let sql = format!(
-            "BEGIN;
-             UPDATE customer SET group = type::record('customer_group', $default) WHERE group IN $groups RETURN NONE;
-             DELETE $groups RETURN NONE;
-             {}
-             COMMIT;",
-            crate::db::action_log::LOG_SQL
-        );
-        let detail = ids.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
-        let res = crate::db::transact(|| {
-            state
-                .db
-                .query(sql.as_str())
-                .bind(("default", i64::from(settings.default_group)))
-                .bind(("groups", records.clone()))
-                .bind(crate::db::action_log::entry(
-                    &me,
-                    "groups_deleted",
-                    None,
-                    ids.len() as i64,
-                    &detail,
-                ))
-                .into_future()
-        })
-        .await?;
-        crate::customers::repo::ok(res)?;
-        state.customers.catch_up(&state.db).await?;
-        Ok(moved)
     })
     .await
 }
 
 #[server(prefix = "/api/admin/groups", endpoint = "tax_class", input = server_fn::codec::Json)]
 pub async fn add_tax_class(name: String) -> Result<(), AppError> {
-    answer(async move {
-        let me = require(Area::CustomerGroups)?;
+    crate::auth::caller::serve(Area::CustomerGroups, |me| async move {
         let name = crate::domain::customer::text(&name, 64)?;
         if name.is_empty() {
             return Err(Problem::FieldRequired.into());
@@ -238,6 +234,15 @@ enum GroupSort {
     Customers,
 }
 
+/// The group form's state.
+#[derive(Clone, Copy)]
+struct GroupEdit {
+    /// None = closed, Some(None) = a new group, Some(Some(id)) = editing group `id`.
+    editing: RwSignal<Option<Option<u32>>>,
+    code: RwSignal<String>,
+    tax: RwSignal<String>,
+}
+
 #[component]
 pub fn GroupsPage() -> impl IntoView {
     let i18n = use_i18n();
@@ -249,12 +254,224 @@ pub fn GroupsPage() -> impl IntoView {
     let message = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<AppError>);
     let confirming = RwSignal::new(false);
-    // The form: None = closed, Some(None) = new group, Some(Some(id)) = editing.
-    let editing = RwSignal::new(None::<Option<u32>>);
-    let code = RwSignal::new(String::new());
-    let tax = RwSignal::new(String::new());
+    let edit = GroupEdit {
+        editing: RwSignal::new(None),
+        code: RwSignal::new(String::new()),
+        tax: RwSignal::new(String::new()),
+    };
+    let GroupEdit { editing, code, tax } = edit;
     let new_tax = RwSignal::new(String::new());
 
+    let page = GroupsState {
+        reload,
+        selected,
+        message,
+        error,
+        confirming,
+        new_tax,
+    };
+    let (save, delete, add_tax) = group_actions(i18n, edit, page);
+    let sort_header = move |key: GroupSort, label: String| {
+        view! {
+            <th scope="col" aria-sort=move || match sort.get() { (k, false) if k == key => "ascending", (k, true) if k == key => "descending", _ => "none" }>
+                <button type="button" class="link sort" on:click=move |_| sort.update(|(k, d)| {
+                    if *k == key { *d = !*d } else { *k = key; *d = false }
+                })>
+                    {label}
+                </button>
+            </th>
+        }
+    };
+    view! {
+        <Title text=move || t_string!(i18n, groups.title).to_string() />
+        <div class="page-head">
+            <h1>{t!(i18n, groups.title)}</h1>
+            <button type="button" class="button" on:click=move |_| {
+                code.set(String::new());
+                editing.set(Some(None));
+            }>{t!(i18n, groups.add)}</button>
+        </div>
+        <ErrorMessage error=Signal::derive(move || error.get()) />
+        <p role="status" class="notice">{move || message.get()}</p>
+        {loaded(data, move |d| {
+            {
+                let classes = d.tax_classes.clone();
+                if tax.get_untracked().is_empty() && let Some(c) = classes.first() {
+                    tax.set(c.0.clone());
+                }
+                let groups = d.groups.clone();
+                let visible = move || {
+                    let s = search.get().to_lowercase();
+                    let mut rows: Vec<GroupRow> = groups
+                        .iter()
+                        .filter(|g| s.is_empty() || g.code.to_lowercase().contains(&s) || g.tax_class.to_lowercase().contains(&s))
+                        .cloned()
+                        .collect();
+                    let (k, desc) = sort.get();
+                    rows.sort_by(|a, b| match k {
+                        GroupSort::Id => a.id.cmp(&b.id),
+                        GroupSort::Code => a.code.to_lowercase().cmp(&b.code.to_lowercase()),
+                        GroupSort::TaxClass => a.tax_class.cmp(&b.tax_class),
+                        GroupSort::Customers => a.customers.cmp(&b.customers),
+                    });
+                    if desc { rows.reverse(); }
+                    rows
+                };
+                let all_groups = d.groups.clone();
+                view! {
+                    {group_form(i18n, edit, classes, all_groups, save)}
+                    <div class="toolbar">
+                        <label for="group-search" class="visually-hidden">{t!(i18n, grid.search)}</label>
+                        <input id="group-search" type="search" placeholder=move || t_string!(i18n, grid.search)
+                            prop:value=move || search.get() on:input=move |ev| search.set(event_target_value(&ev)) />
+                        <button type="button" disabled=move || selected.get().is_empty()
+                            on:click=move |_| confirming.set(true)>{t!(i18n, groups.delete_selected)}</button>
+                    </div>
+                    {move || confirming.get().then(|| view! {
+                        <div class="confirm" role="alertdialog" aria-labelledby="group-confirm-text">
+                            <p id="group-confirm-text">{move || fill(t_string!(i18n, groups.confirm_delete), &[("n", &selected.get().len().to_string())])}</p>
+                            <button type="button" on:click=move |_| { delete.dispatch(selected.get_untracked()); }>{t!(i18n, common.confirm)}</button>
+                            <button type="button" class="link" on:click=move |_| confirming.set(false)>{t!(i18n, common.cancel)}</button>
+                        </div>
+                    })}
+                    <table class="grid">
+                        <thead><tr>
+                            <th scope="col"><span class="visually-hidden">{t!(i18n, grid.select)}</span></th>
+                            {sort_header(GroupSort::Id, "ID".into())}
+                            {sort_header(GroupSort::Code, t_string!(i18n, groups.code).to_string())}
+                            {sort_header(GroupSort::TaxClass, t_string!(i18n, groups.tax_class).to_string())}
+                            {sort_header(GroupSort::Customers, t_string!(i18n, groups.customers).to_string())}
+                            <th scope="col">{t!(i18n, grid.action)}</th>
+                        </tr></thead>
+                        <tbody>
+                            <For each=visible key=|g| (g.id, g.code.clone(), g.customers) let:g>
+                                {group_row(i18n, g, selected, edit)}
+                            </For>
+                        </tbody>
+                    </table>
+                    <form class="inline-form" on:submit=move |ev| { ev.prevent_default(); add_tax.dispatch(new_tax.get_untracked()); }>
+                        <label for="new-tax-class">{t!(i18n, groups.new_tax_class)}</label>
+                        <input id="new-tax-class" maxlength="64" prop:value=move || new_tax.get()
+                            on:input=move |ev| new_tax.set(event_target_value(&ev)) />
+                        <button type="submit">{t!(i18n, groups.add_tax_class)}</button>
+                    </form>
+                }.into_any()
+            }
+        })}
+    }
+}
+
+/// The group form (new or edit), while open.
+fn group_form(
+    i18n: leptos_i18n::I18nContext<Locale>,
+    edit: GroupEdit,
+    classes: Vec<(String, String)>,
+    all_groups: Vec<GroupRow>,
+    save: Action<(), Result<u32, AppError>>,
+) -> impl IntoView {
+    let GroupEdit { editing, code, tax } = edit;
+    move || {
+        editing.get().map(|id| {
+            let classes = classes.clone();
+            if let Some(id) = id
+                && let Some(g) = all_groups.iter().find(|g| g.id == id)
+                && code.get_untracked().is_empty()
+            {
+                code.set(g.code.clone());
+                tax.set(g.tax_class_id.clone());
+            }
+            view! {
+                <form class="panel" on:submit=move |ev| { ev.prevent_default(); save.dispatch(()); }>
+                    <h2>{move || if id.is_some() { t_string!(i18n, groups.edit) } else { t_string!(i18n, groups.add) }}</h2>
+                    <label for="group-code">{t!(i18n, groups.code)}</label>
+                    <input id="group-code" maxlength="32" required prop:value=move || code.get()
+                        on:input=move |ev| code.set(event_target_value(&ev)) />
+                    <label for="group-tax">{t!(i18n, groups.tax_class)}</label>
+                    <select id="group-tax" on:change=move |ev| tax.set(event_target_value(&ev))>
+                        {classes.into_iter().map(|(cid, name)| {
+                            let sel = cid.clone();
+                            view! { <option value=cid selected=move || tax.get() == sel>{name}</option> }
+                        }).collect_view()}
+                    </select>
+                    <div class="actions">
+                        <button type="submit">{t!(i18n, common.save)}</button>
+                        <button type="button" class="link" on:click=move |_| editing.set(None)>{t!(i18n, common.cancel)}</button>
+                    </div>
+                </form>
+            }
+        })
+    }
+}
+
+/// One group's row: its checkbox (not for protected groups) and its edit link.
+fn group_row(
+    i18n: leptos_i18n::I18nContext<Locale>,
+    g: GroupRow,
+    selected: RwSignal<Vec<u32>>,
+    edit: GroupEdit,
+) -> impl IntoView {
+    let GroupEdit { editing, code, .. } = edit;
+    let id = g.id;
+    view! {
+        <tr>
+            <td>
+                {(!g.protected).then(|| view! {
+                    <input type="checkbox" aria-label=format!("{} {}", t_string!(i18n, grid.select), g.code)
+                        prop:checked=move || selected.get().contains(&id)
+                        on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            selected.update(|s| { s.retain(|x| *x != id); if on { s.push(id) } });
+                        } />
+                })}
+            </td>
+            <td>{g.id}</td>
+            <td>{g.code.clone()}</td>
+            <td>{g.tax_class.clone()}</td>
+            <td>{g.customers}</td>
+            <td>
+                {(g.id != 0).then(|| view! {
+                    <button type="button" class="link" on:click=move |_| {
+                        code.set(String::new());
+                        editing.set(Some(Some(id)));
+                    }>{t!(i18n, common.edit)}</button>
+                })}
+            </td>
+        </tr>
+    }
+}
+
+/// What the page's actions report into.
+#[derive(Clone, Copy)]
+struct GroupsState {
+    reload: RwSignal<u32>,
+    selected: RwSignal<Vec<u32>>,
+    message: RwSignal<Option<String>>,
+    error: RwSignal<Option<AppError>>,
+    confirming: RwSignal<bool>,
+    new_tax: RwSignal<String>,
+}
+
+type GroupActions = (
+    Action<(), Result<u32, AppError>>,
+    Action<Vec<u32>, Result<u64, AppError>>,
+    Action<String, Result<(), AppError>>,
+);
+
+/// Save a group, delete the selected ones, add a tax class: each reports and reloads the list.
+fn group_actions(
+    i18n: leptos_i18n::I18nContext<Locale>,
+    edit: GroupEdit,
+    page: GroupsState,
+) -> GroupActions {
+    let GroupEdit { editing, code, tax } = edit;
+    let GroupsState {
+        reload,
+        selected,
+        message,
+        error,
+        confirming,
+        new_tax,
+    } = page;
     let save = Action::new(move |_: &()| {
         let (id, c, t) = (
             editing.get_untracked().flatten(),
@@ -312,153 +529,5 @@ pub fn GroupsPage() -> impl IntoView {
             }
         }
     });
-    let sort_header = move |key: GroupSort, label: String| {
-        view! {
-            <th scope="col" aria-sort=move || match sort.get() { (k, false) if k == key => "ascending", (k, true) if k == key => "descending", _ => "none" }>
-                <button type="button" class="link sort" on:click=move |_| sort.update(|(k, d)| {
-                    if *k == key { *d = !*d } else { *k = key; *d = false }
-                })>
-                    {label}
-                </button>
-            </th>
-        }
-    };
-    view! {
-        <Title text=move || t_string!(i18n, groups.title).to_string() />
-        <div class="page-head">
-            <h1>{t!(i18n, groups.title)}</h1>
-            <button type="button" class="button" on:click=move |_| {
-                code.set(String::new());
-                editing.set(Some(None));
-            }>{t!(i18n, groups.add)}</button>
-        </div>
-        <ErrorMessage error=Signal::derive(move || error.get()) />
-        <p role="status" class="notice">{move || message.get()}</p>
-        <Transition fallback=move || view! { <p>{t!(i18n, common.loading)}</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(d) => {
-                        let classes = d.tax_classes.clone();
-                        if tax.get_untracked().is_empty() && let Some(c) = classes.first() {
-                            tax.set(c.0.clone());
-                        }
-                        let groups = d.groups.clone();
-                        let visible = move || {
-                            let s = search.get().to_lowercase();
-                            let mut rows: Vec<GroupRow> = groups
-                                .iter()
-                                .filter(|g| s.is_empty() || g.code.to_lowercase().contains(&s) || g.tax_class.to_lowercase().contains(&s))
-                                .cloned()
-                                .collect();
-                            let (k, desc) = sort.get();
-                            rows.sort_by(|a, b| match k {
-                                GroupSort::Id => a.id.cmp(&b.id),
-                                GroupSort::Code => a.code.to_lowercase().cmp(&b.code.to_lowercase()),
-                                GroupSort::TaxClass => a.tax_class.cmp(&b.tax_class),
-                                GroupSort::Customers => a.customers.cmp(&b.customers),
-                            });
-                            if desc { rows.reverse(); }
-                            rows
-                        };
-                        let all_groups = d.groups.clone();
-                        view! {
-                            {move || editing.get().map(|id| {
-                                let classes = classes.clone();
-                                if let Some(id) = id
-                                    && let Some(g) = all_groups.iter().find(|g| g.id == id)
-                                    && code.get_untracked().is_empty()
-                                {
-                                    code.set(g.code.clone());
-                                    tax.set(g.tax_class_id.clone());
-                                }
-                                view! {
-                                    <form class="panel" on:submit=move |ev| { ev.prevent_default(); save.dispatch(()); }>
-                                        <h2>{move || if id.is_some() { t_string!(i18n, groups.edit) } else { t_string!(i18n, groups.add) }}</h2>
-                                        <label for="group-code">{t!(i18n, groups.code)}</label>
-                                        <input id="group-code" maxlength="32" required prop:value=move || code.get()
-                                            on:input=move |ev| code.set(event_target_value(&ev)) />
-                                        <label for="group-tax">{t!(i18n, groups.tax_class)}</label>
-                                        <select id="group-tax" on:change=move |ev| tax.set(event_target_value(&ev))>
-                                            {classes.into_iter().map(|(cid, name)| {
-                                                let sel = cid.clone();
-                                                view! { <option value=cid selected=move || tax.get() == sel>{name}</option> }
-                                            }).collect_view()}
-                                        </select>
-                                        <div class="actions">
-                                            <button type="submit">{t!(i18n, common.save)}</button>
-                                            <button type="button" class="link" on:click=move |_| editing.set(None)>{t!(i18n, common.cancel)}</button>
-                                        </div>
-                                    </form>
-                                }
-                            })}
-                            <div class="toolbar">
-                                <label for="group-search" class="visually-hidden">{t!(i18n, grid.search)}</label>
-                                <input id="group-search" type="search" placeholder=move || t_string!(i18n, grid.search)
-                                    prop:value=move || search.get() on:input=move |ev| search.set(event_target_value(&ev)) />
-                                <button type="button" disabled=move || selected.get().is_empty()
-                                    on:click=move |_| confirming.set(true)>{t!(i18n, groups.delete_selected)}</button>
-                            </div>
-                            {move || confirming.get().then(|| view! {
-                                <div class="confirm" role="alertdialog" aria-labelledby="group-confirm-text">
-                                    <p id="group-confirm-text">{move || fill(t_string!(i18n, groups.confirm_delete), &[("n", &selected.get().len().to_string())])}</p>
-                                    <button type="button" on:click=move |_| { delete.dispatch(selected.get_untracked()); }>{t!(i18n, common.confirm)}</button>
-                                    <button type="button" class="link" on:click=move |_| confirming.set(false)>{t!(i18n, common.cancel)}</button>
-                                </div>
-                            })}
-                            <table class="grid">
-                                <thead><tr>
-                                    <th scope="col"><span class="visually-hidden">{t!(i18n, grid.select)}</span></th>
-                                    {sort_header(GroupSort::Id, "ID".into())}
-                                    {sort_header(GroupSort::Code, t_string!(i18n, groups.code).to_string())}
-                                    {sort_header(GroupSort::TaxClass, t_string!(i18n, groups.tax_class).to_string())}
-                                    {sort_header(GroupSort::Customers, t_string!(i18n, groups.customers).to_string())}
-                                    <th scope="col">{t!(i18n, grid.action)}</th>
-                                </tr></thead>
-                                <tbody>
-                                    <For each=visible key=|g| (g.id, g.code.clone(), g.customers) let:g>
-                                        {
-                                            let id = g.id;
-                                            view! {
-                                                <tr>
-                                                    <td>
-                                                        {(!g.protected).then(|| view! {
-                                                            <input type="checkbox" aria-label=format!("{} {}", t_string!(i18n, grid.select), g.code)
-                                                                prop:checked=move || selected.get().contains(&id)
-                                                                on:change=move |ev| {
-                                                                    let on = event_target_checked(&ev);
-                                                                    selected.update(|s| { s.retain(|x| *x != id); if on { s.push(id) } });
-                                                                } />
-                                                        })}
-                                                    </td>
-                                                    <td>{g.id}</td>
-                                                    <td>{g.code.clone()}</td>
-                                                    <td>{g.tax_class.clone()}</td>
-                                                    <td>{g.customers}</td>
-                                                    <td>
-                                                        {(g.id != 0).then(|| view! {
-                                                            <button type="button" class="link" on:click=move |_| {
-                                                                code.set(String::new());
-                                                                editing.set(Some(Some(id)));
-                                                            }>{t!(i18n, common.edit)}</button>
-                                                        })}
-                                                    </td>
-                                                </tr>
-                                            }
-                                        }
-                                    </For>
-                                </tbody>
-                            </table>
-                            <form class="inline-form" on:submit=move |ev| { ev.prevent_default(); add_tax.dispatch(new_tax.get_untracked()); }>
-                                <label for="new-tax-class">{t!(i18n, groups.new_tax_class)}</label>
-                                <input id="new-tax-class" maxlength="64" prop:value=move || new_tax.get()
-                                    on:input=move |ev| new_tax.set(event_target_value(&ev)) />
-                                <button type="submit">{t!(i18n, groups.add_tax_class)}</button>
-                            </form>
-                        }.into_any()
-                    }
-                    Err(e) => view! { <ErrorMessage error=Signal::derive(move || Some(e.clone())) /> }.into_any(),
-                }
-            })}
-        </Transition>
-    }
+    (save, delete, add_tax)
 }

@@ -1,5 +1,6 @@
 //! The dashboard: customer count and new customers per day over the last week.
 use super::now_online::OnlineFigures;
+use crate::components::loaded;
 use crate::error::AppError;
 use crate::i18n::*;
 use leptos::prelude::*;
@@ -36,34 +37,36 @@ pub fn last_seven_days(today: chrono::NaiveDate, found: &[DayCount]) -> Vec<DayC
 
 #[server(prefix = "/api/admin/dashboard", endpoint = "figures")]
 pub async fn fetch_dashboard() -> Result<DashboardFigures, AppError> {
-    crate::auth::current_admin()?;
-    use crate::db::from_json;
-    use crate::state::app_state;
-    let state = app_state()?;
-    let today = chrono::Utc::now().date_naive();
-    let since = (today - chrono::Duration::days(6))
-        .and_hms_opt(0, 0, 0)
-        .expect("midnight")
-        .and_utc();
-    let mut res = state
-        .db
-        .query(
-            "SELECT VALUE count FROM (SELECT count() AS count FROM customer GROUP ALL);
-             SELECT time::format(created_at, '%Y-%m-%d') AS day, count() AS count FROM customer
-               WHERE created_at >= <datetime>$since GROUP BY day;",
-        )
-        .bind(("since", since.to_rfc3339()))
-        .await?;
-    let total: Option<i64> = res.take(0)?;
-    let by_day: Vec<serde_json::Value> = res.take(1)?;
-    let by_day: Vec<DayCount> = by_day
-        .into_iter()
-        .map(from_json)
-        .collect::<Result<_, _>>()?;
-    Ok(DashboardFigures {
-        customers: total.unwrap_or(0).max(0) as u64,
-        new_customers: last_seven_days(today, &by_day),
+    crate::auth::caller::serve(crate::auth::caller::AnyAdmin, |_| async move {
+        use crate::db::from_json;
+        use crate::state::app_state;
+        let state = app_state()?;
+        let today = chrono::Utc::now().date_naive();
+        let since = (today - chrono::Duration::days(6))
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight")
+            .and_utc();
+        let mut res = state
+            .db
+            .query(
+                "SELECT VALUE count FROM (SELECT count() AS count FROM customer GROUP ALL);
+                 SELECT time::format(created_at, '%Y-%m-%d') AS day, count() AS count FROM customer
+                   WHERE created_at >= <datetime>$since GROUP BY day;",
+            )
+            .bind(("since", since.to_rfc3339()))
+            .await?;
+        let total: Option<i64> = res.take(0)?;
+        let by_day: Vec<serde_json::Value> = res.take(1)?;
+        let by_day: Vec<DayCount> = by_day
+            .into_iter()
+            .map(from_json)
+            .collect::<Result<_, _>>()?;
+        Ok(DashboardFigures {
+            customers: total.unwrap_or(0).max(0) as u64,
+            new_customers: last_seven_days(today, &by_day),
+        })
     })
+    .await
 }
 
 /// Formats a whole number with the locale's digit grouping (1,234 / 1.234).
@@ -99,52 +102,47 @@ pub fn DashboardPage() -> impl IntoView {
     view! {
         <Title text=move || t_string!(i18n, admin.dashboard).to_string() />
         <h1>{t!(i18n, admin.dashboard)}</h1>
-        <Transition fallback=move || view! { <p>{t!(i18n, common.loading)}</p> }>
-            {move || Suspend::new(async move {
-                match figures.await {
-                    Ok(f) => {
-                        let total = f.customers;
-                        let days = f.new_customers.clone();
-                        let week: u64 = days.iter().map(|d| d.count).sum();
-                        view! {
-                            <div class="figures">
-                                <section class="figure" aria-labelledby="fig-customers">
-                                    <h2 id="fig-customers">{t!(i18n, dashboard.customers)}</h2>
-                                    <p class="number" data-testid="customer-count" data-value=total.to_string()>
-                                        {move || group_digits(total, i18n.get_locale())}
-                                    </p>
-                                </section>
-                                <OnlineFigures />
-                                <section class="figure" aria-labelledby="fig-week">
-                                    <h2 id="fig-week">{t!(i18n, dashboard.new_last_7_days)}</h2>
-                                    <p class="number" data-testid="week-count">{move || group_digits(week, i18n.get_locale())}</p>
-                                </section>
-                            </div>
-                            <section class="chart-card" aria-labelledby="fig-chart">
-                                <div class="chart-head">
-                                    <h2 id="fig-chart">{t!(i18n, dashboard.new_by_day)}</h2>
-                                    <button type="button" class="secondary" aria-pressed=move || as_table.get().to_string()
-                                        on:click=move |_| set_as_table.update(|t| *t = !*t)>
-                                        {move || if as_table.get() {
-                                            t_string!(i18n, dashboard.show_chart)
-                                        } else {
-                                            t_string!(i18n, dashboard.show_table)
-                                        }}
-                                    </button>
-                                </div>
+        {loaded(figures, move |f| {
+            {
+                let total = f.customers;
+                let days = f.new_customers.clone();
+                let week: u64 = days.iter().map(|d| d.count).sum();
+                view! {
+                    <div class="figures">
+                        <section class="figure" aria-labelledby="fig-customers">
+                            <h2 id="fig-customers">{t!(i18n, dashboard.customers)}</h2>
+                            <p class="number" data-testid="customer-count" data-value=total.to_string()>
+                                {move || group_digits(total, i18n.get_locale())}
+                            </p>
+                        </section>
+                        <OnlineFigures />
+                        <section class="figure" aria-labelledby="fig-week">
+                            <h2 id="fig-week">{t!(i18n, dashboard.new_last_7_days)}</h2>
+                            <p class="number" data-testid="week-count">{move || group_digits(week, i18n.get_locale())}</p>
+                        </section>
+                    </div>
+                    <section class="chart-card" aria-labelledby="fig-chart">
+                        <div class="chart-head">
+                            <h2 id="fig-chart">{t!(i18n, dashboard.new_by_day)}</h2>
+                            <button type="button" class="secondary" aria-pressed=move || as_table.get().to_string()
+                                on:click=move |_| set_as_table.update(|t| *t = !*t)>
                                 {move || if as_table.get() {
-                                    view! { <DayTable days=days.clone() /> }.into_any()
+                                    t_string!(i18n, dashboard.show_chart)
                                 } else {
-                                    view! { <DayChart days=days.clone() /> }.into_any()
+                                    t_string!(i18n, dashboard.show_table)
                                 }}
-                            </section>
-                        }
-                        .into_any()
-                    }
-                    Err(e) => view! { <crate::components::ErrorMessage error=Signal::derive(move || Some(e.clone())) /> }.into_any(),
+                            </button>
+                        </div>
+                        {move || if as_table.get() {
+                            view! { <DayTable days=days.clone() /> }.into_any()
+                        } else {
+                            view! { <DayChart days=days.clone() /> }.into_any()
+                        }}
+                    </section>
                 }
-            })}
-        </Transition>
+                .into_any()
+            }
+        })}
     }
 }
 

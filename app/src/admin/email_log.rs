@@ -1,5 +1,6 @@
 //! Admin > Email log: every message the store queued (to, subject, status, attempts, body), newest
 //! first, filtered by recipient, template and status.
+use crate::components::loaded;
 use crate::error::AppError;
 use crate::i18n::*;
 use leptos::prelude::*;
@@ -62,8 +63,7 @@ const ROW_FIELDS: &str = "record::id(id) AS id, time::format(created_at, '%Y-%m-
 
 #[server(prefix = "/api/admin/email-log", endpoint = "list", input = server_fn::codec::Json)]
 pub async fn list_emails(filter: EmailFilter) -> Result<(Vec<EmailRow>, bool), AppError> {
-    crate::error::answer(async move {
-        crate::auth::require(crate::domain::Resource::EmailLog)?;
+    crate::auth::caller::serve(crate::domain::Resource::EmailLog, |_| async move {
         let db = crate::state::app_state()?.db;
         let mut conds = Vec::new();
         if !filter.recipient.trim().is_empty() {
@@ -98,8 +98,7 @@ pub async fn list_emails(filter: EmailFilter) -> Result<(Vec<EmailRow>, bool), A
 
 #[server(prefix = "/api/admin/email-log", endpoint = "get")]
 pub async fn get_email(id: String) -> Result<EmailMessage, AppError> {
-    crate::error::answer(async move {
-        crate::auth::require(crate::domain::Resource::EmailLog)?;
+    crate::auth::caller::serve(crate::domain::Resource::EmailLog, |_| async move {
         let db = crate::state::app_state()?.db;
         let mut res = db
             .query(format!(
@@ -184,42 +183,37 @@ pub fn EmailLogPage() -> impl IntoView {
             </select>
             <button type="submit">{t!(i18n, log.filter)}</button>
         </form>
-        <Transition fallback=move || view! { <p>{t!(i18n, common.loading)}</p> }>
-            {move || Suspend::new(async move {
-                let f = filter();
-                match list.await {
-                    Ok((rows, more)) => view! {
-                        <table class="grid">
-                            <thead><tr>
-                                <th scope="col">{t!(i18n, log.when)}</th>
-                                <th scope="col">{t!(i18n, email_log.to)}</th>
-                                <th scope="col">{t!(i18n, email_log.subject)}</th>
-                                <th scope="col">{t!(i18n, email_log.template)}</th>
-                                <th scope="col">{t!(i18n, email_log.status)}</th>
-                                <th scope="col">{t!(i18n, email_log.attempts)}</th>
-                            </tr></thead>
-                            <tbody>
-                                {rows.into_iter().map(|r| view! {
-                                    <tr>
-                                        <td>{r.created_at}</td>
-                                        <td>{r.recipient}</td>
-                                        <td><A href=format!("/admin/email-log/{}", r.id)>{r.subject}</A></td>
-                                        <td>{let t = r.template.clone(); move || template_label(i18n.get_locale(), &t)}</td>
-                                        <td>{status_label(i18n.get_locale_untracked(), &r.status)}</td>
-                                        <td>{r.attempts}</td>
-                                    </tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                        <nav class="pager" aria-label=move || t_string!(i18n, log.pages)>
-                            {(f.page > 1).then(|| view! { <A href=page_href(&f, f.page - 1)>{t!(i18n, grid.previous)}</A> })}
-                            {more.then(|| view! { <A href=page_href(&f, f.page.max(1) + 1)>{t!(i18n, grid.next)}</A> })}
-                        </nav>
-                    }.into_any(),
-                    Err(e) => view! { <crate::components::ErrorMessage error=Signal::derive(move || Some(e.clone())) /> }.into_any(),
-                }
-            })}
-        </Transition>
+        {loaded(list, move |(rows, more)| {
+            let f = filter();
+            view! {
+                <table class="grid">
+                    <thead><tr>
+                        <th scope="col">{t!(i18n, log.when)}</th>
+                        <th scope="col">{t!(i18n, email_log.to)}</th>
+                        <th scope="col">{t!(i18n, email_log.subject)}</th>
+                        <th scope="col">{t!(i18n, email_log.template)}</th>
+                        <th scope="col">{t!(i18n, email_log.status)}</th>
+                        <th scope="col">{t!(i18n, email_log.attempts)}</th>
+                    </tr></thead>
+                    <tbody>
+                        {rows.into_iter().map(|r| view! {
+                            <tr>
+                                <td>{r.created_at}</td>
+                                <td>{r.recipient}</td>
+                                <td><A href=format!("/admin/email-log/{}", r.id)>{r.subject}</A></td>
+                                <td>{let t = r.template.clone(); move || template_label(i18n.get_locale(), &t)}</td>
+                                <td>{status_label(i18n.get_locale_untracked(), &r.status)}</td>
+                                <td>{r.attempts}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+                <nav class="pager" aria-label=move || t_string!(i18n, log.pages)>
+                    {(f.page > 1).then(|| view! { <A href=page_href(&f, f.page - 1)>{t!(i18n, grid.previous)}</A> })}
+                    {more.then(|| view! { <A href=page_href(&f, f.page.max(1) + 1)>{t!(i18n, grid.next)}</A> })}
+                </nav>
+            }.into_any()
+        })}
     }
 }
 
@@ -242,26 +236,21 @@ pub fn EmailMessagePage() -> impl IntoView {
     view! {
         <Title text=move || t_string!(i18n, email_log.title).to_string() />
         <p><A href="/admin/email-log">{t!(i18n, email_log.back)}</A></p>
-        <Transition fallback=move || view! { <p>{t!(i18n, common.loading)}</p> }>
-            {move || Suspend::new(async move {
-                match message.await {
-                    Ok(m) => view! {
-                        <h1>{m.row.subject.clone()}</h1>
-                        <dl class="facts">
-                            <dt>{t!(i18n, email_log.to)}</dt><dd>{m.row.recipient.clone()}</dd>
-                            <dt>{t!(i18n, log.when)}</dt><dd>{m.row.created_at.clone()}</dd>
-                            <dt>{t!(i18n, email_log.template)}</dt><dd>{format!("{} ({})", template_label(i18n.get_locale(), &m.row.template), m.locale)}</dd>
-                            <dt>{t!(i18n, email_log.status)}</dt><dd>{status_label(i18n.get_locale_untracked(), &m.row.status)}</dd>
-                            <dt>{t!(i18n, email_log.attempts)}</dt><dd>{m.row.attempts}</dd>
-                            <dt>{t!(i18n, email_log.sent_at)}</dt><dd>{m.sent_at.clone().unwrap_or_default()}</dd>
-                            <dt>{t!(i18n, email_log.last_error)}</dt><dd>{m.last_error.clone().unwrap_or_default()}</dd>
-                        </dl>
-                        // Plain text, shown as text: nothing in a message is interpreted.
-                        <pre class="email-body" data-testid="email-body">{m.body.clone()}</pre>
-                    }.into_any(),
-                    Err(e) => view! { <crate::components::ErrorMessage error=Signal::derive(move || Some(e.clone())) /> }.into_any(),
-                }
-            })}
-        </Transition>
+        {loaded(message, move |m| {
+            view! {
+                <h1>{m.row.subject.clone()}</h1>
+                <dl class="facts">
+                    <dt>{t!(i18n, email_log.to)}</dt><dd>{m.row.recipient.clone()}</dd>
+                    <dt>{t!(i18n, log.when)}</dt><dd>{m.row.created_at.clone()}</dd>
+                    <dt>{t!(i18n, email_log.template)}</dt><dd>{format!("{} ({})", template_label(i18n.get_locale(), &m.row.template), m.locale)}</dd>
+                    <dt>{t!(i18n, email_log.status)}</dt><dd>{status_label(i18n.get_locale_untracked(), &m.row.status)}</dd>
+                    <dt>{t!(i18n, email_log.attempts)}</dt><dd>{m.row.attempts}</dd>
+                    <dt>{t!(i18n, email_log.sent_at)}</dt><dd>{m.sent_at.clone().unwrap_or_default()}</dd>
+                    <dt>{t!(i18n, email_log.last_error)}</dt><dd>{m.last_error.clone().unwrap_or_default()}</dd>
+                </dl>
+                // Plain text, shown as text: nothing in a message is interpreted.
+                <pre class="email-body" data-testid="email-body">{m.body.clone()}</pre>
+            }.into_any()
+        })}
     }
 }

@@ -34,78 +34,79 @@ pub async fn admin_sign_in(
     password: String,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::auth::session;
-    use crate::db::from_json;
-    use crate::domain::Email;
-    use crate::state::app_state;
+    crate::auth::caller::serve(crate::auth::caller::Anyone, |_| async move {
+        use crate::auth::session;
+        use crate::db::from_json;
+        use crate::domain::Email;
+        use crate::state::app_state;
 
-    #[derive(serde::Deserialize)]
-    struct Row {
-        id: String,
-        password_hash: String,
-        active: bool,
-        locked: bool,
-    }
+        #[derive(serde::Deserialize)]
+        struct Row {
+            id: String,
+            password_hash: String,
+            active: bool,
+            locked: bool,
+        }
 
-    let state = app_state()?;
-    let row: Option<Row> = match Email::parse(&email) {
-        Ok(email) => {
-            let mut res = state
-                .db
-                .query(
-                    "SELECT record::id(id) AS id, password_hash, active, \
-                       (locked_until != NONE AND locked_until > time::now()) AS locked \
-                     FROM admin_user WHERE email = $email LIMIT 1",
-                )
-                .bind(("email", email.to_string()))
-                .await?;
-            let rows: Vec<serde_json::Value> = res.take(0)?;
-            rows.into_iter().next().map(from_json).transpose()?
+        let state = app_state()?;
+        let row: Option<Row> = match Email::parse(&email) {
+            Ok(email) => {
+                let mut res = state
+                    .db
+                    .query(
+                        "SELECT record::id(id) AS id, password_hash, active, \
+                           (locked_until != NONE AND locked_until > time::now()) AS locked \
+                         FROM admin_user WHERE email = $email LIMIT 1",
+                    )
+                    .bind(("email", email.to_string()))
+                    .await?;
+                let rows: Vec<serde_json::Value> = res.take(0)?;
+                rows.into_iter().next().map(from_json).transpose()?
+            }
+            Err(_) => None,
+        };
+        // Unknown email, disabled or locked user and wrong password take the same path and time.
+        let stored = row
+            .as_ref()
+            .filter(|r| r.active)
+            .map(|r| r.password_hash.clone());
+        let verified = state.hasher.verify(password, stored).await?;
+        let parts = use_context::<http::request::Parts>().ok_or(AppError::Unavailable)?;
+        if let Some(r) = row.as_ref().filter(|r| !verified || r.locked) {
+            count_failure(&state.db, &r.id).await?;
         }
-        Err(_) => None,
-    };
-    // Unknown email, disabled or locked user and wrong password take the same path and time.
-    let stored = row
-        .as_ref()
-        .filter(|r| r.active)
-        .map(|r| r.password_hash.clone());
-    let verified = state.hasher.verify(password, stored).await?;
-    let parts = use_context::<http::request::Parts>().ok_or(AppError::Unavailable)?;
-    if let Some(r) = row.as_ref().filter(|r| !verified || r.locked) {
-        count_failure(&state.db, &r.id).await?;
-    }
-    let Some(row) = row.filter(|r| verified && !r.locked) else {
-        tracing::info!(event = "authn_login_fail", "admin sign-in failed");
-        // A plain form post (no scripts) comes back to the form, which shows the error.
-        if crate::error::plain_form_post() {
-            let next: String =
-                url::form_urlencoded::byte_serialize(safe_next(next.as_deref()).as_bytes())
-                    .collect();
-            leptos_axum::redirect(&format!("/admin/login?failed=1&next={next}"));
-        } else if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-            response.set_status(http::StatusCode::UNAUTHORIZED);
+        let Some(row) = row.filter(|r| verified && !r.locked) else {
+            tracing::info!(event = "authn_login_fail", "admin sign-in failed");
+            // A plain form post (no scripts) comes back to the form, which shows the error.
+            if crate::error::plain_form_post() {
+                let next = crate::domain::text::encode(&safe_next(next.as_deref()));
+                leptos_axum::redirect(&format!("/admin/login?failed=1&next={next}"));
+            } else if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                response.set_status(http::StatusCode::UNAUTHORIZED);
+            }
+            return Err(AppError::InvalidCredentials);
+        };
+        if let Some(old) = session::token_from_headers(&parts.headers, state.secure_cookies) {
+            session::destroy(&state.db, &old).await?;
         }
-        return Err(AppError::InvalidCredentials);
-    };
-    if let Some(old) = session::token_from_headers(&parts.headers, state.secure_cookies) {
-        session::destroy(&state.db, &old).await?;
-    }
-    state
-        .db
-        .query("UPDATE type::record('admin_user', $id) SET failures = 0, locked_until = NONE RETURN NONE")
-        .bind(("id", row.id.clone()))
-        .await?
-        .check()?;
-    let token = session::create(&state.db, &row.id).await?;
-    let response = expect_context::<leptos_axum::ResponseOptions>();
-    response.append_header(
-        http::header::SET_COOKIE,
-        http::HeaderValue::from_str(&session::set_cookie(&token, state.secure_cookies))
-            .map_err(AppError::internal)?,
-    );
-    tracing::info!(event = "authn_login_success", admin.id = %row.id, "admin signed in");
-    leptos_axum::redirect(&safe_next(next.as_deref()));
-    Ok(())
+        state
+            .db
+            .query("UPDATE type::record('admin_user', $id) SET failures = 0, locked_until = NONE RETURN NONE")
+            .bind(("id", row.id.clone()))
+            .await?
+            .check()?;
+        let token = session::create(&state.db, &row.id).await?;
+        let response = expect_context::<leptos_axum::ResponseOptions>();
+        response.append_header(
+            http::header::SET_COOKIE,
+            http::HeaderValue::from_str(&session::set_cookie(&token, state.secure_cookies))
+                .map_err(AppError::internal)?,
+        );
+        tracing::info!(event = "authn_login_success", admin.id = %row.id, "admin signed in");
+        leptos_axum::redirect(&safe_next(next.as_deref()));
+        Ok(())
+    })
+    .await
 }
 
 /// Counts a failed sign-in against admin `id`; the sixth in a row locks the account for half an
@@ -131,31 +132,34 @@ async fn count_failure(db: &crate::db::Db, id: &str) -> Result<(), AppError> {
 
 #[server(prefix = "/api/admin/auth", endpoint = "sign_out")]
 pub async fn admin_sign_out() -> Result<(), AppError> {
-    use crate::auth::session;
-    use crate::state::app_state;
-    let state = app_state()?;
-    let parts = use_context::<http::request::Parts>().ok_or(AppError::Unavailable)?;
-    if let Some(token) = session::token_from_headers(&parts.headers, state.secure_cookies) {
-        // Assistance started from this session ends with it (Login as Customer).
-        crate::auth::assist::end_for_admin_session(
-            &state.db,
-            &crate::auth::cookie::token_hash(&token),
-        )
-        .await?;
-        session::destroy(&state.db, &token).await?;
-    }
-    let response = expect_context::<leptos_axum::ResponseOptions>();
-    response.append_header(
-        http::header::SET_COOKIE,
-        http::HeaderValue::from_str(&session::clear_cookie(state.secure_cookies))
-            .map_err(AppError::internal)?,
-    );
-    response.insert_header(
-        http::HeaderName::from_static("clear-site-data"),
-        http::HeaderValue::from_static("\"cache\""),
-    );
-    leptos_axum::redirect("/admin/login?signed_out=1");
-    Ok(())
+    crate::auth::caller::serve(crate::auth::caller::Anyone, |_| async move {
+        use crate::auth::session;
+        use crate::state::app_state;
+        let state = app_state()?;
+        let parts = use_context::<http::request::Parts>().ok_or(AppError::Unavailable)?;
+        if let Some(token) = session::token_from_headers(&parts.headers, state.secure_cookies) {
+            // Assistance started from this session ends with it (Login as Customer).
+            crate::auth::assist::end_for_admin_session(
+                &state.db,
+                &crate::auth::cookie::token_hash(&token),
+            )
+            .await?;
+            session::destroy(&state.db, &token).await?;
+        }
+        let response = expect_context::<leptos_axum::ResponseOptions>();
+        response.append_header(
+            http::header::SET_COOKIE,
+            http::HeaderValue::from_str(&session::clear_cookie(state.secure_cookies))
+                .map_err(AppError::internal)?,
+        );
+        response.insert_header(
+            http::HeaderName::from_static("clear-site-data"),
+            http::HeaderValue::from_static("\"cache\""),
+        );
+        leptos_axum::redirect("/admin/login?signed_out=1");
+        Ok(())
+    })
+    .await
 }
 
 #[component]

@@ -13,8 +13,7 @@ use leptos_router::hooks::use_location;
 /// One page of Now Online for the query string `query` (without `?`).
 #[server(prefix = "/api/admin/now-online", endpoint = "list")]
 pub async fn list_online(query: String) -> Result<OnlinePage, AppError> {
-    crate::error::answer(async move {
-        crate::auth::require(crate::domain::Resource::NowOnline)?;
+    crate::auth::caller::serve(crate::domain::Resource::NowOnline, |_| async move {
         let q = OnlineQuery::from_query_string(&query)?;
         online_page(&crate::state::app_state()?.db, &q).await
     })
@@ -24,7 +23,9 @@ pub async fn list_online(query: String) -> Result<OnlinePage, AppError> {
 /// Reads one page and the counts from the database (every app server's flushed activity).
 #[cfg(feature = "ssr")]
 pub async fn online_page(db: &crate::db::Db, q: &OnlineQuery) -> Result<OnlinePage, AppError> {
-    let minutes = crate::customers::repo::settings(db).await?.online_minutes;
+    let minutes = crate::customers::settings::settings(db)
+        .await?
+        .online_minutes;
     let window = "last_seen_at > time::now() - type::duration($window)";
     let mut conds = vec![window];
     if q.id_from.is_some() {
@@ -466,7 +467,7 @@ fn online_table(
             <div class="field"><label for="f-website">{t!(i18n, online.col_website)}</label>
                 <select id="f-website" name="website">
                     <option value="" selected=q.website.is_empty()>{t!(i18n, online.any)}</option>
-                    <option value="main" selected=q.website == "main">"Main Website"</option>
+                    <option value=crate::domain::STOREFRONT_WEBSITE selected=q.website == crate::domain::STOREFRONT_WEBSITE>"Main Website"</option>
                 </select></div>
             <input type="hidden" name="sort" value=q.sort.key() />
             <input type="hidden" name="dir" value=if q.desc { "desc" } else { "asc" } />

@@ -1,5 +1,5 @@
 //! Admin roles: which areas of the back office each role may use.
-use crate::components::{ErrorMessage, resource_label};
+use crate::components::{ErrorMessage, loaded, resource_label};
 use crate::domain;
 use crate::error::{AppError, Problem};
 use crate::i18n::*;
@@ -94,10 +94,9 @@ pub mod store {
         };
         match res.take::<Vec<String>>(0) {
             Ok(ids) => ids.into_iter().next().ok_or(AppError::NotFound),
-            Err(e) if e.to_string().contains("already contains") => {
-                Err(Problem::RoleNameTaken.into())
-            }
-            Err(e) => Err(e.into()),
+            Err(e) => Err(crate::db::on_unique(e, "admin_role_name", || {
+                Problem::RoleNameTaken.into()
+            })),
         }
     }
 
@@ -123,24 +122,30 @@ pub mod store {
 
 #[server(prefix = "/api/admin/roles", endpoint = "list")]
 pub async fn list_roles() -> Result<Vec<RoleRow>, AppError> {
-    crate::auth::require(crate::domain::Resource::AdminUsers)?;
-    store::list(&crate::state::app_state()?.db).await
+    crate::auth::caller::serve(crate::domain::Resource::AdminUsers, |_| async move {
+        store::list(&crate::state::app_state()?.db).await
+    })
+    .await
 }
 
 #[server(prefix = "/api/admin/roles", endpoint = "save")]
 pub async fn save_role(input: RoleInput) -> Result<String, AppError> {
-    let me = crate::auth::require(crate::domain::Resource::AdminUsers)?;
-    let id = store::save(&crate::state::app_state()?.db, input).await?;
-    tracing::info!(event = "authz_admin", admin.id = %me.id, role.id = %id, "admin role saved");
-    Ok(id)
+    crate::auth::caller::serve(crate::domain::Resource::AdminUsers, |me| async move {
+        let id = store::save(&crate::state::app_state()?.db, input).await?;
+        tracing::info!(event = "authz_admin", admin.id = %me.id, role.id = %id, "admin role saved");
+        Ok(id)
+    })
+    .await
 }
 
 #[server(prefix = "/api/admin/roles", endpoint = "delete")]
 pub async fn delete_role(id: String) -> Result<(), AppError> {
-    let me = crate::auth::require(crate::domain::Resource::AdminUsers)?;
-    store::delete(&crate::state::app_state()?.db, &id).await?;
-    tracing::info!(event = "authz_admin", admin.id = %me.id, role.id = %id, "admin role deleted");
-    Ok(())
+    crate::auth::caller::serve(crate::domain::Resource::AdminUsers, |me| async move {
+        store::delete(&crate::state::app_state()?.db, &id).await?;
+        tracing::info!(event = "authz_admin", admin.id = %me.id, role.id = %id, "admin role deleted");
+        Ok(())
+    })
+    .await
 }
 
 #[component]
@@ -153,34 +158,29 @@ pub fn RolesPage() -> impl IntoView {
             <h1>{t!(i18n, roles.title)}</h1>
             <A href="/admin/roles/new" attr:class="button">{t!(i18n, roles.add)}</A>
         </div>
-        <Transition fallback=move || view! { <p>{t!(i18n, common.loading)}</p> }>
-            {move || Suspend::new(async move {
-                match roles.await {
-                    Ok(rows) => view! {
-                        <table class="grid">
-                            <thead><tr>
-                                <th scope="col">{t!(i18n, roles.name)}</th>
-                                <th scope="col">{t!(i18n, roles.permissions)}</th>
-                                <th scope="col">{t!(i18n, roles.users)}</th>
-                            </tr></thead>
-                            <tbody>
-                                {rows.into_iter().map(|r| {
-                                    let perms = r.permissions.clone();
-                                    view! {
-                                        <tr>
-                                            <td><A href=format!("/admin/roles/{}", r.id)>{r.name.clone()}</A></td>
-                                            <td>{move || perms.iter().map(|p| resource_label(i18n.get_locale(), *p)).collect::<Vec<_>>().join(", ")}</td>
-                                            <td>{r.users}</td>
-                                        </tr>
-                                    }
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    }.into_any(),
-                    Err(e) => view! { <ErrorMessage error=Signal::derive(move || Some(e.clone())) /> }.into_any(),
-                }
-            })}
-        </Transition>
+        {loaded(roles, move |rows| {
+            view! {
+                <table class="grid">
+                    <thead><tr>
+                        <th scope="col">{t!(i18n, roles.name)}</th>
+                        <th scope="col">{t!(i18n, roles.permissions)}</th>
+                        <th scope="col">{t!(i18n, roles.users)}</th>
+                    </tr></thead>
+                    <tbody>
+                        {rows.into_iter().map(|r| {
+                            let perms = r.permissions.clone();
+                            view! {
+                                <tr>
+                                    <td><A href=format!("/admin/roles/{}", r.id)>{r.name.clone()}</A></td>
+                                    <td>{move || perms.iter().map(|p| resource_label(i18n.get_locale(), *p)).collect::<Vec<_>>().join(", ")}</td>
+                                    <td>{r.users}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }.into_any()
+        })}
     }
 }
 

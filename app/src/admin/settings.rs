@@ -14,10 +14,9 @@ use leptos_meta::Title;
 #[server(prefix = "/api/admin/settings", endpoint = "get")]
 pub async fn get_settings()
 -> Result<(CustomerSettings, Vec<(u32, String)>, Vec<(String, String)>), AppError> {
-    crate::error::answer(async move {
-        crate::auth::require(crate::domain::Resource::Configuration)?;
+    crate::auth::caller::serve(crate::domain::Resource::Configuration, |_| async move {
         let db = crate::state::app_state()?.db;
-        let settings = crate::customers::repo::settings(&db).await?;
+        let settings = crate::customers::settings::settings(&db).await?;
         let mut res = db
             .query("SELECT VALUE [record::id(id), code] FROM customer_group WHERE record::id(id) != 0 ORDER BY code")
             .await?;
@@ -46,9 +45,8 @@ pub fn changed_keys(old: &CustomerSettings, new: &CustomerSettings) -> Vec<Strin
 /// transaction; if two accounts would then share an email, nothing changes and the admin is told.
 #[server(prefix = "/api/admin/settings", endpoint = "save", input = server_fn::codec::Json)]
 pub async fn save_settings(settings: CustomerSettings) -> Result<(), AppError> {
-    crate::error::answer(async move {
+    crate::auth::caller::serve(crate::domain::Resource::Configuration, |me| async move {
         use crate::db::action_log;
-        let me = crate::auth::require(crate::domain::Resource::Configuration)?;
         let state = crate::state::app_state()?;
         let mut problems = settings.problems();
         if !crate::customers::repo::exists(&state.db, "customer_group", serde_json::json!(settings.default_group)).await? {
@@ -62,7 +60,7 @@ pub async fn save_settings(settings: CustomerSettings) -> Result<(), AppError> {
         if !problems.is_empty() {
             return Err(AppError::InvalidFields(problems));
         }
-        let old = crate::customers::repo::settings(&state.db).await?;
+        let old = crate::customers::settings::settings(&state.db).await?;
         let changed = changed_keys(&old, &settings);
         if changed.is_empty() {
             return Ok(());
@@ -88,12 +86,9 @@ pub async fn save_settings(settings: CustomerSettings) -> Result<(), AppError> {
                 .into_future()
         })
         .await?;
-        if errors.iter().any(crate::customers::repo::is_unique_violation) {
-            return Err(AppError::InvalidFields(vec![FieldError { field: "sharing".into(), problem: Problem::SharingConflict }]));
-        }
-        if let Some(e) = errors.into_iter().next() {
-            return Err(e.into());
-        }
+        crate::db::unique_or_first(errors, "customer_scope_email", || {
+            AppError::InvalidFields(vec![FieldError { field: "sharing".into(), problem: Problem::SharingConflict }])
+        })?;
         tracing::info!(event = "config_changed", admin.id = %me.id, changed = %detail, "customer settings changed");
         Ok(())
     })

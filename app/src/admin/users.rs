@@ -1,5 +1,5 @@
 //! Admin users: list, create, edit, disable, assign a role.
-use crate::components::ErrorMessage;
+use crate::components::{ErrorMessage, loaded};
 use crate::error::{AppError, Problem};
 use crate::i18n::*;
 use leptos::prelude::*;
@@ -93,9 +93,8 @@ pub mod store {
     use crate::auth::{password::PasswordHasher, session};
     use crate::db::{Db, from_json};
 
-    fn is_unique_violation(e: &surrealdb::Error) -> bool {
-        e.to_string().contains("already contains")
-    }
+    /// The unique index of admin users' emails.
+    const EMAIL_INDEX: &str = "admin_user_email";
 
     pub async fn list(db: &Db) -> Result<Vec<AdminUserRow>, AppError> {
         let mut res = db
@@ -164,8 +163,9 @@ pub mod store {
                     .await?;
                 match res.take::<Vec<String>>(0) {
                     Ok(ids) => ids.into_iter().next().ok_or(AppError::Unavailable),
-                    Err(e) if is_unique_violation(&e) => Err(Problem::EmailTaken.into()),
-                    Err(e) => Err(e.into()),
+                    Err(e) => Err(crate::db::on_unique(e, EMAIL_INDEX, || {
+                        Problem::EmailTaken.into()
+                    })),
                 }
             }
             Some(id) => {
@@ -187,10 +187,10 @@ pub mod store {
                     .bind(("active", valid.active))
                     .bind(("hash", hash.clone()))
                     .await?;
-                match res.take_errors().into_values().next() {
-                    Some(e) if is_unique_violation(&e) => return Err(Problem::EmailTaken.into()),
-                    Some(e) => return Err(e.into()),
-                    None => {}
+                if let Some(e) = res.take_errors().into_values().next() {
+                    return Err(crate::db::on_unique(e, EMAIL_INDEX, || {
+                        Problem::EmailTaken.into()
+                    }));
                 }
                 // Disabling, a new role or a new password end the user's sessions.
                 if !valid.active || before.role_id != valid.role_id || hash.is_some() {
@@ -212,23 +212,29 @@ pub mod store {
 
 #[server(prefix = "/api/admin/users", endpoint = "list")]
 pub async fn list_admin_users() -> Result<Vec<AdminUserRow>, AppError> {
-    crate::auth::require(crate::domain::Resource::AdminUsers)?;
-    store::list(&crate::state::app_state()?.db).await
+    crate::auth::caller::serve(crate::domain::Resource::AdminUsers, |_| async move {
+        store::list(&crate::state::app_state()?.db).await
+    })
+    .await
 }
 
 #[server(prefix = "/api/admin/users", endpoint = "get")]
 pub async fn get_admin_user(id: String) -> Result<AdminUserRow, AppError> {
-    crate::auth::require(crate::domain::Resource::AdminUsers)?;
-    store::get(&crate::state::app_state()?.db, &id).await
+    crate::auth::caller::serve(crate::domain::Resource::AdminUsers, |_| async move {
+        store::get(&crate::state::app_state()?.db, &id).await
+    })
+    .await
 }
 
 #[server(prefix = "/api/admin/users", endpoint = "save")]
 pub async fn save_admin_user(input: AdminUserInput) -> Result<String, AppError> {
-    let me = crate::auth::require(crate::domain::Resource::AdminUsers)?;
-    let state = crate::state::app_state()?;
-    let id = store::save(&state.db, &state.hasher, input, Some(&me.id)).await?;
-    tracing::info!(event = "user_updated", admin.id = %me.id, target.id = %id, "admin user saved");
-    Ok(id)
+    crate::auth::caller::serve(crate::domain::Resource::AdminUsers, |me| async move {
+        let state = crate::state::app_state()?;
+        let id = store::save(&state.db, &state.hasher, input, Some(&me.id)).await?;
+        tracing::info!(event = "user_updated", admin.id = %me.id, target.id = %id, "admin user saved");
+        Ok(id)
+    })
+    .await
 }
 
 #[component]
@@ -241,35 +247,30 @@ pub fn UsersPage() -> impl IntoView {
             <h1>{t!(i18n, users.title)}</h1>
             <A href="/admin/users/new" attr:class="button">{t!(i18n, users.add)}</A>
         </div>
-        <Transition fallback=move || view! { <p>{t!(i18n, common.loading)}</p> }>
-            {move || Suspend::new(async move {
-                match users.await {
-                    Ok(rows) => view! {
-                        <table class="grid">
-                            <thead><tr>
-                                <th scope="col">{t!(i18n, users.name)}</th>
-                                <th scope="col">{t!(i18n, admin.email)}</th>
-                                <th scope="col">{t!(i18n, users.role)}</th>
-                                <th scope="col">{t!(i18n, users.status)}</th>
-                                <th scope="col">{t!(i18n, users.last_sign_in)}</th>
-                            </tr></thead>
-                            <tbody>
-                                {rows.into_iter().map(|u| view! {
-                                    <tr>
-                                        <td><A href=format!("/admin/users/{}", u.id)>{format!("{} {}", u.first_name, u.last_name)}</A></td>
-                                        <td>{u.email}</td>
-                                        <td>{u.role_name}</td>
-                                        <td>{move || if u.active { t_string!(i18n, users.active) } else { t_string!(i18n, users.disabled) }}</td>
-                                        <td>{u.last_login_at.map(|d| d.chars().take(16).collect::<String>().replace('T', " ")).unwrap_or_else(|| "—".into())}</td>
-                                    </tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    }.into_any(),
-                    Err(e) => view! { <ErrorMessage error=Signal::derive(move || Some(e.clone())) /> }.into_any(),
-                }
-            })}
-        </Transition>
+        {loaded(users, move |rows| {
+            view! {
+                <table class="grid">
+                    <thead><tr>
+                        <th scope="col">{t!(i18n, users.name)}</th>
+                        <th scope="col">{t!(i18n, admin.email)}</th>
+                        <th scope="col">{t!(i18n, users.role)}</th>
+                        <th scope="col">{t!(i18n, users.status)}</th>
+                        <th scope="col">{t!(i18n, users.last_sign_in)}</th>
+                    </tr></thead>
+                    <tbody>
+                        {rows.into_iter().map(|u| view! {
+                            <tr>
+                                <td><A href=format!("/admin/users/{}", u.id)>{format!("{} {}", u.first_name, u.last_name)}</A></td>
+                                <td>{u.email}</td>
+                                <td>{u.role_name}</td>
+                                <td>{move || if u.active { t_string!(i18n, users.active) } else { t_string!(i18n, users.disabled) }}</td>
+                                <td>{u.last_login_at.map(|d| d.chars().take(16).collect::<String>().replace('T', " ")).unwrap_or_else(|| "—".into())}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }.into_any()
+        })}
     }
 }
 

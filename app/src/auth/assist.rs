@@ -2,8 +2,9 @@
 //! customer's own sessions and from the admin's own storefront session (their own cookie), and
 //! ended by time, by staff, or with the admin session that started them. Each row is also the
 //! audit record of the session.
-use super::cookie::{CookieSpec, new_token, token_hash};
-use super::customer::CustomerPrincipal;
+use super::cookie::{CookieSpec, token_hash};
+use super::customer::{Assistant, CustomerPrincipal};
+use super::store::{NewSession, SessionStore};
 use crate::db::{Db, from_json};
 use crate::error::AppError;
 use serde::Deserialize;
@@ -26,28 +27,17 @@ pub const FEATURE_OFF: &str = "feature_off";
 pub const CONSENT_WITHDRAWN: &str = "consent_withdrawn";
 pub const PERMISSION_REVOKED: &str = "permission_revoked";
 
-/// The staff member behind an assisted request.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Assistant {
-    pub admin_id: String,
-    pub admin_email: String,
-    pub admin_name: String,
-}
-
-pub fn record(hash: &str) -> RecordId {
-    RecordId::new("assistance", hash.to_owned())
-}
+/// Assistance sessions: their record is also the log's row, and their one lifetime is the
+/// settings' (`$a.lasts` in `CREATE_SQL`), so only the store's keys are used here.
+pub const SESSIONS: SessionStore = SessionStore {
+    table: "assistance",
+    idle_seconds: 0,
+    absolute_seconds: 0,
+};
 
 /// A new assistance session's cookie value and record.
-pub struct NewAssistance {
-    pub token: String,
-    pub id: RecordId,
-}
-
-pub fn new_assistance() -> NewAssistance {
-    let token = new_token();
-    let id = record(&token_hash(&token));
-    NewAssistance { token, id }
+pub fn new_assistance() -> NewSession {
+    SESSIONS.start()
 }
 
 /// Creates the session `$aid` from `$a` (put inside a transaction with its action-log entry).
@@ -74,7 +64,7 @@ async fn admin_session_live(db: &Db, key: &str) -> Result<bool, AppError> {
             "SELECT VALUE (admin.active ?? false) AND expires_at > time::now() AND absolute_expires_at > time::now() \
              FROM ONLY $sid",
         )
-        .bind(("sid", RecordId::new("admin_session", key.to_owned())))
+        .bind(("sid", super::session::SESSIONS.by_hash(key)))
         .await?;
     let live: Option<bool> = res.take(0)?;
     Ok(live.unwrap_or(false))
@@ -111,7 +101,7 @@ pub enum Found {
 /// or with the feature switched off, is ended here, with the reason.
 pub async fn lookup(db: &Db, token: &str) -> Result<Found, AppError> {
     let hash = token_hash(token);
-    let aid = record(&hash);
+    let aid = SESSIONS.by_hash(&hash);
     let mut res = db
         .query(
             "SELECT customer_id, record::id(admin) AS admin_id, admin_email, admin_name, admin_session, \
@@ -136,7 +126,7 @@ pub async fn lookup(db: &Db, token: &str) -> Result<Found, AppError> {
     let customer: Option<serde_json::Value> = res.take(0)?;
     let customer = customer.filter(|v| v.is_object()).unwrap_or_default();
     let email = customer["email"].as_str().map(str::to_owned);
-    let settings = crate::customers::repo::settings(db).await?;
+    let settings = crate::customers::settings::settings(db).await?;
     let reason = if !row.in_time {
         Some(TIMED_OUT)
     } else if !settings.assist_enabled {
@@ -189,7 +179,7 @@ fn end_sql(filter: &str) -> String {
 /// Ends one session (by its record key, the hash of its cookie).
 pub async fn end(db: &Db, hash: &str, reason: &str) -> Result<(), AppError> {
     db.query(end_sql("id = $aid"))
-        .bind(("aid", record(hash)))
+        .bind(("aid", SESSIONS.by_hash(hash)))
         .bind(("reason", reason.to_owned()))
         .await?
         .check()?;

@@ -1,16 +1,11 @@
-//! Customer sessions kept in SurrealDB (every app server sees them) and the guard in front of the
-//! storefront's account pages and account server functions.
-use super::assist::ASSIST;
-use super::cookie::{CUSTOMER, new_token, token_hash};
-use crate::db::{Db, from_json};
+//! Customer sessions kept in SurrealDB (every app server sees them), the signed-in customer of a
+//! request, and which storefront paths need one (the guard in guard.rs applies them).
+use super::cookie::token_hash;
+pub use super::store::NewSession;
+use super::store::{SessionStore, create_session_sql};
+use crate::db::Db;
 use crate::error::AppError;
-use crate::state::AppState;
-use axum::extract::{Request, State};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Redirect, Response};
-use http::{HeaderValue, StatusCode, header};
 use serde::Deserialize;
-use surrealdb::types::RecordId;
 
 /// Idle timeout (Magento's cookie lifetime, 3600 s) and absolute lifetime (OWASP: 12 h).
 pub const IDLE_SECONDS: i64 = 60 * 60;
@@ -25,27 +20,29 @@ pub struct CustomerPrincipal {
     /// The session's token hash (to keep this session when ending the others).
     pub session: String,
     /// Set when staff are assisting this customer (Login as Customer).
-    pub assisted_by: Option<super::assist::Assistant>,
+    pub assisted_by: Option<Assistant>,
 }
 
-fn record(hash: &str) -> RecordId {
-    RecordId::new("customer_session", hash.to_owned())
+/// The staff member behind an assisted request.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Assistant {
+    pub admin_id: String,
+    pub admin_email: String,
+    pub admin_name: String,
 }
+
+/// Customer sessions.
+pub const SESSIONS: SessionStore = SessionStore {
+    table: "customer_session",
+    idle_seconds: IDLE_SECONDS,
+    absolute_seconds: ABSOLUTE_SECONDS,
+};
 
 /// The SurrealQL that starts a session `$sid` for customer `$id` (put inside a transaction).
-pub const CREATE_SQL: &str = "CREATE $sid CONTENT { customer: type::record('customer', $id), \
-     expires_at: time::now() + type::duration($idle), absolute_expires_at: time::now() + type::duration($abs) } RETURN NONE;";
-
-/// A new session's cookie value and the parameters `CREATE_SQL` needs.
-pub struct NewSession {
-    pub token: String,
-    pub sid: RecordId,
-}
+pub const CREATE_SQL: &str = create_session_sql!("customer: type::record('customer', $id),");
 
 pub fn new_session() -> NewSession {
-    let token = new_token();
-    let sid = record(&token_hash(&token));
-    NewSession { token, sid }
+    SESSIONS.start()
 }
 
 /// Binds `CREATE_SQL`'s parameters (all but `$id`).
@@ -53,9 +50,8 @@ pub fn bind_session<'a, C: surrealdb::Connection>(
     q: surrealdb::method::Query<'a, C>,
     s: &NewSession,
 ) -> surrealdb::method::Query<'a, C> {
-    q.bind(("sid", s.sid.clone()))
-        .bind(("idle", format!("{IDLE_SECONDS}s")))
-        .bind(("abs", format!("{ABSOLUTE_SECONDS}s")))
+    let [idle, abs] = SESSIONS.lifetimes();
+    q.bind(("sid", s.sid.clone())).bind(idle).bind(abs)
 }
 
 #[derive(Deserialize)]
@@ -64,39 +60,25 @@ struct Row {
     email: Option<String>,
     firstname: Option<String>,
     lastname: Option<String>,
-    idle_left: i64,
 }
 
 /// The customer behind a cookie value, if the session is live; slides the idle expiry forward once
 /// a minute of it has been used.
 pub async fn lookup(db: &Db, token: &str) -> Result<Option<CustomerPrincipal>, AppError> {
+    let fields = "record::id(customer) AS customer, customer.email AS email, \
+        customer.firstname AS firstname, customer.lastname AS lastname";
     let hash = token_hash(token);
-    let sid = record(&hash);
-    let mut res = db
-        .query(
-            "SELECT record::id(customer) AS customer, customer.email AS email, customer.firstname AS firstname, \
-                customer.lastname AS lastname, duration::secs(expires_at - time::now()) AS idle_left \
-             FROM ONLY $sid WHERE expires_at > time::now() AND absolute_expires_at > time::now()",
-        )
-        .bind(("sid", sid.clone()))
-        .await?;
-    let row: Option<serde_json::Value> = res.take(0)?;
-    let Some(row) = row.filter(|v| !v.is_null()) else {
+    let Some(row) = SESSIONS
+        .find::<Row>(db, &SESSIONS.by_hash(&hash), fields)
+        .await?
+    else {
         return Ok(None);
     };
-    let row: Row = from_json(row)?;
     let (Some(id), Some(email)) = (row.customer, row.email) else {
         // The account is gone: so is the session.
         destroy(db, token).await?;
         return Ok(None);
     };
-    if row.idle_left < IDLE_SECONDS - 60 {
-        db.query("UPDATE $sid SET expires_at = time::now() + type::duration($idle) RETURN NONE")
-            .bind(("sid", sid))
-            .bind(("idle", format!("{IDLE_SECONDS}s")))
-            .await?
-            .check()?;
-    }
     let name = format!(
         "{} {}",
         row.firstname.unwrap_or_default(),
@@ -115,11 +97,7 @@ pub async fn lookup(db: &Db, token: &str) -> Result<Option<CustomerPrincipal>, A
 
 /// Ends the session behind a cookie value (no-op when there is none).
 pub async fn destroy(db: &Db, token: &str) -> Result<(), AppError> {
-    db.query("DELETE $sid")
-        .bind(("sid", record(&token_hash(token))))
-        .await?
-        .check()?;
-    Ok(())
+    SESSIONS.end(db, token).await
 }
 
 /// The signed-in customer of the current request (server functions and pages).
@@ -170,95 +148,6 @@ const PUBLIC_FUNCTIONS: &[&str] = &[
 pub fn is_public_function(path: &str) -> bool {
     path.strip_prefix("/api/account/")
         .is_some_and(|f| PUBLIC_FUNCTIONS.contains(&f))
-}
-
-/// Looks up the customer session for storefront requests (an assistance session first: staff
-/// assisting a customer act as that customer, whatever their own storefront session is), sends
-/// visitors of account pages to sign-in (remembering where they were going), answers 401 to
-/// account functions without a session, and marks account responses `no-store` (the reset page
-/// also `no-referrer`; every assisted response too, so no cache keeps or serves one).
-pub async fn customer_guard(
-    State(state): State<AppState>,
-    mut req: Request,
-    next: Next,
-) -> Response {
-    let path = req.uri().path().to_owned();
-    if !is_storefront(&path) {
-        return next.run(req).await;
-    }
-    let unavailable =
-        || (StatusCode::SERVICE_UNAVAILABLE, "temporarily unavailable").into_response();
-    let mut assist_gone = false;
-    if let Some(token) = ASSIST.token(req.headers(), state.secure_cookies) {
-        match super::assist::lookup(&state.db, &token).await {
-            Ok(super::assist::Found::Live(p)) => {
-                req.extensions_mut().insert(p);
-            }
-            Ok(super::assist::Found::Gone) => assist_gone = true,
-            Err(_) => return unavailable(),
-        }
-    }
-    let assisted = req.extensions().get::<CustomerPrincipal>().is_some();
-    if !assisted && let Some(token) = CUSTOMER.token(req.headers(), state.secure_cookies) {
-        match lookup(&state.db, &token).await {
-            Ok(Some(p)) => {
-                req.extensions_mut().insert(p);
-            }
-            Ok(None) => {}
-            Err(_) => return unavailable(),
-        }
-    }
-    let signed_in = req.extensions().get::<CustomerPrincipal>().is_some();
-    let api = path.starts_with("/api/account/");
-    if !signed_in && api && !is_public_function(&path) {
-        let body = serde_json::to_string(&AppError::Unauthenticated).unwrap_or_default();
-        return (
-            StatusCode::UNAUTHORIZED,
-            [(header::CONTENT_TYPE, "application/json")],
-            body,
-        )
-            .into_response();
-    }
-    if !signed_in && is_account_page(&path) {
-        let target = req
-            .uri()
-            .path_and_query()
-            .map_or("/customer/account", |p| p.as_str());
-        let encoded: String = url::form_urlencoded::byte_serialize(target.as_bytes()).collect();
-        let mut res =
-            Redirect::to(&format!("/customer/account/login?referer={encoded}")).into_response();
-        if assist_gone {
-            clear_assist_cookie(&mut res, state.secure_cookies);
-        }
-        return res;
-    }
-    let account = path.starts_with("/customer/") || api;
-    let reset_page = path.starts_with("/customer/account/createpassword");
-    let mut res = next.run(req).await;
-    if account || assisted {
-        res.headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
-    if assisted {
-        res.headers_mut()
-            .append(header::VARY, HeaderValue::from_static("Cookie"));
-    }
-    if reset_page {
-        res.headers_mut().insert(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
-        );
-    }
-    if assist_gone {
-        clear_assist_cookie(&mut res, state.secure_cookies);
-    }
-    res
-}
-
-fn clear_assist_cookie(res: &mut Response, secure: bool) {
-    if let Ok(v) = HeaderValue::from_str(&ASSIST.clear(secure)) {
-        res.headers_mut().append(header::SET_COOKIE, v);
-    }
 }
 
 #[cfg(test)]

@@ -1,11 +1,13 @@
 //! Authentication: password hashing, server-side sessions (admin and customer), and the guards.
 pub mod assist;
 pub mod blocklist;
+pub mod caller;
 pub mod cookie;
 pub mod customer;
 pub mod guard;
 pub mod password;
 pub mod session;
+pub mod store;
 
 use crate::domain::Principal;
 use crate::error::AppError;

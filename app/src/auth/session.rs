@@ -1,15 +1,22 @@
 //! Admin sessions kept in SurrealDB (so every app server sees them), keyed by the cookie's hash.
-use crate::db::{Db, from_json};
+use crate::db::Db;
 use crate::domain::{Principal, Resource};
 use crate::error::AppError;
 use serde::Deserialize;
-use surrealdb::types::RecordId;
 
 /// Idle timeout and absolute lifetime (OWASP: admin idle 15 min, absolute 8 h).
 pub const IDLE_SECONDS: i64 = 15 * 60;
 pub const ABSOLUTE_SECONDS: i64 = 8 * 60 * 60;
 
-use super::cookie::{ADMIN, new_token, token_hash};
+use super::cookie::ADMIN;
+use super::store::{SessionStore, create_session_sql};
+
+/// Admin sessions.
+pub const SESSIONS: SessionStore = SessionStore {
+    table: "admin_session",
+    idle_seconds: IDLE_SECONDS,
+    absolute_seconds: ABSOLUTE_SECONDS,
+};
 
 /// The cookie's name: `__Host-` prefixed (Secure, Path=/, no Domain) when served over https.
 pub fn cookie_name(secure: bool) -> &'static str {
@@ -31,25 +38,21 @@ pub fn token_from_headers(headers: &http::HeaderMap, secure: bool) -> Option<Str
     ADMIN.token(headers, secure)
 }
 
-fn record(token: &str) -> RecordId {
-    RecordId::new("admin_session", token_hash(token))
-}
-
 /// Starts a session for `admin_key` and returns the cookie value (256 random bits, hex).
 pub async fn create(db: &Db, admin_key: &str) -> Result<String, AppError> {
-    let token = new_token();
-    db.query(
-        "CREATE $sid CONTENT { admin: type::record('admin_user', $admin), \
-           expires_at: time::now() + type::duration($idle), absolute_expires_at: time::now() + type::duration($abs) } RETURN NONE;
-         UPDATE type::record('admin_user', $admin) SET last_login_at = time::now() RETURN NONE;",
-    )
-    .bind(("sid", record(&token)))
+    let session = SESSIONS.start();
+    let [idle, abs] = SESSIONS.lifetimes();
+    db.query(create_session_sql!(
+        "admin: type::record('admin_user', $admin),",
+        "UPDATE type::record('admin_user', $admin) SET last_login_at = time::now() RETURN NONE;"
+    ))
+    .bind(("sid", session.sid))
     .bind(("admin", admin_key.to_owned()))
-    .bind(("idle", format!("{IDLE_SECONDS}s")))
-    .bind(("abs", format!("{ABSOLUTE_SECONDS}s")))
+    .bind(idle)
+    .bind(abs)
     .await?
     .check()?;
-    Ok(token)
+    Ok(session.token)
 }
 
 #[derive(Deserialize)]
@@ -61,37 +64,22 @@ struct SessionRow {
     active: bool,
     role: String,
     permissions: Vec<String>,
-    idle_left: i64,
 }
 
 /// The principal behind a cookie value, if the session is live and its admin user active.
 /// Slides the idle expiry forward when more than a minute of it has been used.
 pub async fn lookup(db: &Db, token: &str) -> Result<Option<Principal>, AppError> {
-    let sid = record(token);
-    let mut res = db
-        .query(
-            "SELECT record::id(admin) AS admin_id, admin.email AS email, admin.first_name AS first_name, \
-                admin.last_name AS last_name, admin.active AS active, admin.role.name AS role, \
-                admin.role.permissions AS permissions, \
-                duration::secs(expires_at - time::now()) AS idle_left \
-             FROM ONLY $sid WHERE expires_at > time::now() AND absolute_expires_at > time::now()",
-        )
-        .bind(("sid", sid.clone()))
-        .await?;
-    let row: Option<serde_json::Value> = res.take(0)?;
-    let Some(row) = row.filter(|v| !v.is_null()) else {
+    let fields = "record::id(admin) AS admin_id, admin.email AS email, admin.first_name AS first_name, \
+        admin.last_name AS last_name, admin.active AS active, admin.role.name AS role, \
+        admin.role.permissions AS permissions";
+    let Some(row) = SESSIONS
+        .find::<SessionRow>(db, &SESSIONS.by_token(token), fields)
+        .await?
+    else {
         return Ok(None);
     };
-    let row: SessionRow = from_json(row)?;
     if !row.active {
         return Ok(None);
-    }
-    if row.idle_left < IDLE_SECONDS - 60 {
-        db.query("UPDATE $sid SET expires_at = time::now() + type::duration($idle) RETURN NONE")
-            .bind(("sid", sid))
-            .bind(("idle", format!("{IDLE_SECONDS}s")))
-            .await?
-            .check()?;
     }
     let name = format!("{} {}", row.first_name, row.last_name)
         .trim()
@@ -118,7 +106,7 @@ pub async fn still_holds(db: &Db, token: &str, resource: Resource) -> Result<boo
             "SELECT VALUE (admin.active ?? false) AND ($r IN (admin.role.permissions ?? [])) FROM ONLY $sid \
              WHERE expires_at > time::now() AND absolute_expires_at > time::now()",
         )
-        .bind(("sid", record(token)))
+        .bind(("sid", SESSIONS.by_token(token)))
         .bind(("r", resource.key().to_owned()))
         .await?;
     let v: Option<bool> = res.take(0)?;
@@ -127,11 +115,7 @@ pub async fn still_holds(db: &Db, token: &str, resource: Resource) -> Result<boo
 
 /// Ends the session behind a cookie value (no-op when there is none).
 pub async fn destroy(db: &Db, token: &str) -> Result<(), AppError> {
-    db.query("DELETE $sid")
-        .bind(("sid", record(token)))
-        .await?
-        .check()?;
-    Ok(())
+    SESSIONS.end(db, token).await
 }
 
 /// Ends every session of an admin user (on disable, role change or password change).

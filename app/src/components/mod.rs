@@ -1,13 +1,14 @@
 //! Widgets shared by storefront and admin pages.
 mod download;
 pub mod form;
+mod loaded;
 
-use crate::domain::countries::COUNTRIES;
 pub use crate::domain::text::fill;
 use crate::error::{AppError, Problem};
 use crate::i18n::*;
 pub use download::DownloadLink;
 pub use form::date_unreadable;
+pub use loaded::loaded;
 
 /// Whether a count takes the singular in our languages: CLDR's cardinal rule for whole numbers in
 /// English, Italian and Dutch alike ("one" is exactly 1; 0 and 2+ are "other"). A language with
@@ -164,28 +165,18 @@ pub fn resource_label(l: Locale, r: crate::domain::Resource) -> &'static str {
     }
 }
 
-/// A country's name in the reader's language (the code when it is not one we know).
-pub fn country_label(l: Locale, code: &str) -> String {
-    COUNTRIES
-        .iter()
-        .find(|c| c.0 == code)
-        .map(|c| match l {
-            Locale::en => c.1,
-            Locale::it => c.2,
-            Locale::nl => c.3,
-        })
-        .unwrap_or(code)
-        .to_string()
+/// A gender's name in the reader's language (empty for no gender).
+pub fn gender_label(l: Locale, key: &str) -> String {
+    use crate::domain::customer::Gender;
+    match Gender::parse(key) {
+        Some(Gender::Male) => td_string!(l, customer.gender_male).to_string(),
+        Some(Gender::Female) => td_string!(l, customer.gender_female).to_string(),
+        Some(Gender::NotSpecified) => td_string!(l, customer.gender_not_specified).to_string(),
+        None => String::new(),
+    }
 }
 
 /// Percent-encodes a path for a query value (same rules on server and browser).
 pub fn js_safe_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    crate::domain::text::encode_path(s)
 }

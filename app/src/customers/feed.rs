@@ -1,8 +1,8 @@
 //! Keeps this node's grid index equal to the database: a full build at start, then the customer
 //! table's change feed (`SHOW CHANGES`), read after every write made here, before every grid query,
 //! and every second in the background, so writes made through any app server show up everywhere.
+use super::doc::CustomerDoc;
 use super::read_model::{GridDoc, GridIndex};
-use super::repo::CustomerDoc;
 use crate::db::Db;
 use crate::error::AppError;
 use std::sync::atomic::{AtomicI64, Ordering};

@@ -1,220 +1,18 @@
 //! Customers in the database: the document, every write (each with its action-log entry in the
 //! same transaction), and the reads behind the customer page.
+use super::doc::{AddressDoc, CustomerDoc, key_number};
 use super::feed::SharedIndex;
-use super::read_model::GridDoc;
+use super::settings::settings;
 use crate::db::action_log;
+use crate::db::tx::Tx;
 use crate::db::{Db, transact};
 use crate::domain::Principal;
-use crate::domain::countries::COUNTRIES;
-use crate::domain::customer::{
-    AddressInput, CustomerInput, CustomerSettings, InlineEdit, ValidCustomer, validate_customer,
-};
+use crate::domain::customer::{CustomerInput, InlineEdit, ValidCustomer, validate_customer};
 use crate::domain::customer_view::{CustomerSummary, CustomerView, MassAction, MassResult};
 use crate::error::{AppError, FieldError, Problem};
 use serde_json::{Map, Value as Json, json};
 use std::future::IntoFuture;
-use surrealdb::types::{Datetime, RecordId, RecordIdKey, SurrealValue};
-
-#[derive(SurrealValue, Clone, Debug)]
-#[surreal(crate = "surrealdb::types")]
-pub struct AddressDoc {
-    pub id: String,
-    pub firstname: String,
-    pub lastname: String,
-    pub company: Option<String>,
-    pub street: Vec<String>,
-    pub city: String,
-    pub region: Option<String>,
-    pub postcode: String,
-    pub country_id: String,
-    pub telephone: Option<String>,
-    pub vat_id: Option<String>,
-}
-
-/// A customer record as stored.
-#[derive(SurrealValue, Clone, Debug)]
-#[surreal(crate = "surrealdb::types")]
-pub struct CustomerDoc {
-    pub id: RecordId,
-    pub website: RecordId,
-    pub group: RecordId,
-    pub prefix: Option<String>,
-    pub firstname: String,
-    pub middlename: Option<String>,
-    pub lastname: String,
-    pub suffix: Option<String>,
-    pub email: String,
-    pub dob: Option<String>,
-    pub gender: Option<String>,
-    pub taxvat: Option<String>,
-    pub created_in: String,
-    pub locale: String,
-    pub confirmed: bool,
-    pub locked_until: Option<Datetime>,
-    pub last_login_at: Option<Datetime>,
-    pub last_seen_at: Option<Datetime>,
-    pub newsletter: bool,
-    pub assistance_allowed: bool,
-    pub created_at: Datetime,
-    pub updated_at: Datetime,
-    pub addresses: Vec<AddressDoc>,
-    pub default_billing: Option<String>,
-    pub default_shipping: Option<String>,
-}
-
-fn key_number(id: &RecordId) -> i64 {
-    match &id.key {
-        RecordIdKey::Number(n) => *n,
-        _ => 0,
-    }
-}
-
-fn key_string(id: &RecordId) -> String {
-    match &id.key {
-        RecordIdKey::Number(n) => n.to_string(),
-        RecordIdKey::String(s) => s.clone(),
-        _ => String::new(),
-    }
-}
-
-pub fn country_name(code: &str) -> &str {
-    COUNTRIES
-        .iter()
-        .find(|c| c.0 == code)
-        .map(|c| c.1)
-        .unwrap_or(code)
-}
-
-impl AddressDoc {
-    /// "Street, City, Region, Postcode, Country" (Magento's one-line address).
-    pub fn one_line(&self) -> String {
-        let mut parts: Vec<&str> = self.street.iter().map(String::as_str).collect();
-        parts.push(&self.city);
-        if let Some(r) = &self.region {
-            parts.push(r);
-        }
-        parts.push(&self.postcode);
-        parts.push(country_name(&self.country_id));
-        parts.retain(|p| !p.is_empty());
-        parts.join(", ")
-    }
-}
-
-impl CustomerDoc {
-    pub fn id(&self) -> i64 {
-        key_number(&self.id)
-    }
-
-    pub fn name(&self) -> String {
-        [
-            self.prefix.as_deref(),
-            Some(&self.firstname),
-            self.middlename.as_deref(),
-            Some(&self.lastname),
-            self.suffix.as_deref(),
-        ]
-        .into_iter()
-        .flatten()
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
-    }
-
-    fn address(&self, id: &Option<String>) -> Option<&AddressDoc> {
-        let id = id.as_ref()?;
-        self.addresses.iter().find(|a| &a.id == id)
-    }
-
-    pub fn billing(&self) -> Option<&AddressDoc> {
-        self.address(&self.default_billing)
-    }
-
-    pub fn shipping(&self) -> Option<&AddressDoc> {
-        self.address(&self.default_shipping)
-    }
-
-    /// The fields the grid shows, filters and sorts.
-    pub fn grid_doc(&self) -> GridDoc {
-        let b = self.billing();
-        let bs = |f: fn(&AddressDoc) -> Option<&String>| b.and_then(f).cloned().unwrap_or_default();
-        GridDoc {
-            id: self.id(),
-            name: self.name(),
-            email: self.email.clone(),
-            group: key_number(&self.group) as u32,
-            telephone: bs(|a| a.telephone.as_ref()),
-            postcode: b.map(|a| a.postcode.clone()).unwrap_or_default(),
-            country: b.map(|a| a.country_id.clone()).unwrap_or_default(),
-            region: bs(|a| a.region.as_ref()),
-            created_at: self.created_at.timestamp(),
-            website: key_string(&self.website),
-            confirmed: self.confirmed,
-            created_in: self.created_in.clone(),
-            billing_full: b.map(AddressDoc::one_line).unwrap_or_default(),
-            shipping_full: self
-                .shipping()
-                .map(AddressDoc::one_line)
-                .unwrap_or_default(),
-            dob: self.dob.as_deref().and_then(|d| {
-                chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
-                    .ok()
-                    .map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc().timestamp())
-            }),
-            taxvat: self.taxvat.clone().unwrap_or_default(),
-            gender: self.gender.clone().unwrap_or_default(),
-            street: b.map(|a| a.street.join(" ")).unwrap_or_default(),
-            city: b.map(|a| a.city.clone()).unwrap_or_default(),
-            vat_id: bs(|a| a.vat_id.as_ref()),
-            company: bs(|a| a.company.as_ref()),
-            locked_until: self.locked_until.as_ref().map(|d| d.timestamp()),
-            newsletter: self.newsletter,
-            last_login: self.last_login_at.as_ref().map(|d| d.timestamp()),
-        }
-    }
-
-    /// The form's view of this customer.
-    pub fn to_input(&self) -> CustomerInput {
-        let pos = |id: &Option<String>| {
-            id.as_ref()
-                .and_then(|id| self.addresses.iter().position(|a| &a.id == id))
-        };
-        CustomerInput {
-            id: Some(self.id()),
-            website: key_string(&self.website),
-            group: key_number(&self.group) as u32,
-            prefix: self.prefix.clone().unwrap_or_default(),
-            firstname: self.firstname.clone(),
-            middlename: self.middlename.clone().unwrap_or_default(),
-            lastname: self.lastname.clone(),
-            suffix: self.suffix.clone().unwrap_or_default(),
-            email: self.email.clone(),
-            dob: self.dob.clone().unwrap_or_default(),
-            gender: self.gender.clone().unwrap_or_default(),
-            taxvat: self.taxvat.clone().unwrap_or_default(),
-            newsletter: self.newsletter,
-            assistance_allowed: self.assistance_allowed,
-            addresses: self
-                .addresses
-                .iter()
-                .map(|a| AddressInput {
-                    id: a.id.clone(),
-                    firstname: a.firstname.clone(),
-                    lastname: a.lastname.clone(),
-                    company: a.company.clone().unwrap_or_default(),
-                    street: a.street.clone(),
-                    city: a.city.clone(),
-                    region: a.region.clone().unwrap_or_default(),
-                    postcode: a.postcode.clone(),
-                    country_id: a.country_id.clone(),
-                    telephone: a.telephone.clone().unwrap_or_default(),
-                    vat_id: a.vat_id.clone().unwrap_or_default(),
-                })
-                .collect(),
-            default_billing: pos(&self.default_billing),
-            default_shipping: pos(&self.default_shipping),
-        }
-    }
-}
+use surrealdb::types::{Datetime, RecordId};
 
 /// The first statement error of a transaction, as an internal error.
 pub fn ok((_, errors): (surrealdb::IndexedResults, Vec<surrealdb::Error>)) -> Result<(), AppError> {
@@ -235,9 +33,8 @@ pub const SETS: &str = "website = type::record('website', $website), group = typ
      assistance_allowed = $doc.assistance_allowed, addresses = $doc.addresses, \
      default_billing = $doc.default_billing, default_shipping = $doc.default_shipping";
 
-pub fn is_unique_violation(e: &surrealdb::Error) -> bool {
-    e.to_string().contains("already contains")
-}
+/// The unique index of customers' emails in their sharing scope.
+pub const EMAIL_INDEX: &str = "customer_scope_email";
 
 pub fn email_taken() -> AppError {
     AppError::InvalidFields(vec![FieldError {
@@ -300,16 +97,6 @@ pub fn account_json(v: &ValidCustomer) -> Json {
         .collect();
     m.insert("addresses".into(), addresses.into());
     Json::Object(m)
-}
-
-/// The settings that shape customers, with the defaults for anything not set.
-pub async fn settings(db: &Db) -> Result<CustomerSettings, AppError> {
-    let mut res = db
-        .query("SELECT * OMIT id FROM ONLY setting:customer")
-        .await?;
-    let v: Option<Json> = res.take(0)?;
-    Ok(v.and_then(|v| serde_json::from_value(v).ok())
-        .unwrap_or_default())
 }
 
 pub async fn exists(db: &Db, table: &str, key: Json) -> Result<bool, AppError> {
@@ -401,48 +188,35 @@ pub async fn save(
             problem: Problem::ConsentPermission,
         }]));
     }
-    let consent_log = if consent_changed {
-        action_log::LOG_SQL.replace("$log", "$consent")
-    } else {
-        String::new()
-    };
-    let consent_entry = (
-        "consent",
-        action_log::entry(
-            me,
-            "assistance_consent_changed",
-            Some(id),
-            1,
-            if valid.assistance_allowed {
-                "allowed"
-            } else {
-                "withdrawn"
-            },
-        )
-        .1,
+    let mut tx = Tx::new();
+    tx.stmt(&statement).add(
+        action_log::LOG_SQL,
+        [action_log::entry(me, action, Some(id), 1, "")],
     );
-    let sql = format!(
-        "BEGIN; {statement} {} {consent_log} COMMIT;",
-        action_log::LOG_SQL
-    );
-    let (_, errors) = transact(|| {
-        db.query(sql.as_str())
-            .bind(("id", id))
-            .bind(("doc", doc.clone()))
-            .bind(("website", valid.website.clone()))
-            .bind(("group", i64::from(valid.group)))
-            .bind(("scope", scope.clone()))
-            .bind(action_log::entry(me, action, Some(id), 1, ""))
-            .bind(consent_entry.clone())
-            .into_future()
-    })
-    .await?;
-    if errors.iter().any(is_unique_violation) {
-        return Err(email_taken());
+    if consent_changed {
+        let consent = if valid.assistance_allowed {
+            "allowed"
+        } else {
+            "withdrawn"
+        };
+        tx.add(
+            action_log::LOG_SQL,
+            [action_log::entry(
+                me,
+                "assistance_consent_changed",
+                Some(id),
+                1,
+                consent,
+            )],
+        );
     }
-    if let Some(e) = errors.into_iter().next() {
-        return Err(e.into());
-    }
+    tx.shared("id", id)
+        .shared("doc", doc)
+        .shared("website", valid.website.clone())
+        .shared("group", i64::from(valid.group))
+        .shared("scope", scope);
+    let errors = tx.run(db).await?;
+    crate::db::unique_or_first(errors, EMAIL_INDEX, email_taken)?;
     index.catch_up(db).await?;
     Ok(id)
 }
@@ -598,16 +372,4 @@ pub async fn unlock(db: &Db, index: &SharedIndex, me: &Principal, id: i64) -> Re
     })
     .await?)?;
     index.catch_up(db).await
-}
-
-/// Sends the customer a password-reset link (Magento's "Reset Password" button): the same link and
-/// email as "Forgot your password?", logged in the same transaction. The admin never sees the link.
-pub async fn reset_password(
-    state: &crate::state::AppState,
-    me: &Principal,
-    id: i64,
-) -> Result<(), AppError> {
-    let (k, v) = action_log::entry(me, "password_reset_sent", Some(id), 1, "");
-    crate::customers::accounts::issue_reset(state, id, action_log::LOG_SQL, vec![(k.to_owned(), v)])
-        .await
 }

@@ -1,6 +1,7 @@
 //! The SurrealDB connection: URL schemes, sign-in, and retrying conflicted transactions.
 pub mod action_log;
 pub mod migrations;
+pub mod tx;
 
 use std::future::Future;
 use std::time::Duration;
@@ -93,4 +94,41 @@ where
         }
     })
     .await
+}
+
+/// Whether `e` is a conflict on the unique index `index` (app/migrations). SurrealDB gives such
+/// conflicts no kind of their own, only the message "Database index `name` already contains …",
+/// so this is the one place that reads it.
+pub fn conflicts_on(e: &surrealdb::Error, index: &str) -> bool {
+    e.to_string()
+        .contains(&format!("index `{index}` already contains"))
+}
+
+/// A statement error as the caller's error: `conflict` when it is a conflict on `index`.
+pub fn on_unique(
+    e: surrealdb::Error,
+    index: &str,
+    conflict: impl FnOnce() -> crate::error::AppError,
+) -> crate::error::AppError {
+    if conflicts_on(&e, index) {
+        conflict()
+    } else {
+        e.into()
+    }
+}
+
+/// A transaction's outcome from its statements' errors (see `transact`): `conflict` when any is a
+/// conflict on `index`, else the first error, else success.
+pub fn unique_or_first(
+    errors: Vec<surrealdb::Error>,
+    index: &str,
+    conflict: impl FnOnce() -> crate::error::AppError,
+) -> Result<(), crate::error::AppError> {
+    if errors.iter().any(|e| conflicts_on(e, index)) {
+        return Err(conflict());
+    }
+    match errors.into_iter().next() {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
 }

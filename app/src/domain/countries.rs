@@ -468,3 +468,18 @@ pub const COUNTRIES: &[(&str, &str, &str, &str)] = &[
     ("ZM", "Zambia", "Zambia", "Zambia"),
     ("ZW", "Zimbabwe", "Zimbabwe", "Zimbabwe"),
 ];
+
+/// A country's name in the reader's language; an unknown code reads as itself. The one lookup the
+/// pages, the grid and the emails use.
+pub fn country_name(l: crate::i18n::Locale, code: &str) -> &str {
+    use crate::i18n::Locale;
+    COUNTRIES
+        .iter()
+        .find(|c| c.0 == code)
+        .map(|c| match l {
+            Locale::en => c.1,
+            Locale::it => c.2,
+            Locale::nl => c.3,
+        })
+        .unwrap_or(code)
+}

@@ -1,4 +1,5 @@
 //! The All Customers grid's query: columns, filters, keyword, sort and paging, and their URL form.
+use super::text::encode;
 use crate::error::Problem;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -427,19 +428,6 @@ impl GridQuery {
             .map(|t| t.to_lowercase())
             .collect()
     }
-}
-
-/// Percent-encodes a query component (RFC 3986 unreserved characters stay as they are).
-pub fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 fn decode(s: &str) -> String {

@@ -1,6 +1,7 @@
 //! Now Online's query (filters, sort, page) and rows: parsed from the page's URL, shared by the
 //! browser and the server.
-use super::grid::{encode, page_number, parse_query_string};
+use super::grid::{page_number, parse_query_string};
+use super::text::encode;
 use crate::error::Problem;
 use serde::{Deserialize, Serialize};
 

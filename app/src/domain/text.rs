@@ -1,4 +1,5 @@
-//! Filling translated texts: placeholders replaced in one pass, so data never becomes markup.
+//! Text helpers shared by browser and server: filling translated texts (placeholders replaced in
+//! one pass, so data never becomes markup) and the one percent-encoder of URLs.
 
 /// Fills `%name` placeholders in a translated text in one pass (longest name first, so `%pages` is
 /// not `%page`+s); values are never scanned again, so user data cannot inject a placeholder.
@@ -23,6 +24,24 @@ pub fn fill(text: &str, values: &[(&str, &str)]) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// Percent-encodes a query component (RFC 3986 unreserved characters stay as they are).
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Percent-encodes a path for a query value (a `referer=`, say): as `encode`, but `/` stays.
+pub fn encode_path(s: &str) -> String {
+    encode(s).replace("%2F", "/")
 }
 
 #[cfg(test)]

@@ -1,8 +1,6 @@
 //! The customer's account area: dashboard (`/customer/account/`) and Account Information
 //! (`/customer/account/edit`) with change email and change password.
-// Form server functions take one argument per form field.
-#![allow(clippy::too_many_arguments)]
-use super::register::{PersonFields, password_hint};
+use super::register::{PersonFields, PersonForm, password_hint};
 use crate::components::ErrorMessage;
 use crate::components::form::{CheckField, TextField, field_error, form_error};
 use crate::domain::customer::{CustomerInput, FormSettings};
@@ -26,11 +24,10 @@ pub struct AccountView {
 
 #[server(prefix = "/api/account", endpoint = "view")]
 pub async fn my_account() -> Result<AccountView, AppError> {
-    crate::error::answer(async move {
-        let me = crate::auth::customer::require_customer()?;
+    crate::auth::caller::serve(crate::auth::caller::Customer, |me| async move {
         let state = crate::state::app_state()?;
         let doc = crate::customers::accounts::own(&state, me.id).await?;
-        let settings = crate::customers::repo::settings(&state.db).await?;
+        let settings = crate::customers::settings::settings(&state.db).await?;
         Ok(AccountView {
             name: doc.name(),
             address_lines: doc.addresses.iter().map(|a| a.one_line()).collect(),
@@ -41,46 +38,38 @@ pub async fn my_account() -> Result<AccountView, AppError> {
     .await
 }
 
+/// Account Information, as the browser posts it: the person's fields, and a new email or
+/// password only when their boxes are ticked.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AccountForm {
+    #[serde(flatten)]
+    pub person: PersonForm,
+    #[serde(default)]
+    pub change_email: Option<String>,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub change_password: Option<String>,
+    #[serde(default)]
+    pub current_password: String,
+    #[serde(default)]
+    pub password: String,
+    #[serde(default)]
+    pub password_confirmation: String,
+}
+
 /// Saves Account Information. Changing email or password needs the current password.
 #[server(prefix = "/api/account", endpoint = "save")]
-pub async fn save_account(
-    firstname: String,
-    lastname: String,
-    #[server(default)] prefix: String,
-    #[server(default)] middlename: String,
-    #[server(default)] suffix: String,
-    #[server(default)] dob: String,
-    #[server(default)] gender: String,
-    #[server(default)] taxvat: String,
-    #[server(default)] newsletter: Option<String>,
-    #[server(default)] assistance_allowed: Option<String>,
-    #[server(default)] change_email: Option<String>,
-    #[server(default)] email: String,
-    #[server(default)] change_password: Option<String>,
-    #[server(default)] current_password: String,
-    #[server(default)] password: String,
-    #[server(default)] password_confirmation: String,
-) -> Result<(), AppError> {
-    crate::error::answer(async move {
-        let me = crate::auth::customer::require_customer()?;
+pub async fn save_account(#[server(flatten)] form: AccountForm) -> Result<(), AppError> {
+    crate::auth::caller::serve(crate::auth::caller::Customer, |me| async move {
         let state = crate::state::app_state()?;
         let edit = crate::customers::accounts::AccountEdit {
-            input: CustomerInput {
-                prefix,
-                firstname,
-                middlename,
-                lastname,
-                suffix,
-                dob,
-                gender,
-                taxvat,
-                newsletter: newsletter.is_some(),
-                assistance_allowed: assistance_allowed.is_some(),
-                ..Default::default()
-            },
-            new_email: change_email.map(|_| email),
-            new_password: change_password.map(|_| (password, password_confirmation)),
-            current_password,
+            input: form.person.input(String::new()),
+            new_email: form.change_email.map(|_| form.email),
+            new_password: form
+                .change_password
+                .map(|_| (form.password, form.password_confirmation)),
+            current_password: form.current_password,
         };
         if let Some(session) = crate::customers::accounts::save_account(&state, &me, edit).await? {
             super::set_session_cookie(&session.token)?;

@@ -1,11 +1,9 @@
 //! The customer's address book (`/customer/address/`) and its add/edit form
 //! (`/customer/address/new`, `/customer/address/edit?id=…`).
-// Form server functions take one argument per form field.
-#![allow(clippy::too_many_arguments)]
 use super::account::{AccountNav, my_account};
+use crate::components::ErrorMessage;
 use crate::components::form::{CheckField, TextField, field_error, form_error};
-use crate::components::{ErrorMessage, country_label};
-use crate::domain::countries::COUNTRIES;
+use crate::domain::countries::{COUNTRIES, country_name};
 use crate::domain::customer::{AddressInput, Show};
 use crate::error::AppError;
 use crate::i18n::*;
@@ -13,53 +11,71 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+/// The address form, as the browser posts it (an empty `id` adds an address).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AddressForm {
+    #[serde(default)]
+    pub id: String,
+    pub firstname: String,
+    pub lastname: String,
+    #[serde(default)]
+    pub company: String,
+    #[serde(default)]
+    pub street0: String,
+    #[serde(default)]
+    pub street1: String,
+    #[serde(default)]
+    pub street2: String,
+    #[serde(default)]
+    pub street3: String,
+    pub city: String,
+    #[serde(default)]
+    pub region: String,
+    #[serde(default)]
+    pub postcode: String,
+    pub country_id: String,
+    #[serde(default)]
+    pub telephone: String,
+    #[serde(default)]
+    pub vat_id: String,
+    /// Present (any value) when ticked.
+    #[serde(default)]
+    pub default_billing: Option<String>,
+    #[serde(default)]
+    pub default_shipping: Option<String>,
+}
 
 /// Adds (empty `id`) or changes one of the signed-in customer's addresses.
 #[server(prefix = "/api/account", endpoint = "save_address")]
-pub async fn save_address(
-    #[server(default)] id: String,
-    firstname: String,
-    lastname: String,
-    #[server(default)] company: String,
-    #[server(default)] street0: String,
-    #[server(default)] street1: String,
-    #[server(default)] street2: String,
-    #[server(default)] street3: String,
-    city: String,
-    #[server(default)] region: String,
-    #[server(default)] postcode: String,
-    country_id: String,
-    #[server(default)] telephone: String,
-    #[server(default)] vat_id: String,
-    #[server(default)] default_billing: Option<String>,
-    #[server(default)] default_shipping: Option<String>,
-) -> Result<(), AppError> {
-    crate::error::answer(async move {
-        let me = crate::auth::customer::require_customer()?;
+pub async fn save_address(#[server(flatten)] form: AddressForm) -> Result<(), AppError> {
+    crate::auth::caller::serve(crate::auth::caller::Customer, |me| async move {
         let state = crate::state::app_state()?;
-        let mut street = vec![street0, street1, street2, street3];
+        let f = form;
+        let mut street = vec![f.street0, f.street1, f.street2, f.street3];
         while street.len() > 1 && street.last().is_some_and(|s| s.trim().is_empty()) {
             street.pop();
         }
         let address = AddressInput {
-            id,
-            firstname,
-            lastname,
-            company,
+            id: f.id,
+            firstname: f.firstname,
+            lastname: f.lastname,
+            company: f.company,
             street,
-            city,
-            region,
-            postcode,
-            country_id,
-            telephone,
-            vat_id,
+            city: f.city,
+            region: f.region,
+            postcode: f.postcode,
+            country_id: f.country_id,
+            telephone: f.telephone,
+            vat_id: f.vat_id,
         };
         crate::customers::accounts::save_address(
             &state,
             &me,
             address,
-            default_billing.is_some(),
-            default_shipping.is_some(),
+            f.default_billing.is_some(),
+            f.default_shipping.is_some(),
         )
         .await?;
         leptos_axum::redirect("/customer/address/?saved=1");
@@ -71,8 +87,7 @@ pub async fn save_address(
 /// Removes one of the signed-in customer's addresses.
 #[server(prefix = "/api/account", endpoint = "delete_address")]
 pub async fn delete_address(id: String) -> Result<(), AppError> {
-    crate::error::answer(async move {
-        let me = crate::auth::customer::require_customer()?;
+    crate::auth::caller::serve(crate::auth::caller::Customer, |me| async move {
         let state = crate::state::app_state()?;
         crate::customers::accounts::delete_address(&state, &me, &id).await?;
         leptos_axum::redirect("/customer/address/?deleted=1");
@@ -181,7 +196,7 @@ pub fn AddressEditPage() -> impl IntoView {
                         let is_shipping = index.is_some() && v.customer.default_shipping == index;
                         let s = v.settings.clone();
                         let l = i18n.get_locale_untracked();
-                        let mut countries: Vec<(&str, String)> = COUNTRIES.iter().map(|c| (c.0, country_label(l, c.0))).collect();
+                        let mut countries: Vec<(&str, String)> = COUNTRIES.iter().map(|c| (c.0, country_name(l, c.0).to_string())).collect();
                         countries.sort_by(|x, y| x.1.cmp(&y.1));
                         let chosen = a.country_id.clone();
                         let lines = usize::from(s.street_lines.clamp(1, 4));

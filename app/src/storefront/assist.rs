@@ -9,24 +9,27 @@ use leptos::prelude::*;
 /// back to the customer in the back office; the customer's own sessions are untouched.
 #[server(prefix = "/api/account", endpoint = "end_assistance")]
 pub async fn end_assistance() -> Result<(), AppError> {
-    use crate::auth::assist::{ASSIST, ENDED_BY_STAFF, end};
-    let state = crate::state::app_state()?;
-    let parts = use_context::<http::request::Parts>().ok_or(AppError::Unavailable)?;
-    let mut back = "/admin/customers".to_owned();
-    if let Some(token) = ASSIST.token(&parts.headers, state.secure_cookies) {
-        let hash = crate::auth::cookie::token_hash(&token);
-        if let Some(me) = crate::auth::customer::current_customer()
-            && me.session == hash
-            && let Some(staff) = &me.assisted_by
-        {
-            back = format!("/admin/customers/{}", me.id);
-            tracing::info!(event = "login_as_customer_ended", admin.id = %staff.admin_id, customer.id = me.id, "assistance ended by staff");
+    crate::auth::caller::serve(crate::auth::caller::Anyone, |_| async move {
+        use crate::auth::assist::{ASSIST, ENDED_BY_STAFF, end};
+        let state = crate::state::app_state()?;
+        let parts = use_context::<http::request::Parts>().ok_or(AppError::Unavailable)?;
+        let mut back = "/admin/customers".to_owned();
+        if let Some(token) = ASSIST.token(&parts.headers, state.secure_cookies) {
+            let hash = crate::auth::cookie::token_hash(&token);
+            if let Some(me) = crate::auth::customer::current_customer()
+                && me.session == hash
+                && let Some(staff) = &me.assisted_by
+            {
+                back = format!("/admin/customers/{}", me.id);
+                tracing::info!(event = "login_as_customer_ended", admin.id = %staff.admin_id, customer.id = me.id, "assistance ended by staff");
+            }
+            end(&state.db, &hash, ENDED_BY_STAFF).await?;
         }
-        end(&state.db, &hash, ENDED_BY_STAFF).await?;
-    }
-    clear_cookie(&state)?;
-    leptos_axum::redirect(&back);
-    Ok(())
+        clear_cookie(&state)?;
+        leptos_axum::redirect(&back);
+        Ok(())
+    })
+    .await
 }
 
 /// Removes the assistance cookie on this response.

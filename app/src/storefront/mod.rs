@@ -26,18 +26,24 @@ pub struct Me {
 /// The signed-in customer, or None for a visitor.
 #[server(prefix = "/api/account", endpoint = "current")]
 pub async fn current_customer() -> Result<Option<Me>, AppError> {
-    Ok(crate::auth::customer::current_customer().map(|c| Me {
-        name: c.name,
-        assisted_by: c.assisted_by.map(|a| a.admin_name),
-    }))
+    crate::auth::caller::serve(crate::auth::caller::Anyone, |_| async move {
+        Ok(crate::auth::customer::current_customer().map(|c| Me {
+            name: c.name,
+            assisted_by: c.assisted_by.map(|a| a.admin_name),
+        }))
+    })
+    .await
 }
 
 /// The settings the account forms follow (which fields show, password rules), and nothing else.
 #[server(prefix = "/api/account", endpoint = "settings")]
 pub async fn account_settings() -> Result<FormSettings, AppError> {
-    let state = crate::state::app_state()?;
-    let settings = crate::customers::repo::settings(&state.db).await?;
-    Ok(FormSettings::from(&settings))
+    crate::auth::caller::serve(crate::auth::caller::Anyone, |_| async move {
+        let state = crate::state::app_state()?;
+        let settings = crate::customers::settings::settings(&state.db).await?;
+        Ok(FormSettings::from(&settings))
+    })
+    .await
 }
 
 /// Where to go back to after signing in: only ever a path on this site, never an account-entry page.

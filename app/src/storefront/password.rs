@@ -12,9 +12,9 @@ use leptos_router::hooks::use_query_map;
 /// Asks for a reset link. The answer is the same whether or not the address has an account.
 #[server(prefix = "/api/account", endpoint = "forgot")]
 pub async fn forgot(email: String) -> Result<(), AppError> {
-    crate::error::answer(async move {
+    crate::auth::caller::serve(crate::auth::caller::Anyone, |_| async move {
         let state = crate::state::app_state()?;
-        let ip = crate::state::client_ip();
+        let ip = crate::request::client_ip();
         crate::customers::accounts::forgot(&state, &email, &ip).await?;
         leptos_axum::redirect("/customer/account/forgotpassword?sent=1");
         Ok(())
@@ -25,8 +25,11 @@ pub async fn forgot(email: String) -> Result<(), AppError> {
 /// Whether a reset link can still be used (checked when the page opens).
 #[server(prefix = "/api/account", endpoint = "reset_status")]
 pub async fn reset_status(token: String) -> Result<bool, AppError> {
-    let state = crate::state::app_state()?;
-    crate::customers::accounts::reset_link_valid(&state, &token).await
+    crate::auth::caller::serve(crate::auth::caller::Anyone, |_| async move {
+        let state = crate::state::app_state()?;
+        crate::customers::accounts::reset_link_valid(&state, &token).await
+    })
+    .await
 }
 
 /// Sets a new password from a reset link, then sends the customer to sign in.
@@ -36,36 +39,44 @@ pub async fn reset(
     password: String,
     password_confirmation: String,
 ) -> Result<(), AppError> {
-    let outcome = crate::error::answer(async {
-        let state = crate::state::app_state()?;
-        crate::customers::accounts::reset(&state, &token, password, &password_confirmation).await
-    })
-    .await;
-    match outcome {
-        Ok(()) => {
-            leptos_axum::redirect("/customer/account/login?reset=1");
-            Ok(())
+    crate::auth::caller::serve(crate::auth::caller::Anyone, |_| async move {
+        let outcome = async {
+            let state = crate::state::app_state()?;
+            crate::customers::accounts::reset(&state, &token, password, &password_confirmation)
+                .await
         }
-        Err(e) => {
-            // The reset page sends no Referer (it holds the token), so a plain form post is sent
-            // back to it here, with the error where the page's action finds it.
-            if crate::error::plain_form_post() {
-                let state = crate::state::app_state()?;
-                let page = format!(
-                    "{}/customer/account/createpassword?token={}",
-                    state.base_url,
-                    crate::components::js_safe_encode(&token)
-                );
-                if let Ok(url) =
-                    leptos::server_fn::error::ServerFnUrlError::new(Reset::PATH, e.clone())
-                        .to_url(&page)
-                {
-                    leptos_axum::redirect(&format!("{}?{}", url.path(), url.query().unwrap_or("")));
-                }
+        .await;
+        match outcome {
+            Ok(()) => {
+                leptos_axum::redirect("/customer/account/login?reset=1");
+                Ok(())
             }
-            Err(e)
+            Err(e) => {
+                // The reset page sends no Referer (it holds the token), so a plain form post is sent
+                // back to it here, with the error where the page's action finds it.
+                if crate::error::plain_form_post() {
+                    let state = crate::state::app_state()?;
+                    let page = format!(
+                        "{}/customer/account/createpassword?token={}",
+                        state.base_url,
+                        crate::components::js_safe_encode(&token)
+                    );
+                    if let Ok(url) =
+                        leptos::server_fn::error::ServerFnUrlError::new(Reset::PATH, e.clone())
+                            .to_url(&page)
+                    {
+                        leptos_axum::redirect(&format!(
+                            "{}?{}",
+                            url.path(),
+                            url.query().unwrap_or("")
+                        ));
+                    }
+                }
+                Err(e)
+            }
         }
-    }
+    })
+    .await
 }
 
 #[cfg(feature = "ssr")]

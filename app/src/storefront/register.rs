@@ -1,69 +1,99 @@
 //! Opening an account (`/customer/account/create`), confirming its email
 //! (`/customer/account/confirm`) and asking for a new confirmation link (`/customer/account/confirmation`).
-// Form server functions take one argument per form field.
-#![allow(clippy::too_many_arguments)]
-use crate::components::ErrorMessage;
 use crate::components::form::{CheckField, TextField, field_error, form_error};
-use crate::domain::customer::{FormSettings, Show};
+use crate::components::{ErrorMessage, gender_label};
+use crate::domain::customer::{FormSettings, Gender, Show};
 use crate::error::AppError;
 use crate::i18n::*;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+/// Opens an account. With email confirmation on (the default) every valid request gets the same
+/// answer — "check your email" — whether or not the address already has an account.
+/// The fields a person fills in about themselves, on the registration form and on Account
+/// Information (the settings say which show).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PersonForm {
+    pub firstname: String,
+    pub lastname: String,
+    #[serde(default)]
+    pub prefix: String,
+    #[serde(default)]
+    pub middlename: String,
+    #[serde(default)]
+    pub suffix: String,
+    #[serde(default)]
+    pub dob: String,
+    #[serde(default)]
+    pub gender: String,
+    #[serde(default)]
+    pub taxvat: String,
+    /// Present (any value) when ticked.
+    #[serde(default)]
+    pub newsletter: Option<String>,
+    #[serde(default)]
+    pub assistance_allowed: Option<String>,
+}
+
+impl PersonForm {
+    /// The customer input these fields make (everything else empty).
+    pub fn input(self, email: String) -> crate::domain::customer::CustomerInput {
+        crate::domain::customer::CustomerInput {
+            prefix: self.prefix,
+            firstname: self.firstname,
+            middlename: self.middlename,
+            lastname: self.lastname,
+            suffix: self.suffix,
+            email,
+            dob: self.dob,
+            gender: self.gender,
+            taxvat: self.taxvat,
+            newsletter: self.newsletter.is_some(),
+            assistance_allowed: self.assistance_allowed.is_some(),
+            ..Default::default()
+        }
+    }
+}
+
+/// The registration form, as the browser posts it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RegisterForm {
+    #[serde(flatten)]
+    pub person: PersonForm,
+    pub email: String,
+    pub password: String,
+    pub password_confirmation: String,
+}
 
 /// Opens an account. With email confirmation on (the default) every valid request gets the same
 /// answer — "check your email" — whether or not the address already has an account.
 #[server(prefix = "/api/account", endpoint = "register")]
-pub async fn register(
-    firstname: String,
-    lastname: String,
-    email: String,
-    password: String,
-    password_confirmation: String,
-    #[server(default)] prefix: String,
-    #[server(default)] middlename: String,
-    #[server(default)] suffix: String,
-    #[server(default)] dob: String,
-    #[server(default)] gender: String,
-    #[server(default)] taxvat: String,
-    #[server(default)] newsletter: Option<String>,
-    #[server(default)] assistance_allowed: Option<String>,
-) -> Result<(), AppError> {
-    use crate::customers::accounts::{Registered, Registration};
-    crate::error::answer(async move {
-        let state = crate::state::app_state()?;
-        let parts = use_context::<http::request::Parts>().ok_or(AppError::Unavailable)?;
-        let locale = crate::auth::guard::locale_from_headers(&parts.headers);
-        let input = crate::domain::customer::CustomerInput {
-            prefix,
-            firstname,
-            middlename,
-            lastname,
-            suffix,
-            email,
-            dob,
-            gender,
-            taxvat,
-            newsletter: newsletter.is_some(),
-            assistance_allowed: assistance_allowed.is_some(),
-            ..Default::default()
-        };
-        let reg = Registration {
-            input,
-            password,
-            password_confirmation,
-        };
-        match crate::customers::accounts::register(&state, reg, locale).await? {
-            Registered::CheckEmail => {
-                leptos_axum::redirect("/customer/account/confirmation?sent=1")
+pub async fn register(#[server(flatten)] form: RegisterForm) -> Result<(), AppError> {
+    crate::auth::caller::serve(crate::auth::caller::Anyone, |_| async move {
+        use crate::customers::accounts::{Registered, Registration};
+        {
+            let state = crate::state::app_state()?;
+            let parts = use_context::<http::request::Parts>().ok_or(AppError::Unavailable)?;
+            let locale = crate::auth::guard::locale_from_headers(&parts.headers);
+            let reg = Registration {
+                input: form.person.input(form.email),
+                password: form.password,
+                password_confirmation: form.password_confirmation,
+            };
+            match crate::customers::accounts::register(&state, reg, locale).await? {
+                Registered::CheckEmail => {
+                    leptos_axum::redirect("/customer/account/confirmation?sent=1")
+                }
+                Registered::SignedIn(session) => {
+                    super::set_session_cookie(&session.token)?;
+                    leptos_axum::redirect("/customer/account/?welcome=1");
+                }
             }
-            Registered::SignedIn(session) => {
-                super::set_session_cookie(&session.token)?;
-                leptos_axum::redirect("/customer/account/?welcome=1");
-            }
+            Ok(())
         }
-        Ok(())
     })
     .await
 }
@@ -71,7 +101,7 @@ pub async fn register(
 /// Confirms the account behind a confirmation link (a POST from the confirm page).
 #[server(prefix = "/api/account", endpoint = "confirm")]
 pub async fn confirm(token: String) -> Result<(), AppError> {
-    crate::error::answer(async move {
+    crate::auth::caller::serve(crate::auth::caller::Anyone, |_| async move {
         let state = crate::state::app_state()?;
         crate::customers::accounts::confirm(&state, &token).await?;
         leptos_axum::redirect("/customer/account/login?confirmed=1");
@@ -83,7 +113,7 @@ pub async fn confirm(token: String) -> Result<(), AppError> {
 /// Sends a new confirmation link; the answer is the same for every address.
 #[server(prefix = "/api/account", endpoint = "resend_confirmation")]
 pub async fn resend_confirmation(email: String) -> Result<(), AppError> {
-    crate::error::answer(async move {
+    crate::auth::caller::serve(crate::auth::caller::Anyone, |_| async move {
         let state = crate::state::app_state()?;
         crate::customers::accounts::resend_confirmation(&state, &email).await?;
         leptos_axum::redirect("/customer/account/confirmation?sent=1");
@@ -143,9 +173,9 @@ pub fn PersonFields(
                     <label for="f-gender">{t!(i18n, customer.gender)}{(s.gender == Show::Required).then_some(" *")}</label>
                     <select id="f-gender" name="gender" required={s.gender == Show::Required}>
                         <option value="" selected=g.is_empty()>{t!(i18n, customer.gender_none)}</option>
-                        <option value="male" selected=g == "male">{t!(i18n, customer.gender_male)}</option>
-                        <option value="female" selected=g == "female">{t!(i18n, customer.gender_female)}</option>
-                        <option value="not_specified" selected=g == "not_specified">{t!(i18n, customer.gender_not_specified)}</option>
+                        {Gender::ALL.map(Gender::key).into_iter().map(|key| view! {
+                            <option value=key selected=g == key>{move || gender_label(i18n.get_locale(), key)}</option>
+                        }).collect_view()}
                     </select>
                     <p class="field-msg">{move || gender_error.get().map(|p| view! { <span class="error">{crate::components::problem_text(i18n.get_locale(), p)}</span> })}</p>
                 </div>

@@ -16,7 +16,7 @@ pub async fn sign_in(
     password: String,
     #[server(default)] referer: Option<String>,
 ) -> Result<(), AppError> {
-    crate::error::answer(async move {
+    crate::auth::caller::serve(crate::auth::caller::Anyone, |_| async move {
         let state = crate::state::app_state()?;
         let parts = use_context::<http::request::Parts>().ok_or(AppError::Unavailable)?;
         let signed_in = crate::customers::accounts::sign_in(&state, &email, password).await?;
@@ -38,33 +38,36 @@ pub async fn sign_in(
 /// Ends the customer's session (POST only) and clears the cookie.
 #[server(prefix = "/api/account", endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
-    // Staff assisting a customer sign out of the assistance, never out of the customer's account.
-    if crate::auth::customer::current_customer().is_some_and(|c| c.assisted_by.is_some()) {
-        return super::assist::end_assistance().await;
-    }
-    let state = crate::state::app_state()?;
-    let parts = use_context::<http::request::Parts>().ok_or(AppError::Unavailable)?;
-    let cookie = crate::auth::cookie::CUSTOMER;
-    if let Some(token) = cookie.token(&parts.headers, state.secure_cookies) {
-        crate::customers::accounts::sign_out(&state, &token).await?;
-        tracing::info!(
-            event = "session_expired",
-            reason = "sign_out",
-            "customer signed out"
+    crate::auth::caller::serve(crate::auth::caller::Anyone, |_| async move {
+        // Staff assisting a customer sign out of the assistance, never out of the customer's account.
+        if crate::auth::customer::current_customer().is_some_and(|c| c.assisted_by.is_some()) {
+            return super::assist::end_assistance().await;
+        }
+        let state = crate::state::app_state()?;
+        let parts = use_context::<http::request::Parts>().ok_or(AppError::Unavailable)?;
+        let cookie = crate::auth::cookie::CUSTOMER;
+        if let Some(token) = cookie.token(&parts.headers, state.secure_cookies) {
+            crate::customers::accounts::sign_out(&state, &token).await?;
+            tracing::info!(
+                event = "session_expired",
+                reason = "sign_out",
+                "customer signed out"
+            );
+        }
+        let response = expect_context::<leptos_axum::ResponseOptions>();
+        response.append_header(
+            http::header::SET_COOKIE,
+            http::HeaderValue::from_str(&cookie.clear(state.secure_cookies))
+                .map_err(AppError::internal)?,
         );
-    }
-    let response = expect_context::<leptos_axum::ResponseOptions>();
-    response.append_header(
-        http::header::SET_COOKIE,
-        http::HeaderValue::from_str(&cookie.clear(state.secure_cookies))
-            .map_err(AppError::internal)?,
-    );
-    response.insert_header(
-        http::HeaderName::from_static("clear-site-data"),
-        http::HeaderValue::from_static("\"cache\""),
-    );
-    leptos_axum::redirect("/?signed_out=1");
-    Ok(())
+        response.insert_header(
+            http::HeaderName::from_static("clear-site-data"),
+            http::HeaderValue::from_static("\"cache\""),
+        );
+        leptos_axum::redirect("/?signed_out=1");
+        Ok(())
+    })
+    .await
 }
 
 #[component]

@@ -130,62 +130,9 @@ pub async fn run(config: &Config, accounts: usize, rounds: usize) -> anyhow::Res
         .query("UPSERT setting:customer MERGE { require_confirmation: false }")
         .await?
         .check()?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let router = crate::routes::router(
-        state.clone(),
-        crate::csrf::AllowedOrigin(format!("http://{addr}")),
-        // Per-address limits would answer 429 to a benchmark that sends everything from one address.
-        crate::rate_limit::Limits::new(&crate::config::RateLimitConfig {
-            per_minute: 0,
-            trust_forwarded_for: false,
-        }),
-    );
-    tokio::spawn(async move {
-        let service = router.into_make_service_with_connect_info::<SocketAddr>();
-        if let Err(e) = axum::serve(listener, service).await {
-            tracing::error!(error = %e, "bench server stopped");
-        }
-    });
-
-    // Accounts, registered the way the storefront does it (8 at a time).
-    let registered: Vec<anyhow::Result<(u16, bool)>> = futures::stream::iter(0..accounts)
-        .map(|i| async move {
-            let form = format!(
-                "firstname=Bench&lastname=Shopper{i}&email={}&password={p}&password_confirmation={p}",
-                enc(&email(i)),
-                p = enc(PASSWORD)
-            );
-            post(addr, "/api/account/register", &form).await
-        })
-        .buffer_unordered(8)
-        .collect()
-        .await;
-    for r in registered {
-        let (status, _) = r?;
-        anyhow::ensure!(status == 200, "registration answered {status}");
-    }
-
-    // The cost of Argon2id itself, one at a time on this machine.
-    let hasher = PasswordHasher::new(1);
-    let mut hashes = Vec::new();
-    let mut verifications = Vec::new();
-    let mut phc = String::new();
-    for _ in 0..rounds.min(50) {
-        let started = Instant::now();
-        phc = hasher.hash(PASSWORD.to_owned()).await?;
-        hashes.push(started.elapsed());
-    }
-    for _ in 0..rounds.min(50) {
-        let started = Instant::now();
-        let ok = hasher
-            .verify(PASSWORD.to_owned(), Some(phc.clone()))
-            .await?;
-        verifications.push(started.elapsed());
-        anyhow::ensure!(ok, "the bench password does not verify");
-    }
-    hashes.sort();
-    verifications.sort();
+    let addr = serve(state.clone()).await?;
+    register(addr, accounts).await?;
+    let (hashes, verifications) = argon2_costs(rounds).await?;
 
     let (rss_registered, _) = memory_mib();
     // Warm-up, then sequential sign-ins: known accounts (200 + a session) and unknown emails (401).
@@ -196,37 +143,8 @@ pub async fn run(config: &Config, accounts: usize, rounds: usize) -> anyhow::Res
     // Every account at once: latency of each, the burst's wall time, and the process's peak RSS.
     let (rss_before, _) = memory_mib();
     reset_peak();
-    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(accounts));
-    let started = Instant::now();
-    let tasks: Vec<_> = (0..accounts)
-        .map(|i| {
-            let barrier = barrier.clone();
-            tokio::spawn(async move {
-                barrier.wait().await;
-                let begun = Instant::now();
-                let reply = post(
-                    addr,
-                    "/api/account/sign_in",
-                    &sign_in_form(&email(i), PASSWORD),
-                )
-                .await;
-                (begun.elapsed(), reply)
-            })
-        })
-        .collect();
-    let mut burst = Vec::with_capacity(accounts);
-    let mut signed_in = 0;
-    for t in tasks {
-        let (took, reply) = t.await?;
-        let (status, session) = reply?;
-        if status == 200 && session {
-            signed_in += 1;
-        }
-        burst.push(took);
-    }
-    let wall = started.elapsed();
+    let (burst, signed_in, wall) = all_at_once(addr, accounts).await?;
     let (rss_after, peak) = memory_mib();
-    burst.sort();
     let sessions: Option<i64> = state
         .db
         .query("SELECT VALUE count FROM (SELECT count() AS count FROM customer_session GROUP ALL)")
@@ -301,4 +219,110 @@ pub async fn run(config: &Config, accounts: usize, rounds: usize) -> anyhow::Res
         "only {signed_in} of {accounts} simultaneous sign-ins succeeded"
     );
     Ok(report)
+}
+
+/// Serves the app on a free local port (no rate limits) and returns its address.
+async fn serve(state: app::state::AppState) -> anyhow::Result<SocketAddr> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let router = crate::routes::router(
+        state,
+        crate::csrf::AllowedOrigin(format!("http://{addr}")),
+        // Per-address limits would answer 429 to a benchmark that sends everything from one address.
+        crate::rate_limit::Limits::new(&crate::config::RateLimitConfig {
+            per_minute: 0,
+            trust_forwarded_for: false,
+        }),
+    );
+    tokio::spawn(async move {
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        if let Err(e) = axum::serve(listener, service).await {
+            tracing::error!(error = %e, "bench server stopped");
+        }
+    });
+    Ok(addr)
+}
+
+/// Registers `accounts` customers the way the storefront does it (8 at a time).
+async fn register(addr: SocketAddr, accounts: usize) -> anyhow::Result<()> {
+    let registered: Vec<anyhow::Result<(u16, bool)>> = futures::stream::iter(0..accounts)
+        .map(|i| async move {
+            let form = format!(
+                "firstname=Bench&lastname=Shopper{i}&email={}&password={p}&password_confirmation={p}",
+                enc(&email(i)),
+                p = enc(PASSWORD)
+            );
+            post(addr, "/api/account/register", &form).await
+        })
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    for r in registered {
+        let (status, _) = r?;
+        anyhow::ensure!(status == 200, "registration answered {status}");
+    }
+    Ok(())
+}
+
+/// The cost of Argon2id itself, one hash and one verification at a time on this machine (sorted).
+async fn argon2_costs(rounds: usize) -> anyhow::Result<(Vec<Duration>, Vec<Duration>)> {
+    let hasher = PasswordHasher::new(1);
+    let mut hashes = Vec::new();
+    let mut verifications = Vec::new();
+    let mut phc = String::new();
+    for _ in 0..rounds.min(50) {
+        let started = Instant::now();
+        phc = hasher.hash(PASSWORD.to_owned()).await?;
+        hashes.push(started.elapsed());
+    }
+    for _ in 0..rounds.min(50) {
+        let started = Instant::now();
+        let ok = hasher
+            .verify(PASSWORD.to_owned(), Some(phc.clone()))
+            .await?;
+        verifications.push(started.elapsed());
+        anyhow::ensure!(ok, "the bench password does not verify");
+    }
+    hashes.sort();
+    verifications.sort();
+    Ok((hashes, verifications))
+}
+
+/// Every account signs in at once: each request's latency (sorted), how many signed in, the
+/// burst's wall time.
+async fn all_at_once(
+    addr: SocketAddr,
+    accounts: usize,
+) -> anyhow::Result<(Vec<Duration>, usize, Duration)> {
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(accounts));
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..accounts)
+        .map(|i| {
+            let barrier = barrier.clone();
+            tokio::spawn(async move {
+                barrier.wait().await;
+                let begun = Instant::now();
+                let reply = post(
+                    addr,
+                    "/api/account/sign_in",
+                    &sign_in_form(&email(i), PASSWORD),
+                )
+                .await;
+                (begun.elapsed(), reply)
+            })
+        })
+        .collect();
+    let mut burst = Vec::with_capacity(accounts);
+    let mut signed_in = 0;
+    for t in tasks {
+        let (took, reply) = t.await?;
+        let (status, session) = reply?;
+        if status == 200 && session {
+            signed_in += 1;
+        }
+        burst.push(took);
+    }
+    let wall = started.elapsed();
+    burst.sort();
+    Ok((burst, signed_in, wall))
 }

@@ -2,8 +2,8 @@
 //! under concurrency, group deletion, two app servers on one database, export, and bad input.
 
 use crate::common::{TestApp, set, spawn_app, spawn_second};
+use app::customers::doc::CustomerDoc;
 use app::customers::read_model::{GridDoc, day_bounds};
-use app::customers::repo::CustomerDoc;
 use app::domain::grid::{Column, Filter, GridQuery, Kind, PAGE_SIZES};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};

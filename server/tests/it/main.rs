@@ -6,3 +6,4 @@ mod common;
 mod customers;
 mod foundation;
 mod service;
+mod statuses;

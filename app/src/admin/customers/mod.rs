@@ -13,9 +13,9 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
-use crate::customers::{feed, repo};
+use crate::customers::{accounts, feed, repo, settings::settings};
 #[cfg(feature = "ssr")]
-use crate::{auth::require, domain::Resource, error::answer, state::app_state};
+use crate::{domain::Resource, state::app_state};
 
 pub use crate::domain::customer_view::{CustomerSummary, CustomerView, MassAction, MassResult};
 
@@ -58,8 +58,7 @@ pub struct Lookups {
 /// The grid state in `query` (the URL's query string) as one page of rows with its total.
 #[server(prefix = "/api/admin/customers", endpoint = "grid", input = server_fn::codec::Json)]
 pub async fn customers_grid(query: String) -> Result<GridPage, AppError> {
-    answer(async move {
-        require(Resource::Customers)?;
+    crate::auth::caller::serve(Resource::Customers, |_| async move {
         let q = crate::domain::grid::GridQuery::from_query_string(&query)?;
         let state = app_state()?;
         state.customers.catch_up(&state.db).await?;
@@ -109,8 +108,7 @@ pub fn grid_page(index: &feed::CustomerIndex, q: &crate::domain::grid::GridQuery
 
 #[server(prefix = "/api/admin/customers", endpoint = "lookups")]
 pub async fn customer_lookups() -> Result<Lookups, AppError> {
-    answer(async move {
-        require(Resource::Customers)?;
+    crate::auth::caller::serve(Resource::Customers, |_| async move {
         let db = app_state()?.db;
         let mut res = db
             .query(
@@ -123,7 +121,7 @@ pub async fn customer_lookups() -> Result<Lookups, AppError> {
         Ok(Lookups {
             groups: groups.into_iter().map(|(i, c)| (i as u32, c)).collect(),
             websites,
-            settings: repo::settings(&db).await?,
+            settings: settings(&db).await?,
             today: chrono::Utc::now().date_naive(),
         })
     })
@@ -132,8 +130,7 @@ pub async fn customer_lookups() -> Result<Lookups, AppError> {
 
 #[server(prefix = "/api/admin/customers", endpoint = "get", input = server_fn::codec::Json)]
 pub async fn get_customer(id: i64) -> Result<CustomerView, AppError> {
-    answer(async move {
-        require(Resource::Customers)?;
+    crate::auth::caller::serve(Resource::Customers, |_| async move {
         repo::view(&app_state()?.db, id).await
     })
     .await
@@ -141,8 +138,7 @@ pub async fn get_customer(id: i64) -> Result<CustomerView, AppError> {
 
 #[server(prefix = "/api/admin/customers", endpoint = "save", input = server_fn::codec::Json)]
 pub async fn save_customer(input: CustomerInput) -> Result<i64, AppError> {
-    answer(async move {
-        let me = require(Resource::Customers)?;
+    crate::auth::caller::serve(Resource::Customers, |me| async move {
         let state = app_state()?;
         repo::save(&state.db, &state.customers, &me, input).await
     })
@@ -154,8 +150,7 @@ pub async fn run_mass_action(
     selection: Selection,
     action: MassAction,
 ) -> Result<MassResult, AppError> {
-    answer(async move {
-        let me = require(Resource::Customers)?;
+    crate::auth::caller::serve(Resource::Customers, |me| async move {
         let state = app_state()?;
         state.customers.catch_up(&state.db).await?;
         let ids = match selection {
@@ -175,8 +170,7 @@ pub async fn run_mass_action(
 
 #[server(prefix = "/api/admin/customers", endpoint = "inline", input = server_fn::codec::Json)]
 pub async fn save_inline_edit(id: i64, edit: InlineEdit) -> Result<(), AppError> {
-    answer(async move {
-        let me = require(Resource::Customers)?;
+    crate::auth::caller::serve(Resource::Customers, |me| async move {
         let state = app_state()?;
         repo::inline_edit(&state.db, &state.customers, &me, id, edit).await
     })
@@ -185,8 +179,7 @@ pub async fn save_inline_edit(id: i64, edit: InlineEdit) -> Result<(), AppError>
 
 #[server(prefix = "/api/admin/customers", endpoint = "unlock", input = server_fn::codec::Json)]
 pub async fn unlock_customer(id: i64) -> Result<(), AppError> {
-    answer(async move {
-        let me = require(Resource::Customers)?;
+    crate::auth::caller::serve(Resource::Customers, |me| async move {
         let state = app_state()?;
         repo::unlock(&state.db, &state.customers, &me, id).await
     })
@@ -195,17 +188,15 @@ pub async fn unlock_customer(id: i64) -> Result<(), AppError> {
 
 #[server(prefix = "/api/admin/customers", endpoint = "reset_password", input = server_fn::codec::Json)]
 pub async fn reset_customer_password(id: i64) -> Result<(), AppError> {
-    answer(async move {
-        let me = require(Resource::Customers)?;
-        repo::reset_password(&app_state()?, &me, id).await
+    crate::auth::caller::serve(Resource::Customers, |me| async move {
+        accounts::reset_password(&app_state()?, &me, id).await
     })
     .await
 }
 
 #[server(prefix = "/api/admin/customers", endpoint = "delete", input = server_fn::codec::Json)]
 pub async fn delete_customer(id: i64) -> Result<(), AppError> {
-    answer(async move {
-        let me = require(Resource::Customers)?;
+    crate::auth::caller::serve(Resource::Customers, |me| async move {
         let state = app_state()?;
         repo::mass(
             &state.db,

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
-use crate::{auth::require, domain::Resource, error::answer, state::app_state};
+use crate::{domain::Resource, state::app_state};
 #[cfg(feature = "ssr")]
 use std::future::IntoFuture;
 
@@ -22,8 +22,7 @@ pub struct SavedView {
 /// The calling admin's saved views, by name.
 #[server(prefix = "/api/admin/customers", endpoint = "views")]
 pub async fn list_views() -> Result<Vec<SavedView>, AppError> {
-    answer(async move {
-        let me = require(Resource::Customers)?;
+    crate::auth::caller::serve(Resource::Customers, |me| async move {
         let db = app_state()?.db;
         let mut res = db
             .query(
@@ -43,8 +42,7 @@ pub async fn list_views() -> Result<Vec<SavedView>, AppError> {
 /// one the grid opens with.
 #[server(prefix = "/api/admin/customers", endpoint = "save_view", input = server_fn::codec::Json)]
 pub async fn save_view(name: String, state: String, is_default: bool) -> Result<(), AppError> {
-    answer(async move {
-        let me = require(Resource::Customers)?;
+    crate::auth::caller::serve(Resource::Customers, |me| async move {
         let name = crate::domain::customer::text(&name, 64)?;
         if name.is_empty() {
             return Err(crate::error::Problem::NameRequired.into());
@@ -78,8 +76,7 @@ pub async fn save_view(name: String, state: String, is_default: bool) -> Result<
 
 #[server(prefix = "/api/admin/customers", endpoint = "delete_view", input = server_fn::codec::Json)]
 pub async fn delete_view(id: String) -> Result<(), AppError> {
-    answer(async move {
-        let me = require(Resource::Customers)?;
+    crate::auth::caller::serve(Resource::Customers, |me| async move {
         let db = app_state()?.db;
         db.query(
             "DELETE type::record('grid_view', $id) WHERE admin = type::record('admin_user', $admin)",

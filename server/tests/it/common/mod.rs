@@ -36,11 +36,35 @@ impl server::mail::Transport for Recorder {
 
 static NEXT_DB: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
+/// Every warning and error the tests' apps logged (all tests share one process and one log), for
+/// tests that check what the log says.
+static LOGS: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+
+/// Whether any app logged a line containing `text`.
+pub fn logged(text: &str) -> bool {
+    String::from_utf8_lossy(&LOGS.lock().unwrap()).contains(text)
+}
+
+/// Writes log lines to the test's output (shown with --nocapture) and to `LOGS`.
+struct TeeWriter;
+
+impl std::io::Write for TeeWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LOGS.lock().unwrap().extend_from_slice(buf);
+        tracing_subscriber::fmt::TestWriter::new().write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 fn test_config() -> Config {
     // Internal errors are logged (and shown with --nocapture); the client only sees "unavailable".
     let _ = tracing_subscriber::fmt()
         .with_env_filter("warn")
-        .with_test_writer()
+        .with_ansi(false)
+        .with_writer(|| TeeWriter)
         .try_init();
     let mut config = Config::default();
     // `CLIENTELE_TEST_DB=rocksdb` runs the same tests on the embedded on-disk engine.

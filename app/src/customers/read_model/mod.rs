@@ -1,0 +1,272 @@
+//! The All Customers grid's read model: every customer's grid fields in memory, column by column,
+//! each column kept in sorted order, so any filter, keyword, sort and page is answered in
+//! milliseconds at a million customers. A cache of the database, rebuilt at start, fed by `feed`.
+//!
+//! `columns` says where each column lives, `text` stores strings, `bits` and `order` are the
+//! filter masks and the sorted orders, `query` answers filters and keywords.
+mod bits;
+mod columns;
+mod order;
+mod query;
+#[cfg(test)]
+mod tests;
+mod text;
+
+#[cfg(test)]
+use crate::domain::grid::Filter;
+use crate::domain::grid::{Column, GridQuery};
+use bits::Bits;
+use chrono::DateTime;
+#[cfg(test)]
+use chrono::NaiveDate;
+use columns::{CodeSlot, Data, GENDERS, NONE, NumSlot, Store, store_of};
+pub use columns::{GridDoc, day_bounds};
+#[cfg(test)]
+use columns::{num_of, text_of};
+use order::Order;
+use std::collections::HashMap;
+
+/// One page of the grid, as the index answers it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IndexPage {
+    pub total: u64,
+    pub ids: Vec<i64>,
+    pub slots: Vec<u32>,
+}
+
+/// The read model. Not thread-safe by itself: the app keeps it behind a lock (see `feed`).
+#[derive(Default)]
+pub struct GridIndex {
+    data: Data,
+    orders: Vec<Order>,
+    alive: Bits,
+    live: u64,
+    slot_of: HashMap<i64, u32>,
+    free: Vec<u32>,
+    slots: u32,
+}
+
+impl GridIndex {
+    pub fn len(&self) -> u64 {
+        self.live
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.live == 0
+    }
+
+    pub fn contains(&self, id: i64) -> bool {
+        self.slot_of.contains_key(&id)
+    }
+
+    /// Builds the index from every customer at once (sorting each column once).
+    pub fn build(docs: impl IntoIterator<Item = GridDoc>) -> GridIndex {
+        let mut ix = GridIndex::default();
+        for d in docs {
+            ix.append(&d);
+        }
+        ix.finish();
+        ix
+    }
+
+    /// Adds a customer without ordering it (a bulk load ends with `finish`).
+    pub fn append(&mut self, d: &GridDoc) {
+        if self.slot_of.contains_key(&d.id) {
+            return;
+        }
+        let slot = self.slots;
+        self.slots += 1;
+        self.data.ensure(slot);
+        for c in Column::ALL {
+            self.data.set(c, slot, d);
+        }
+        self.data.set_ship_extra(slot, d);
+        self.slot_of.insert(d.id, slot);
+        self.alive.set(slot);
+        self.live += 1;
+    }
+
+    /// Sorts every column once, after a bulk load.
+    pub fn finish(&mut self) {
+        self.build_orders();
+    }
+
+    /// Bytes the index holds on the heap (arenas, columns, orders, id map), for the benchmark.
+    pub fn heap_bytes(&self) -> usize {
+        let orders: usize = self.orders.iter().map(Order::heap_bytes).sum();
+        self.data.heap_bytes() + orders + self.slot_of.capacity() * 16 + self.alive.heap_bytes()
+    }
+
+    fn build_orders(&mut self) {
+        let slots: Vec<u32> = self.slot_of.values().copied().collect();
+        let data = &self.data;
+        // Two cores sort half the columns each.
+        let (left, right) = Column::ALL.split_at(Column::ALL.len() / 2);
+        let (a, b) = std::thread::scope(|s| {
+            let h = s.spawn(|| {
+                right
+                    .iter()
+                    .map(|c| Order::build(slots.clone(), |x, y| data.cmp(*c, x, y)))
+                    .collect::<Vec<_>>()
+            });
+            let a: Vec<Order> = left
+                .iter()
+                .map(|c| Order::build(slots.clone(), |x, y| data.cmp(*c, x, y)))
+                .collect();
+            (a, h.join().unwrap_or_default())
+        });
+        self.orders = a.into_iter().chain(b).collect();
+    }
+
+    fn order_ix(c: Column) -> usize {
+        Column::ALL.iter().position(|x| *x == c).unwrap_or(0)
+    }
+
+    /// Adds or replaces one customer.
+    pub fn upsert(&mut self, d: &GridDoc) {
+        if let Some(&slot) = self.slot_of.get(&d.id) {
+            for c in Column::ALL {
+                if !self.data.differs(c, slot, d) {
+                    continue;
+                }
+                let data = &mut self.data;
+                let order = &mut self.orders[Self::order_ix(c)];
+                order.remove(slot, |x, y| data.cmp(c, x, y));
+                data.set(c, slot, d);
+                order.insert(slot, |x, y| data.cmp(c, x, y));
+            }
+            self.data.set_ship_extra(slot, d);
+            return;
+        }
+        let slot = match self.free.pop() {
+            Some(s) => s,
+            None => {
+                self.slots += 1;
+                self.slots - 1
+            }
+        };
+        self.data.ensure(slot);
+        for c in Column::ALL {
+            self.data.set(c, slot, d);
+        }
+        self.data.set_ship_extra(slot, d);
+        if self.orders.len() != Column::ALL.len() {
+            self.orders = Column::ALL.iter().map(|_| Order::default()).collect();
+        }
+        for c in Column::ALL {
+            let data = &self.data;
+            self.orders[Self::order_ix(c)].insert(slot, |x, y| data.cmp(c, x, y));
+        }
+        self.slot_of.insert(d.id, slot);
+        self.alive.set(slot);
+        self.live += 1;
+    }
+
+    /// Removes one customer (nothing happens if it is not there).
+    pub fn remove(&mut self, id: i64) {
+        let Some(slot) = self.slot_of.remove(&id) else {
+            return;
+        };
+        for c in Column::ALL {
+            let data = &self.data;
+            self.orders[Self::order_ix(c)].remove(slot, |x, y| data.cmp(c, x, y));
+        }
+        self.data.clear(slot);
+        self.alive.clear(slot);
+        self.live -= 1;
+        self.free.push(slot);
+    }
+
+    /// The total matching `q` and the slots of the requested page.
+    pub fn query(&self, q: &GridQuery, now: i64) -> IndexPage {
+        let skip = (q.page.saturating_sub(1) as usize).saturating_mul(q.size as usize);
+        let take = q.size as usize;
+        let order = self.orders.get(Self::order_ix(q.sort));
+        let (total, slots) = match (self.mask(q, now), order) {
+            (_, None) => (0, Vec::new()),
+            (None, Some(o)) => (self.live, o.page(q.desc, skip, take)),
+            (Some(mask), Some(o)) => {
+                let total = mask.count();
+                let slots = o
+                    .iter(q.desc)
+                    .filter(|s| mask.get(*s))
+                    .skip(skip)
+                    .take(take)
+                    .collect();
+                (total, slots)
+            }
+        };
+        IndexPage {
+            total,
+            ids: slots.iter().map(|s| self.data.id(*s)).collect(),
+            slots,
+        }
+    }
+
+    /// Customers per group id.
+    pub fn count_by_group(&self) -> HashMap<u32, u64> {
+        let mut counts = HashMap::new();
+        let groups = self.data.code(CodeSlot::Group);
+        for slot in self.slot_of.values() {
+            *counts.entry(groups[*slot as usize]).or_insert(0) += 1;
+        }
+        counts
+    }
+
+    /// Every matching id in grid order (for exports and "all matching" mass actions).
+    pub fn matching_ids(&self, q: &GridQuery, now: i64) -> Vec<i64> {
+        let Some(order) = self.orders.get(Self::order_ix(q.sort)) else {
+            return Vec::new();
+        };
+        match self.mask(q, now) {
+            None => order.iter(q.desc).map(|s| self.data.id(s)).collect(),
+            Some(mask) => order
+                .iter(q.desc)
+                .filter(|s| mask.get(*s))
+                .map(|s| self.data.id(s))
+                .collect(),
+        }
+    }
+
+    /// A customer's cells for `columns`, raw (codes, ISO dates); None if the id is not indexed.
+    pub fn cells(&self, id: i64, columns: &[Column], now: i64) -> Option<Vec<String>> {
+        let slot = *self.slot_of.get(&id)?;
+        Some(columns.iter().map(|c| self.cell(slot, *c, now)).collect())
+    }
+
+    fn cell(&self, slot: u32, c: Column, now: i64) -> String {
+        let s = slot as usize;
+        match store_of(c) {
+            Store::Text(t) => self.data.text(t).get(slot).to_owned(),
+            Store::Num(n) => {
+                let v = self.data.num(n)[s];
+                let time = |format: &str| {
+                    DateTime::from_timestamp(v, 0)
+                        .map(|d| d.format(format).to_string())
+                        .unwrap_or_default()
+                };
+                match n {
+                    NumSlot::Id => v.to_string(),
+                    NumSlot::Lock => if v > now { "locked" } else { "unlocked" }.to_owned(),
+                    NumSlot::Dob | NumSlot::CreatedAt | NumSlot::LastLogin if v == NONE => {
+                        String::new()
+                    }
+                    NumSlot::Dob => time("%Y-%m-%d"),
+                    NumSlot::CreatedAt | NumSlot::LastLogin => time("%Y-%m-%d %H:%M"),
+                }
+            }
+            Store::Code(k) => {
+                let v = self.data.code(k)[s];
+                match k {
+                    CodeSlot::Group => v.to_string(),
+                    CodeSlot::Country => self.data.countries.name(v).to_owned(),
+                    CodeSlot::Website => self.data.websites.name(v).to_owned(),
+                    CodeSlot::Gender => GENDERS[(v as usize).min(GENDERS.len() - 1)].to_owned(),
+                    CodeSlot::Confirmed | CodeSlot::Newsletter => {
+                        if v == 1 { "yes" } else { "no" }.to_owned()
+                    }
+                }
+            }
+        }
+    }
+}
