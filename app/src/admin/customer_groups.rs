@@ -89,55 +89,53 @@ pub async fn list_groups() -> Result<GroupsData, AppError> {
 pub async fn save_group(id: Option<u32>, code: String, tax_class: String) -> Result<u32, AppError> {
     crate::auth::caller::serve(Area::CustomerGroups, |me| async move {
         use std::future::IntoFuture;
-        {
-            let code = group_code(&code)?;
-            let is_update = id.is_some();
-            let db = app_state()?.db;
-            let mut res = db
-                .query("RETURN record::exists(type::record('tax_class', $t))")
-                .bind(("t", tax_class.clone()))
-                .await?;
-            if !res.take::<Option<bool>>(0)?.unwrap_or(false) {
-                return Err(Problem::TaxClassInvalid.into());
-            }
-            let id: i64 = match id {
-                Some(id) => {
-                    let mut res = db
-                        .query("RETURN record::exists(type::record('customer_group', $id))")
-                        .bind(("id", i64::from(id)))
-                        .await?;
-                    if !res.take::<Option<bool>>(0)?.unwrap_or(false) {
-                        return Err(AppError::NotFound);
-                    }
-                    i64::from(id)
-                }
-                None => {
-                    let mut res = db.query("RETURN sequence::nextval('customer_group_id')").await?;
-                    res.take::<Option<i64>>(0)?.ok_or(AppError::Unavailable)?
-                }
-            };
-            let action = if id > 0 && is_update { "group_updated" } else { "group_created" };
-            let sql = format!(
-                "BEGIN;
-                 UPSERT type::record('customer_group', $id) SET code = $code, tax_class = type::record('tax_class', $t) RETURN NONE;
-                 {}
-                 COMMIT;",
-                crate::db::action_log::LOG_SQL
-            );
-            let (_, errors) = crate::db::transact(|| {
-                db.query(sql.as_str())
-                    .bind(("id", id))
-                    .bind(("code", code.clone()))
-                    .bind(("t", tax_class.clone()))
-                    .bind(crate::db::action_log::entry(&me, action, None, 1, &code))
-                    .into_future()
-            })
+        let code = group_code(&code)?;
+        let is_update = id.is_some();
+        let db = app_state()?.db;
+        let mut res = db
+            .query("RETURN record::exists(type::record('tax_class', $t))")
+            .bind(("t", tax_class.clone()))
             .await?;
-            crate::db::unique_or_first(errors, "customer_group_code", || {
-                Problem::GroupCodeTaken.into()
-            })?;
-            Ok(id as u32)
+        if !res.take::<Option<bool>>(0)?.unwrap_or(false) {
+            return Err(Problem::TaxClassInvalid.into());
         }
+        let id: i64 = match id {
+            Some(id) => {
+                let mut res = db
+                    .query("RETURN record::exists(type::record('customer_group', $id))")
+                    .bind(("id", i64::from(id)))
+                    .await?;
+                if !res.take::<Option<bool>>(0)?.unwrap_or(false) {
+                    return Err(AppError::NotFound);
+                }
+                i64::from(id)
+            }
+            None => {
+                let mut res = db.query("RETURN sequence::nextval('customer_group_id')").await?;
+                res.take::<Option<i64>>(0)?.ok_or(AppError::Unavailable)?
+            }
+        };
+        let action = if id > 0 && is_update { "group_updated" } else { "group_created" };
+        let sql = format!(
+            "BEGIN;
+             UPSERT type::record('customer_group', $id) SET code = $code, tax_class = type::record('tax_class', $t) RETURN NONE;
+             {}
+             COMMIT;",
+            crate::db::action_log::LOG_SQL
+        );
+        let (_, errors) = crate::db::transact(|| {
+            db.query(sql.as_str())
+                .bind(("id", id))
+                .bind(("code", code.clone()))
+                .bind(("t", tax_class.clone()))
+                .bind(crate::db::action_log::entry(&me, action, None, 1, &code))
+                .into_future()
+        })
+        .await?;
+        crate::db::unique_or_first(errors, "customer_group_code", || {
+            Problem::GroupCodeTaken.into()
+        })?;
+        Ok(id as u32)
     })
     .await
 }
@@ -148,53 +146,51 @@ pub async fn save_group(id: Option<u32>, code: String, tax_class: String) -> Res
 pub async fn delete_groups(ids: Vec<u32>) -> Result<u64, AppError> {
     crate::auth::caller::serve(Area::CustomerGroups, |me| async move {
         use std::future::IntoFuture;
-        {
-            if ids.is_empty() {
-                return Err(Problem::NothingSelected.into());
-            }
-            let state = app_state()?;
-            let settings = crate::customers::settings::settings(&state.db).await?;
-            if ids.iter().any(|i| *i == 0 || *i == settings.default_group) {
-                return Err(Problem::GroupProtected.into());
-            }
-            state.customers.catch_up(&state.db).await?;
-            let moved: u64 = {
-                let counts = state.customers.read().count_by_group();
-                ids.iter().map(|i| counts.get(i).copied().unwrap_or(0)).sum()
-            };
-            let records: Vec<surrealdb::types::RecordId> = ids
-                .iter()
-                .map(|i| surrealdb::types::RecordId::new("customer_group", i64::from(*i)))
-                .collect();
-            let sql = format!(
-                "BEGIN;
-                 UPDATE customer SET group = type::record('customer_group', $default) WHERE group IN $groups RETURN NONE;
-                 DELETE $groups RETURN NONE;
-                 {}
-                 COMMIT;",
-                crate::db::action_log::LOG_SQL
-            );
-            let detail = ids.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
-            let res = crate::db::transact(|| {
-                state
-                    .db
-                    .query(sql.as_str())
-                    .bind(("default", i64::from(settings.default_group)))
-                    .bind(("groups", records.clone()))
-                    .bind(crate::db::action_log::entry(
-                        &me,
-                        "groups_deleted",
-                        None,
-                        ids.len() as i64,
-                        &detail,
-                    ))
-                    .into_future()
-            })
-            .await?;
-            crate::customers::repo::ok(res)?;
-            state.customers.catch_up(&state.db).await?;
-            Ok(moved)
+        if ids.is_empty() {
+            return Err(Problem::NothingSelected.into());
         }
+        let state = app_state()?;
+        let settings = crate::customers::settings::settings(&state.db).await?;
+        if ids.iter().any(|i| *i == 0 || *i == settings.default_group) {
+            return Err(Problem::GroupProtected.into());
+        }
+        state.customers.catch_up(&state.db).await?;
+        let moved: u64 = {
+            let counts = state.customers.read().count_by_group();
+            ids.iter().map(|i| counts.get(i).copied().unwrap_or(0)).sum()
+        };
+        let records: Vec<surrealdb::types::RecordId> = ids
+            .iter()
+            .map(|i| surrealdb::types::RecordId::new("customer_group", i64::from(*i)))
+            .collect();
+        let sql = format!(
+            "BEGIN;
+             UPDATE customer SET group = type::record('customer_group', $default) WHERE group IN $groups RETURN NONE;
+             DELETE $groups RETURN NONE;
+             {}
+             COMMIT;",
+            crate::db::action_log::LOG_SQL
+        );
+        let detail = ids.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+        let res = crate::db::transact(|| {
+            state
+                .db
+                .query(sql.as_str())
+                .bind(("default", i64::from(settings.default_group)))
+                .bind(("groups", records.clone()))
+                .bind(crate::db::action_log::entry(
+                    &me,
+                    "groups_deleted",
+                    None,
+                    ids.len() as i64,
+                    &detail,
+                ))
+                .into_future()
+        })
+        .await?;
+        crate::customers::repo::ok(res)?;
+        state.customers.catch_up(&state.db).await?;
+        Ok(moved)
     })
     .await
 }

@@ -96,7 +96,8 @@ pub async fn start_assistance(customer: i64) -> Result<(), AppError> {
                 ));
                 Ok(())
             }
-            Err(e) => Err(e.with_status()),
+            // `serve` gives it its status.
+            Err(e) => Err(e),
         }
     })
     .await

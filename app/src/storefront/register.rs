@@ -74,26 +74,24 @@ pub struct RegisterForm {
 pub async fn register(#[server(flatten)] form: RegisterForm) -> Result<(), AppError> {
     crate::auth::caller::serve(crate::auth::caller::Anyone, |_| async move {
         use crate::customers::accounts::{Registered, Registration};
-        {
-            let state = crate::state::app_state()?;
-            let parts = use_context::<http::request::Parts>().ok_or(AppError::Unavailable)?;
-            let locale = crate::auth::guard::locale_from_headers(&parts.headers);
-            let reg = Registration {
-                input: form.person.input(form.email),
-                password: form.password,
-                password_confirmation: form.password_confirmation,
-            };
-            match crate::customers::accounts::register(&state, reg, locale).await? {
-                Registered::CheckEmail => {
-                    leptos_axum::redirect("/customer/account/confirmation?sent=1")
-                }
-                Registered::SignedIn(session) => {
-                    super::set_session_cookie(&session.token)?;
-                    leptos_axum::redirect("/customer/account/?welcome=1");
-                }
+        let state = crate::state::app_state()?;
+        let parts = use_context::<http::request::Parts>().ok_or(AppError::Unavailable)?;
+        let locale = crate::auth::guard::locale_from_headers(&parts.headers);
+        let reg = Registration {
+            input: form.person.input(form.email),
+            password: form.password,
+            password_confirmation: form.password_confirmation,
+        };
+        match crate::customers::accounts::register(&state, reg, locale).await? {
+            Registered::CheckEmail => {
+                leptos_axum::redirect("/customer/account/confirmation?sent=1")
             }
-            Ok(())
+            Registered::SignedIn(session) => {
+                super::set_session_cookie(&session.token)?;
+                leptos_axum::redirect("/customer/account/?welcome=1");
+            }
         }
+        Ok(())
     })
     .await
 }
