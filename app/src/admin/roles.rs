@@ -1,5 +1,5 @@
 //! Admin roles: which areas of the back office each role may use.
-use crate::components::{ErrorMessage, loaded, resource_label};
+use crate::components::{ErrorMessage, loaded, loaded_from, resource_label};
 use crate::domain;
 use crate::error::{AppError, Problem};
 use crate::i18n::*;
@@ -233,9 +233,7 @@ pub fn RoleEditPage() -> impl IntoView {
     view! {
         <Title text=move || t_string!(i18n, roles.edit_title).to_string() />
         <h1>{move || if id().is_some() { t_string!(i18n, roles.edit_title) } else { t_string!(i18n, roles.new_title) }}</h1>
-        <Transition fallback=move || view! { <p>{t!(i18n, common.loading)}</p> }>
-            {move || Suspend::new(async move {
-                let rows = roles.await.unwrap_or_default();
+        {loaded_from(move || async move { Ok(roles.await.unwrap_or_default()) }, move |rows: Vec<_>| {
                 let existing = id().and_then(|id| rows.into_iter().find(|r| r.id == id));
                 let builtin = existing.as_ref().is_some_and(|r| r.builtin);
                 if let Some(r) = &existing {
@@ -284,8 +282,7 @@ pub fn RoleEditPage() -> impl IntoView {
                         </div>
                     </form>
                 }
-            })}
-        </Transition>
+        })}
     }
 }
 

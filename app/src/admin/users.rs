@@ -1,5 +1,5 @@
 //! Admin users: list, create, edit, disable, assign a role.
-use crate::components::{ErrorMessage, loaded};
+use crate::components::{ErrorMessage, loaded, loaded_from};
 use crate::error::{AppError, Problem};
 use crate::i18n::*;
 use leptos::prelude::*;
@@ -332,11 +332,10 @@ pub fn UserEditPage() -> impl IntoView {
     view! {
         <Title text=move || t_string!(i18n, users.edit_title).to_string() />
         <h1>{move || if id().is_some() { t_string!(i18n, users.edit_title) } else { t_string!(i18n, users.new_title) }}</h1>
-        <Transition fallback=move || view! { <p>{t!(i18n, common.loading)}</p> }>
-            {move || Suspend::new(async move {
-                let roles = roles.await.unwrap_or_default();
-                match user.await {
-                    Ok(existing) => {
+        {loaded_from(move || async move {
+            let roles = roles.await.unwrap_or_default();
+            Ok((roles, user.await?))
+        }, move |(roles, existing): (Vec<_>, Option<_>)| {
                         if let Some(u) = &existing {
                             email.set(u.email.clone());
                             first.set(u.first_name.clone());
@@ -384,12 +383,8 @@ pub fn UserEditPage() -> impl IntoView {
                                     <A href="/admin/users" attr:class="button secondary">{t!(i18n, common.cancel)}</A>
                                 </div>
                             </form>
-                        }.into_any()
-                    }
-                    Err(e) => view! { <ErrorMessage error=Signal::derive(move || Some(e.clone())) /> }.into_any(),
-                }
-            })}
-        </Transition>
+                        }
+        })}
     }
 }
 

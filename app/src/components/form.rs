@@ -91,3 +91,36 @@ pub fn CheckField(
         </div>
     }
 }
+
+/// A labelled input bound to a form held in a signal (the back office's customer page, whose
+/// save checks every field itself): its problem shows below it, linked by `aria-describedby`.
+pub struct BoundInput {
+    pub id: String,
+    pub name: String,
+    pub label: String,
+    pub kind: &'static str,
+    pub required: bool,
+}
+
+impl BoundInput {
+    /// The field: `value` reads the form, `set` writes what is typed, `problem` is its message.
+    pub fn view(
+        self,
+        value: impl Fn() -> String + Send + Sync + 'static,
+        set: impl Fn(String) + Send + Sync + 'static,
+        problem: impl Fn() -> Option<String> + Clone + Send + Sync + 'static,
+    ) -> impl IntoView {
+        let described = format!("{}-error", self.id);
+        let invalid = problem.clone();
+        view! {
+            <div class="field">
+                <label for=self.id.clone()>{self.label}{self.required.then_some(" *")}</label>
+                <input id=self.id type=self.kind name=self.name prop:value=value
+                    on:input=move |ev| set(event_target_value(&ev))
+                    aria-required=self.required.to_string() aria-describedby=described.clone()
+                    aria-invalid=move || invalid().is_some().to_string() />
+                <span class="field-error" id=described>{problem}</span>
+            </div>
+        }
+    }
+}

@@ -8,7 +8,7 @@ use crate::error::{AppError, Problem};
 use crate::i18n::*;
 pub use download::DownloadLink;
 pub use form::date_unreadable;
-pub use loaded::loaded;
+pub use loaded::{loaded, loaded_from};
 
 /// Whether a count takes the singular in our languages: CLDR's cardinal rule for whole numbers in
 /// English, Italian and Dutch alike ("one" is exactly 1; 0 and 2+ are "other"). A language with

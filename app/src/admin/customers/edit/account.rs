@@ -1,5 +1,6 @@
 //! The customer page's Account Information tab: website, group, names, email, date of birth, tax
 //! number, gender (as the settings show them) and the customer's Login as Customer consent.
+use crate::components::form::BoundInput;
 use crate::components::{gender_label, problem_text};
 use crate::domain::customer::{CustomerInput, CustomerSettings, Gender, Show};
 use crate::error::FieldError;
@@ -14,7 +15,7 @@ pub(super) fn field_problem(
     i18n: I18nContext<Locale>,
     errors: RwSignal<Vec<FieldError>>,
     name: String,
-) -> impl Fn() -> Option<String> + Send + Sync + 'static {
+) -> impl Fn() -> Option<String> + Clone + Send + Sync + 'static {
     move || {
         errors.with(|es| {
             es.iter()
@@ -35,28 +36,23 @@ pub(super) fn account_fields(
 ) -> impl IntoView {
     let l = i18n.get_locale_untracked();
     let field_error = move |name: String| field_problem(i18n, errors, name);
-    let text_field = move |label: String,
-                           name: &'static str,
-                           lens: Lens,
-                           show: Show,
-                           ty: &'static str| {
-        (show != Show::Hidden).then(|| {
-            let input_id = format!("customer-{name}");
-            let err = field_error(name.to_owned());
-            let err2 = field_error(name.to_owned());
-            let described = format!("{input_id}-error");
-            view! {
-                <div class="field">
-                    <label for=input_id.clone()>{label}{(show == Show::Required).then_some(" *")}</label>
-                    <input id=input_id type=ty name=name required=show == Show::Required
-                        aria-invalid=move || err2().is_some().to_string() aria-describedby=described.clone()
-                        prop:value=move || form.with(|f| { let mut f = f.clone(); lens(&mut f).clone() })
-                        on:input=move |ev| form.update(|f| *lens(f) = event_target_value(&ev)) />
-                    <span class="field-error" id=described>{err}</span>
-                </div>
-            }
-        })
-    };
+    let text_field =
+        move |label: String, name: &'static str, lens: Lens, show: Show, ty: &'static str| {
+            (show != Show::Hidden).then(|| {
+                let field = BoundInput {
+                    id: format!("customer-{name}"),
+                    name: name.to_owned(),
+                    label,
+                    kind: ty,
+                    required: show == Show::Required,
+                };
+                field.view(
+                    move || form.with(|f| lens(&mut f.clone()).clone()),
+                    move |v| form.update(|f| *lens(f) = v),
+                    field_error(name.to_owned()),
+                )
+            })
+        };
     view! {
             <div class="field">
                 <label for="customer-website">{t!(i18n, grid.col_website)}</label>

@@ -1,5 +1,6 @@
 //! One address of the customer page's Addresses tab: the default marks, the fields (street lines
 //! and region as the settings and the country require), and removal.
+use crate::components::form::BoundInput;
 use crate::components::problem_text;
 use crate::domain::countries::{COUNTRIES, country_name};
 use crate::domain::customer::{
@@ -30,9 +31,8 @@ pub(super) fn address_editor(
             })
         }
     };
-    let set = move |f: fn(&mut AddressInput, String)| {
-        move |ev: leptos::ev::Event| {
-            let v = event_target_value(&ev);
+    let write = move |f: fn(&mut AddressInput, String)| {
+        move |v: String| {
             if let Some(i) = idx() {
                 form.update(|c| {
                     if let Some(a) = c.addresses.get_mut(i) {
@@ -59,17 +59,14 @@ pub(super) fn address_editor(
                       s: fn(&mut AddressInput, String),
                       show: Show| {
         (show != Show::Hidden).then(|| {
-            let id = format!("address-{key}-{name}");
-            let described = format!("{id}-error");
-            view! {
-                <div class="field">
-                    <label for=id.clone()>{label}{(show == Show::Required).then_some(" *")}</label>
-                    <input id=id name=format!("address-{name}") prop:value=get(g) on:input=set(s)
-                        aria-required=(show == Show::Required).to_string() aria-describedby=described.clone()
-                        aria-invalid=move || err(name)().is_some().to_string() />
-                    <span class="field-error" id=described>{err(name)}</span>
-                </div>
-            }
+            let field = BoundInput {
+                id: format!("address-{key}-{name}"),
+                name: format!("address-{name}"),
+                label,
+                kind: "text",
+                required: show == Show::Required,
+            };
+            field.view(get(g), write(s), err(name))
         })
     };
     // Changes only when the country does, so typing elsewhere keeps the region field (and focus).
@@ -111,7 +108,7 @@ pub(super) fn address_editor(
             {input(t_string!(i18n, grid.col_city).to_string(), "city", |a| a.city.clone(), |a, v| a.city = v, Show::Required)}
             <div class="field">
                 <label for=format!("address-{key}-country")>{t!(i18n, grid.col_country)}" *"</label>
-                <select id=format!("address-{key}-country") name="address-country" on:change=set(|a, v| a.country_id = v)
+                <select id=format!("address-{key}-country") name="address-country" on:change={let w = write(|a, v| a.country_id = v); move |ev| w(event_target_value(&ev))}
                     aria-required="true" aria-describedby=format!("address-{key}-country-error")
                     aria-invalid=move || err("country_id")().is_some().to_string()>
                     <option value="">"—"</option>

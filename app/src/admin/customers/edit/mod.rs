@@ -8,7 +8,7 @@ mod summary;
 
 use super::{CustomerView, Lookups, customer_lookups, get_customer};
 use crate::admin::login_as_customer::LoginAsCustomerButton;
-use crate::components::ErrorMessage;
+use crate::components::{ErrorMessage, loaded_from};
 use crate::domain::customer::{AddressInput, CustomerInput};
 use crate::error::{AppError, FieldError};
 use crate::i18n::*;
@@ -45,17 +45,14 @@ pub fn CustomerEditPage() -> impl IntoView {
     });
     view! {
         <Title text=move || t_string!(i18n, customer.title).to_string() />
-        <Transition fallback=move || view! { <p>{t!(i18n, common.loading)}</p> }>
-            {move || Suspend::new(async move {
-                let lk = lookups.await;
-                let c = customer.await;
-                match (lk, c) {
-                    (Ok(lk), Ok(c)) if c.is_some() || is_new() => customer_form(i18n, lk, c).into_any(),
-                    (Ok(_), Ok(_)) => view! { <ErrorMessage error=Signal::derive(|| Some(AppError::NotFound)) /> }.into_any(),
-                    (Err(e), _) | (_, Err(e)) => view! { <ErrorMessage error=Signal::derive(move || Some(e.clone())) /> }.into_any(),
-                }
-            })}
-        </Transition>
+        {loaded_from(move || async move {
+            let (lk, c) = (lookups.await, customer.await);
+            let (lk, c) = (lk?, c?);
+            if c.is_none() && !is_new() {
+                return Err(AppError::NotFound);
+            }
+            Ok((lk, c))
+        }, move |(lk, c)| customer_form(i18n, lk, c))}
     }
 }
 
@@ -141,7 +138,7 @@ fn customer_form(
             {tab_button(Tab::Addresses, t_string!(i18n, customer.tab_addresses).to_string())}
             {tab_button(Tab::Newsletter, t_string!(i18n, customer.tab_newsletter).to_string())}
         </div>
-        <form class="customer-form" on:submit=move |ev| { ev.prevent_default(); actions.check_and_save.run(true); }>
+        <form class="customer-form" novalidate on:submit=move |ev| { ev.prevent_default(); actions.check_and_save.run(true); }>
             <section role="tabpanel" hidden=move || tab.get() != Tab::View>{summary_view(i18n, summary, form, lookups.groups.clone(), locked)}</section>
             <section role="tabpanel" hidden=move || tab.get() != Tab::Account>
                 {account_fields(i18n, form, errors, settings.clone(), lookups.groups.clone(), lookups.websites.clone())}

@@ -11,7 +11,7 @@ mod toolbar;
 pub use labels::column_title;
 
 use super::{customer_lookups, customers_grid};
-use crate::components::{DownloadLink, ErrorMessage};
+use crate::components::{DownloadLink, ErrorMessage, loaded_from};
 use crate::domain::grid::GridQuery;
 use crate::error::AppError;
 use crate::i18n::*;
@@ -131,17 +131,11 @@ pub fn CustomersPage() -> impl IntoView {
         <ErrorMessage error=Signal::derive(move || filter_error.get()) />
         <ErrorMessage error=Signal::derive(move || mass.error.get()) />
         <p role="status" class="notice" data-testid="grid-result">{move || mass.result.get()}</p>
-        <Transition fallback=move || view! { <p>{t!(i18n, common.loading)}</p> }>
-            {move || Suspend::new(async move {
-                let lk = lookups.await;
-                let data = page.await;
-                match (lk, data) {
-                    (Ok(lk), Ok(data)) => grid_view(i18n, query, data, lk, GridHandles {
-                        go_to, pending, apply: Callback::new(move |_| apply()), mass, edit,
-                    }).into_any(),
-                    (Err(e), _) | (_, Err(e)) => view! { <ErrorMessage error=Signal::derive(move || Some(e.clone())) /> }.into_any(),
-                }
-            })}
-        </Transition>
+        {loaded_from(move || async move {
+            let (lk, data) = (lookups.await, page.await);
+            Ok((lk?, data?))
+        }, move |(lk, data)| grid_view(i18n, query, data, lk, GridHandles {
+            go_to, pending, apply: Callback::new(move |_| apply()), mass, edit,
+        }))}
     }
 }
