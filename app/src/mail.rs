@@ -216,29 +216,23 @@ pub async fn body_to_send(
     // In one transaction with the check, so an email change (which clears tokens) cannot slip in.
     let sql = match action {
         Action::Confirm => {
-            "BEGIN;
-             LET $ok = (SELECT VALUE email = $to AND !confirmed FROM ONLY type::record('customer', $id)) = true;
+            "LET $ok = (SELECT VALUE email = $to AND !confirmed FROM ONLY type::record('customer', $id)) = true;
              IF !$ok { THROW 'link_not_applicable' };
-             UPSERT type::record('customer_secret', $id) SET confirm_hash = $hash, confirm_created_at = time::now() RETURN NONE;
-             COMMIT;"
+             UPSERT type::record('customer_secret', $id) SET confirm_hash = $hash, confirm_created_at = time::now() RETURN NONE;"
         }
         Action::Reset => {
-            "BEGIN;
-             LET $ok = (SELECT VALUE email = $to FROM ONLY type::record('customer', $id)) = true;
+            "LET $ok = (SELECT VALUE email = $to FROM ONLY type::record('customer', $id)) = true;
              IF !$ok { THROW 'link_not_applicable' };
-             UPSERT type::record('customer_secret', $id) SET reset_hash = $hash, reset_created_at = time::now() RETURN NONE;
-             COMMIT;"
+             UPSERT type::record('customer_secret', $id) SET reset_hash = $hash, reset_created_at = time::now() RETURN NONE;"
         }
     };
-    let hash = crate::auth::cookie::token_hash(&token);
-    let (_, errors) = crate::db::transact(|| {
-        db.query(sql)
-            .bind(("id", customer))
-            .bind(("to", q.recipient.clone()))
-            .bind(("hash", hash.clone()))
-            .into_future()
-    })
-    .await?;
+    let errors = crate::db::tx::Tx::new()
+        .stmt(sql)
+        .shared("id", customer)
+        .shared("to", q.recipient.clone())
+        .shared("hash", crate::auth::cookie::token_hash(&token))
+        .run(db)
+        .await?;
     // The other statements of a failed transaction report "not executed": look for the THROW.
     if errors
         .iter()
@@ -262,17 +256,14 @@ pub async fn body_to_send(
     Ok(Some(mail.body))
 }
 
-/// The statement that queues the message bound as `$<param>` (see `bind`).
-pub fn outbox_sql(param: &str) -> String {
-    format!(
-        "CREATE outbox CONTENT {{ recipient: ${param}.recipient, template: ${param}.template, locale: ${param}.locale, \
-         customer: ${param}.customer, subject: ${param}.subject, body: ${param}.body, name: ${param}.name, \
-         detail: ${param}.detail, action: ${param}.action }} RETURN NONE;"
-    )
-}
+/// The statement that queues the message in `$mail` (see `param`); a transaction adds it once per
+/// message (`db::tx::Tx::add` gives each its own parameter).
+pub const OUTBOX_SQL: &str = "CREATE outbox CONTENT { recipient: $mail.recipient, template: $mail.template, \
+     locale: $mail.locale, customer: $mail.customer, subject: $mail.subject, body: $mail.body, \
+     name: $mail.name, detail: $mail.detail, action: $mail.action } RETURN NONE;";
 
-/// The parameter `outbox_sql(param)` reads.
-pub fn bind(param: &str, mail: &Mail) -> (String, Value) {
+/// The `$mail` parameter of `OUTBOX_SQL`.
+pub fn param(mail: &Mail) -> (&'static str, Value) {
     let mut o = Object::default();
     o.insert("recipient".to_owned(), mail.recipient.clone().into_value());
     o.insert(
@@ -290,7 +281,7 @@ pub fn bind(param: &str, mail: &Mail) -> (String, Value) {
     if let Some(a) = mail.action {
         o.insert("action".to_owned(), a.key().to_owned().into_value());
     }
-    (param.to_owned(), Value::Object(o))
+    ("mail", Value::Object(o))
 }
 
 #[cfg(test)]

@@ -17,8 +17,6 @@ use std::future::IntoFuture;
 use std::sync::Mutex;
 pub use visitor::{VISITOR, VisitorKey, VisitorOf, visitor_of};
 
-/// Until the site has more than one website, every visit is on this one.
-pub const DEFAULT_WEBSITE: &str = crate::domain::STOREFRONT_WEBSITE;
 /// How often a customer's own `last_seen_at` (the grid's "last activity") is written, at most.
 const CUSTOMER_WRITE_SECONDS: i64 = 60;
 /// Visitor rows older than this are deleted.
@@ -273,7 +271,7 @@ pub async fn track(State(state): State<Tracking>, req: Request, next: Next) -> R
             customer,
             at: Utc::now(),
             url: page_of(&req),
-            website: DEFAULT_WEBSITE.to_owned(),
+            website: crate::domain::WebsiteId::STOREFRONT.to_owned(),
         },
     );
     let mut res = next.run(req).await;
@@ -299,7 +297,7 @@ mod tests {
             customer,
             at: DateTime::from_timestamp(1_800_000_000 + secs, 0).unwrap(),
             url: url.map(str::to_owned),
-            website: DEFAULT_WEBSITE.into(),
+            website: crate::domain::WebsiteId::STOREFRONT.into(),
         }
     }
 

@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
-use crate::{domain::Resource as Area, state::app_state};
+use crate::{db::action_log, db::tx::Tx, domain::Resource as Area, state::app_state};
 
 pub const MAX_CODE_CHARS: usize = 32;
 
@@ -88,7 +88,6 @@ pub async fn list_groups() -> Result<GroupsData, AppError> {
 #[server(prefix = "/api/admin/groups", endpoint = "save", input = server_fn::codec::Json)]
 pub async fn save_group(id: Option<u32>, code: String, tax_class: String) -> Result<u32, AppError> {
     crate::auth::caller::serve(Area::CustomerGroups, |me| async move {
-        use std::future::IntoFuture;
         let code = group_code(&code)?;
         let is_update = id.is_some();
         let db = app_state()?.db;
@@ -116,22 +115,14 @@ pub async fn save_group(id: Option<u32>, code: String, tax_class: String) -> Res
             }
         };
         let action = if id > 0 && is_update { "group_updated" } else { "group_created" };
-        let sql = format!(
-            "BEGIN;
-             UPSERT type::record('customer_group', $id) SET code = $code, tax_class = type::record('tax_class', $t) RETURN NONE;
-             {}
-             COMMIT;",
-            crate::db::action_log::LOG_SQL
-        );
-        let (_, errors) = crate::db::transact(|| {
-            db.query(sql.as_str())
-                .bind(("id", id))
-                .bind(("code", code.clone()))
-                .bind(("t", tax_class.clone()))
-                .bind(crate::db::action_log::entry(&me, action, None, 1, &code))
-                .into_future()
-        })
-        .await?;
+        let errors = Tx::new()
+            .stmt("UPSERT type::record('customer_group', $id) SET code = $code, tax_class = type::record('tax_class', $t) RETURN NONE;")
+            .log(action_log::entry(&me, action, None, 1, &code))
+            .shared("id", id)
+            .shared("code", code.clone())
+            .shared("t", tax_class)
+            .run(&db)
+            .await?;
         crate::db::unique_or_first(errors, "customer_group_code", || {
             Problem::GroupCodeTaken.into()
         })?;
@@ -145,7 +136,6 @@ pub async fn save_group(id: Option<u32>, code: String, tax_class: String) -> Res
 #[server(prefix = "/api/admin/groups", endpoint = "delete", input = server_fn::codec::Json)]
 pub async fn delete_groups(ids: Vec<u32>) -> Result<u64, AppError> {
     crate::auth::caller::serve(Area::CustomerGroups, |me| async move {
-        use std::future::IntoFuture;
         if ids.is_empty() {
             return Err(Problem::NothingSelected.into());
         }
@@ -163,32 +153,15 @@ pub async fn delete_groups(ids: Vec<u32>) -> Result<u64, AppError> {
             .iter()
             .map(|i| surrealdb::types::RecordId::new("customer_group", i64::from(*i)))
             .collect();
-        let sql = format!(
-            "BEGIN;
-             UPDATE customer SET group = type::record('customer_group', $default) WHERE group IN $groups RETURN NONE;
-             DELETE $groups RETURN NONE;
-             {}
-             COMMIT;",
-            crate::db::action_log::LOG_SQL
-        );
         let detail = ids.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
-        let res = crate::db::transact(|| {
-            state
-                .db
-                .query(sql.as_str())
-                .bind(("default", i64::from(settings.default_group)))
-                .bind(("groups", records.clone()))
-                .bind(crate::db::action_log::entry(
-                    &me,
-                    "groups_deleted",
-                    None,
-                    ids.len() as i64,
-                    &detail,
-                ))
-                .into_future()
-        })
-        .await?;
-        crate::customers::repo::ok(res)?;
+        Tx::new()
+            .stmt("UPDATE customer SET group = type::record('customer_group', $default) WHERE group IN $groups RETURN NONE;")
+            .stmt("DELETE $groups RETURN NONE;")
+            .log(action_log::entry(&me, "groups_deleted", None, ids.len() as i64, &detail))
+            .shared("default", i64::from(settings.default_group))
+            .shared("groups", records)
+            .commit(&state.db)
+            .await?;
         state.customers.catch_up(&state.db).await?;
         Ok(moved)
     })
@@ -203,21 +176,12 @@ pub async fn add_tax_class(name: String) -> Result<(), AppError> {
             return Err(Problem::FieldRequired.into());
         }
         let db = app_state()?.db;
-        db.query(format!(
-            "BEGIN; CREATE tax_class CONTENT {{ name: $name }} RETURN NONE; {} COMMIT;",
-            crate::db::action_log::LOG_SQL
-        ))
-        .bind(("name", name.clone()))
-        .bind(crate::db::action_log::entry(
-            &me,
-            "tax_class_created",
-            None,
-            1,
-            &name,
-        ))
-        .await?
-        .check()?;
-        Ok(())
+        Tx::new()
+            .stmt("CREATE tax_class CONTENT { name: $name } RETURN NONE;")
+            .log(action_log::entry(&me, "tax_class_created", None, 1, &name))
+            .shared("name", name.clone())
+            .commit(&db)
+            .await
     })
     .await
 }

@@ -129,26 +129,20 @@ async fn start(me: crate::domain::Principal, customer: i64) -> Result<(), AppErr
         "website": target.website, "ip": crate::request::client_ip(), "user_agent": agent,
         "lasts": format!("{}m", settings.assist_minutes),
     });
-    let sql = format!("BEGIN; {CREATE_SQL} {} COMMIT;", action_log::LOG_SQL);
     let detail = format!("website={}", target.website);
-    crate::customers::repo::ok(
-        crate::db::transact(|| {
-            state
-                .db
-                .query(sql.as_str())
-                .bind(("aid", session.sid.clone()))
-                .bind(("a", params.clone()))
-                .bind(action_log::entry(
-                    &me,
-                    "login_as_customer",
-                    Some(customer),
-                    1,
-                    &detail,
-                ))
-                .into_future()
-        })
-        .await?,
-    )?;
+    crate::db::tx::Tx::new()
+        .stmt(CREATE_SQL)
+        .log(action_log::entry(
+            &me,
+            "login_as_customer",
+            Some(customer),
+            1,
+            &detail,
+        ))
+        .shared("aid", session.sid.clone())
+        .shared("a", params)
+        .commit(&state.db)
+        .await?;
     let cookie = format!(
         "{}; Max-Age={}",
         ASSIST.set(&session.token, state.secure_cookies),

@@ -1,7 +1,8 @@
 //! Admin > Customers > Now Online: everyone active on the storefront within the Online Customers
 //! interval, with filters, sort and paging in the URL, kept live by server-sent events (polling
 //! with gloo-timers when a stream cannot be used); and the online counts on the dashboard.
-use crate::components::{ErrorMessage, fill};
+use crate::components::{ErrorMessage, fill, loaded_from};
+use crate::domain::WebsiteId;
 use crate::domain::online::{OnlinePage, OnlineQuery, OnlineSort, PAGE_SIZES, VisitorType};
 use crate::error::AppError;
 use crate::i18n::*;
@@ -341,17 +342,13 @@ pub fn NowOnlinePage() -> impl IntoView {
         <Title text=move || t_string!(i18n, online.title).to_string() />
         <h1>{t!(i18n, online.title)}</h1>
         {move || parsed.get().err().map(|p| view! { <ErrorMessage error=Signal::derive(move || Some(AppError::Invalid(p))) /> })}
-        <Transition fallback=move || view! { <p>{t!(i18n, common.loading)}</p> }>
-            {move || Suspend::new(async move {
-                let first = fetched.await;
-                view! {
-                    {move || match live.get().unwrap_or_else(|| first.clone()) {
-                        Ok(page) => online_table(i18n, query.get(), page).into_any(),
-                        Err(e) => view! { <ErrorMessage error=Signal::derive(move || Some(e.clone())) /> }.into_any(),
-                    }}
-                }
-            })}
-        </Transition>
+        // The first answer is kept as it came (an error included): the live feed replaces it.
+        {loaded_from(move || async move { Ok(fetched.await) }, move |first| view! {
+            {move || match live.get().unwrap_or_else(|| first.clone()) {
+                Ok(page) => online_table(i18n, query.get(), page).into_any(),
+                Err(e) => view! { <ErrorMessage error=Signal::derive(move || Some(e.clone())) /> }.into_any(),
+            }}
+        })}
     }
 }
 
@@ -467,7 +464,7 @@ fn online_table(
             <div class="field"><label for="f-website">{t!(i18n, online.col_website)}</label>
                 <select id="f-website" name="website">
                     <option value="" selected=q.website.is_empty()>{t!(i18n, online.any)}</option>
-                    <option value=crate::domain::STOREFRONT_WEBSITE selected=q.website == crate::domain::STOREFRONT_WEBSITE>"Main Website"</option>
+                    <option value=WebsiteId::STOREFRONT selected=q.website == WebsiteId::STOREFRONT>"Main Website"</option>
                 </select></div>
             <input type="hidden" name="sort" value=q.sort.key() />
             <input type="hidden" name="dir" value=if q.desc { "desc" } else { "asc" } />

@@ -65,27 +65,17 @@ pub async fn save_settings(settings: CustomerSettings) -> Result<(), AppError> {
         if changed.is_empty() {
             return Ok(());
         }
-        let rescope = if old.sharing != settings.sharing {
-            "UPDATE customer SET scope = IF $global THEN 'global' ELSE record::id(website) END RETURN NONE;"
-        } else {
-            ""
-        };
-        let sql = format!(
-            "BEGIN; UPSERT setting:customer CONTENT $settings RETURN NONE; {rescope} {} COMMIT;",
-            action_log::LOG_SQL
-        );
         let value = serde_json::to_value(&settings).map_err(AppError::internal)?;
         let detail = changed.join(", ");
-        let (_, errors) = crate::db::transact(|| {
-            state
-                .db
-                .query(sql.as_str())
-                .bind(("settings", value.clone()))
-                .bind(("global", settings.sharing == Sharing::Global))
-                .bind(action_log::entry(&me, "settings_changed", None, 1, &detail))
-                .into_future()
-        })
-        .await?;
+        let mut tx = crate::db::tx::Tx::new();
+        tx.stmt("UPSERT setting:customer CONTENT $settings RETURN NONE;");
+        if old.sharing != settings.sharing {
+            tx.stmt("UPDATE customer SET scope = IF $global THEN 'global' ELSE record::id(website) END RETURN NONE;");
+        }
+        tx.log(action_log::entry(&me, "settings_changed", None, 1, &detail))
+            .shared("settings", value)
+            .shared("global", settings.sharing == Sharing::Global);
+        let errors = tx.run(&state.db).await?;
         crate::db::unique_or_first(errors, "customer_scope_email", || {
             AppError::InvalidFields(vec![FieldError { field: "sharing".into(), problem: Problem::SharingConflict }])
         })?;

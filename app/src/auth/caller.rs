@@ -31,7 +31,7 @@ impl Caller for Anyone {
 impl Caller for AnyAdmin {
     type Who = Principal;
     fn check(&self) -> Result<Principal, AppError> {
-        super::current_admin()
+        super::signed_in_admin()
     }
 }
 

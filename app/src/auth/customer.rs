@@ -45,13 +45,9 @@ pub fn new_session() -> NewSession {
     SESSIONS.start()
 }
 
-/// Binds `CREATE_SQL`'s parameters (all but `$id`).
-pub fn bind_session<'a, C: surrealdb::Connection>(
-    q: surrealdb::method::Query<'a, C>,
-    s: &NewSession,
-) -> surrealdb::method::Query<'a, C> {
-    let [idle, abs] = SESSIONS.lifetimes();
-    q.bind(("sid", s.sid.clone())).bind(idle).bind(abs)
+/// `CREATE_SQL`'s own parameters (it also reads the transaction's `$id`).
+pub fn session_params(s: &NewSession) -> [(&'static str, surrealdb::types::Value); 3] {
+    SESSIONS.params(s)
 }
 
 #[derive(Deserialize)]
@@ -100,15 +96,9 @@ pub async fn destroy(db: &Db, token: &str) -> Result<(), AppError> {
     SESSIONS.end(db, token).await
 }
 
-/// The signed-in customer of the current request (server functions and pages).
-pub fn current_customer() -> Option<CustomerPrincipal> {
-    leptos::prelude::use_context::<http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<CustomerPrincipal>().cloned())
-}
-
 /// The signed-in customer, or 401: every account server function starts here.
 pub fn require_customer() -> Result<CustomerPrincipal, AppError> {
-    current_customer().ok_or(AppError::Unauthenticated)
+    super::guarded::<CustomerPrincipal>().ok_or(AppError::Unauthenticated)
 }
 
 /// Requests the storefront serves (everything but the back office, assets and health checks).

@@ -5,7 +5,7 @@ use super::cookie::{new_token, token_hash};
 use crate::db::{Db, from_json};
 use crate::error::AppError;
 use serde::de::DeserializeOwned;
-use surrealdb::types::RecordId;
+use surrealdb::types::{RecordId, SurrealValue, Value};
 
 /// One kind of session: its table and its lifetimes.
 pub struct SessionStore {
@@ -64,6 +64,16 @@ impl SessionStore {
         [
             ("idle", format!("{}s", self.idle_seconds)),
             ("abs", format!("{}s", self.absolute_seconds)),
+        ]
+    }
+
+    /// The parameters of `create_session_sql!` for session `s`: `$sid`, `$idle` and `$abs`.
+    pub fn params(&self, s: &NewSession) -> [(&'static str, Value); 3] {
+        let [(idle, i), (abs, a)] = self.lifetimes();
+        [
+            ("sid", s.sid.clone().into_value()),
+            (idle, i.into_value()),
+            (abs, a.into_value()),
         ]
     }
 

@@ -3,24 +3,17 @@
 use super::doc::{AddressDoc, CustomerDoc, key_number};
 use super::feed::SharedIndex;
 use super::settings::settings;
+use crate::db::Db;
 use crate::db::action_log;
 use crate::db::tx::Tx;
-use crate::db::{Db, transact};
 use crate::domain::Principal;
-use crate::domain::customer::{CustomerInput, InlineEdit, ValidCustomer, validate_customer};
+use crate::domain::customer::{
+    CustomerInput, CustomerSettings, InlineEdit, ValidCustomer, validate_customer,
+};
 use crate::domain::customer_view::{CustomerSummary, CustomerView, MassAction, MassResult};
 use crate::error::{AppError, FieldError, Problem};
 use serde_json::{Map, Value as Json, json};
-use std::future::IntoFuture;
 use surrealdb::types::{Datetime, RecordId};
-
-/// The first statement error of a transaction, as an internal error.
-pub fn ok((_, errors): (surrealdb::IndexedResults, Vec<surrealdb::Error>)) -> Result<(), AppError> {
-    match errors.into_iter().next() {
-        Some(e) => Err(e.into()),
-        None => Ok(()),
-    }
-}
 
 /// The assignments that write a valid customer from `$doc` (see `account_json`), `$website`,
 /// `$group` and `$scope`; storefront and back office write customers through this one list.
@@ -146,8 +139,6 @@ pub async fn save(
     if !field_errors.is_empty() {
         return Err(AppError::InvalidFields(field_errors));
     }
-    let doc = account_json(&valid);
-    let scope = settings.scope(&valid.website);
     let sets = SETS;
     // A new customer takes the next id first (a failed create leaves a gap, never a clash).
     let (id, statement, action) = match valid.id {
@@ -189,36 +180,41 @@ pub async fn save(
         }]));
     }
     let mut tx = Tx::new();
-    tx.stmt(&statement).add(
-        action_log::LOG_SQL,
-        [action_log::entry(me, action, Some(id), 1, "")],
-    );
+    tx.stmt(&statement)
+        .log(action_log::entry(me, action, Some(id), 1, ""));
     if consent_changed {
         let consent = if valid.assistance_allowed {
             "allowed"
         } else {
             "withdrawn"
         };
-        tx.add(
-            action_log::LOG_SQL,
-            [action_log::entry(
-                me,
-                "assistance_consent_changed",
-                Some(id),
-                1,
-                consent,
-            )],
-        );
+        tx.log(action_log::entry(
+            me,
+            "assistance_consent_changed",
+            Some(id),
+            1,
+            consent,
+        ));
     }
-    tx.shared("id", id)
-        .shared("doc", doc)
-        .shared("website", valid.website.clone())
-        .shared("group", i64::from(valid.group))
-        .shared("scope", scope);
+    share_customer(&mut tx, id, &valid, &settings);
     let errors = tx.run(db).await?;
     crate::db::unique_or_first(errors, EMAIL_INDEX, email_taken)?;
     index.catch_up(db).await?;
     Ok(id)
+}
+
+/// The parameters `SETS` reads (and `$id`) for writing `valid` as customer `id`.
+pub fn share_customer<'t>(
+    tx: &'t mut Tx,
+    id: i64,
+    valid: &ValidCustomer,
+    settings: &CustomerSettings,
+) -> &'t mut Tx {
+    tx.shared("id", id)
+        .shared("doc", account_json(valid))
+        .shared("website", valid.website.to_string())
+        .shared("group", i64::from(valid.group))
+        .shared("scope", settings.scope(valid.website.as_str()))
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<CustomerDoc, AppError> {
@@ -275,8 +271,7 @@ pub async fn mass(
             "DELETE $ids RETURN NONE;
              DELETE $secrets RETURN NONE;
              DELETE customer_session WHERE customer IN $ids RETURN NONE;
-             UPDATE online_visitor SET customer = NONE WHERE customer IN $ids RETURN NONE;"
-                .to_owned(),
+             UPDATE online_visitor SET customer = NONE WHERE customer IN $ids RETURN NONE;",
             "mass_delete",
             String::new(),
         ),
@@ -287,18 +282,18 @@ pub async fn mass(
                 return Err(Problem::GroupInvalid.into());
             }
             (
-                format!("UPDATE $ids SET group = customer_group:{g} RETURN NONE;"),
+                "UPDATE $ids SET group = type::record('customer_group', $group) RETURN NONE;",
                 "mass_assign_group",
                 format!("group {g}"),
             )
         }
         MassAction::Subscribe => (
-            "UPDATE $ids SET newsletter = true RETURN NONE;".to_owned(),
+            "UPDATE $ids SET newsletter = true RETURN NONE;",
             "mass_subscribe",
             String::new(),
         ),
         MassAction::Unsubscribe => (
-            "UPDATE $ids SET newsletter = false RETURN NONE;".to_owned(),
+            "UPDATE $ids SET newsletter = false RETURN NONE;",
             "mass_unsubscribe",
             String::new(),
         ),
@@ -318,7 +313,6 @@ pub async fn mass(
     if count == 0 {
         return Err(AppError::NotFound);
     }
-    let sql = format!("BEGIN; {stmt} {} COMMIT;", action_log::LOG_SQL);
     let secrets: Vec<RecordId> = records
         .iter()
         .map(|r| RecordId::new("customer_secret", key_number(r)))
@@ -328,14 +322,15 @@ pub async fn mass(
         [one] => (name.trim_start_matches("mass_"), Some(key_number(one))),
         _ => (name, None),
     };
-    ok(transact(|| {
-        db.query(sql.as_str())
-            .bind(("ids", records.clone()))
-            .bind(("secrets", secrets.clone()))
-            .bind(action_log::entry(me, name, customer, count as i64, &detail))
-            .into_future()
-    })
-    .await?)?;
+    let mut tx = Tx::new();
+    tx.stmt(stmt)
+        .log(action_log::entry(me, name, customer, count as i64, &detail))
+        .shared("ids", records)
+        .shared("secrets", secrets);
+    if let MassAction::AssignGroup(g) = action {
+        tx.shared("group", i64::from(g));
+    }
+    tx.commit(db).await?;
     index.catch_up(db).await?;
     Ok(MassResult { count, action })
 }
@@ -360,16 +355,11 @@ pub async fn inline_edit(
 
 pub async fn unlock(db: &Db, index: &SharedIndex, me: &Principal, id: i64) -> Result<(), AppError> {
     get(db, id).await?;
-    let sql = format!(
-        "BEGIN; UPDATE type::record('customer', $id) SET locked_until = NONE, failures = 0 RETURN NONE; {} COMMIT;",
-        action_log::LOG_SQL
-    );
-    ok(transact(|| {
-        db.query(sql.as_str())
-            .bind(("id", id))
-            .bind(action_log::entry(me, "customer_unlocked", Some(id), 1, ""))
-            .into_future()
-    })
-    .await?)?;
+    Tx::new()
+        .stmt("UPDATE type::record('customer', $id) SET locked_until = NONE, failures = 0 RETURN NONE;")
+        .log(action_log::entry(me, "customer_unlocked", Some(id), 1, ""))
+        .shared("id", id)
+        .commit(db)
+        .await?;
     index.catch_up(db).await
 }

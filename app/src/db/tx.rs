@@ -1,7 +1,8 @@
 //! A transaction built statement by statement. A statement added with its own parameters gets them
 //! renamed (`$log` becomes `$log_2`), so the same statement — an action-log entry, an email — can
 //! join one transaction twice without editing its text.
-use super::{Db, transact};
+use super::{Db, action_log, transact};
+use crate::error::AppError;
 use surrealdb::types::{SurrealValue, Value};
 
 #[derive(Clone, Default)]
@@ -40,6 +41,11 @@ impl Tx {
         self
     }
 
+    /// Adds the action-log entry (`action_log::entry`) of the change, so both commit together.
+    pub fn log(&mut self, entry: (&str, Value)) -> &mut Tx {
+        self.add(action_log::LOG_SQL, [entry])
+    }
+
     /// A parameter every statement may read.
     pub fn shared(&mut self, name: &str, value: impl SurrealValue) -> &mut Tx {
         self.params.push((name.to_owned(), value.into_value()));
@@ -64,6 +70,16 @@ impl Tx {
         })
         .await?;
         Ok(errors)
+    }
+}
+
+impl Tx {
+    /// Runs the transaction; a statement's error is the answer (`run` to map conflicts first).
+    pub async fn commit(&self, db: &Db) -> Result<(), AppError> {
+        match self.run(db).await?.into_iter().next() {
+            Some(e) => Err(e.into()),
+            None => Ok(()),
+        }
     }
 }
 

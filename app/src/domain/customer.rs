@@ -1,9 +1,9 @@
 //! A customer account and its addresses as typed input, and the rules both browser and server check.
-use super::Email;
 use super::countries::COUNTRIES;
 pub use super::settings::{
     CustomerSettings, FormSettings, NOT_LOGGED_IN_GROUP, ResetProtection, Sharing, Show,
 };
+use super::{Email, WebsiteId};
 use crate::error::{FieldError, Problem};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -97,7 +97,7 @@ pub struct ValidAddress {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ValidCustomer {
     pub id: Option<i64>,
-    pub website: String,
+    pub website: WebsiteId,
     pub group: u32,
     pub prefix: Option<String>,
     pub firstname: String,
@@ -225,15 +225,9 @@ pub fn validate_customer(
     if input.group == NOT_LOGGED_IN_GROUP {
         errs.add("group", Problem::GroupNotAssignable);
     }
-    let website = input.website.trim().to_owned();
-    if website.is_empty()
-        || website.len() > 32
-        || !website
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
-    {
-        errs.add("website", Problem::WebsiteInvalid);
-    }
+    let website = WebsiteId::parse(&input.website)
+        .map_err(|p| errs.add("website", p))
+        .ok();
     let dob = match per_setting(&mut errs, "dob", &input.dob, settings.dob, 10) {
         None => None,
         Some(s) => match NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
@@ -281,8 +275,8 @@ pub fn validate_customer(
     let default_of = |idx: Option<usize>| idx.and_then(|i| addresses.get(i).map(|a| a.id.clone()));
     let default_billing = default_of(input.default_billing);
     let default_shipping = default_of(input.default_shipping);
-    match (errs.0.is_empty(), email) {
-        (true, Some(email)) => Ok(ValidCustomer {
+    match (errs.0.is_empty(), email, website) {
+        (true, Some(email), Some(website)) => Ok(ValidCustomer {
             id: input.id,
             website,
             group: input.group,

@@ -13,12 +13,10 @@ pub mod principal;
 pub mod resource;
 pub mod settings;
 pub mod text;
-
-/// The website the storefront serves (one per installation for now): accounts opened there and the
-/// activity of its visitors belong to it.
-pub const STOREFRONT_WEBSITE: &str = "main";
+pub mod website;
 
 pub use access::{Access, admin_access};
 pub use email::Email;
 pub use principal::Principal;
 pub use resource::Resource;
+pub use website::WebsiteId;

@@ -16,7 +16,7 @@ pub async fn end_assistance() -> Result<(), AppError> {
         let mut back = "/admin/customers".to_owned();
         if let Some(token) = ASSIST.token(&parts.headers, state.secure_cookies) {
             let hash = crate::auth::cookie::token_hash(&token);
-            if let Some(me) = crate::auth::customer::current_customer()
+            if let Some(me) = crate::auth::guarded::<crate::auth::customer::CustomerPrincipal>()
                 && me.session == hash
                 && let Some(staff) = &me.assisted_by
             {

@@ -27,10 +27,12 @@ pub struct Me {
 #[server(prefix = "/api/account", endpoint = "current")]
 pub async fn current_customer() -> Result<Option<Me>, AppError> {
     crate::auth::caller::serve(crate::auth::caller::Anyone, |_| async move {
-        Ok(crate::auth::customer::current_customer().map(|c| Me {
-            name: c.name,
-            assisted_by: c.assisted_by.map(|a| a.admin_name),
-        }))
+        Ok(
+            crate::auth::guarded::<crate::auth::customer::CustomerPrincipal>().map(|c| Me {
+                name: c.name,
+                assisted_by: c.assisted_by.map(|a| a.admin_name),
+            }),
+        )
     })
     .await
 }

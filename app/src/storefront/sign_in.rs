@@ -19,7 +19,7 @@ pub async fn sign_in(
     crate::auth::caller::serve(crate::auth::caller::Anyone, |_| async move {
         let state = crate::state::app_state()?;
         let parts = use_context::<http::request::Parts>().ok_or(AppError::Unavailable)?;
-        let signed_in = crate::customers::accounts::sign_in(&state, &email, password).await?;
+        let signed_in = crate::customers::accounts::authenticate(&state, &email, password).await?;
         if let Some(old) = crate::auth::cookie::CUSTOMER.token(&parts.headers, state.secure_cookies)
         {
             crate::customers::accounts::sign_out(&state, &old).await?;
@@ -40,7 +40,9 @@ pub async fn sign_in(
 pub async fn sign_out() -> Result<(), AppError> {
     crate::auth::caller::serve(crate::auth::caller::Anyone, |_| async move {
         // Staff assisting a customer sign out of the assistance, never out of the customer's account.
-        if crate::auth::customer::current_customer().is_some_and(|c| c.assisted_by.is_some()) {
+        if crate::auth::guarded::<crate::auth::customer::CustomerPrincipal>()
+            .is_some_and(|c| c.assisted_by.is_some())
+        {
             return super::assist::end_assistance().await;
         }
         let state = crate::state::app_state()?;

@@ -5,8 +5,6 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use crate::{domain::Resource, state::app_state};
-#[cfg(feature = "ssr")]
-use std::future::IntoFuture;
 
 pub const GRID: &str = "customers";
 
@@ -50,26 +48,19 @@ pub async fn save_view(name: String, state: String, is_default: bool) -> Result<
         // Only a valid grid state can be saved.
         let state = crate::domain::grid::GridQuery::from_query_string(&state)?.to_query_string();
         let db = app_state()?.db;
-        let (_, errors) = crate::db::transact(|| {
-            db.query(
-                "BEGIN;
-                 IF $default { UPDATE grid_view SET is_default = false WHERE admin = type::record('admin_user', $admin) AND grid = $grid };
+        crate::db::tx::Tx::new()
+            .stmt(
+                "IF $default { UPDATE grid_view SET is_default = false WHERE admin = type::record('admin_user', $admin) AND grid = $grid };
                  DELETE grid_view WHERE admin = type::record('admin_user', $admin) AND grid = $grid AND name = $name;
-                 CREATE grid_view CONTENT { admin: type::record('admin_user', $admin), grid: $grid, name: $name, state: $state, is_default: $default };
-                 COMMIT;",
+                 CREATE grid_view CONTENT { admin: type::record('admin_user', $admin), grid: $grid, name: $name, state: $state, is_default: $default };",
             )
-            .bind(("admin", me.id.clone()))
-            .bind(("grid", GRID))
-            .bind(("name", name.clone()))
-            .bind(("state", state.clone()))
-            .bind(("default", is_default))
-            .into_future()
-        })
-        .await?;
-        match errors.into_iter().next() {
-            Some(e) => Err(e.into()),
-            None => Ok(()),
-        }
+            .shared("admin", me.id.clone())
+            .shared("grid", GRID)
+            .shared("name", name)
+            .shared("state", state)
+            .shared("default", is_default)
+            .commit(&db)
+            .await
     })
     .await
 }

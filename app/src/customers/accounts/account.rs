@@ -2,10 +2,13 @@
 //! password needs the current one, and ends the other sessions).
 use super::common::{account_by_id, field, password_problem, run};
 use super::sign_in::{FAILURES_BEFORE_RESET, record_failure, secret};
-use crate::auth::customer::{CREATE_SQL, CustomerPrincipal, NewSession, bind_session, new_session};
+use crate::auth::customer::{
+    CREATE_SQL, CustomerPrincipal, NewSession, new_session, session_params,
+};
 use crate::customers::doc::CustomerDoc;
-use crate::customers::repo::{self as customers, SETS, account_json};
+use crate::customers::repo::{self as customers, SETS, share_customer};
 use crate::customers::settings::settings;
+use crate::db::tx::Tx;
 use crate::domain::customer::{CustomerInput, ValidCustomer, validate_customer};
 use crate::error::{AppError, Problem};
 use crate::mail::{self, Mail, Template};
@@ -111,35 +114,9 @@ pub async fn save_account(
     let mails = change_mails(state, &doc, &valid, email_changes, hash.is_some());
     let session = hash.is_some().then(new_session);
     let assisted = assisted_entry(me, "assisted_account_saved");
-    let sql = save_sql(
-        sensitive,
-        session.is_some(),
-        mails.len(),
-        assisted.is_some(),
-    );
-    let doc_json = account_json(&valid);
-    run(|| {
-        let mut q = state
-            .db
-            .query(sql.clone())
-            .bind(("id", me.id))
-            .bind(("doc", doc_json.clone()))
-            .bind(("website", valid.website.clone()))
-            .bind(("group", i64::from(valid.group)))
-            .bind(("scope", settings.scope(&valid.website)))
-            .bind(("pw", hash.clone()));
-        for (i, m) in mails.iter().enumerate() {
-            q = q.bind(mail::bind(&format!("mail{i}"), m));
-        }
-        if let Some(entry) = &assisted {
-            q = q.bind(entry.clone());
-        }
-        match &session {
-            Some(s) => bind_session(q, s),
-            None => q,
-        }
-    })
-    .await?;
+    let mut tx = save_tx(sensitive, session.as_ref(), &mails, assisted);
+    share_customer(&mut tx, me.id, &valid, &settings).shared("pw", hash);
+    run(&state.db, &tx).await?;
     state.customers.catch_up(&state.db).await?;
     if session.is_some() {
         tracing::info!(
@@ -216,24 +193,31 @@ fn change_mails(
 /// The transaction that saves the customer's own changes: the record; for a sensitive change the
 /// secret too (voiding reset and confirm links); for a new password, every session ended and a new
 /// one started; the emails; the staff member's log entry when assisting.
-fn save_sql(sensitive: bool, new_session: bool, mails: usize, assisted: bool) -> String {
-    let mut sql = format!("BEGIN; UPDATE type::record('customer', $id) SET {SETS} RETURN NONE;");
+fn save_tx(
+    sensitive: bool,
+    new_session: Option<&NewSession>,
+    mails: &[Mail],
+    assisted: Option<(&'static str, Value)>,
+) -> Tx {
+    let mut tx = Tx::new();
+    tx.stmt(&format!(
+        "UPDATE type::record('customer', $id) SET {SETS} RETURN NONE;"
+    ));
     if sensitive {
-        sql.push_str(" UPSERT type::record('customer_secret', $id) SET reset_hash = NONE, reset_created_at = NONE, confirm_hash = NONE, confirm_created_at = NONE, password_hash = $pw ?? password_hash RETURN NONE;");
+        tx.stmt("UPSERT type::record('customer_secret', $id) SET reset_hash = NONE, reset_created_at = NONE, confirm_hash = NONE, confirm_created_at = NONE, password_hash = $pw ?? password_hash RETURN NONE;");
     }
-    if new_session {
-        sql.push_str(" UPDATE type::record('customer_secret', $id) SET password_changed_at = time::now() RETURN NONE;");
-        sql.push_str(" DELETE customer_session WHERE customer = type::record('customer', $id);");
-        sql.push_str(CREATE_SQL);
+    if let Some(session) = new_session {
+        tx.stmt("UPDATE type::record('customer_secret', $id) SET password_changed_at = time::now() RETURN NONE;")
+            .stmt("DELETE customer_session WHERE customer = type::record('customer', $id);")
+            .add(CREATE_SQL, session_params(session));
     }
-    for i in 0..mails {
-        sql.push_str(&mail::outbox_sql(&format!("mail{i}")));
+    for m in mails {
+        tx.add(mail::OUTBOX_SQL, [mail::param(m)]);
     }
-    if assisted {
-        sql.push_str(crate::db::action_log::LOG_SQL);
+    if let Some(entry) = assisted {
+        tx.log(entry);
     }
-    sql.push_str(" COMMIT;");
-    sql
+    tx
 }
 
 /// The admin action-log entry for a change staff made while assisting the customer (None when the

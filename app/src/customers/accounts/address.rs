@@ -2,8 +2,9 @@
 use super::account::{assisted_entry, own};
 use super::common::{field, run};
 use crate::auth::customer::CustomerPrincipal;
-use crate::customers::repo::{SETS, account_json, assign_address_ids};
+use crate::customers::repo::{SETS, assign_address_ids, share_customer};
 use crate::customers::settings::settings;
+use crate::db::tx::Tx;
 use crate::domain::customer::{CustomerInput, ValidCustomer, validate_customer};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -89,30 +90,14 @@ async fn write_own(
                 .collect(),
         )
     })?;
-    let assisted = assisted_entry(me, "assisted_addresses_saved");
-    let log = if assisted.is_some() {
-        crate::db::action_log::LOG_SQL
-    } else {
-        ""
-    };
-    let sql = format!(
-        "BEGIN; UPDATE type::record('customer', $id) SET {SETS} RETURN NONE; {log} COMMIT;"
-    );
-    let doc = account_json(&valid);
-    run(|| {
-        let q = state
-            .db
-            .query(sql.clone())
-            .bind(("id", id))
-            .bind(("doc", doc.clone()))
-            .bind(("website", valid.website.clone()))
-            .bind(("group", i64::from(valid.group)))
-            .bind(("scope", settings.scope(&valid.website)));
-        match &assisted {
-            Some(entry) => q.bind(entry.clone()),
-            None => q,
-        }
-    })
-    .await?;
+    let mut tx = Tx::new();
+    tx.stmt(&format!(
+        "UPDATE type::record('customer', $id) SET {SETS} RETURN NONE;"
+    ));
+    if let Some(entry) = assisted_entry(me, "assisted_addresses_saved") {
+        tx.log(entry);
+    }
+    share_customer(&mut tx, id, &valid, &settings);
+    run(&state.db, &tx).await?;
     state.customers.catch_up(&state.db).await
 }

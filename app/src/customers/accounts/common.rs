@@ -2,17 +2,15 @@
 //! the transaction runner, and the account as the use cases read it (with its emails).
 use crate::auth::blocklist;
 use crate::customers::repo::{EMAIL_INDEX, email_taken};
-use crate::db::{conflicts_on, from_json, transact};
-use crate::domain::Email;
+use crate::db::tx::Tx;
+use crate::db::{Db, conflicts_on, from_json};
 use crate::domain::customer::CustomerSettings;
 use crate::domain::password::check_new_password;
+use crate::domain::{Email, WebsiteId};
 use crate::error::{AppError, FieldError, Problem};
 use crate::mail::{self, Mail, Template};
 use crate::state::AppState;
 use serde::Deserialize;
-
-/// The website the storefront serves.
-pub const WEBSITE: &str = crate::domain::STOREFRONT_WEBSITE;
 
 /// A problem with one of the form's fields.
 pub(super) fn field(field: &str, problem: Problem) -> FieldError {
@@ -39,12 +37,10 @@ pub fn password_problem(
     blocklist::is_common(password).then_some(Problem::PasswordCommon)
 }
 
-/// Runs a transaction built by `build` (called again on conflicts) and maps its statement errors:
-/// a unique-index violation is "email taken", a `THROW`n marker is `LinkInvalid`.
-pub(super) async fn run<'a>(
-    build: impl Fn() -> surrealdb::method::Query<'a, surrealdb::engine::any::Any>,
-) -> Result<(), AppError> {
-    let (_, errors) = transact(|| build().into_future()).await?;
+/// Runs a transaction and maps its statement errors: a unique-index violation is "email taken", a
+/// `THROW`n marker is `LinkInvalid`.
+pub(super) async fn run(db: &Db, tx: &Tx) -> Result<(), AppError> {
+    let errors = tx.run(db).await?;
     if errors.iter().any(|e| conflicts_on(e, EMAIL_INDEX)) {
         return Err(email_taken());
     }
@@ -125,7 +121,7 @@ pub(super) async fn account_by_email(
     let mut res = state
         .db
         .query(format!("SELECT {ACCOUNT_FIELDS} FROM customer WHERE scope = $scope AND email_key = $key LIMIT 1"))
-        .bind(("scope", settings.scope(WEBSITE)))
+        .bind(("scope", settings.scope(WebsiteId::STOREFRONT)))
         .bind(("key", email.as_str().to_owned()))
         .await?;
     let rows: Vec<serde_json::Value> = res.take(0)?;

@@ -10,9 +10,9 @@ mod sign_in;
 
 pub use account::{AccountEdit, own, save_account};
 pub use address::{delete_address, save_address};
-pub use common::{WEBSITE, password_problem};
+pub use common::password_problem;
 pub use password::{forgot, issue_reset, reset, reset_link_valid, reset_password};
 pub use register::{
     RESEND_MAX_PER_HOUR, Registered, Registration, confirm, register, resend_confirmation,
 };
-pub use sign_in::{FAILURES_BEFORE_RESET, SignedIn, sign_in, sign_out};
+pub use sign_in::{FAILURES_BEFORE_RESET, SignedIn, authenticate, sign_out};

@@ -5,6 +5,7 @@ use super::common::{
 };
 use crate::auth::cookie::token_hash;
 use crate::customers::settings::settings;
+use crate::db::tx::Tx;
 use crate::db::{action_log, from_json};
 use crate::domain::customer::{CustomerSettings, ResetProtection};
 use crate::domain::{Email, Principal};
@@ -12,7 +13,6 @@ use crate::error::{AppError, Problem};
 use crate::mail::{self, Template};
 use crate::state::AppState;
 use serde::Deserialize;
-use surrealdb::types::{SurrealValue, Value};
 
 /// Whether the reset protection lets another request through for this address and client.
 async fn reset_allowed(
@@ -56,34 +56,13 @@ async fn reset_allowed(
 }
 
 /// Queues a reset email for customer `id` (the worker makes its link, voiding any earlier one, when
-/// it sends); `extra` statements (the action log) join the same transaction.
-pub async fn issue_reset(
-    state: &AppState,
-    id: i64,
-    extra_sql: &str,
-    extra: Vec<(String, Value)>,
-) -> Result<(), AppError> {
+/// it sends); the statements already in `with` (the request's record, the action log) commit with it.
+pub async fn issue_reset(state: &AppState, id: i64, mut with: Tx) -> Result<(), AppError> {
     let account = account_by_id(state, id).await?.ok_or(AppError::NotFound)?;
     let m = account.action_mail(Template::ResetPassword, mail::Action::Reset);
-    let sql = format!(
-        "BEGIN;
-         {}
-         {extra_sql}
-         COMMIT;",
-        mail::outbox_sql("mail")
-    );
-    run(|| {
-        let mut q = state
-            .db
-            .query(sql.clone())
-            .bind(("id", id))
-            .bind(mail::bind("mail", &m));
-        for (k, v) in &extra {
-            q = q.bind((k.clone(), v.clone()));
-        }
-        q
-    })
-    .await?;
+    with.add(mail::OUTBOX_SQL, [mail::param(&m)])
+        .shared("id", id);
+    run(&state.db, &with).await?;
     tracing::info!(
         event = "authn_token_created",
         customer.id = id,
@@ -105,23 +84,14 @@ pub async fn forgot(state: &AppState, email: &str, ip: &str) -> Result<(), AppEr
         );
         return Err(Problem::TooManyRequests.into());
     }
-    let log = "CREATE reset_request CONTENT { ip: $ip, email_key: $key } RETURN NONE;";
-    let binds = vec![
-        ("ip".to_owned(), ip.to_owned().into_value()),
-        ("key".to_owned(), email.as_str().to_owned().into_value()),
-    ];
+    let mut request = Tx::new();
+    request
+        .stmt("CREATE reset_request CONTENT { ip: $ip, email_key: $key } RETURN NONE;")
+        .shared("ip", ip.to_owned())
+        .shared("key", email.as_str().to_owned());
     match account_by_email(state, &settings, &email).await? {
-        Some(a) => issue_reset(state, a.id, log, binds).await,
-        None => {
-            run(|| {
-                let mut q = state.db.query(log);
-                for (k, v) in &binds {
-                    q = q.bind((k.clone(), v.clone()));
-                }
-                q
-            })
-            .await
-        }
+        Some(a) => issue_reset(state, a.id, request).await,
+        None => run(&state.db, &request).await,
     }
 }
 
@@ -195,30 +165,21 @@ pub async fn reset(
         "/customer/account/login",
         "",
     );
-    let sql = format!(
-        "BEGIN;
-         LET $won = (UPDATE type::record('customer_secret', $id) SET password_hash = $pw, reset_hash = NONE, reset_created_at = NONE,
+    let mut tx = Tx::new();
+    tx.stmt(
+        "LET $won = (UPDATE type::record('customer_secret', $id) SET password_hash = $pw, reset_hash = NONE, reset_created_at = NONE,
                      failures = 0, failures_total = 0, password_changed_at = time::now()
                      WHERE reset_hash = $hash AND reset_created_at > time::now() - type::duration($ttl) RETURN VALUE id);
-         IF array::len($won) = 0 {{ THROW 'link_invalid' }};
+         IF array::len($won) = 0 { THROW 'link_invalid' };
          UPDATE type::record('customer', $id) SET locked_until = NONE, confirmed = true RETURN NONE;
-         DELETE customer_session WHERE customer = type::record('customer', $id);
-         {}
-         COMMIT;",
-        mail::outbox_sql("mail")
-    );
-    let ttl = format!("{}h", settings.reset_link_hours);
-    let result = run(|| {
-        state
-            .db
-            .query(sql.clone())
-            .bind(("id", account.id))
-            .bind(("pw", hash.clone()))
-            .bind(("hash", token_hash(token)))
-            .bind(("ttl", ttl.clone()))
-            .bind(mail::bind("mail", &m))
-    })
-    .await;
+         DELETE customer_session WHERE customer = type::record('customer', $id);",
+    )
+    .add(mail::OUTBOX_SQL, [mail::param(&m)])
+    .shared("id", account.id)
+    .shared("pw", hash)
+    .shared("hash", token_hash(token))
+    .shared("ttl", format!("{}h", settings.reset_link_hours));
+    let result = run(&state.db, &tx).await;
     if result.is_err() {
         tracing::info!(
             event = "authn_token_invalid",
@@ -239,6 +200,13 @@ pub async fn reset(
 
 /// Staff send a customer a reset link from the back office (logged as theirs).
 pub async fn reset_password(state: &AppState, me: &Principal, id: i64) -> Result<(), AppError> {
-    let (k, v) = action_log::entry(me, "password_reset_sent", Some(id), 1, "");
-    issue_reset(state, id, action_log::LOG_SQL, vec![(k.to_owned(), v)]).await
+    let mut log = Tx::new();
+    log.log(action_log::entry(
+        me,
+        "password_reset_sent",
+        Some(id),
+        1,
+        "",
+    ));
+    issue_reset(state, id, log).await
 }

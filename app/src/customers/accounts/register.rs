@@ -1,13 +1,12 @@
 //! Opening an account, confirming its email, and sending the confirmation link again.
-use super::common::{
-    WEBSITE, account_by_email, account_by_id, field, password_problem, run, token_shaped,
-};
+use super::common::{account_by_email, account_by_id, field, password_problem, run, token_shaped};
 use crate::auth::cookie::token_hash;
-use crate::auth::customer::{CREATE_SQL, NewSession, bind_session, new_session};
-use crate::customers::repo::{SETS, account_json, email_taken};
+use crate::auth::customer::{CREATE_SQL, NewSession, new_session, session_params};
+use crate::customers::repo::{SETS, email_taken, share_customer};
 use crate::customers::settings::settings;
-use crate::domain::Email;
+use crate::db::tx::Tx;
 use crate::domain::customer::{CustomerInput, validate_customer};
+use crate::domain::{Email, WebsiteId};
 use crate::error::{AppError, Problem};
 use crate::i18n::Locale;
 use crate::mail::{self, Template};
@@ -36,7 +35,7 @@ pub async fn register(
 ) -> Result<Registered, AppError> {
     let settings = settings(&state.db).await?;
     reg.input.id = None;
-    reg.input.website = WEBSITE.into();
+    reg.input.website = WebsiteId::STOREFRONT.into();
     reg.input.group = settings.default_group;
     reg.input.addresses.clear();
     let today = chrono::Utc::now().date_naive();
@@ -89,36 +88,22 @@ pub async fn register(
         None
     };
     let session = new_session();
-    let sql = format!(
-        "BEGIN;
-         CREATE type::record('customer', $id) SET {SETS}, created_in = 'Storefront', locale = $locale, confirmed = $confirmed RETURN NONE;
-         CREATE type::record('customer_secret', $id) CONTENT {{ password_hash: $hash, failures: 0 }} RETURN NONE;
-         {mail_sql}
-         {session_sql}
-         COMMIT;",
-        mail_sql = if mail.is_some() { mail::outbox_sql("mail") } else { String::new() },
-        session_sql = if confirm { "" } else { CREATE_SQL },
-    );
-    let doc = account_json(&valid);
-    let scope = settings.scope(WEBSITE);
-    let written = run(|| {
-        let mut q = state
-            .db
-            .query(sql.clone())
-            .bind(("id", id))
-            .bind(("doc", doc.clone()))
-            .bind(("website", WEBSITE))
-            .bind(("group", i64::from(valid.group)))
-            .bind(("scope", scope.clone()))
-            .bind(("locale", locale.to_string()))
-            .bind(("confirmed", !confirm))
-            .bind(("hash", hash.clone()));
-        if let Some(m) = &mail {
-            q = q.bind(mail::bind("mail", m));
-        }
-        bind_session(q, &session)
-    })
-    .await;
+    let mut tx = Tx::new();
+    tx.stmt(&format!(
+        "CREATE type::record('customer', $id) SET {SETS}, created_in = 'Storefront', locale = $locale, confirmed = $confirmed RETURN NONE;"
+    ))
+    .stmt("CREATE type::record('customer_secret', $id) CONTENT { password_hash: $hash, failures: 0 } RETURN NONE;");
+    if let Some(m) = &mail {
+        tx.add(mail::OUTBOX_SQL, [mail::param(m)]);
+    }
+    if !confirm {
+        tx.add(CREATE_SQL, session_params(&session));
+    }
+    share_customer(&mut tx, id, &valid, &settings)
+        .shared("locale", locale.to_string())
+        .shared("confirmed", !confirm)
+        .shared("hash", hash);
+    let written = run(&state.db, &tx).await;
     match written {
         Ok(()) => {
             state.customers.catch_up(&state.db).await?;
@@ -168,27 +153,17 @@ pub async fn confirm(state: &AppState, token: &str) -> Result<(), AppError> {
     let welcome = settings
         .welcome_email
         .then(|| account.mail(state, Template::Welcome, "/customer/account/", ""));
-    let sql = format!(
-        "BEGIN;
-         LET $won = (UPDATE type::record('customer_secret', $id) SET confirm_hash = NONE WHERE confirm_hash = $hash RETURN VALUE id);
-         IF array::len($won) = 0 {{ THROW 'link_invalid' }};
-         UPDATE type::record('customer', $id) SET confirmed = true RETURN NONE;
-         {}
-         COMMIT;",
-        if welcome.is_some() { mail::outbox_sql("mail") } else { String::new() }
+    let mut tx = Tx::new();
+    tx.stmt(
+        "LET $won = (UPDATE type::record('customer_secret', $id) SET confirm_hash = NONE WHERE confirm_hash = $hash RETURN VALUE id);
+         IF array::len($won) = 0 { THROW 'link_invalid' };
+         UPDATE type::record('customer', $id) SET confirmed = true RETURN NONE;",
     );
-    run(|| {
-        let q = state
-            .db
-            .query(sql.clone())
-            .bind(("id", id))
-            .bind(("hash", token_hash(token)));
-        match &welcome {
-            Some(m) => q.bind(mail::bind("mail", m)),
-            None => q,
-        }
-    })
-    .await?;
+    if let Some(m) = &welcome {
+        tx.add(mail::OUTBOX_SQL, [mail::param(m)]);
+    }
+    tx.shared("id", id).shared("hash", token_hash(token));
+    run(&state.db, &tx).await?;
     state.customers.catch_up(&state.db).await?;
     tracing::info!(event = "user_updated", customer.id = id, "email confirmed");
     Ok(())
@@ -225,24 +200,17 @@ pub async fn resend_confirmation(state: &AppState, email: &str) -> Result<(), Ap
         .await?
         .filter(|a| !a.confirmed)
         .map(|a| a.action_mail(Template::Confirm, mail::Action::Confirm));
-    let sql = format!(
-        "BEGIN;
-         CREATE confirm_request CONTENT {{ email_key: $key }} RETURN NONE;
-         IF $has_mail {{ {} }};
-         COMMIT;",
-        mail::outbox_sql("mail")
-    );
-    let bound = match &m {
-        Some(m) => mail::bind("mail", m),
-        None => ("mail".to_owned(), Value::Object(Default::default())),
+    let message = match &m {
+        Some(m) => mail::param(m),
+        None => ("mail", Value::Object(Default::default())),
     };
-    run(|| {
-        state
-            .db
-            .query(sql.clone())
-            .bind(("key", key.clone()))
-            .bind(("has_mail", m.is_some()))
-            .bind(bound.clone())
-    })
-    .await
+    let mut tx = Tx::new();
+    tx.stmt("CREATE confirm_request CONTENT { email_key: $key } RETURN NONE;")
+        .add(
+            &format!("IF $has_mail {{ {} }};", mail::OUTBOX_SQL),
+            [message],
+        )
+        .shared("key", key)
+        .shared("has_mail", m.is_some());
+    run(&state.db, &tx).await
 }

@@ -1,9 +1,12 @@
 //! Signing in (one answer and the same work on every failing path), counting failures toward the
 //! lockout, and signing out.
 use super::common::{account_by_email, account_by_id, run};
-use crate::auth::customer::{self as sessions, CREATE_SQL, NewSession, bind_session, new_session};
+use crate::auth::customer::{
+    self as sessions, CREATE_SQL, NewSession, new_session, session_params,
+};
 use crate::customers::settings::settings;
 use crate::db::from_json;
+use crate::db::tx::Tx;
 use crate::domain::Email;
 use crate::domain::customer::CustomerSettings;
 use crate::error::{AppError, Problem};
@@ -53,7 +56,7 @@ pub struct SignedIn {
 /// Signs a customer in: one password verification and the same database work on every failing
 /// path (unknown address, wrong password, locked account), one answer for all of them, failures
 /// counted per account and locking it.
-pub async fn sign_in(
+pub async fn authenticate(
     state: &AppState,
     email: &str,
     password: String,
@@ -106,24 +109,15 @@ pub async fn sign_in(
         _ => None,
     };
     let session = new_session();
-    let sql = format!(
-        "BEGIN;
-         UPDATE type::record('customer_secret', $id) SET failures = 0, failures_total = 0, password_hash = $rehash ?? password_hash RETURN NONE;
-         UPDATE type::record('customer', $id) SET last_login_at = time::now() RETURN NONE;
-         {CREATE_SQL}
-         COMMIT;"
-    );
-    run(|| {
-        bind_session(
-            state
-                .db
-                .query(sql.clone())
-                .bind(("id", account.id))
-                .bind(("rehash", rehash.clone())),
-            &session,
-        )
-    })
-    .await?;
+    let mut tx = Tx::new();
+    tx.stmt(
+        "UPDATE type::record('customer_secret', $id) SET failures = 0, failures_total = 0, password_hash = $rehash ?? password_hash RETURN NONE;
+         UPDATE type::record('customer', $id) SET last_login_at = time::now() RETURN NONE;",
+    )
+    .add(CREATE_SQL, session_params(&session))
+    .shared("id", account.id)
+    .shared("rehash", rehash);
+    run(&state.db, &tx).await?;
     tracing::info!(
         event = "authn_login_success",
         customer.id = account.id,
@@ -149,24 +143,19 @@ pub(super) async fn record_failure(
     id: i64,
     in_a_row: bool,
 ) -> Result<(), AppError> {
-    let sql = "BEGIN;
-         UPSERT type::record('customer_secret', $id) SET failures = (failures ?? 0) + (IF $in_a_row THEN 1 ELSE 0 END), failures_total = (failures_total ?? 0) + 1 RETURN NONE;
+    let mut tx = Tx::new();
+    tx.stmt(
+        "UPSERT type::record('customer_secret', $id) SET failures = (failures ?? 0) + (IF $in_a_row THEN 1 ELSE 0 END), failures_total = (failures_total ?? 0) + 1 RETURN NONE;
          IF $max > 0 AND (SELECT VALUE failures FROM ONLY type::record('customer_secret', $id)) >= $max {
              UPDATE type::record('customer', $id) SET locked_until = time::now() + type::duration($lock) RETURN NONE;
              UPDATE type::record('customer_secret', $id) SET failures = 0 RETURN NONE;
-         };
-         COMMIT;";
-    let lock = format!("{}m", settings.lockout_minutes);
-    run(|| {
-        state
-            .db
-            .query(sql)
-            .bind(("id", id))
-            .bind(("max", i64::from(settings.lockout_failures)))
-            .bind(("lock", lock.clone()))
-            .bind(("in_a_row", in_a_row))
-    })
-    .await?;
+         };",
+    )
+    .shared("id", id)
+    .shared("max", i64::from(settings.lockout_failures))
+    .shared("lock", format!("{}m", settings.lockout_minutes))
+    .shared("in_a_row", in_a_row);
+    run(&state.db, &tx).await?;
     let locked = account_by_id(state, id).await?.is_some_and(|a| a.locked);
     if id == DECOY_ID {
         return Ok(());
