@@ -1,8 +1,10 @@
 //! Clientele's pages, server functions, and the rules the browser and the server share.
 #![recursion_limit = "256"]
 
-// The proc-macro form keeps the build free of ICU data tooling that the build.rs form pulls in.
-#[allow(deprecated)]
+#[expect(
+    deprecated,
+    reason = "the proc-macro form keeps the build free of the ICU data tooling the build.rs form pulls in"
+)]
 mod i18n_gen {
     leptos_i18n::load_locales!();
 }

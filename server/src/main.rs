@@ -81,6 +81,7 @@ enum AdminCommand {
 /// comes from a per-thread heap arena and stays there: measured here, 200 sign-ins left the process
 /// at 922 MiB instead of 177 MiB. A fixed threshold keeps such buffers mapped and returns them.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[expect(unsafe_code, reason = "mallopt is a C call; see SAFETY below")]
 fn return_large_buffers_to_the_os() {
     // SAFETY: mallopt only changes allocator tuning; it is called before any other thread starts.
     unsafe {
@@ -104,6 +105,12 @@ fn main() -> ExitCode {
     // The embedded engine's block cache defaults to half the machine's memory: cap it.
     // Set before any thread exists, so no other thread can be reading the environment.
     if std::env::var_os("SURREAL_ROCKSDB_BLOCK_CACHE_SIZE").is_none() {
+        // SAFETY: no other thread exists yet (the runtime is built below), so none reads the
+        // environment while it changes.
+        #[expect(
+            unsafe_code,
+            reason = "set_var is unsafe once threads exist; none do yet"
+        )]
         unsafe {
             std::env::set_var(
                 "SURREAL_ROCKSDB_BLOCK_CACHE_SIZE",

@@ -1,6 +1,5 @@
 //! Test helpers: an app on a real loopback socket with a fresh in-memory database, and a tiny
 //! HTTP/1.1 client so requests go over the wire exactly as a browser's would.
-#![allow(dead_code)]
 
 pub mod shopper;
 
