@@ -1,7 +1,7 @@
 //! The admin action log: who did what to which customer, when; written in the same transaction as
 //! the change it records (`db::action_log`), and listed for admins holding the Action Log
 //! permission.
-use crate::components::loaded;
+use crate::components::{ListTable, Pager, col, loaded};
 use crate::error::AppError;
 use crate::i18n::*;
 use leptos::prelude::*;
@@ -83,40 +83,27 @@ pub fn ActionLogPage() -> impl IntoView {
         </form>
         {loaded(log, move |p| {
             let (customer, page) = params();
-            view! {
-                <table class="grid">
-                    <thead><tr>
-                        <th scope="col">{t!(i18n, log.when)}</th>
-                        <th scope="col">{t!(i18n, log.who)}</th>
-                        <th scope="col">{t!(i18n, log.action)}</th>
-                        <th scope="col">{t!(i18n, log.customer)}</th>
-                        <th scope="col">{t!(i18n, log.count)}</th>
-                        <th scope="col">{t!(i18n, log.detail)}</th>
-                    </tr></thead>
-                    <tbody>
-                        {p.entries.into_iter().map(|e| view! {
-                            <tr>
-                                <td>{e.at}</td>
-                                <td>{e.admin_email}</td>
-                                <td>{e.action}</td>
-                                <td>{e.customer.map(|c| view! { <A href=format!("/admin/customers/{c}")>{c.to_string()}</A> })}</td>
-                                <td>{e.count}</td>
-                                <td>{e.detail}</td>
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-                <nav class="pager" aria-label=move || t_string!(i18n, log.pages)>
-                    {(page > 1).then(|| {
-                        let href = page_href(customer, page - 1);
-                        view! { <A href=href>{t!(i18n, grid.previous)}</A> }
-                    })}
-                    {p.has_more.then(|| {
-                        let href = page_href(customer, page + 1);
-                        view! { <A href=href>{t!(i18n, grid.next)}</A> }
-                    })}
-                </nav>
-            }.into_any()
+            let heads = vec![
+                col(t!(i18n, log.when)),
+                col(t!(i18n, log.who)),
+                col(t!(i18n, log.action)),
+                col(t!(i18n, log.customer)),
+                col(t!(i18n, log.count)),
+                col(t!(i18n, log.detail)),
+            ];
+            let table = ListTable { heads, ..Default::default() }.rows(p.entries, |e| view! {
+                <tr>
+                    <td>{e.at}</td>
+                    <td>{e.admin_email}</td>
+                    <td>{e.action}</td>
+                    <td>{e.customer.map(|c| view! { <A href=format!("/admin/customers/{c}")>{c.to_string()}</A> })}</td>
+                    <td>{e.count}</td>
+                    <td>{e.detail}</td>
+                </tr>
+            });
+            let prev = (page > 1).then(|| page_href(customer, page - 1));
+            let next = p.has_more.then(|| page_href(customer, page + 1));
+            view! { {table} <Pager prev next /> }
         })}
     }
 }

@@ -1,6 +1,6 @@
 //! The dashboard: customer count and new customers per day over the last week.
 use super::now_online::OnlineFigures;
-use crate::components::loaded;
+use crate::components::{ListTable, col, loaded};
 use crate::error::AppError;
 use crate::i18n::*;
 use leptos::prelude::*;
@@ -182,16 +182,18 @@ fn DayChart(days: Vec<DayCount>) -> impl IntoView {
 #[component]
 fn DayTable(days: Vec<DayCount>) -> impl IntoView {
     let i18n = use_i18n();
-    view! {
-        <table class="grid" data-testid="new-customers-table">
-            <thead>
-                <tr><th scope="col">{t!(i18n, dashboard.day)}</th><th scope="col">{t!(i18n, dashboard.new_customers)}</th></tr>
-            </thead>
-            <tbody>
-                {days.into_iter().map(|d| view! { <tr><td>{d.day}</td><td>{d.count}</td></tr> }).collect_view()}
-            </tbody>
-        </table>
-    }
+    let list = ListTable {
+        testid: Some("new-customers-table"),
+        heads: vec![
+            col(t!(i18n, dashboard.day)),
+            col(t!(i18n, dashboard.new_customers)),
+        ],
+        ..Default::default()
+    };
+    list.rows(
+        days,
+        |d| view! { <tr><td>{d.day}</td><td>{d.count}</td></tr> },
+    )
 }
 
 #[cfg(test)]

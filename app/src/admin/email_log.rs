@@ -1,6 +1,6 @@
 //! Admin > Email log: every message the store queued (to, subject, status, attempts, body), newest
 //! first, filtered by recipient, template and status.
-use crate::components::loaded;
+use crate::components::{ListTable, Pager, col, loaded};
 use crate::error::AppError;
 use crate::i18n::*;
 use leptos::prelude::*;
@@ -185,34 +185,27 @@ pub fn EmailLogPage() -> impl IntoView {
         </form>
         {loaded(list, move |(rows, more)| {
             let f = filter();
-            view! {
-                <table class="grid">
-                    <thead><tr>
-                        <th scope="col">{t!(i18n, log.when)}</th>
-                        <th scope="col">{t!(i18n, email_log.to)}</th>
-                        <th scope="col">{t!(i18n, email_log.subject)}</th>
-                        <th scope="col">{t!(i18n, email_log.template)}</th>
-                        <th scope="col">{t!(i18n, email_log.status)}</th>
-                        <th scope="col">{t!(i18n, email_log.attempts)}</th>
-                    </tr></thead>
-                    <tbody>
-                        {rows.into_iter().map(|r| view! {
-                            <tr>
-                                <td>{r.created_at}</td>
-                                <td>{r.recipient}</td>
-                                <td><A href=format!("/admin/email-log/{}", r.id)>{r.subject}</A></td>
-                                <td>{let t = r.template.clone(); move || template_label(i18n.get_locale(), &t)}</td>
-                                <td>{status_label(i18n.get_locale_untracked(), &r.status)}</td>
-                                <td>{r.attempts}</td>
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-                <nav class="pager" aria-label=move || t_string!(i18n, log.pages)>
-                    {(f.page > 1).then(|| view! { <A href=page_href(&f, f.page - 1)>{t!(i18n, grid.previous)}</A> })}
-                    {more.then(|| view! { <A href=page_href(&f, f.page.max(1) + 1)>{t!(i18n, grid.next)}</A> })}
-                </nav>
-            }.into_any()
+            let heads = vec![
+                col(t!(i18n, log.when)),
+                col(t!(i18n, email_log.to)),
+                col(t!(i18n, email_log.subject)),
+                col(t!(i18n, email_log.template)),
+                col(t!(i18n, email_log.status)),
+                col(t!(i18n, email_log.attempts)),
+            ];
+            let table = ListTable { heads, ..Default::default() }.rows(rows, |r| view! {
+                <tr>
+                    <td>{r.created_at}</td>
+                    <td>{r.recipient}</td>
+                    <td><A href=format!("/admin/email-log/{}", r.id)>{r.subject}</A></td>
+                    <td>{let t = r.template.clone(); move || template_label(i18n.get_locale(), &t)}</td>
+                    <td>{status_label(i18n.get_locale_untracked(), &r.status)}</td>
+                    <td>{r.attempts}</td>
+                </tr>
+            });
+            let prev = (f.page > 1).then(|| page_href(&f, f.page - 1));
+            let next = more.then(|| page_href(&f, f.page.max(1) + 1));
+            view! { {table} <Pager prev next /> }
         })}
     }
 }

@@ -1,6 +1,6 @@
 //! Admin > Customers > Login as Customer Log: every assistance session, with filters, paging and
 //! CSV export.
-use crate::components::{ErrorMessage, fill, loaded};
+use crate::components::{ErrorMessage, ListTable, Pager, col, fill, loaded};
 use crate::error::{AppError, Problem};
 use crate::i18n::*;
 use leptos::prelude::*;
@@ -334,46 +334,43 @@ pub fn AssistanceLogPage() -> impl IntoView {
                 let pages = log.total.div_ceil(u64::from(LOG_PAGE_SIZE)).max(1) as u32;
                 let prev = (q.page > 1).then(|| link(&LogQuery { page: q.page - 1, ..q.clone() }));
                 let next = (q.page < pages).then(|| link(&LogQuery { page: q.page + 1, ..q.clone() }));
-                let rows = if log.entries.is_empty() {
-                    view! { <tr><td colspan="6" class="empty">{t!(i18n, assist.log_empty)}</td></tr> }.into_any()
-                } else {
-                    log.entries.into_iter().map(|e| {
-                        let ended = match (&e.ended_at, &e.end_reason) {
-                            (Some(at), Some(r)) => format!("{at} ({})", reason_label(l, r)),
-                            (Some(at), None) => at.clone(),
-                            _ => td_string!(l, assist.active).to_owned(),
-                        };
-                        view! {
-                            <tr data-testid="assist-log-row" data-active=e.ended_at.is_none().to_string()>
-                                <td>{e.started_at.clone()}</td>
-                                <td>{ended}</td>
-                                <td>{e.admin_name.clone()}<br/><span class="muted">{e.admin_email.clone()}</span></td>
-                                <td><A href=format!("/admin/customers/{}", e.customer_id)>{format!("#{} {}", e.customer_id, e.customer_name)}</A>
-                                    <br/><span class="muted">{e.customer_email.clone()}</span></td>
-                                <td>{e.ip.clone()}</td>
-                                <td>{e.website.clone()}</td>
-                            </tr>
-                        }
-                    }).collect_view().into_any()
+                let heads = vec![
+                    col(t!(i18n, assist.col_started)),
+                    col(t!(i18n, assist.col_ended)),
+                    col(t!(i18n, assist.col_admin)),
+                    col(t!(i18n, assist.col_customer)),
+                    col(t!(i18n, assist.col_ip)),
+                    col(t!(i18n, online.col_website)),
+                ];
+                let list = ListTable {
+                    class: "assist-log",
+                    heads,
+                    empty: Some(t!(i18n, assist.log_empty).into_any()),
+                    ..Default::default()
                 };
+                let total = log.total;
+                let table = list.rows(log.entries, |e| {
+                    let ended = match (&e.ended_at, &e.end_reason) {
+                        (Some(at), Some(r)) => format!("{at} ({})", reason_label(l, r)),
+                        (Some(at), None) => at.clone(),
+                        _ => td_string!(l, assist.active).to_owned(),
+                    };
+                    view! {
+                        <tr data-testid="assist-log-row" data-active=e.ended_at.is_none().to_string()>
+                            <td>{e.started_at.clone()}</td>
+                            <td>{ended}</td>
+                            <td>{e.admin_name.clone()}<br/><span class="muted">{e.admin_email.clone()}</span></td>
+                            <td><A href=format!("/admin/customers/{}", e.customer_id)>{format!("#{} {}", e.customer_id, e.customer_name)}</A>
+                                <br/><span class="muted">{e.customer_email.clone()}</span></td>
+                            <td>{e.ip.clone()}</td>
+                            <td>{e.website.clone()}</td>
+                        </tr>
+                    }
+                });
                 view! {
-                    <p class="total">{fill(td_string!(l, assist.log_total), &[("n", &log.total.to_string())])}</p>
-                    <table class="grid assist-log">
-                        <thead><tr>
-                            <th scope="col">{t!(i18n, assist.col_started)}</th>
-                            <th scope="col">{t!(i18n, assist.col_ended)}</th>
-                            <th scope="col">{t!(i18n, assist.col_admin)}</th>
-                            <th scope="col">{t!(i18n, assist.col_customer)}</th>
-                            <th scope="col">{t!(i18n, assist.col_ip)}</th>
-                            <th scope="col">{t!(i18n, online.col_website)}</th>
-                        </tr></thead>
-                        <tbody>{rows}</tbody>
-                    </table>
-                    <nav class="pager" aria-label=move || t_string!(i18n, grid.pages)>
-                        {prev.map(|h| view! { <A href=h>{t!(i18n, grid.previous)}</A> })}
-                        <span>{fill(td_string!(l, grid.page_of), &[("page", &q.page.to_string()), ("pages", &pages.to_string())])}</span>
-                        {next.map(|h| view! { <A href=h>{t!(i18n, grid.next)}</A> })}
-                    </nav>
+                    <p class="total">{fill(td_string!(l, assist.log_total), &[("n", &total.to_string())])}</p>
+                    {table}
+                    <Pager prev next position=(q.page, u64::from(pages)) />
                 }.into_any()
             }
         })}

@@ -1,7 +1,7 @@
 //! Admin > Customers > Now Online: everyone active on the storefront within the Online Customers
 //! interval, with filters, sort and paging in the URL, kept live by server-sent events (polling
 //! with gloo-timers when a stream cannot be used); and the online counts on the dashboard.
-use crate::components::{ErrorMessage, fill, loaded_from};
+use crate::components::{ErrorMessage, ListTable, Pager, fill, loaded_from};
 use crate::domain::WebsiteId;
 use crate::domain::online::{OnlinePage, OnlineQuery, OnlineSort, PAGE_SIZES, VisitorType};
 use crate::error::AppError;
@@ -381,9 +381,10 @@ fn online_table(
                     <A href=href(&q.sorted_by(c))>{sort_label(l, c)}</A>
                 </th>
             }
+            .into_any()
         })
-        .collect_view();
-    let rows = if page.rows.is_empty() {
+        .collect();
+    let empty = page.rows.is_empty().then(|| {
         let text = if q.filtered() {
             td_string!(l, online.none_matching).to_owned()
         } else {
@@ -392,36 +393,36 @@ fn online_table(
                 &[("last", &last_minutes_phrase(l, page.minutes))],
             )
         };
-        view! { <tr><td colspan="8" class="empty">{text}</td></tr> }.into_any()
-    } else {
-        page.rows
-            .clone()
-            .into_iter()
-            .map(|r| {
-                let id = r.customer_id.map(|i| i.to_string()).unwrap_or_default();
-                let email = match r.customer_id {
-                    Some(i) => {
-                        view! { <A href=format!("/admin/customers/{i}")>{r.email.clone()}</A> }
-                            .into_any()
-                    }
-                    None => view! { <span></span> }.into_any(),
-                };
-                view! {
-                    <tr data-kind=r.kind.key()>
-                        <td>{id}</td>
-                        <td>{r.firstname.clone()}</td>
-                        <td>{r.lastname.clone()}</td>
-                        <td>{email}</td>
-                        <td>{r.last_activity.clone()}</td>
-                        <td>{kind_label(l, r.kind)}</td>
-                        <td class="url">{r.last_url.clone()}</td>
-                        <td>{r.website.clone()}</td>
-                    </tr>
-                }
-            })
-            .collect_view()
-            .into_any()
+        text.into_any()
+    });
+    let list = ListTable {
+        class: "online",
+        testid: Some("online-grid"),
+        caption: Some(t!(i18n, online.title).into_any()),
+        heads: header,
+        empty,
     };
+    let table = list.rows(page.rows.clone(), |r| {
+        let id = r.customer_id.map(|i| i.to_string()).unwrap_or_default();
+        let email = match r.customer_id {
+            Some(i) => {
+                view! { <A href=format!("/admin/customers/{i}")>{r.email.clone()}</A> }.into_any()
+            }
+            None => view! { <span></span> }.into_any(),
+        };
+        view! {
+            <tr data-kind=r.kind.key()>
+                <td>{id}</td>
+                <td>{r.firstname.clone()}</td>
+                <td>{r.lastname.clone()}</td>
+                <td>{email}</td>
+                <td>{r.last_activity.clone()}</td>
+                <td>{kind_label(l, r.kind)}</td>
+                <td class="url">{r.last_url.clone()}</td>
+                <td>{r.website.clone()}</td>
+            </tr>
+        }
+    });
     let value = |v: &str| v.to_owned();
     let from = q
         .active_from
@@ -474,21 +475,14 @@ fn online_table(
                 <A href="/admin/now-online" attr:class="button secondary">{t!(i18n, grid.clear_filters)}</A>
             </p>
         </form>
-        <table class="grid online" data-testid="online-grid">
-            <caption class="visually-hidden">{t!(i18n, online.title)}</caption>
-            <thead><tr>{header}</tr></thead>
-            <tbody>{rows}</tbody>
-        </table>
-        <nav class="pager" aria-label=move || t_string!(i18n, grid.pages)>
+        {table}
+        <Pager prev next position=(q.page, u64::from(pages))>
             <span>{t!(i18n, grid.per_page)}</span>
             {PAGE_SIZES.into_iter().map(|s| {
                 let link = href(&OnlineQuery { size: s, page: 1, ..q.clone() });
                 view! { <A href=link attr:aria-current=(s == q.size).then_some("true")>{s}</A> }
             }).collect_view()}
-            {prev.map(|h| view! { <A href=h>{t!(i18n, grid.previous)}</A> })}
-            <span>{fill(td_string!(l, grid.page_of), &[("page", &q.page.to_string()), ("pages", &pages.to_string())])}</span>
-            {next.map(|h| view! { <A href=h>{t!(i18n, grid.next)}</A> })}
-        </nav>
+        </Pager>
     }
 }
 

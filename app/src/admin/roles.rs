@@ -1,5 +1,5 @@
 //! Admin roles: which areas of the back office each role may use.
-use crate::components::{ErrorMessage, loaded, loaded_from, resource_label};
+use crate::components::{ErrorMessage, ListTable, col, loaded, loaded_from, resource_label};
 use crate::domain;
 use crate::error::{AppError, Problem};
 use crate::i18n::*;
@@ -159,27 +159,21 @@ pub fn RolesPage() -> impl IntoView {
             <A href="/admin/roles/new" attr:class="button">{t!(i18n, roles.add)}</A>
         </div>
         {loaded(roles, move |rows| {
-            view! {
-                <table class="grid">
-                    <thead><tr>
-                        <th scope="col">{t!(i18n, roles.name)}</th>
-                        <th scope="col">{t!(i18n, roles.permissions)}</th>
-                        <th scope="col">{t!(i18n, roles.users)}</th>
-                    </tr></thead>
-                    <tbody>
-                        {rows.into_iter().map(|r| {
-                            let perms = r.permissions.clone();
-                            view! {
-                                <tr>
-                                    <td><A href=format!("/admin/roles/{}", r.id)>{r.name.clone()}</A></td>
-                                    <td>{move || perms.iter().map(|p| resource_label(i18n.get_locale(), *p)).collect::<Vec<_>>().join(", ")}</td>
-                                    <td>{r.users}</td>
-                                </tr>
-                            }
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            }.into_any()
+            let heads = vec![
+                col(t!(i18n, roles.name)),
+                col(t!(i18n, roles.permissions)),
+                col(t!(i18n, roles.users)),
+            ];
+            ListTable { heads, ..Default::default() }.rows(rows, |r| {
+                let perms = r.permissions.clone();
+                view! {
+                    <tr>
+                        <td><A href=format!("/admin/roles/{}", r.id)>{r.name.clone()}</A></td>
+                        <td>{move || perms.iter().map(|p| resource_label(i18n.get_locale(), *p)).collect::<Vec<_>>().join(", ")}</td>
+                        <td>{r.users}</td>
+                    </tr>
+                }
+            })
         })}
     }
 }

@@ -1,5 +1,5 @@
 //! Admin users: list, create, edit, disable, assign a role.
-use crate::components::{ErrorMessage, loaded, loaded_from};
+use crate::components::{ErrorMessage, ListTable, col, loaded, loaded_from};
 use crate::error::{AppError, Problem};
 use crate::i18n::*;
 use leptos::prelude::*;
@@ -248,28 +248,22 @@ pub fn UsersPage() -> impl IntoView {
             <A href="/admin/users/new" attr:class="button">{t!(i18n, users.add)}</A>
         </div>
         {loaded(users, move |rows| {
-            view! {
-                <table class="grid">
-                    <thead><tr>
-                        <th scope="col">{t!(i18n, users.name)}</th>
-                        <th scope="col">{t!(i18n, admin.email)}</th>
-                        <th scope="col">{t!(i18n, users.role)}</th>
-                        <th scope="col">{t!(i18n, users.status)}</th>
-                        <th scope="col">{t!(i18n, users.last_sign_in)}</th>
-                    </tr></thead>
-                    <tbody>
-                        {rows.into_iter().map(|u| view! {
-                            <tr>
-                                <td><A href=format!("/admin/users/{}", u.id)>{format!("{} {}", u.first_name, u.last_name)}</A></td>
-                                <td>{u.email}</td>
-                                <td>{u.role_name}</td>
-                                <td>{move || if u.active { t_string!(i18n, users.active) } else { t_string!(i18n, users.disabled) }}</td>
-                                <td>{u.last_login_at.map(|d| d.chars().take(16).collect::<String>().replace('T', " ")).unwrap_or_else(|| "—".into())}</td>
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            }.into_any()
+            let heads = vec![
+                col(t!(i18n, users.name)),
+                col(t!(i18n, admin.email)),
+                col(t!(i18n, users.role)),
+                col(t!(i18n, users.status)),
+                col(t!(i18n, users.last_sign_in)),
+            ];
+            ListTable { heads, ..Default::default() }.rows(rows, |u| view! {
+                <tr>
+                    <td><A href=format!("/admin/users/{}", u.id)>{format!("{} {}", u.first_name, u.last_name)}</A></td>
+                    <td>{u.email}</td>
+                    <td>{u.role_name}</td>
+                    <td>{move || if u.active { t_string!(i18n, users.active) } else { t_string!(i18n, users.disabled) }}</td>
+                    <td>{u.last_login_at.map(|d| d.chars().take(16).collect::<String>().replace('T', " ")).unwrap_or_else(|| "—".into())}</td>
+                </tr>
+            })
         })}
     }
 }

@@ -1,6 +1,7 @@
 //! Widgets shared by storefront and admin pages.
 mod download;
 pub mod form;
+mod list;
 mod loaded;
 
 pub use crate::domain::text::fill;
@@ -8,6 +9,7 @@ use crate::error::{AppError, Problem};
 use crate::i18n::*;
 pub use download::DownloadLink;
 pub use form::date_unreadable;
+pub use list::{ListTable, Pager, col};
 pub use loaded::{loaded, loaded_from};
 
 /// Whether a count takes the singular in our languages: CLDR's cardinal rule for whole numbers in
