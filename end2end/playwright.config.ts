@@ -31,6 +31,8 @@ export default defineConfig({
     { name: 'service', testMatch: /service\.spec\.ts/, dependencies: ['accounts'] },
     // The interface checks of issue 12 read the email log the journeys above filled.
     { name: 'interface', testMatch: /interface\.spec\.ts/, dependencies: ['service'] },
+    // The public API only reads customers and makes its own tokens: it runs beside the others.
+    { name: 'api', testMatch: /api\.spec\.ts/ },
   ],
   use: {
     baseURL,

@@ -19,7 +19,7 @@ APP_LAYERS = [
     ("errors and translations", [{"error", "i18n"}]),
     ("shared types and rules", [{"domain"}]),
     ("widgets | server core", [{"components"}, {"db", "auth", "mail", "request", "state", "activity", "customers"}]),
-    ("areas", [{"admin"}, {"storefront"}]),
+    ("areas", [{"admin"}, {"storefront"}, {"api"}]),
     ("document", [{"shell"}]),
 ]
 # server/src: the binary's entry and commands sit above the library modules they use.

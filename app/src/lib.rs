@@ -11,6 +11,8 @@ mod i18n_gen {
 pub use i18n_gen::i18n;
 
 pub mod admin;
+#[cfg(feature = "ssr")]
+pub mod api;
 pub mod components;
 pub mod domain;
 pub mod error;

@@ -91,6 +91,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("action-log") view=ActionLogPage />
                         <Route path=path!("email-log") view=email_log::EmailLogPage />
                         <Route path=path!("email-log/:id") view=email_log::EmailMessagePage />
+                        <Route path=path!("integrations") view=crate::admin::integrations::IntegrationsPage />
                         <Route path=path!("settings") view=SettingsPage />
                         <Route path=path!("users") view=users::UsersPage />
                         <Route path=path!("users/new") view=users::UserEditPage />

@@ -18,6 +18,8 @@ pub struct AppState {
     pub base_url: String,
     /// Now Online's activity not yet written by this node.
     pub activity: std::sync::Arc<crate::activity::Tracker>,
+    /// Each public-API token's request budget on this node.
+    pub token_limits: crate::auth::integration::TokenLimits,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -45,6 +45,16 @@ pub struct RateLimitConfig {
     pub per_minute: u32,
     /// Take the client address from the last `X-Forwarded-For` entry (only behind your own proxy).
     pub trust_forwarded_for: bool,
+    /// Public-API requests per minute per integration token, on each app server; 0 turns it off.
+    #[serde(default = "default_api_per_minute")]
+    pub api_per_minute: u32,
+}
+
+/// An integration's budget: ten calls a second, sustained (a batch call counts once).
+pub const DEFAULT_API_PER_MINUTE: u32 = 600;
+
+fn default_api_per_minute() -> u32 {
+    DEFAULT_API_PER_MINUTE
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -148,6 +158,7 @@ impl Default for Config {
             rate_limit: RateLimitConfig {
                 per_minute: 20,
                 trust_forwarded_for: false,
+                api_per_minute: DEFAULT_API_PER_MINUTE,
             },
             online: OnlineConfig {
                 tracking: true,

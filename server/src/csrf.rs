@@ -23,9 +23,13 @@ pub enum Verdict {
 /// The rule, on headers alone (so it is tested without a server).
 /// Safe methods pass. Otherwise: `Sec-Fetch-Site` must be `same-origin` (or `none`, a user's own
 /// action); without it, `Origin` must be the configured origin or the request's own host; with
-/// neither header (not a browser), admin paths are refused and others pass.
+/// neither header (not a browser), admin paths are refused and others pass. The public API
+/// (`/api/v1/`) reads no cookie, only a bearer token a browser never adds by itself, so a
+/// cross-site request there carries no one's credentials: it passes, as integrations need.
 pub fn judge(method: &Method, path: &str, headers: &HeaderMap, allowed: &AllowedOrigin) -> Verdict {
-    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+        || path.starts_with("/api/v1/")
+    {
         return Verdict::Allow;
     }
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
@@ -98,6 +102,19 @@ mod tests {
 
     fn allowed() -> AllowedOrigin {
         AllowedOrigin("https://shop.example".into())
+    }
+
+    #[test]
+    fn the_public_api_takes_cross_site_calls() {
+        let h = headers(&[("sec-fetch-site", "cross-site")]);
+        assert_eq!(
+            judge(&Method::POST, "/api/v1/orders", &h, &allowed()),
+            Verdict::Allow
+        );
+        assert_eq!(
+            judge(&Method::POST, "/api/account/save", &h, &allowed()),
+            Verdict::Refuse
+        );
     }
 
     #[test]

@@ -55,5 +55,6 @@ pub async fn state_on(db: app::db::Db, config: &config::Config) -> anyhow::Resul
             std::time::Duration::from_secs(config.online.push_seconds),
             visitor_key,
         )),
+        token_limits: app::auth::integration::TokenLimits::new(config.rate_limit.api_per_minute),
     })
 }

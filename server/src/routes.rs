@@ -59,6 +59,7 @@ pub fn router_with(
             "/api/admin/login-as-customer-log/export",
             get(app::admin::login_as_customer_log::export_log),
         )
+        .merge(app::api::router())
         .leptos_routes(&state, routes, move || shell(leptos.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn(error_statuses))

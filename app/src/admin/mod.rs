@@ -4,6 +4,7 @@ pub mod customer_groups;
 pub mod customers;
 pub mod dashboard;
 pub mod email_log;
+pub mod integrations;
 pub mod login;
 pub mod login_as_customer;
 pub mod login_as_customer_log;
@@ -34,6 +35,7 @@ const BUILT_AREAS: &[domain::Resource] = &[
     domain::Resource::AdminUsers,
     domain::Resource::ActionLog,
     domain::Resource::EmailLog,
+    domain::Resource::Integrations,
     domain::Resource::Configuration,
 ];
 

@@ -5,6 +5,8 @@ pub mod caller;
 pub mod cookie;
 pub mod customer;
 pub mod guard;
+#[cfg(feature = "ssr")]
+pub mod integration;
 pub mod password;
 pub mod session;
 pub mod store;

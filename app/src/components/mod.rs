@@ -164,6 +164,7 @@ pub fn resource_label(l: Locale, r: crate::domain::Resource) -> &'static str {
         R::AdminUsers => td_string!(l, resources.admin_users),
         R::ActionLog => td_string!(l, resources.action_log),
         R::EmailLog => td_string!(l, resources.email_log),
+        R::Integrations => td_string!(l, resources.integrations),
     }
 }
 

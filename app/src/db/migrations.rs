@@ -35,6 +35,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "security",
         sql: include_str!("../../migrations/0005_security.surql"),
     },
+    Migration {
+        version: 6,
+        name: "integrations",
+        sql: include_str!("../../migrations/0006_integrations.surql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -32,6 +32,7 @@ const AREAS: &[(&str, Resource)] = &[
     ("roles", Resource::AdminUsers),
     ("action-log", Resource::ActionLog),
     ("email-log", Resource::EmailLog),
+    ("integrations", Resource::Integrations),
 ];
 
 /// Areas open to every signed-in admin (the dashboard, their own profile).
@@ -103,6 +104,7 @@ pub fn area_path(resource: Resource) -> &'static str {
         Resource::AdminUsers => "/admin/users",
         Resource::ActionLog => "/admin/action-log",
         Resource::EmailLog => "/admin/email-log",
+        Resource::Integrations => "/admin/integrations",
     }
 }
 

@@ -38,6 +38,7 @@ impl Gender {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AddressInput {
     /// Stable within the customer; empty for a new address (the server assigns one).
     pub id: String,
@@ -54,6 +55,7 @@ pub struct AddressInput {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CustomerInput {
     /// None creates a new account.
     pub id: Option<i64>,

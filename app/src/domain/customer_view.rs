@@ -18,6 +18,7 @@ pub struct MassResult {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CustomerSummary {
     pub name: String,
     pub created_at: String,
@@ -33,6 +34,7 @@ pub struct CustomerSummary {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CustomerView {
     pub input: CustomerInput,
     pub summary: CustomerSummary,

@@ -6,6 +6,7 @@ pub mod customer_view;
 pub mod dates;
 pub mod email;
 pub mod grid;
+pub mod integration;
 pub mod online;
 pub mod password;
 pub mod postcode;

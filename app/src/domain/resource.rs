@@ -20,10 +20,12 @@ pub enum Resource {
     AdminUsers,
     ActionLog,
     EmailLog,
+    /// Public-API tokens (Admin > System > Integrations).
+    Integrations,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 13] = [
+    pub const ALL: [Resource; 14] = [
         Resource::Customers,
         Resource::CustomerGroups,
         Resource::NowOnline,
@@ -37,6 +39,7 @@ impl Resource {
         Resource::AdminUsers,
         Resource::ActionLog,
         Resource::EmailLog,
+        Resource::Integrations,
     ];
 
     /// The stable name stored in the database and used in URLs.
@@ -55,6 +58,7 @@ impl Resource {
             Resource::AdminUsers => "admin_users",
             Resource::ActionLog => "action_log",
             Resource::EmailLog => "email_log",
+            Resource::Integrations => "integrations",
         }
     }
 

@@ -232,6 +232,7 @@ async fn serve(state: app::state::AppState) -> anyhow::Result<SocketAddr> {
         crate::rate_limit::Limits::new(&crate::config::RateLimitConfig {
             per_minute: 0,
             trust_forwarded_for: false,
+            api_per_minute: 0,
         }),
     );
     tokio::spawn(async move {

@@ -212,6 +212,25 @@ fn rows() -> Vec<Row> {
             || json!({ "settings": { "street_lines": 9 } }),
             422,
         ),
+        // Back office: integrations (public-API tokens).
+        form(
+            "/api/admin/integrations/list",
+            AdminWith("integrations"),
+            "",
+            200,
+        ),
+        json(
+            "/api/admin/integrations/create",
+            AdminWith("integrations"),
+            || json!({ "input": { "name": "", "scopes": [] } }),
+            422,
+        ),
+        json(
+            "/api/admin/integrations/revoke",
+            AdminWith("integrations"),
+            || json!({ "id": "nothing-here" }),
+            404,
+        ),
         // Back office: admin users and roles; anyone signed in; signing in and out.
         form("/api/admin/users/list", AdminWith("admin_users"), "", 200),
         form(

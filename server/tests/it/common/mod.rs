@@ -136,6 +136,7 @@ async fn serve_on(state: AppState, per_minute: u32, timeout: std::time::Duration
     let limits = server::rate_limit::Limits::new(&server::config::RateLimitConfig {
         per_minute,
         trust_forwarded_for: false,
+        api_per_minute: server::config::DEFAULT_API_PER_MINUTE,
     });
     let router = server::routes::router_with(state.clone(), allowed, limits, timeout);
     tokio::spawn(async move {

@@ -1,0 +1,66 @@
+//! The public REST API under `/api/v1`, for shops, ERPs and CDPs: every call carries an
+//! integration token (Admin > System > Integrations) whose scopes say what it may do; errors are
+//! RFC 9457 problem details; the OpenAPI 3.1 document is generated from these handlers.
+pub mod caller;
+pub mod customers;
+pub mod problem;
+
+use crate::state::AppState;
+use axum::Json;
+use axum::routing::get;
+use std::sync::Arc;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+/// Where the OpenAPI document is served.
+pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Clientele API",
+        version = "1",
+        description = "Customers, and what they do, for the shop's catalog and checkout. \
+                       Authenticate with `Authorization: Bearer clt_…` (an integration token)."
+    ),
+    modifiers(&BearerToken),
+    tags((name = "customers", description = "Customer accounts"))
+)]
+struct ApiDoc;
+
+/// Declares the bearer-token scheme the operations' `security` names.
+struct BearerToken;
+
+impl utoipa::Modify for BearerToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("clt_ integration token")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The API's routes and their OpenAPI document.
+pub fn parts() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(customers::list_customers))
+        .routes(routes!(customers::get_customer))
+        .split_for_parts()
+}
+
+/// The API's routes, its OpenAPI document at `OPENAPI_PATH` included.
+pub fn router() -> axum::Router<AppState> {
+    let (router, doc) = parts();
+    let doc = Arc::new(doc);
+    router.route(
+        OPENAPI_PATH,
+        get(move || async move { Json(doc.as_ref().clone()) }),
+    )
+}
