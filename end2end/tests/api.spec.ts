@@ -1,6 +1,20 @@
 // The public API from an integrator's side: staff make a token in Admin > Integrations (shown
 // once), the integration calls /api/v1 with it, staff see its last use and revoke it.
 import { test, expect, hydrated, adminPage, expectAccessible } from './fixtures';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+test('the OpenAPI document is valid OpenAPI 3.1 by the official schema', async ({ request }, testInfo) => {
+  const doc = await request.get('/api/v1/openapi.json');
+  expect(doc.status()).toBe(200);
+  const file = testInfo.outputPath('openapi.json');
+  fs.writeFileSync(file, await doc.text());
+  // The validator is ESM only: it runs in its own node process.
+  const checker = path.join(__dirname, '..', 'scripts', 'validate-openapi.mjs');
+  const out = execFileSync(process.execPath, [checker, file], { encoding: 'utf8' });
+  expect(out).toContain('valid OpenAPI 3.1');
+});
 
 test('an integration token made in the admin reads customers until it is revoked', async ({ browser, request }) => {
   const admin = await adminPage(browser);

@@ -1,8 +1,7 @@
 //! Admin > System > Integrations: public-API tokens with their scopes — make one (shown once),
 //! see when each was last used, revoke it.
 use crate::components::{ErrorMessage, ListTable, col, loaded};
-use crate::domain::Resource as Area;
-use crate::domain::integration::{IntegrationInput, IntegrationRow, NewToken, Scope};
+use crate::domain::integration::{IntegrationInput, IntegrationRow, NewToken, Scope, TokenState};
 use crate::error::AppError;
 use crate::i18n::*;
 use leptos::prelude::*;
@@ -10,7 +9,7 @@ use leptos_meta::Title;
 
 #[server(prefix = "/api/admin/integrations", endpoint = "list")]
 pub async fn list_integrations() -> Result<Vec<IntegrationRow>, AppError> {
-    crate::auth::caller::serve(Area::Integrations, |_| async move {
+    crate::auth::caller::serve(crate::domain::Resource::Integrations, |_| async move {
         crate::auth::integration::list(&crate::state::app_state()?.db).await
     })
     .await
@@ -18,7 +17,7 @@ pub async fn list_integrations() -> Result<Vec<IntegrationRow>, AppError> {
 
 #[server(prefix = "/api/admin/integrations", endpoint = "create", input = server_fn::codec::Json)]
 pub async fn create_integration(input: IntegrationInput) -> Result<NewToken, AppError> {
-    crate::auth::caller::serve(Area::Integrations, |me| async move {
+    crate::auth::caller::serve(crate::domain::Resource::Integrations, |me| async move {
         let valid = input.validate(chrono::Utc::now().date_naive())?;
         let made = crate::auth::integration::create(&crate::state::app_state()?.db, &me, valid).await?;
         tracing::info!(event = "authz_admin", admin.id = %me.id, integration.id = %made.id, "integration token created");
@@ -29,7 +28,7 @@ pub async fn create_integration(input: IntegrationInput) -> Result<NewToken, App
 
 #[server(prefix = "/api/admin/integrations", endpoint = "revoke", input = server_fn::codec::Json)]
 pub async fn revoke_integration(id: String) -> Result<(), AppError> {
-    crate::auth::caller::serve(Area::Integrations, |me| async move {
+    crate::auth::caller::serve(crate::domain::Resource::Integrations, |me| async move {
         crate::auth::integration::revoke(&crate::state::app_state()?.db, &me, &id).await?;
         tracing::info!(event = "authz_admin", admin.id = %me.id, integration.id = %id, "integration token revoked");
         Ok(())
@@ -37,25 +36,13 @@ pub async fn revoke_integration(id: String) -> Result<(), AppError> {
     .await
 }
 
-/// How a token stands today.
-fn status(i18n: leptos_i18n::I18nContext<Locale>, row: &IntegrationRow) -> String {
-    let now = chrono::Utc::now().to_rfc3339();
-    if row.revoked_at.is_some() {
-        t_string!(i18n, integrations.revoked).to_owned()
-    } else if row
-        .expires_at
-        .as_ref()
-        .is_some_and(|e| e.as_str() <= now.as_str())
-    {
-        t_string!(i18n, integrations.expired).to_owned()
-    } else {
-        t_string!(i18n, integrations.active).to_owned()
+/// How a token stands today, in the reader's language.
+fn status(i18n: leptos_i18n::I18nContext<Locale>, state: TokenState) -> &'static str {
+    match state {
+        TokenState::Active => t_string!(i18n, integrations.active),
+        TokenState::Expired => t_string!(i18n, integrations.expired),
+        TokenState::Revoked => t_string!(i18n, integrations.revoked),
     }
-}
-
-/// An instant as the lists show it: `YYYY-MM-DD HH:MM` (UTC).
-fn minute(at: &str) -> String {
-    at.chars().take(16).collect::<String>().replace('T', " ")
 }
 
 #[component]
@@ -86,7 +73,7 @@ pub fn IntegrationsPage() -> impl IntoView {
             ];
             let empty = Some(t!(i18n, integrations.none).into_any());
             ListTable { heads, empty, ..Default::default() }.rows(rows, move |r| {
-                let state = status(i18n, &r);
+                let state = r.state;
                 let live = r.revoked_at.is_none();
                 let id = r.id.clone();
                 view! {
@@ -94,10 +81,10 @@ pub fn IntegrationsPage() -> impl IntoView {
                         <td>{r.name.clone()}</td>
                         <td><code>{format!("{}…", r.token_hint)}</code></td>
                         <td>{r.scopes.iter().map(|s| s.key()).collect::<Vec<_>>().join(", ")}</td>
-                        <td>{minute(&r.created_at)}<br/><span class="muted">{r.created_by.clone()}</span></td>
-                        <td>{r.expires_at.as_deref().map(minute).unwrap_or_else(|| t_string!(i18n, integrations.never).to_owned())}</td>
-                        <td>{r.last_used_at.as_deref().map(minute).unwrap_or_else(|| "—".to_owned())}</td>
-                        <td>{state}</td>
+                        <td>{r.created_at.clone()}<br/><span class="muted">{r.created_by.clone()}</span></td>
+                        <td>{r.expires_at.clone().unwrap_or_else(|| t_string!(i18n, integrations.never).to_owned())}</td>
+                        <td>{r.last_used_at.clone().unwrap_or_else(|| "—".to_owned())}</td>
+                        <td>{move || status(i18n, state)}</td>
                         <td>{live.then(|| view! {
                             <button type="button" class="link" aria-label=format!("{} {}", t_string!(i18n, integrations.revoke), r.name)
                                 on:click=move |_| { revoke.dispatch(id.clone()); }>{t!(i18n, integrations.revoke)}</button>

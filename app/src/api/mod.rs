@@ -1,6 +1,7 @@
 //! The public REST API under `/api/v1`, for shops, ERPs and CDPs: every call carries an
 //! integration token (Admin > System > Integrations) whose scopes say what it may do; errors are
 //! RFC 9457 problem details; the OpenAPI 3.1 document is generated from these handlers.
+pub mod body;
 pub mod caller;
 pub mod customers;
 pub mod problem;
@@ -50,8 +51,15 @@ impl utoipa::Modify for BearerToken {
 /// The API's routes and their OpenAPI document.
 pub fn parts() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(customers::list_customers))
-        .routes(routes!(customers::get_customer))
+        .routes(routes!(
+            customers::list_customers,
+            customers::create_customer
+        ))
+        .routes(routes!(
+            customers::get_customer,
+            customers::replace_customer,
+            customers::delete_customer
+        ))
         .split_for_parts()
 }
 

@@ -20,9 +20,9 @@ pub struct FieldProblem {
     pub detail: String,
 }
 
-/// An error as the API answers it.
+/// An error as the API answers it (RFC 9457).
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
-pub struct ApiProblem {
+pub struct ProblemDetails {
     /// `about:blank`: the status and `code` say what happened.
     #[serde(rename = "type")]
     pub kind: String,
@@ -36,6 +36,23 @@ pub struct ApiProblem {
     /// Seconds until a refused request may be tried again (429 only; also `Retry-After`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
+}
+
+/// The error every API handler may answer: its problem details, boxed so a `Result` stays small.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiProblem(Box<ProblemDetails>);
+
+impl std::ops::Deref for ApiProblem {
+    type Target = ProblemDetails;
+    fn deref(&self) -> &ProblemDetails {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ApiProblem {
+    fn deref_mut(&mut self) -> &mut ProblemDetails {
+        &mut self.0
+    }
 }
 
 /// A problem's code: its name in snake case (`EmailInvalid` → `email_invalid`).
@@ -61,7 +78,7 @@ impl ApiProblem {
             .ok()
             .and_then(|s| s.canonical_reason())
             .unwrap_or("Error");
-        ApiProblem {
+        ApiProblem(Box::new(ProblemDetails {
             kind: "about:blank".to_owned(),
             title: title.to_owned(),
             status,
@@ -69,7 +86,7 @@ impl ApiProblem {
             detail: detail.into(),
             errors: Vec::new(),
             retry_after: None,
-        }
+        }))
     }
 
     /// A request body or query that could not be read at all (400), `detail` saying where.
@@ -148,7 +165,7 @@ impl IntoResponse for ApiProblem {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let retry = self.retry_after;
         let unauthenticated = self.status == 401;
-        let mut res = (status, Json(self)).into_response();
+        let mut res = (status, Json(*self.0)).into_response();
         let headers = res.headers_mut();
         headers.insert(
             header::CONTENT_TYPE,

@@ -105,6 +105,8 @@ pub fn require_customer() -> Result<CustomerPrincipal, AppError> {
 pub fn is_storefront(path: &str) -> bool {
     !(path.starts_with("/admin")
         || path.starts_with("/api/admin/")
+        // The public API: integrations, not shoppers (no sessions, no Now Online visitors).
+        || path.starts_with("/api/v1/")
         || path.starts_with("/pkg/")
         || path == "/favicon.svg"
         || path == "/healthz")
@@ -169,5 +171,20 @@ mod tests {
         assert!(is_public_function("/api/account/sign_in"));
         assert!(!is_public_function("/api/account/save"));
         assert!(!is_public_function("/api/account/sign_in/x"));
+    }
+
+    #[test]
+    fn the_storefront_is_neither_the_back_office_nor_the_public_api() {
+        for p in ["/", "/customer/account/login", "/api/account/sign_in"] {
+            assert!(is_storefront(p), "{p}");
+        }
+        for p in [
+            "/admin/customers",
+            "/api/admin/customers/grid",
+            "/api/v1/customers",
+            "/healthz",
+        ] {
+            assert!(!is_storefront(p), "{p}");
+        }
     }
 }

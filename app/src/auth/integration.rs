@@ -16,6 +16,8 @@ use surrealdb::types::SurrealValue;
 
 /// Every token starts with this, so a leaked one is easy to recognise (and to scan for).
 pub const TOKEN_PREFIX: &str = "clt_";
+/// How the Integrations page shows an instant (UTC).
+const MINUTE_FORMAT: &str = "%Y-%m-%d %H:%M";
 /// How many characters of a token the Integrations page shows.
 const HINT_CHARS: usize = 8;
 
@@ -28,6 +30,18 @@ pub struct ApiCaller {
 }
 
 impl ApiCaller {
+    /// The integration as the author of a change: the action log names it
+    /// (`integration:<name>`), and it holds no back-office permission.
+    pub fn actor(&self) -> Principal {
+        Principal {
+            id: String::new(),
+            email: format!("integration:{}", self.name),
+            name: self.name.clone(),
+            role: "integration".to_owned(),
+            permissions: Vec::new(),
+        }
+    }
+
     /// This caller, if its token holds `scope`; 403 otherwise.
     pub fn require(&self, scope: Scope) -> Result<&ApiCaller, AppError> {
         if self.scopes.contains(&scope) {
@@ -93,11 +107,17 @@ pub async fn create(
 pub async fn list(db: &Db) -> Result<Vec<IntegrationRow>, AppError> {
     let rows: Vec<serde_json::Value> = db
         .query(
-            "SELECT record::id(id) AS id, name, token_hint, scopes, created_by, \
-             <string> created_at AS created_at, <string> expires_at AS expires_at, \
-             <string> revoked_at AS revoked_at, <string> last_used_at AS last_used_at \
-             FROM integration ORDER BY created_at DESC",
+            "SELECT record::id(id) AS id, name, token_hint, scopes, created_by, created_at AS made, \
+             IF revoked_at != NONE THEN 'revoked' \
+             ELSE IF expires_at != NONE AND expires_at <= time::now() THEN 'expired' \
+             ELSE 'active' END AS state, \
+             time::format(created_at, $fmt) AS created_at, \
+             IF expires_at != NONE THEN time::format(expires_at, $fmt) ELSE NONE END AS expires_at, \
+             IF revoked_at != NONE THEN time::format(revoked_at, $fmt) ELSE NONE END AS revoked_at, \
+             IF last_used_at != NONE THEN time::format(last_used_at, $fmt) ELSE NONE END AS last_used_at \
+             FROM integration ORDER BY made DESC",
         )
+        .bind(("fmt", MINUTE_FORMAT))
         .await?
         .take(0)?;
     rows.into_iter()

@@ -39,6 +39,8 @@ impl Gender {
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+// A field left out is empty (the public API takes partial bodies; the rules then name what is missing).
+#[serde(default)]
 pub struct AddressInput {
     /// Stable within the customer; empty for a new address (the server assigns one).
     pub id: String,
@@ -56,6 +58,7 @@ pub struct AddressInput {
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(default)]
 pub struct CustomerInput {
     /// None creates a new account.
     pub id: Option<i64>,

@@ -74,6 +74,15 @@ pub struct ValidIntegration {
     pub expires_on: Option<chrono::NaiveDate>,
 }
 
+/// Whether a token works today.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenState {
+    Active,
+    Expired,
+    Revoked,
+}
+
 /// An integration as the Integrations page lists it (never its token).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct IntegrationRow {
@@ -83,7 +92,9 @@ pub struct IntegrationRow {
     pub token_hint: String,
     pub scopes: Vec<Scope>,
     pub created_by: String,
-    /// ISO 8601 instants, UTC.
+    /// Decided by the server (the browser has no reliable clock).
+    pub state: TokenState,
+    /// `YYYY-MM-DD HH:MM`, UTC.
     pub created_at: String,
     pub expires_at: Option<String>,
     pub revoked_at: Option<String>,

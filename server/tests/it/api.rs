@@ -84,6 +84,8 @@ async fn a_token_needs_its_scope_and_stops_when_revoked() {
 
     let list = api(&app, Some(&read), "/api/v1/customers?q=ann").await;
     assert_eq!(list.status, 200, "{}", list.body);
+    // An integration is not a shopper: no visitor cookie, no Now Online row.
+    assert_eq!(list.header("set-cookie"), None);
     let list: Value = serde_json::from_str(&list.body).unwrap();
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["id"], id);
@@ -123,6 +125,10 @@ async fn a_token_needs_its_scope_and_stops_when_revoked() {
         .find(|r| r["id"] == read_id.as_str())
         .unwrap();
     assert!(row["last_used_at"].is_string());
+    assert_eq!(
+        (row["state"].as_str(), row["revoked_at"].is_null()),
+        (Some("active"), true)
+    );
     assert_eq!(row["scopes"], json!(["customers:read"]));
     let revoke = json!({ "id": read_id });
     assert_eq!(
@@ -231,22 +237,190 @@ async fn the_openapi_document_names_every_route_and_each_answers() {
         "the served document is the router's"
     );
     assert!(paths.len() >= 2);
+    assert_eq!(
+        paths["/api/v1/customers/{id}"].as_object().unwrap().len(),
+        3
+    );
     for (path, item) in paths {
-        for method in item.as_object().unwrap().keys() {
-            assert_eq!(
-                method, "get",
-                "only GET routes are exercised here so far: {path}"
-            );
-            let op = &item[method];
+        for (method, op) in item.as_object().unwrap() {
             assert!(
                 op["security"][0]["bearer"].is_array(),
-                "{path} names its scope"
+                "{method} {path} names its scope"
             );
-            assert!(op["responses"]["401"].is_object(), "{path} documents 401");
+            assert!(
+                op["responses"]["401"].is_object(),
+                "{method} {path} documents 401"
+            );
+            // Each route answers as documented: GETs with data, writes (without the scope) 403.
             let url = path.replace("{id}", &id.to_string());
-            let reply = api(&app, Some(&t), &url).await;
-            assert_eq!(reply.status, 200, "{path}: {}", reply.body);
-            assert!(op["responses"]["200"].is_object());
+            let reply = send(&app, &t, &method.to_uppercase(), &url, "{}").await;
+            let expected = if method == "get" { 200 } else { 403 };
+            assert_eq!(reply.status, expected, "{method} {path}: {}", reply.body);
+            assert!(
+                op["responses"][expected.to_string()].is_object(),
+                "{method} {path}"
+            );
         }
     }
+}
+
+async fn send(app: &TestApp, token: &str, method: &str, path: &str, body: &str) -> Reply {
+    let auth = format!("Bearer {token}");
+    let headers = [
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/json"),
+        // An integration in someone else's page: the API takes cross-site calls.
+        ("Sec-Fetch-Site", "cross-site"),
+    ];
+    app.request(method, path, &headers, body).await
+}
+
+#[tokio::test]
+async fn customers_are_written_with_the_admin_rules_and_logged_under_the_integration() {
+    let app = spawn_app().await;
+    let admin = staff(&app).await;
+    let (_, read) = token(&app, &admin, "Reader", &["customers:read"]).await;
+    let (_, write) = token(&app, &admin, "ERP", &["customers:read", "customers:write"]).await;
+    let body = json!({ "website": "main", "group": 1, "firstname": "Bo", "lastname": "Berg", "email": "bo@example.com" });
+
+    let refused = send(&app, &read, "POST", "/api/v1/customers", &body.to_string()).await;
+    problem(&refused, 403);
+    let made = send(&app, &write, "POST", "/api/v1/customers", &body.to_string()).await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let id = serde_json::from_str::<Value>(&made.body).unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(
+        made.header("location"),
+        Some(format!("/api/v1/customers/{id}").as_str())
+    );
+    let again = send(&app, &write, "POST", "/api/v1/customers", &body.to_string()).await;
+    assert_eq!(problem(&again, 409)["errors"][0]["field"], "email");
+
+    // Bad input: a clear 4xx naming the field, and nothing written.
+    let count = || async {
+        app.state
+            .db
+            .query("RETURN count(SELECT VALUE id FROM customer)")
+            .await
+            .unwrap()
+            .take::<Option<i64>>(0)
+            .unwrap()
+    };
+    let before = count().await;
+    problem(
+        &send(&app, &write, "POST", "/api/v1/customers", "{\"email\": ").await,
+        400,
+    );
+    let typed = problem(
+        &send(
+            &app,
+            &write,
+            "POST",
+            "/api/v1/customers",
+            r#"{"group": "one"}"#,
+        )
+        .await,
+        422,
+    );
+    assert_eq!(typed["errors"][0]["field"], "group");
+    let rules = json!({ "website": "main", "group": 1, "firstname": "", "lastname": "X", "email": "not-an-email" });
+    let broken = problem(
+        &send(
+            &app,
+            &write,
+            "POST",
+            "/api/v1/customers",
+            &rules.to_string(),
+        )
+        .await,
+        422,
+    );
+    let fields: Vec<&str> = broken["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields.contains(&"email") && fields.contains(&"firstname"),
+        "{fields:?}"
+    );
+    assert_eq!(count().await, before);
+
+    // Replace: the whole customer, as GET gives it; a missing one is 404, never created.
+    let got: Value = serde_json::from_str(
+        &api(&app, Some(&write), &format!("/api/v1/customers/{id}"))
+            .await
+            .body,
+    )
+    .unwrap();
+    let mut input = got["input"].clone();
+    input["lastname"] = json!("Bergman");
+    let put = send(
+        &app,
+        &write,
+        "PUT",
+        &format!("/api/v1/customers/{id}"),
+        &input.to_string(),
+    )
+    .await;
+    assert_eq!(put.status, 200, "{}", put.body);
+    let list: Value = serde_json::from_str(
+        &api(&app, Some(&read), "/api/v1/customers?q=bergman")
+            .await
+            .body,
+    )
+    .unwrap();
+    assert_eq!(list["total"], 1, "the read model sees the write at once");
+    problem(
+        &send(
+            &app,
+            &write,
+            "PUT",
+            "/api/v1/customers/987654321",
+            &input.to_string(),
+        )
+        .await,
+        404,
+    );
+
+    let gone = send(
+        &app,
+        &write,
+        "DELETE",
+        &format!("/api/v1/customers/{id}"),
+        "",
+    )
+    .await;
+    assert_eq!(gone.status, 204, "{}", gone.body);
+    problem(
+        &send(
+            &app,
+            &write,
+            "DELETE",
+            &format!("/api/v1/customers/{id}"),
+            "",
+        )
+        .await,
+        404,
+    );
+    problem(
+        &api(&app, Some(&read), &format!("/api/v1/customers/{id}")).await,
+        404,
+    );
+
+    let authors: Vec<String> = app
+        .state
+        .db
+        .query("SELECT VALUE admin_email FROM action_log WHERE customer = $id ORDER BY at")
+        .bind(("id", id))
+        .await
+        .unwrap()
+        .take(0)
+        .unwrap();
+    assert!(
+        !authors.is_empty() && authors.iter().all(|a| a == "integration:ERP"),
+        "{authors:?}"
+    );
 }
