@@ -1,7 +1,7 @@
 //! `/api/v1/customers`: the customer list (the admin grid's filters, sort and paging, from the same
 //! always-fresh read model) and one customer as the admin's customer page reads it.
 use super::body::ApiJson;
-use super::problem::{ApiProblem, ProblemDetails};
+use super::problem::{ApiProblem, ProblemDetails, Refusals};
 use crate::auth::integration::ApiCaller;
 use crate::customers::repo;
 use crate::domain::customer::CustomerInput;
@@ -63,10 +63,8 @@ fn parameter(p: Problem) -> &'static str {
     ),
     responses(
         (status = 200, description = "OK", body = CustomerList),
-        (status = 401, description = "No live integration token", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 403, description = "The token's scopes do not allow this", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "Input that breaks a rule: see errors[].field", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 429, description = "Over the token's rate limit: see Retry-After", body = ProblemDetails, content_type = "application/problem+json"),
+        Refusals,
     ),
     security(("bearer" = ["customers:read"]))
 )]
@@ -113,9 +111,8 @@ pub async fn list_customers(
     responses(
         (status = 200, description = "OK", body = CustomerView),
         (status = 400, description = "The request could not be read (malformed JSON, a non-numeric id)", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 401, description = "No live integration token", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 403, description = "The token's scopes do not allow this", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "No such customer", body = ProblemDetails, content_type = "application/problem+json"),
+        Refusals,
     ),
     security(("bearer" = ["customers:read"]))
 )]
@@ -151,10 +148,9 @@ pub struct Saved {
     responses(
         (status = 201, description = "Created", body = Saved, headers(("Location" = String, description = "The new customer"))),
         (status = 400, description = "The request could not be read (malformed JSON, a non-numeric id)", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 401, description = "No live integration token", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 403, description = "The token's scopes do not allow this", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "The email is taken (per the account-sharing setting)", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "Input that breaks a rule: see errors[].field", body = ProblemDetails, content_type = "application/problem+json"),
+        Refusals,
     ),
     security(("bearer" = ["customers:write"]))
 )]
@@ -186,11 +182,10 @@ pub async fn create_customer(
     responses(
         (status = 200, description = "OK", body = Saved),
         (status = 400, description = "The request could not be read (malformed JSON, a non-numeric id)", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 401, description = "No live integration token", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 403, description = "The token's scopes do not allow this", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "No such customer", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "The email is taken (per the account-sharing setting)", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "Input that breaks a rule: see errors[].field", body = ProblemDetails, content_type = "application/problem+json"),
+        Refusals,
     ),
     security(("bearer" = ["customers:write"]))
 )]
@@ -218,9 +213,8 @@ pub async fn replace_customer(
     responses(
         (status = 204, description = "Deleted"),
         (status = 400, description = "The request could not be read (malformed JSON, a non-numeric id)", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 401, description = "No live integration token", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 403, description = "The token's scopes do not allow this", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "No such customer", body = ProblemDetails, content_type = "application/problem+json"),
+        Refusals,
     ),
     security(("bearer" = ["customers:write"]))
 )]

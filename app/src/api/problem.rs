@@ -38,6 +38,20 @@ pub struct ProblemDetails {
     pub retry_after: Option<u64>,
 }
 
+/// The refusals every public-API route can give, documented once (`responses(…, Refusals)`).
+#[derive(utoipa::IntoResponses)]
+pub enum Refusals {
+    /// No live integration token (missing, unknown, revoked or expired).
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthenticated(ProblemDetails),
+    /// The token's scopes do not allow this.
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(ProblemDetails),
+    /// Over the token's rate limit: see Retry-After.
+    #[response(status = 429, content_type = "application/problem+json")]
+    RateLimited(ProblemDetails),
+}
+
 /// The error every API handler may answer: its problem details, boxed so a `Result` stays small.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ApiProblem(Box<ProblemDetails>);

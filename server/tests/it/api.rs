@@ -247,10 +247,12 @@ async fn the_openapi_document_names_every_route_and_each_answers() {
                 op["security"][0]["bearer"].is_array(),
                 "{method} {path} names its scope"
             );
-            assert!(
-                op["responses"]["401"].is_object(),
-                "{method} {path} documents 401"
-            );
+            for refusal in ["401", "403", "429"] {
+                assert!(
+                    op["responses"][refusal].is_object(),
+                    "{method} {path} documents {refusal}"
+                );
+            }
             // Each route answers as documented: GETs with data, writes (without the scope) 403.
             let url = path.replace("{id}", &id.to_string());
             let reply = send(&app, &t, &method.to_uppercase(), &url, "{}").await;
