@@ -33,6 +33,8 @@ export default defineConfig({
     { name: 'interface', testMatch: /interface\.spec\.ts/, dependencies: ['service'] },
     // The public API only reads customers and makes its own tokens: it runs beside the others.
     { name: 'api', testMatch: /api\.spec\.ts/ },
+    // Orders register a customer, which needs the settings the journeys above leave as they were.
+    { name: 'orders', testMatch: /orders\.spec\.ts/, dependencies: ['interface'] },
   ],
   use: {
     baseURL,

@@ -18,13 +18,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 APP_LAYERS = [
     ("errors and translations", [{"error", "i18n"}]),
     ("shared types and rules", [{"domain"}]),
-    ("widgets | server core", [{"components"}, {"db", "auth", "mail", "request", "state", "activity", "customers"}]),
+    ("widgets | server core", [{"components"}, {"db", "auth", "mail", "request", "state", "activity", "customers", "sales"}]),
     ("areas", [{"admin"}, {"storefront"}, {"api"}]),
     ("document", [{"shell"}]),
 ]
 # server/src: the binary's entry and commands sit above the library modules they use.
 SERVER_LAYERS = [
-    ("library", [{"config", "csrf", "demo", "jobs", "mail", "rate_limit", "routes", "seed", "telemetry"}]),
+    ("library", [{"config", "csrf", "demo", "jobs", "mail", "rate_limit", "routes", "seed", "seed_orders", "telemetry"}]),
     ("commands", [{"bench", "main"}]),
 ]
 

@@ -63,6 +63,16 @@ pub enum Problem {
     NotWhileAssisting,
     /// Changing a customer's assistance consent needs the Shopping Assistance permission.
     ConsentPermission,
+    /// A negative amount, more than two decimals, or beyond the largest accepted.
+    AmountInvalid,
+    /// A quantity of zero or less, or beyond the largest accepted.
+    QuantityInvalid,
+    /// Not a three-letter ISO 4217 code.
+    CurrencyInvalid,
+    /// No customer has this id.
+    CustomerUnknown,
+    /// More refunded than the order's grand total.
+    RefundTooLarge,
 }
 
 /// A rule one form field broke; `field` is the input's name (`email`, `addresses.0.city`).

@@ -32,6 +32,8 @@ pub mod mail;
 #[cfg(feature = "ssr")]
 pub mod request;
 #[cfg(feature = "ssr")]
+pub mod sales;
+#[cfg(feature = "ssr")]
 pub mod state;
 
 pub use shell::{App, shell};

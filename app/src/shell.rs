@@ -6,7 +6,7 @@ use crate::admin::{
 };
 use crate::i18n::*;
 use crate::storefront::{
-    HomePage, StorefrontLayout, account, address, password, register, sign_in,
+    HomePage, StorefrontLayout, account, address, orders, password, register, sign_in,
 };
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
@@ -77,6 +77,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("customer/address/") view=address::AddressBookPage />
                         <Route path=path!("customer/address/new") view=address::AddressEditPage />
                         <Route path=path!("customer/address/edit") view=address::AddressEditPage />
+                        <Route path=path!("sales/order/history") view=orders::OrderHistoryPage />
+                        <Route path=path!("sales/order/view/order_id/:id") view=orders::OrderViewPage />
                     </ParentRoute>
                     <Route path=path!("admin/login") view=AdminSignInPage ssr=SsrMode::InOrder />
                     <ParentRoute path=path!("admin") view=AdminShell ssr=SsrMode::InOrder>
@@ -92,6 +94,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("email-log") view=email_log::EmailLogPage />
                         <Route path=path!("email-log/:id") view=email_log::EmailMessagePage />
                         <Route path=path!("integrations") view=crate::admin::integrations::IntegrationsPage />
+                        <Route path=path!("integrations/api-reference") view=crate::admin::api_reference::ApiReferencePage />
                         <Route path=path!("settings") view=SettingsPage />
                         <Route path=path!("users") view=users::UsersPage />
                         <Route path=path!("users/new") view=users::UserEditPage />

@@ -20,6 +20,8 @@ pub struct AppState {
     pub activity: std::sync::Arc<crate::activity::Tracker>,
     /// Each public-API token's request budget on this node.
     pub token_limits: crate::auth::integration::TokenLimits,
+    /// The public API's operations, read once from its OpenAPI document (Admin > API reference).
+    pub api_reference: std::sync::Arc<Vec<crate::domain::api_reference::ApiOperation>>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -139,7 +139,9 @@ pub async fn grid(db: &Db, customers: u64, iterations: usize) -> anyhow::Result<
     let have = count(db).await?;
     if have < customers {
         let started = Instant::now();
-        let n = crate::seed::seed_customers(db, customers - have).await?;
+        let n = crate::seed::seed_customers(db, customers - have)
+            .await?
+            .len();
         let secs = started.elapsed().as_secs_f64();
         eprintln!("seeded {n} customers in {secs:.1} s");
         report.push_str(&format!(

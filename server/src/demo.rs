@@ -1,4 +1,4 @@
-//! On an empty database in demo mode: a demo admin (printed once) and demo customers.
+//! On an empty database in demo mode: a demo admin (printed once), demo customers and their orders.
 use crate::config::Config;
 use app::admin::users::{AdminUserInput, store};
 use app::state::AppState;
@@ -53,11 +53,14 @@ pub async fn ensure_demo(state: &AppState, config: &Config) -> anyhow::Result<()
     let customers: Option<i64> = res.take(0)?;
     if customers.unwrap_or(0) == 0 && config.demo.customers > 0 {
         let started = std::time::Instant::now();
-        let n = crate::seed::seed_customers(&state.db, config.demo.customers).await?;
+        let ids = crate::seed::seed_customers(&state.db, config.demo.customers).await?;
+        let orders = crate::seed_orders::seed_orders(&state.db, &ids).await?;
+        state.customers.catch_up(&state.db).await?;
         tracing::info!(
-            customers = n,
+            customers = ids.len(),
+            orders,
             seconds = started.elapsed().as_secs_f64(),
-            "seeded demo customers"
+            "seeded demo customers and their orders"
         );
     }
     Ok(())

@@ -8,6 +8,7 @@ pub mod mail;
 pub mod rate_limit;
 pub mod routes;
 pub mod seed;
+pub mod seed_orders;
 pub mod telemetry;
 
 use anyhow::Context;
@@ -56,5 +57,8 @@ pub async fn state_on(db: app::db::Db, config: &config::Config) -> anyhow::Resul
             visitor_key,
         )),
         token_limits: app::auth::integration::TokenLimits::new(config.rate_limit.api_per_minute),
+        api_reference: std::sync::Arc::new(app::domain::api_reference::operations(
+            &serde_json::to_value(app::api::parts().1)?,
+        )),
     })
 }

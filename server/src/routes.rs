@@ -19,7 +19,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-/// Requests bodies larger than this are refused with 413 before any handler reads them.
+/// Request bodies larger than this are refused with 413 before any handler reads them (the public
+/// API under /api/v1 has its own, larger limit).
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
 /// How long a request may take, from its first byte to its answer's head (a body sent slowly or
@@ -59,16 +60,17 @@ pub fn router_with(
             "/api/admin/login-as-customer-log/export",
             get(app::admin::login_as_customer_log::export_log),
         )
-        .merge(app::api::router())
         .leptos_routes(&state, routes, move || shell(leptos.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // The public API reads larger bodies (batches of 1,000 orders): its own limit.
+        .merge(app::api::router().layer(RequestBodyLimitLayer::new(app::api::MAX_BODY_BYTES)))
         .layer(axum::middleware::from_fn(error_statuses))
         .layer(from_fn_with_state(state.clone(), app::activity::track))
         .layer(from_fn_with_state(state.clone(), admin_guard))
         .layer(from_fn_with_state(state.clone(), customer_guard))
         .layer(from_fn_with_state(allowed, csrf_guard))
         .layer(from_fn_with_state(limits, crate::rate_limit::rate_limit))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             answer_timeout,

@@ -386,10 +386,16 @@ fn customer(n: i64, now: chrono::DateTime<chrono::Utc>) -> CustomerRow {
     row
 }
 
-/// Adds `count` demo customers (ids from the customer sequence); returns how many were added.
-pub async fn seed_customers(db: &Db, count: u64) -> anyhow::Result<u64> {
+/// The email of demo customer number `n`.
+pub fn email_of(n: i64) -> String {
+    customer(n, chrono::Utc::now()).email
+}
+
+/// Adds `count` demo customers (ids from the customer sequence); returns their ids.
+pub async fn seed_customers(db: &Db, count: u64) -> anyhow::Result<Vec<i64>> {
     let now = chrono::Utc::now();
     let mut done = 0u64;
+    let mut all = Vec::with_capacity(count as usize);
     while done < count {
         let n = (count - done).min(BATCH as u64);
         let mut res = db
@@ -407,8 +413,9 @@ pub async fn seed_customers(db: &Db, count: u64) -> anyhow::Result<u64> {
         })
         .await?;
         done += n;
+        all.extend(ids);
     }
-    Ok(done)
+    Ok(all)
 }
 
 #[cfg(test)]

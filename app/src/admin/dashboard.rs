@@ -1,4 +1,6 @@
-//! The dashboard: customer count and new customers per day over the last week.
+//! The dashboard: customer count and new customers per day over the last week, and (for staff who
+//! may see customers) orders and revenue over the last 30 days (`dashboard_sales`).
+use super::dashboard_sales::SalesCard;
 use super::now_online::OnlineFigures;
 use crate::components::{ListTable, col, loaded};
 use crate::error::AppError;
@@ -139,6 +141,7 @@ pub fn DashboardPage() -> impl IntoView {
                             view! { <DayChart days=days.clone() /> }.into_any()
                         }}
                     </section>
+                    {crate::admin::admin_can(crate::domain::Resource::Customers).then(|| view! { <SalesCard /> })}
                 }
                 .into_any()
             }

@@ -6,6 +6,7 @@ use crate::error::AppError;
 use crate::i18n::*;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::A;
 
 #[server(prefix = "/api/admin/integrations", endpoint = "list")]
 pub async fn list_integrations() -> Result<Vec<IntegrationRow>, AppError> {
@@ -57,7 +58,7 @@ pub fn IntegrationsPage() -> impl IntoView {
     view! {
         <Title text=move || t_string!(i18n, integrations.title).to_string() />
         <h1>{t!(i18n, integrations.title)}</h1>
-        <p>{t!(i18n, integrations.intro)} " " <a href="/api/v1/openapi.json">{t!(i18n, integrations.api_reference)}</a></p>
+        <p>{t!(i18n, integrations.intro)} " " <A href="/admin/integrations/api-reference">{t!(i18n, integrations.api_reference)}</A></p>
         <NewIntegration create />
         <ErrorMessage error=Signal::derive(move || revoke.value().get().and_then(Result::err)) />
         {loaded(list, move |rows| {

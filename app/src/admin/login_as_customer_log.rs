@@ -32,7 +32,7 @@ impl LogQuery {
             page: 1,
             ..Default::default()
         };
-        for (k, v) in crate::domain::grid::parse_query_string(s) {
+        for (k, v) in crate::domain::text::parse_query_string(s) {
             let v = v.trim().to_owned();
             if v.chars().count() > 128 {
                 return Err(Problem::SearchTooLong);

@@ -1,8 +1,10 @@
 //! The back office: its shell (navigation by permission), sign-in, dashboard, admin users and roles.
 pub mod action_log;
+pub mod api_reference;
 pub mod customer_groups;
 pub mod customers;
 pub mod dashboard;
+pub mod dashboard_sales;
 pub mod email_log;
 pub mod integrations;
 pub mod login;

@@ -20,8 +20,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
-/// `bytes` as a `T`, or the problem with them.
+/// `bytes` as a `T`, or the problem with them: JSON that does not parse is 400 whatever its shape
+/// (a read into `T` alone would call `[1, 2` a wrong type), then a wrong type is 422.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiProblem> {
+    serde_json::from_slice::<serde::de::IgnoredAny>(bytes).map_err(|e| not_json(&e))?;
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let field = e.path().to_string();
@@ -65,6 +67,7 @@ mod tests {
     fn malformed_json_is_400_and_a_wrong_type_is_422_with_its_path() {
         assert_eq!(parse::<Vec<Item>>(b"[{").unwrap_err().status, 400);
         assert_eq!(parse::<Vec<Item>>(b"[] trailing").unwrap_err().status, 400);
+        assert_eq!(parse::<Vec<Item>>(b"[1, 2").unwrap_err().status, 400);
         let p = parse::<Vec<Item>>(br#"[{"sku": "A", "qty": 1}, {"sku": "B", "qty": -2}]"#)
             .unwrap_err();
         assert_eq!(p.status, 422);

@@ -4,6 +4,9 @@
 pub mod body;
 pub mod caller;
 pub mod customers;
+pub mod groups;
+pub mod idempotency;
+pub mod orders;
 pub mod problem;
 
 use crate::state::AppState;
@@ -26,7 +29,10 @@ pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
                        Authenticate with `Authorization: Bearer clt_…` (an integration token)."
     ),
     modifiers(&BearerToken),
-    tags((name = "customers", description = "Customer accounts"))
+    tags(
+        (name = "customers", description = "Customer accounts"),
+        (name = "orders", description = "Orders from the shop's checkout, and each customer's sales statistics")
+    )
 )]
 struct ApiDoc;
 
@@ -60,15 +66,26 @@ pub fn parts() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
             customers::replace_customer,
             customers::delete_customer
         ))
+        .routes(routes!(groups::list_groups))
+        .routes(routes!(orders::upsert_order))
+        .routes(routes!(orders::upsert_batch))
+        .routes(routes!(orders::get_order, orders::delete_order))
+        .routes(routes!(orders::customer_orders))
         .split_for_parts()
 }
 
-/// The API's routes, its OpenAPI document at `OPENAPI_PATH` included.
+/// The largest request body the API reads: a batch of 1,000 orders with their lines and addresses
+/// (the site's pages take far less; see the server's routes).
+pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+/// The API's routes, its OpenAPI document at `OPENAPI_PATH` included, with their body limit.
 pub fn router() -> axum::Router<AppState> {
     let (router, doc) = parts();
     let doc = Arc::new(doc);
-    router.route(
-        OPENAPI_PATH,
-        get(move || async move { Json(doc.as_ref().clone()) }),
-    )
+    router
+        .route(
+            OPENAPI_PATH,
+            get(move || async move { Json(doc.as_ref().clone()) }),
+        )
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
 }

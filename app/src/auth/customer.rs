@@ -120,6 +120,7 @@ pub fn is_account_page(path: &str) -> bool {
         || p.starts_with("/customer/account/edit")
         || p == "/customer/address"
         || p.starts_with("/customer/address/")
+        || p.starts_with("/sales/order/")
 }
 
 /// Account server functions open to visitors (everything else under `/api/account` needs a session).
@@ -154,6 +155,8 @@ mod tests {
             "/customer/account/edit",
             "/customer/address/",
             "/customer/address/edit",
+            "/sales/order/history",
+            "/sales/order/view/order_id/7",
         ] {
             assert!(is_account_page(p), "{p}");
         }
@@ -165,6 +168,7 @@ mod tests {
             "/customer/account/logout",
             "/customer/account/confirm",
             "/customer/accountx",
+            "/sales/orderx",
         ] {
             assert!(!is_account_page(p), "{p}");
         }

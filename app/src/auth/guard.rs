@@ -190,7 +190,7 @@ pub async fn customer_guard(
         }
         return res;
     }
-    let account = path.starts_with("/customer/") || api;
+    let account = path.starts_with("/customer/") || is_account_page(&path) || api;
     let reset_page = path.starts_with("/customer/account/createpassword");
     let mut res = next.run(req).await;
     if account || assisted {

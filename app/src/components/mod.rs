@@ -3,6 +3,7 @@ mod download;
 pub mod form;
 mod list;
 mod loaded;
+pub mod orders;
 
 pub use crate::domain::text::fill;
 use crate::error::{AppError, Problem};
@@ -143,6 +144,11 @@ pub fn problem_text(l: Locale, p: Problem) -> String {
         Problem::AssistCustomerMissing => td_string!(l, problems.assist_customer_missing),
         Problem::NotWhileAssisting => td_string!(l, problems.not_while_assisting),
         Problem::ConsentPermission => td_string!(l, problems.consent_permission),
+        Problem::AmountInvalid => td_string!(l, problems.amount_invalid),
+        Problem::QuantityInvalid => td_string!(l, problems.quantity_invalid),
+        Problem::CurrencyInvalid => td_string!(l, problems.currency_invalid),
+        Problem::CustomerUnknown => td_string!(l, problems.customer_unknown),
+        Problem::RefundTooLarge => td_string!(l, problems.refund_too_large),
     }
     .to_string()
 }

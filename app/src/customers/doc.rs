@@ -3,6 +3,8 @@
 use super::read_model::GridDoc;
 use crate::domain::countries::country_name;
 use crate::domain::customer::{AddressInput, CustomerInput};
+use crate::domain::money::Cents;
+use crate::domain::sales::{WebsiteSales, totals};
 use crate::i18n::Locale;
 use surrealdb::types::{Datetime, RecordId, RecordIdKey, SurrealValue};
 
@@ -20,6 +22,18 @@ pub struct AddressDoc {
     pub country_id: String,
     pub telephone: Option<String>,
     pub vat_id: Option<String>,
+}
+
+/// One website's sales statistics as the customer record keeps them (`fn::refresh_sales`).
+#[derive(SurrealValue, Clone, Debug)]
+#[surreal(crate = "surrealdb::types")]
+pub struct SalesDoc {
+    pub website: String,
+    /// Hundredths.
+    pub lifetime: i64,
+    pub orders: i64,
+    pub first_order_at: Datetime,
+    pub last_order_at: Datetime,
 }
 
 /// A customer record as stored.
@@ -51,6 +65,8 @@ pub struct CustomerDoc {
     pub addresses: Vec<AddressDoc>,
     pub default_billing: Option<String>,
     pub default_shipping: Option<String>,
+    /// None until the customer's first order.
+    pub sales: Option<Vec<SalesDoc>>,
 }
 
 /// The number a record id carries (0 when it is not a number).
@@ -118,8 +134,27 @@ impl CustomerDoc {
         self.address(&self.default_shipping)
     }
 
+    /// The sales statistics per website, in website order.
+    pub fn sales(&self) -> Vec<WebsiteSales> {
+        let mut out: Vec<WebsiteSales> = self
+            .sales
+            .iter()
+            .flatten()
+            .map(|s| WebsiteSales {
+                website: s.website.clone(),
+                lifetime: Cents(s.lifetime),
+                orders: u32::try_from(s.orders).unwrap_or(0),
+                first_order_at: s.first_order_at.timestamp(),
+                last_order_at: s.last_order_at.timestamp(),
+            })
+            .collect();
+        out.sort_by(|a, b| a.website.cmp(&b.website));
+        out
+    }
+
     /// The fields the grid shows, filters and sorts.
     pub fn grid_doc(&self) -> GridDoc {
+        let (lifetime, orders, last_order) = totals(&self.sales());
         let b = self.billing();
         let bs = |f: fn(&AddressDoc) -> Option<&String>| b.and_then(f).cloned().unwrap_or_default();
         GridDoc {
@@ -154,6 +189,9 @@ impl CustomerDoc {
             locked_until: self.locked_until.as_ref().map(|d| d.timestamp()),
             newsletter: self.newsletter,
             last_login: self.last_login_at.as_ref().map(|d| d.timestamp()),
+            lifetime_sales: lifetime.0,
+            orders: i64::from(orders),
+            last_order,
         }
     }
 

@@ -248,6 +248,7 @@ pub async fn view(db: &Db, id: i64) -> Result<CustomerView, AppError> {
             created_in: doc.created_in.clone(),
             default_billing: doc.billing().map(AddressDoc::one_line),
             default_shipping: doc.shipping().map(AddressDoc::one_line),
+            sales: doc.sales(),
         },
         input: doc.to_input(),
     })
@@ -266,12 +267,13 @@ pub async fn mass(
     }
     let (stmt, name, detail) = match action {
         // Everything that is theirs goes with them: password and tokens, sessions, and the
-        // customer link of their browsers in Now Online.
+        // customer link of their browsers in Now Online; their orders stay, as guest orders.
         MassAction::Delete => (
             "DELETE $ids RETURN NONE;
              DELETE $secrets RETURN NONE;
              DELETE customer_session WHERE customer IN $ids RETURN NONE;
-             UPDATE online_visitor SET customer = NONE WHERE customer IN $ids RETURN NONE;",
+             UPDATE online_visitor SET customer = NONE WHERE customer IN $ids RETURN NONE;
+             UPDATE sales_order SET customer = NONE WHERE customer IN $numbers RETURN NONE;",
             "mass_delete",
             String::new(),
         ),
@@ -325,6 +327,10 @@ pub async fn mass(
     let mut tx = Tx::new();
     tx.stmt(stmt)
         .log(action_log::entry(me, name, customer, count as i64, &detail))
+        .shared(
+            "numbers",
+            records.iter().map(key_number).collect::<Vec<_>>(),
+        )
         .shared("ids", records)
         .shared("secrets", secrets);
     if let MassAction::AssignGroup(g) = action {

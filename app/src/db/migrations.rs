@@ -40,6 +40,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "integrations",
         sql: include_str!("../../migrations/0006_integrations.surql"),
     },
+    Migration {
+        version: 7,
+        name: "orders",
+        sql: include_str!("../../migrations/0007_orders.surql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -31,6 +31,9 @@ pub struct CustomerSummary {
     pub created_in: String,
     pub default_billing: Option<String>,
     pub default_shipping: Option<String>,
+    /// Sales statistics per website (none before the first order).
+    #[serde(default)]
+    pub sales: Vec<super::sales::WebsiteSales>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -1,5 +1,6 @@
 //! Types and pure rules shared by the browser and the server.
 pub mod access;
+pub mod api_reference;
 pub mod countries;
 pub mod customer;
 pub mod customer_view;
@@ -7,11 +8,14 @@ pub mod dates;
 pub mod email;
 pub mod grid;
 pub mod integration;
+pub mod money;
 pub mod online;
+pub mod order;
 pub mod password;
 pub mod postcode;
 pub mod principal;
 pub mod resource;
+pub mod sales;
 pub mod settings;
 pub mod text;
 pub mod website;

@@ -1,7 +1,8 @@
 //! Now Online's query (filters, sort, page) and rows: parsed from the page's URL, shared by the
 //! browser and the server.
-use super::grid::{page_number, parse_query_string};
+use super::grid::page_number;
 use super::text::encode;
+use super::text::parse_query_string;
 use crate::error::Problem;
 use serde::{Deserialize, Serialize};
 

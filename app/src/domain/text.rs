@@ -44,9 +44,45 @@ pub fn encode_path(s: &str) -> String {
     encode(s).replace("%2F", "/")
 }
 
+fn decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = |b: u8| (b as char).to_digit(16);
+                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                    (Some(h), Some(l)) => {
+                        out.push((h * 16 + l) as u8);
+                        i += 2;
+                    }
+                    _ => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Splits `a=1&b=2` into decoded pairs.
+pub fn parse_query_string(s: &str) -> Vec<(String, String)> {
+    s.trim_start_matches('?')
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::fill;
+    use super::{fill, parse_query_string};
 
     #[test]
     fn placeholders_fill_once_and_values_stay_literal() {
@@ -62,5 +98,21 @@ mod tests {
             "Hi %link {{7*7}}, L"
         );
         assert_eq!(fill("100% sure", &[]), "100% sure");
+    }
+
+    #[test]
+    fn decoding_survives_odd_input() {
+        assert_eq!(
+            parse_query_string("q=%zz%"),
+            vec![("q".into(), "%zz%".into())]
+        );
+        assert_eq!(
+            parse_query_string("q=a+b%20c"),
+            vec![("q".into(), "a b c".into())]
+        );
+        assert_eq!(
+            parse_query_string("q=%C3%A8"),
+            vec![("q".into(), "è".into())]
+        );
     }
 }

@@ -213,6 +213,9 @@ fn number(d: &GridDoc, c: Column) -> i64 {
         Column::Dob => d.dob.unwrap_or(NONE),
         Column::LastLogin => d.last_login.unwrap_or(NONE),
         Column::Lock => d.locked_until.unwrap_or(NONE),
+        Column::LifetimeSales => d.lifetime_sales,
+        Column::Orders => d.orders,
+        Column::LastOrder => d.last_order.unwrap_or(NONE),
         _ => unreachable!(),
     }
 }
@@ -264,7 +267,7 @@ fn brute(docs: &[GridDoc], q: &GridQuery, now: i64) -> (u64, Vec<i64>) {
             Kind::Text => text(a, q.sort)
                 .to_lowercase()
                 .cmp(&text(b, q.sort).to_lowercase()),
-            Kind::Number | Kind::Date => number(a, q.sort).cmp(&number(b, q.sort)),
+            Kind::Number | Kind::Money | Kind::Date => number(a, q.sort).cmp(&number(b, q.sort)),
             Kind::Select => match q.sort {
                 Column::Group => a.group.cmp(&b.group),
                 Column::Country => a.country.cmp(&b.country),
@@ -314,6 +317,7 @@ fn random_query(rng: &mut StdRng) -> GridQuery {
                 w.chars().skip(start).take(len).collect::<String>()
             }
             Kind::Number => format!("{}..{}", rng.gen_range(0..5000), rng.gen_range(4000..12000)),
+            Kind::Money => format!("{}.50..{}", rng.gen_range(0..50), rng.gen_range(40..1000)),
             Kind::Date => format!(
                 "{}-01-01..{}-12-31",
                 rng.gen_range(1950..2030),

@@ -6,5 +6,6 @@ mod audit;
 mod common;
 mod customers;
 mod foundation;
+mod orders;
 mod service;
 mod statuses;

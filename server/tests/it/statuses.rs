@@ -74,6 +74,12 @@ fn rows() -> Vec<Row> {
             200,
         ),
         json(
+            "/api/admin/customers/orders",
+            AdminWith("customers"),
+            || json!({ "id": NO_SUCH_ID, "page": 1 }),
+            404,
+        ),
+        json(
             "/api/admin/customers/get",
             AdminWith("customers"),
             || json!({ "id": NO_SUCH_ID }),
@@ -231,6 +237,12 @@ fn rows() -> Vec<Row> {
             || json!({ "id": "nothing-here" }),
             404,
         ),
+        form(
+            "/api/admin/integrations/reference",
+            AdminWith("integrations"),
+            "",
+            200,
+        ),
         // Back office: admin users and roles; anyone signed in; signing in and out.
         form("/api/admin/users/list", AdminWith("admin_users"), "", 200),
         form(
@@ -259,6 +271,12 @@ fn rows() -> Vec<Row> {
             422,
         ),
         form("/api/admin/dashboard/figures", Admin, "", 200),
+        form(
+            "/api/admin/dashboard/sales",
+            AdminWith("customers"),
+            "",
+            200,
+        ),
         form("/api/admin/me/current", Admin, "", 200),
         form(
             "/api/admin/auth/sign_in",
@@ -306,6 +324,8 @@ fn rows() -> Vec<Row> {
         form("/api/account/end_assistance", Anyone, "", 200),
         // Storefront: a signed-in customer.
         form("/api/account/view", Customer, "", 200),
+        form("/api/account/orders", Customer, "page=0", 200),
+        form("/api/account/order", Customer, "id=not-a-number", 404),
         form("/api/account/save", Customer, "firstname=&lastname=", 422),
         form(
             "/api/account/save_address",

@@ -48,6 +48,9 @@ pub fn title(c: Column) -> &'static str {
         Column::Lock => "Account Lock",
         Column::Newsletter => "Newsletter",
         Column::LastLogin => "Last Sign-in",
+        Column::LifetimeSales => "Lifetime Sales",
+        Column::Orders => "Orders",
+        Column::LastOrder => "Last Order",
     }
 }
 

@@ -174,6 +174,8 @@ pub async fn reset(
          UPDATE type::record('customer', $id) SET locked_until = NONE, confirmed = true RETURN NONE;
          DELETE customer_session WHERE customer = type::record('customer', $id);",
     )
+    // A reset link proves the address as confirming does: the email's guest orders come along.
+    .stmt(crate::sales::orders::ATTACH_GUEST_ORDERS_SQL)
     .add(mail::OUTBOX_SQL, [mail::param(&m)])
     .shared("id", account.id)
     .shared("pw", hash)

@@ -10,6 +10,7 @@ use crate::domain::{Email, WebsiteId};
 use crate::error::{AppError, Problem};
 use crate::i18n::Locale;
 use crate::mail::{self, Template};
+use crate::sales::orders::ATTACH_GUEST_ORDERS_SQL;
 use crate::state::AppState;
 use surrealdb::types::Value;
 
@@ -97,7 +98,9 @@ pub async fn register(
         tx.add(mail::OUTBOX_SQL, [mail::param(m)]);
     }
     if !confirm {
-        tx.add(CREATE_SQL, session_params(&session));
+        // No confirmation asked: the account is usable now, and the email's guest orders are its.
+        tx.add(CREATE_SQL, session_params(&session))
+            .stmt(ATTACH_GUEST_ORDERS_SQL);
     }
     share_customer(&mut tx, id, &valid, &settings)
         .shared("locale", locale.to_string())
@@ -158,7 +161,8 @@ pub async fn confirm(state: &AppState, token: &str) -> Result<(), AppError> {
         "LET $won = (UPDATE type::record('customer_secret', $id) SET confirm_hash = NONE WHERE confirm_hash = $hash RETURN VALUE id);
          IF array::len($won) = 0 { THROW 'link_invalid' };
          UPDATE type::record('customer', $id) SET confirmed = true RETURN NONE;",
-    );
+    )
+    .stmt(ATTACH_GUEST_ORDERS_SQL);
     if let Some(m) = &welcome {
         tx.add(mail::OUTBOX_SQL, [mail::param(m)]);
     }

@@ -37,6 +37,11 @@ pub struct GridDoc {
     pub locked_until: Option<i64>,
     pub newsletter: bool,
     pub last_login: Option<i64>,
+    /// Hundredths, over every website.
+    pub lifetime_sales: i64,
+    pub orders: i64,
+    /// Unix seconds.
+    pub last_order: Option<i64>,
 }
 
 /// The text arenas: the grid's text columns, then the shipping address for search only, when it
@@ -68,8 +73,11 @@ pub(super) enum NumSlot {
     Dob,
     LastLogin,
     Lock,
+    LifetimeSales,
+    Orders,
+    LastOrder,
 }
-const NUM_SLOTS: usize = NumSlot::Lock as usize + 1;
+const NUM_SLOTS: usize = NumSlot::LastOrder as usize + 1;
 
 /// The coded columns: a group id, an interned country or website, a gender's index in `GENDERS`,
 /// or a yes/no as 1/0.
@@ -129,6 +137,9 @@ pub(super) fn store_of(c: Column) -> Store {
         Column::Lock => Num(N::Lock),
         Column::Newsletter => Code(K::Newsletter),
         Column::LastLogin => Num(N::LastLogin),
+        Column::LifetimeSales => Num(N::LifetimeSales),
+        Column::Orders => Num(N::Orders),
+        Column::LastOrder => Num(N::LastOrder),
     }
 }
 
@@ -161,6 +172,9 @@ pub(super) fn num_in(d: &GridDoc, n: NumSlot) -> i64 {
         NumSlot::Dob => d.dob.unwrap_or(NONE),
         NumSlot::LastLogin => d.last_login.unwrap_or(NONE),
         NumSlot::Lock => d.locked_until.unwrap_or(NONE),
+        NumSlot::LifetimeSales => d.lifetime_sales,
+        NumSlot::Orders => d.orders,
+        NumSlot::LastOrder => d.last_order.unwrap_or(NONE),
     }
 }
 

@@ -15,6 +15,7 @@ mod text;
 #[cfg(test)]
 use crate::domain::grid::Filter;
 use crate::domain::grid::{Column, GridQuery};
+use crate::domain::money::Cents;
 use bits::Bits;
 use chrono::DateTime;
 #[cfg(test)]
@@ -248,11 +249,17 @@ impl GridIndex {
                 match n {
                     NumSlot::Id => v.to_string(),
                     NumSlot::Lock => if v > now { "locked" } else { "unlocked" }.to_owned(),
-                    NumSlot::Dob | NumSlot::CreatedAt | NumSlot::LastLogin if v == NONE => {
+                    NumSlot::Orders => v.to_string(),
+                    NumSlot::LifetimeSales => Cents(v).to_string(),
+                    NumSlot::Dob | NumSlot::CreatedAt | NumSlot::LastLogin | NumSlot::LastOrder
+                        if v == NONE =>
+                    {
                         String::new()
                     }
                     NumSlot::Dob => time("%Y-%m-%d"),
-                    NumSlot::CreatedAt | NumSlot::LastLogin => time("%Y-%m-%d %H:%M"),
+                    NumSlot::CreatedAt | NumSlot::LastLogin | NumSlot::LastOrder => {
+                        time("%Y-%m-%d %H:%M")
+                    }
                 }
             }
             Store::Code(k) => {

@@ -46,6 +46,9 @@ fn random_doc(rng: &mut StdRng, id: i64) -> GridDoc {
         locked_until: opt(rng),
         newsletter: rng.gen_bool(0.3),
         last_login: opt(rng),
+        lifetime_sales: rng.gen_range(0..50_000),
+        orders: rng.gen_range(0..20),
+        last_order: opt(rng),
     }
 }
 
@@ -68,7 +71,10 @@ fn brute(docs: &HashMap<i64, GridDoc>, q: &GridQuery, now: i64) -> (u64, Vec<i64
                 Column::Lock => (d.locked_until.unwrap_or(NONE) > now) == (v == "locked"),
                 _ => value(d, *c) == *v,
             },
-            Filter::Range(_, a, b) => a.is_none_or(|a| d.id >= a) && b.is_none_or(|b| d.id <= b),
+            Filter::Range(c, a, b) => {
+                let v = num_of(d, *c);
+                a.is_none_or(|a| v >= a) && b.is_none_or(|b| v <= b)
+            }
             Filter::Days(c, a, b) => {
                 let v = num_of(d, *c);
                 let (lo, hi) = day_bounds(*a, *b);
@@ -85,11 +91,11 @@ fn brute(docs: &HashMap<i64, GridDoc>, q: &GridQuery, now: i64) -> (u64, Vec<i64
     let key = |d: &GridDoc| -> (Vec<u8>, i64) {
         let v = match q.sort.kind() {
             crate::domain::grid::Kind::Text => text_of(d, q.sort).to_lowercase().into_bytes(),
-            crate::domain::grid::Kind::Number | crate::domain::grid::Kind::Date => {
-                (num_of(d, q.sort) as i128 - i64::MIN as i128)
-                    .to_be_bytes()
-                    .to_vec()
-            }
+            crate::domain::grid::Kind::Number
+            | crate::domain::grid::Kind::Money
+            | crate::domain::grid::Kind::Date => (num_of(d, q.sort) as i128 - i64::MIN as i128)
+                .to_be_bytes()
+                .to_vec(),
             crate::domain::grid::Kind::Select => match q.sort {
                 Column::Country | Column::Website => value(d, q.sort).into_bytes(),
                 Column::Lock => (num_of(d, Column::Lock) as i128 - i64::MIN as i128)
@@ -138,6 +144,11 @@ fn random_query(rng: &mut StdRng) -> GridQuery {
                 c,
                 Some(rng.gen_range(0..300)),
                 Some(rng.gen_range(200..600)),
+            ),
+            crate::domain::grid::Kind::Money => Filter::Range(
+                c,
+                Some(rng.gen_range(0..20_000)),
+                rng.gen_bool(0.5).then(|| rng.gen_range(20_000..60_000)),
             ),
             crate::domain::grid::Kind::Date => Filter::Days(
                 c,

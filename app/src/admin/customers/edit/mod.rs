@@ -1,9 +1,10 @@
 //! The customer page: new and edit, with the tabs Customer View (`summary`), Account Information
-//! (`account`), Addresses (`address`) and Newsletter; Save, Save and Continue, Delete, Reset
+//! (`account`), Addresses (`address`), Orders (`orders`) and Newsletter; Save, Save and Continue, Delete, Reset
 //! Password and Unlock (`actions`).
 mod account;
 mod actions;
 mod address;
+mod orders;
 mod summary;
 
 use super::{CustomerView, Lookups, customer_lookups, get_customer};
@@ -27,6 +28,7 @@ pub(super) enum Tab {
     View,
     Account,
     Addresses,
+    Orders,
     Newsletter,
 }
 
@@ -136,6 +138,7 @@ fn customer_form(
             {id.map(|_| tab_button(Tab::View, t_string!(i18n, customer.tab_view).to_string()))}
             {tab_button(Tab::Account, t_string!(i18n, customer.tab_account).to_string())}
             {tab_button(Tab::Addresses, t_string!(i18n, customer.tab_addresses).to_string())}
+            {id.map(|_| tab_button(Tab::Orders, t_string!(i18n, customer.tab_orders).to_string()))}
             {tab_button(Tab::Newsletter, t_string!(i18n, customer.tab_newsletter).to_string())}
         </div>
         <form class="customer-form" novalidate on:submit=move |ev| { ev.prevent_default(); actions.check_and_save.run(true); }>
@@ -164,6 +167,11 @@ fn customer_form(
                     addr_keys.update(|k| k.push(key));
                 }>{t!(i18n, customer.add_address)}</button>
             </section>
+            {id.map(|id| view! {
+                <section role="tabpanel" hidden=move || tab.get() != Tab::Orders>
+                    {orders::orders_tab(i18n, id, move || tab.get() == Tab::Orders)}
+                </section>
+            })}
             <section role="tabpanel" hidden=move || tab.get() != Tab::Newsletter>
                 <label class="check">
                     <input type="checkbox" name="newsletter" prop:checked=move || form.with(|f| f.newsletter)

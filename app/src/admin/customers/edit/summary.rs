@@ -1,6 +1,7 @@
 //! The customer page's Customer View tab: sign-in, online, lock and confirmation state, where and
-//! when the account was made, its group and default addresses.
+//! when the account was made, its group, default addresses and sales statistics.
 use super::super::CustomerSummary;
+use crate::components::orders::sales_statistics;
 use crate::domain::customer::CustomerInput;
 use crate::i18n::*;
 use leptos::prelude::*;
@@ -20,6 +21,7 @@ pub(super) fn summary_view(
             let g = form.with(|f| f.group);
             groups_label(&groups, g)
         };
+        let sales = s.sales.clone();
         view! {
             <dl class="summary">
                 <dt>{t!(i18n, customer.last_sign_in)}</dt><dd>{s.last_login_at.clone().unwrap_or_else(|| t_string!(i18n, customer.never).to_string())}</dd>
@@ -32,6 +34,8 @@ pub(super) fn summary_view(
                 <dt>{t!(i18n, customer.default_billing)}</dt><dd>{s.default_billing.clone().unwrap_or_else(|| t_string!(i18n, customer.none).to_string())}</dd>
                 <dt>{t!(i18n, customer.default_shipping)}</dt><dd>{s.default_shipping.clone().unwrap_or_else(|| t_string!(i18n, customer.none).to_string())}</dd>
             </dl>
+            <h2>{t!(i18n, orders.sales_statistics)}</h2>
+            {sales_statistics(i18n, sales)}
         }
         .into_any()
     })

@@ -35,6 +35,9 @@ pub fn column_title(i18n: I18nContext<Locale>, c: Column) -> String {
         Column::Lock => td_string!(l, grid.col_lock),
         Column::Newsletter => td_string!(l, grid.col_newsletter),
         Column::LastLogin => td_string!(l, grid.col_last_login),
+        Column::LifetimeSales => td_string!(l, grid.col_lifetime_sales),
+        Column::Orders => td_string!(l, grid.col_orders),
+        Column::LastOrder => td_string!(l, grid.col_last_order),
     }
     .to_string()
 }
@@ -95,7 +98,10 @@ pub(super) fn cell_label(l: Locale, c: Column, raw: &str, lookups: &Lookups) -> 
             .unwrap_or_else(|| raw.to_owned()),
         Column::Country => country_name(l, raw).to_string(),
         Column::Gender => gender_label(l, raw),
-        Column::Dob | Column::CreatedAt | Column::LastLogin => {
+        Column::LifetimeSales => crate::domain::money::parse_amount(raw)
+            .map(|v| crate::domain::money::Cents(v).localized(l.as_ref()))
+            .unwrap_or_else(|| raw.to_owned()),
+        Column::Dob | Column::CreatedAt | Column::LastLogin | Column::LastOrder => {
             crate::domain::dates::local_date(l.as_ref(), raw)
         }
         Column::Lock | Column::Confirmed | Column::Newsletter => select_options(l, c, lookups)

@@ -124,16 +124,17 @@ pub(super) fn grid_view(
                     </select>
                 }.into_any()
             }
-            Kind::Number | Kind::Date => {
+            Kind::Number | Kind::Money | Kind::Date => {
                 let (from, to) = current.split_once("..").map(|(a, b)| (a.to_owned(), b.to_owned())).unwrap_or_default();
                 let ty = if c.kind() == Kind::Date { "date" } else { "number" };
+                let step = if c.kind() == Kind::Money { "0.01" } else { "1" };
                 let (nf, nt) = (format!("{name}.from"), format!("{name}.to"));
                 let (nf2, nt2) = (nf.clone(), nt.clone());
                 view! {
                     <span class="range">
-                        <input type=ty name=nf aria-label=format!("{label} {}", t_string!(i18n, grid.from)) value=from
+                        <input type=ty step=step name=nf aria-label=format!("{label} {}", t_string!(i18n, grid.from)) value=from
                             on:input=move |ev| pending.update(|p| { p.insert(nf2.clone(), event_target_value(&ev)); }) />
-                        <input type=ty name=nt aria-label=format!("{label} {}", t_string!(i18n, grid.to)) value=to
+                        <input type=ty step=step name=nt aria-label=format!("{label} {}", t_string!(i18n, grid.to)) value=to
                             on:input=move |ev| pending.update(|p| { p.insert(nt2.clone(), event_target_value(&ev)); }) />
                     </span>
                 }.into_any()

@@ -1,0 +1,110 @@
+//! Reading orders: one by its short id, a customer's newest first (the customer page, My Orders,
+//! the API), and a customer's sales statistics as the customer record keeps them.
+use super::doc::{ORDER_FIELDS, OrderDoc};
+use crate::db::{Db, from_json};
+use crate::domain::money::Cents;
+use crate::domain::order::{OrderPage, OrderView};
+use crate::domain::sales::WebsiteSales;
+use crate::error::AppError;
+use serde::Deserialize;
+
+/// The most orders one page lists.
+pub const MAX_PAGE_SIZE: u32 = 200;
+
+/// An order by its short id.
+pub async fn get(db: &Db, id: i64) -> Result<OrderView, AppError> {
+    let mut res = db
+        .query(format!(
+            "SELECT {ORDER_FIELDS} FROM sales_order WHERE order_id = $id"
+        ))
+        .bind(("id", id))
+        .await?;
+    let rows: Vec<serde_json::Value> = res.take(0)?;
+    let row = rows.into_iter().next().ok_or(AppError::NotFound)?;
+    Ok(from_json::<OrderDoc>(row)?.view())
+}
+
+/// An order, only if it is `customer`'s (anyone else's, or none: not found, alike).
+pub async fn get_for(db: &Db, customer: i64, id: i64) -> Result<OrderView, AppError> {
+    match get(db, id).await {
+        Ok(o) if o.customer_id == Some(customer) => Ok(o),
+        Ok(_) | Err(AppError::NotFound) => Err(AppError::NotFound),
+        Err(e) => Err(e),
+    }
+}
+
+/// A page (1-based) of a customer's orders, newest first.
+pub async fn for_customer(
+    db: &Db,
+    customer: i64,
+    page: u32,
+    size: u32,
+) -> Result<OrderPage, AppError> {
+    let size = size.clamp(1, MAX_PAGE_SIZE);
+    let page = page.max(1);
+    let start = crate::domain::grid::page_start(page, size)?;
+    let mut res = db
+        .query(format!(
+            "SELECT {ORDER_FIELDS} FROM sales_order WHERE customer = $customer \
+               ORDER BY created_at DESC, order_id DESC LIMIT $size START $start;
+             RETURN count(SELECT VALUE order_id FROM sales_order WHERE customer = $customer);"
+        ))
+        .bind(("customer", customer))
+        .bind(("size", i64::from(size)))
+        .bind(("start", i64::from(start)))
+        .await?;
+    let rows: Vec<serde_json::Value> = res.take(0)?;
+    let total: Option<i64> = res.take(1)?;
+    let items = rows
+        .into_iter()
+        .map(|r| from_json::<OrderDoc>(r).map(OrderDoc::view))
+        .collect::<Result<_, _>>()?;
+    Ok(OrderPage {
+        total: total.unwrap_or(0).max(0) as u64,
+        page,
+        size,
+        items,
+    })
+}
+
+/// A customer's statistics per website, as their record keeps them (never recomputed here).
+pub async fn sales_of_customer(db: &Db, customer: i64) -> Result<Vec<WebsiteSales>, AppError> {
+    #[derive(Deserialize)]
+    struct Row {
+        website: String,
+        lifetime: i64,
+        orders: u32,
+        first_order_at: String,
+        last_order_at: String,
+    }
+    #[derive(Deserialize)]
+    struct Found {
+        sales: Vec<Row>,
+    }
+    let mut res = db
+        .query("SELECT sales ?? [] AS sales FROM ONLY type::record('customer', $id)")
+        .bind(("id", customer))
+        .await?;
+    let found: Option<serde_json::Value> = res.take(0)?;
+    let found: Found = from_json(found.ok_or(AppError::NotFound)?)?;
+    let mut out: Vec<WebsiteSales> = found
+        .sales
+        .into_iter()
+        .map(|r| WebsiteSales {
+            website: r.website,
+            lifetime: Cents(r.lifetime),
+            orders: r.orders,
+            first_order_at: unix(&r.first_order_at),
+            last_order_at: unix(&r.last_order_at),
+        })
+        .collect();
+    out.sort_by(|a, b| a.website.cmp(&b.website));
+    Ok(out)
+}
+
+/// Unix seconds of an RFC 3339 time (0 when it is not one).
+pub fn unix(t: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(t)
+        .map(|t| t.timestamp())
+        .unwrap_or(0)
+}

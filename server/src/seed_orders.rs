@@ -1,0 +1,198 @@
+//! Demo orders for demo customers, through the API's own upsert: skewed (many customers with none
+//! or one, some with dozens; about three each on average), over the last two years, some by guests.
+use app::domain::Principal;
+use app::domain::order::{OrderAddress, OrderInput, OrderItemInput};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+/// Orders per upsert call (the API's batch size).
+const BATCH: usize = 1000;
+/// Distinct SKUs the demo orders buy.
+const SKUS: u32 = 2000;
+/// How far back demo orders go, in days.
+const HISTORY_DAYS: i64 = 730;
+/// Orders over this subtotal ship free; others pay this (hundredths).
+const FREE_SHIPPING_FROM: i64 = 10_000;
+const SHIPPING: i64 = 500;
+
+/// How many orders customer `n` has placed: 0 or 1 for most, dozens for a few.
+fn orders_of(rng: &mut StdRng) -> u32 {
+    match rng.gen_range(0..100) {
+        0..=34 => 0,
+        35..=59 => 1,
+        60..=89 => rng.gen_range(2..6),
+        _ => rng.gen_range(6..31),
+    }
+}
+
+fn status(rng: &mut StdRng) -> &'static str {
+    match rng.gen_range(0..100) {
+        0..=69 => "complete",
+        70..=77 => "processing",
+        78..=82 => "pending",
+        83..=90 => "canceled",
+        91..=96 => "closed",
+        _ => "holded",
+    }
+}
+
+/// One demo order (`number` unique); `customer` None makes it a guest's.
+pub fn demo_order(rng: &mut StdRng, number: u64, customer: Option<i64>, email: &str) -> OrderInput {
+    let now = chrono::Utc::now();
+    let placed = now - chrono::Duration::minutes(rng.gen_range(0..HISTORY_DAYS * 24 * 60));
+    let mut items = Vec::new();
+    let mut subtotal = 0i64;
+    for _ in 0..rng.gen_range(1..5) {
+        let sku = rng.gen_range(1..=SKUS);
+        // A SKU's price is fixed by its number: the same product costs the same in every order.
+        let price = 500 + i64::from(sku * 7919 % 20_000);
+        let qty = rng.gen_range(1..4);
+        subtotal += price * qty;
+        items.push(OrderItemInput {
+            sku: format!("SKU-{sku:04}"),
+            name: format!("Product {sku}"),
+            qty: qty as f64,
+            price: price as f64 / 100.0,
+            row_total: (price * qty) as f64 / 100.0,
+        });
+    }
+    let discount = if rng.gen_bool(0.15) { subtotal / 10 } else { 0 };
+    let shipping = if subtotal >= FREE_SHIPPING_FROM {
+        0
+    } else {
+        SHIPPING
+    };
+    let tax = (subtotal - discount) * 22 / 100;
+    let grand = subtotal - discount + shipping + tax;
+    let status = status(rng);
+    let refunded = if status == "closed" { grand } else { 0 };
+    let money = |c: i64| c as f64 / 100.0;
+    OrderInput {
+        number: format!("{:09}", 100_000_000 + number),
+        website: "main".into(),
+        status: status.into(),
+        created_at: Some(placed.to_rfc3339()),
+        customer_id: customer,
+        customer_email: email.to_owned(),
+        currency: "EUR".into(),
+        subtotal: money(subtotal),
+        discount: money(discount),
+        tax: money(tax),
+        shipping: money(shipping),
+        grand_total: money(grand),
+        total_refunded: money(refunded),
+        coupon_code: (discount > 0).then(|| "WELCOME10".to_owned()),
+        payment_method: Some(
+            if rng.gen_bool(0.6) {
+                "Credit card"
+            } else {
+                "PayPal"
+            }
+            .into(),
+        ),
+        items,
+        billing_address: None,
+        shipping_address: Some(OrderAddress {
+            firstname: "Demo".into(),
+            lastname: "Customer".into(),
+            street: vec![format!("Street {}", rng.gen_range(1..200))],
+            city: "Milano".into(),
+            postcode: "20100".into(),
+            country_id: "IT".into(),
+            ..Default::default()
+        }),
+    }
+}
+
+/// Orders for the given demo customers (and a guest order for about one in ten), written as the
+/// API writes them; returns how many were written.
+pub async fn seed_orders(db: &app::db::Db, customers: &[i64]) -> anyhow::Result<u64> {
+    let me = Principal {
+        id: String::new(),
+        email: "seed".into(),
+        name: "seed".into(),
+        role: "seed".into(),
+        permissions: Vec::new(),
+    };
+    let mut rng = StdRng::seed_from_u64(0x0de5_u64 ^ customers.len() as u64);
+    let mut number: u64 = next_number(db).await?;
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut written = 0u64;
+    for id in customers {
+        let email = crate::seed::email_of(*id);
+        for _ in 0..orders_of(&mut rng) {
+            number += 1;
+            let guest = rng.gen_bool(0.1);
+            let (customer, email) = if guest {
+                (None, format!("guest{number}@example.com"))
+            } else {
+                (Some(*id), email.clone())
+            };
+            batch.push(demo_order(&mut rng, number, customer, &email));
+            if batch.len() == BATCH {
+                written += flush(db, &me, &mut batch).await?;
+            }
+        }
+    }
+    written += flush(db, &me, &mut batch).await?;
+    Ok(written)
+}
+
+/// Where demo order numbers go on from: past every order id so far (each demo number took one),
+/// so a second seeding adds orders and never overwrites.
+async fn next_number(db: &app::db::Db) -> anyhow::Result<u64> {
+    let mut res = db
+        .query("RETURN math::max(SELECT VALUE order_id FROM sales_order) ?? 0")
+        .await?;
+    let n: Option<i64> = res.take(0)?;
+    Ok(n.unwrap_or(0).max(0) as u64)
+}
+
+async fn flush(
+    db: &app::db::Db,
+    me: &Principal,
+    batch: &mut Vec<OrderInput>,
+) -> anyhow::Result<u64> {
+    if batch.is_empty() {
+        return Ok(0);
+    }
+    let answers = app::sales::orders::upsert_orders(db, me, std::mem::take(batch))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut ok = 0;
+    for a in answers {
+        match a {
+            Ok(_) => ok += 1,
+            Err(e) => anyhow::bail!("a demo order was refused: {e:?}"),
+        }
+    }
+    Ok(ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_orders_are_valid_and_add_up() {
+        let mut rng = StdRng::seed_from_u64(3);
+        for n in 0..500 {
+            let o = demo_order(&mut rng, n, Some(1), "a@example.com");
+            let v = o.validate(chrono::Utc::now()).unwrap();
+            let t = v.totals;
+            assert_eq!(t.subtotal - t.discount + t.shipping + t.tax, t.grand_total);
+            assert!(t.total_refunded <= t.grand_total);
+        }
+    }
+
+    #[test]
+    fn about_three_orders_per_customer_skewed() {
+        let mut rng = StdRng::seed_from_u64(5);
+        let counts: Vec<u32> = (0..100_000).map(|_| orders_of(&mut rng)).collect();
+        let mean = counts.iter().sum::<u32>() as f64 / counts.len() as f64;
+        assert!((2.5..3.5).contains(&mean), "{mean}");
+        let none_or_one = counts.iter().filter(|c| **c <= 1).count() as f64 / 1e5;
+        assert!(none_or_one > 0.5, "{none_or_one}");
+        assert!(counts.iter().any(|c| *c >= 25));
+    }
+}

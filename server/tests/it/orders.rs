@@ -1,0 +1,509 @@
+//! Orders over the public API: scopes, idempotent upserts, per-item batch answers, refunds and
+//! cancellations in the customer's statistics, guest orders finding their account, and the
+//! statistics against a brute-force recomputation after 10,000 random events.
+use crate::api::{api, customer, problem, send, staff, token};
+use crate::common::shopper::{PASSWORD, confirm, register_form};
+use crate::common::{TestApp, set, shop, spawn_app};
+use app::domain::Principal;
+use app::domain::money::Cents;
+use app::domain::order::{OrderInput, OrderItemInput, OrderStatus};
+use app::domain::sales::{Contribution, WebsiteSales, sales_of};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+fn order(number: &str, email: &str, customer: Option<i64>, total: f64) -> Value {
+    json!({
+        "number": number, "customer_email": email, "customer_id": customer, "currency": "EUR",
+        "status": "processing", "subtotal": total, "grand_total": total,
+        "created_at": "2026-11-30T10:00:00Z",
+        "items": [{ "sku": "MJ01", "name": "Jacket", "qty": 1, "price": total, "row_total": total }],
+        "shipping_address": { "firstname": "Ann", "lastname": "Lee", "street": ["Via Roma 1"],
+            "city": "Milano", "postcode": "20100", "country_id": "IT" }
+    })
+}
+
+async fn post(app: &TestApp, t: &str, path: &str, body: &Value) -> (u16, Value) {
+    let r = send(app, t, "POST", path, &body.to_string()).await;
+    let v = serde_json::from_str(&r.body).unwrap_or(Value::Null);
+    (r.status, v)
+}
+
+async fn sales(app: &TestApp, id: i64) -> Vec<WebsiteSales> {
+    app::sales::read::sales_of_customer(&app.state.db, id)
+        .await
+        .unwrap()
+}
+
+/// The grid's Lifetime Sales and Orders cells of a customer, as the API's customer list shows them.
+async fn grid_cells(app: &TestApp, t: &str, id: i64) -> (String, String) {
+    let r = api(app, Some(t), &format!("/api/v1/customers?f.id={id}")).await;
+    let v: Value = serde_json::from_str(&r.body).unwrap();
+    let row = &v["items"][0];
+    (
+        row["lifetime_sales"].as_str().unwrap().to_owned(),
+        row["orders"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn orders_need_their_scope_and_the_same_batch_twice_writes_once() {
+    let app = spawn_app().await;
+    let admin = staff(&app).await;
+    let id = customer(&app, &admin, "ann@example.com").await;
+    let (_, read) = token(&app, &admin, "CDP", &["customers:read"]).await;
+    let (_, checkout) = token(&app, &admin, "Checkout", &["orders:write"]).await;
+    let one = order("100001", "ann@example.com", Some(id), 122.0);
+
+    let (status, p) = post(&app, &read, "/api/v1/orders", &one).await;
+    assert_eq!((status, p["code"].as_str()), (403, Some("forbidden")));
+    let r = send(&app, "clt_nope", "POST", "/api/v1/orders", &one.to_string()).await;
+    problem(&r, 401);
+
+    let batch = json!({ "items": [one, order("100002", "ann@example.com", Some(id), 10.5)] });
+    let (status, first) = post(&app, &checkout, "/api/v1/orders/batch", &batch).await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(
+        (first["created"].as_u64(), first["failed"].as_u64()),
+        (Some(2), Some(0))
+    );
+    let before = sales(&app, id).await;
+    assert_eq!(before[0].lifetime, Cents(13_250));
+    assert_eq!(before[0].orders, 2);
+    let (status, again) = post(&app, &checkout, "/api/v1/orders/batch", &batch).await;
+    assert_eq!(status, 200);
+    assert_eq!(again["unchanged"].as_u64(), Some(2), "{again}");
+    assert_eq!(again["results"][0]["id"], first["results"][0]["id"]);
+    assert_eq!(sales(&app, id).await, before, "statistics untouched");
+    let count: Option<i64> = app
+        .state
+        .db
+        .query("RETURN count(SELECT * FROM sales_order)")
+        .await
+        .unwrap()
+        .take(0)
+        .unwrap();
+    assert_eq!(count, Some(2));
+    // The grid's columns follow at once.
+    assert_eq!(
+        grid_cells(&app, &read, id).await,
+        ("132.50".into(), "2".into())
+    );
+    // The write is in the action log under the integration.
+    let logged: Vec<String> = app
+        .state
+        .db
+        .query("SELECT VALUE admin_email FROM action_log WHERE action = 'orders_imported'")
+        .await
+        .unwrap()
+        .take(0)
+        .unwrap();
+    assert_eq!(logged, ["integration:Checkout"]);
+}
+
+#[tokio::test]
+async fn refunds_cancellations_and_deletes_move_the_statistics() {
+    let app = spawn_app().await;
+    let admin = staff(&app).await;
+    let id = customer(&app, &admin, "bo@example.com").await;
+    let (_, t) = token(
+        &app,
+        &admin,
+        "Checkout",
+        &["orders:write", "customers:read"],
+    )
+    .await;
+    let (status, made) = post(
+        &app,
+        &t,
+        "/api/v1/orders",
+        &order("7", "bo@example.com", Some(id), 100.0),
+    )
+    .await;
+    assert_eq!(status, 201, "{made}");
+    let order_id = made["id"].as_i64().unwrap();
+    post(
+        &app,
+        &t,
+        "/api/v1/orders",
+        &order("8", "bo@example.com", Some(id), 50.0),
+    )
+    .await;
+    assert_eq!(sales(&app, id).await[0].lifetime, Cents(15_000));
+
+    let mut refunded = order("7", "bo@example.com", Some(id), 100.0);
+    refunded["total_refunded"] = json!(40.0);
+    refunded["status"] = json!("closed");
+    let (status, r) = post(&app, &t, "/api/v1/orders", &refunded).await;
+    assert_eq!((status, r["result"].as_str()), (200, Some("updated")));
+    let s = sales(&app, id).await;
+    assert_eq!((s[0].lifetime, s[0].orders), (Cents(11_000), 2));
+    assert_eq!(s[0].average(), Cents(5_500));
+
+    let mut canceled = order("8", "bo@example.com", Some(id), 50.0);
+    canceled["status"] = json!("canceled");
+    post(&app, &t, "/api/v1/orders", &canceled).await;
+    let s = sales(&app, id).await;
+    assert_eq!((s[0].lifetime, s[0].orders), (Cents(6_000), 1));
+
+    let gone = send(
+        &app,
+        &t,
+        "DELETE",
+        &format!("/api/v1/orders/{order_id}"),
+        "",
+    )
+    .await;
+    assert_eq!(gone.status, 204, "{}", gone.body);
+    assert!(sales(&app, id).await.is_empty());
+    assert_eq!(grid_cells(&app, &t, id).await, ("0.00".into(), "0".into()));
+    problem(
+        &api(&app, Some(&t), &format!("/api/v1/orders/{order_id}")).await,
+        404,
+    );
+    let list = api(&app, Some(&t), &format!("/api/v1/customers/{id}/orders")).await;
+    let list: Value = serde_json::from_str(&list.body).unwrap();
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["status"], "canceled");
+}
+
+#[tokio::test]
+async fn a_guest_order_attaches_to_the_account_its_email_confirms() {
+    let app = spawn_app().await;
+    let admin = staff(&app).await;
+    let (_, t) = token(&app, &admin, "Checkout", &["orders:write"]).await;
+    let (status, made) = post(
+        &app,
+        &t,
+        "/api/v1/orders",
+        &order("G1", "Cleo@Example.com", None, 80.0),
+    )
+    .await;
+    assert_eq!(status, 201, "{made}");
+    let guest: Value = serde_json::from_str(
+        &api(&app, Some(&t), &format!("/api/v1/orders/{}", made["id"]))
+            .await
+            .body,
+    )
+    .unwrap();
+    assert_eq!(guest["customer_id"], Value::Null);
+
+    // Registering is not enough while the address is unconfirmed: the order stays a guest's.
+    let r = shop(
+        &app,
+        "/api/account/register",
+        None,
+        &register_form("cleo@example.com", PASSWORD),
+    )
+    .await;
+    assert!(r.status < 400, "{}", r.body);
+    let id: i64 = app
+        .state
+        .db
+        .query("SELECT VALUE record::id(id) FROM ONLY customer WHERE email_key = 'cleo@example.com' LIMIT 1")
+        .await
+        .unwrap()
+        .take::<Option<i64>>(0)
+        .unwrap()
+        .unwrap();
+    assert!(sales(&app, id).await.is_empty());
+    let (_, link) = app
+        .last_mail("cleo@example.com", "confirm_email")
+        .await
+        .unwrap();
+    assert_eq!(confirm(&app, &link).await.status, 200);
+    let s = sales(&app, id).await;
+    assert_eq!((s[0].lifetime, s[0].orders), (Cents(8_000), 1));
+
+    // Without confirmation asked, registering attaches at once; later guest orders attach as sent.
+    set(&app, json!({ "require_confirmation": false })).await;
+    post(
+        &app,
+        &t,
+        "/api/v1/orders",
+        &order("G2", "dan@example.com", None, 5.0),
+    )
+    .await;
+    let r = shop(
+        &app,
+        "/api/account/register",
+        None,
+        &register_form("dan@example.com", PASSWORD),
+    )
+    .await;
+    assert!(r.status < 400, "{}", r.body);
+    let dan: i64 = app
+        .state
+        .db
+        .query("SELECT VALUE record::id(id) FROM ONLY customer WHERE email_key = 'dan@example.com' LIMIT 1")
+        .await
+        .unwrap()
+        .take::<Option<i64>>(0)
+        .unwrap()
+        .unwrap();
+    post(
+        &app,
+        &t,
+        "/api/v1/orders",
+        &order("G3", "DAN@example.com", None, 7.0),
+    )
+    .await;
+    let s = sales(&app, dan).await;
+    assert_eq!((s[0].lifetime, s[0].orders), (Cents(1_200), 2));
+}
+
+#[tokio::test]
+async fn a_batch_answers_each_item_and_refuses_what_it_cannot_read() {
+    let app = spawn_app().await;
+    let admin = staff(&app).await;
+    let id = customer(&app, &admin, "eve@example.com").await;
+    let (_, t) = token(&app, &admin, "Checkout", &["orders:write"]).await;
+    let mut negative = order("B2", "eve@example.com", Some(id), 10.0);
+    negative["items"][0]["qty"] = json!(-1);
+    let mut unknown_sku = order("B4", "eve@example.com", Some(id), 10.0);
+    unknown_sku["items"][0]["sku"] = json!("NOT-IN-CATALOG");
+    let mut wrong_type = order("B5", "eve@example.com", Some(id), 10.0);
+    wrong_type["items"][0]["qty"] = json!("two");
+    let batch = json!({ "items": [
+        order("B1", "eve@example.com", Some(id), 10.0),
+        negative,
+        order("B3", "eve@example.com", Some(987_654), 10.0),
+        unknown_sku,
+        wrong_type,
+    ]});
+    let (status, r) = post(&app, &t, "/api/v1/orders/batch", &batch).await;
+    assert_eq!(status, 200, "{r}");
+    let results = r["results"].as_array().unwrap();
+    let kinds: Vec<&str> = results
+        .iter()
+        .map(|x| x["result"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["created", "error", "error", "created", "error"]);
+    assert_eq!(results[1]["errors"][0]["field"], "items.0.qty");
+    assert_eq!(results[1]["errors"][0]["code"], "quantity_invalid");
+    assert_eq!(results[2]["errors"][0]["field"], "customer_id");
+    assert_eq!(results[2]["errors"][0]["code"], "customer_unknown");
+    assert_eq!(results[4]["errors"][0]["field"], "items[0].qty");
+    let kept: Option<String> = app
+        .state
+        .db
+        .query("SELECT VALUE items[0].sku FROM ONLY sales_order WHERE number = 'B4' LIMIT 1")
+        .await
+        .unwrap()
+        .take(0)
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some("NOT-IN-CATALOG"));
+    assert_eq!(sales(&app, id).await[0].orders, 2, "only the good items");
+
+    // Single writes: 422 with the field, nothing written; not JSON: 400.
+    let mut bad = order("S1", "eve@example.com", Some(id), 10.0);
+    bad["grand_total"] = json!(-5);
+    let (status, p) = post(&app, &t, "/api/v1/orders", &bad).await;
+    assert_eq!(
+        (status, p["errors"][0]["field"].as_str()),
+        (422, Some("grand_total"))
+    );
+    let r = send(&app, &t, "POST", "/api/v1/orders", "{\"number\": ").await;
+    problem(&r, 400);
+    let r = send(&app, &t, "POST", "/api/v1/orders/batch", "[1, 2").await;
+    problem(&r, 400);
+    assert_eq!(sales(&app, id).await[0].orders, 2);
+
+    // 1,001 items: 413, nothing written.
+    let many: Vec<Value> = (0..1001)
+        .map(|i| order(&format!("M{i}"), "eve@example.com", Some(id), 1.0))
+        .collect();
+    let (status, p) = post(&app, &t, "/api/v1/orders/batch", &json!({ "items": many })).await;
+    assert_eq!((status, p["code"].as_str()), (413, Some("batch_too_large")));
+    assert_eq!(sales(&app, id).await[0].orders, 2);
+}
+
+#[tokio::test]
+async fn an_idempotency_key_replays_the_first_answer() {
+    let app = spawn_app().await;
+    let admin = staff(&app).await;
+    let id = customer(&app, &admin, "fay@example.com").await;
+    let (_, t) = token(&app, &admin, "Checkout", &["orders:write"]).await;
+    let body = json!({ "items": [order("K1", "fay@example.com", Some(id), 3.0)] }).to_string();
+    let auth = format!("Bearer {t}");
+    let headers = [
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/json"),
+        ("Idempotency-Key", "batch-42"),
+    ];
+    let first = app
+        .request("POST", "/api/v1/orders/batch", &headers, &body)
+        .await;
+    let second = app
+        .request("POST", "/api/v1/orders/batch", &headers, &body)
+        .await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    let (a, b): (Value, Value) = (
+        serde_json::from_str(&first.body).unwrap(),
+        serde_json::from_str(&second.body).unwrap(),
+    );
+    assert_eq!(a, b, "the retry gets the first answer, not 'unchanged'");
+    assert_eq!(b["created"], 1);
+    let other = json!({ "items": [order("K2", "fay@example.com", Some(id), 3.0)] }).to_string();
+    let reused = app
+        .request("POST", "/api/v1/orders/batch", &headers, &other)
+        .await;
+    assert_eq!(problem(&reused, 422)["code"], "idempotency_key_reused");
+    assert_eq!(sales(&app, id).await[0].orders, 1);
+}
+
+/// The model's view of one stored order.
+#[derive(Clone)]
+struct Modelled {
+    customer: Option<i64>,
+    status: OrderStatus,
+    net: i64,
+    at: i64,
+    id: i64,
+}
+
+fn random_order(rng: &mut StdRng, number: u32, customers: &[(i64, String)]) -> OrderInput {
+    let total = rng.gen_range(0..100_000) as f64 / 100.0;
+    let refunded = if rng.gen_bool(0.2) {
+        (total * 0.5 * 100.0).round() / 100.0
+    } else {
+        0.0
+    };
+    let (customer_id, email) = match rng.gen_range(0..10) {
+        0..=5 => {
+            let c = &customers[rng.gen_range(0..customers.len())];
+            (Some(c.0), c.1.clone())
+        }
+        // A guest whose email has an account, and a guest with none.
+        6 | 7 => (
+            None,
+            customers[rng.gen_range(0..customers.len())]
+                .1
+                .to_uppercase(),
+        ),
+        _ => (None, format!("guest{}@example.com", rng.gen_range(0..20))),
+    };
+    OrderInput {
+        number: format!("P{number}"),
+        status: OrderStatus::ALL[rng.gen_range(0..OrderStatus::ALL.len())]
+            .key()
+            .to_owned(),
+        created_at: Some(format!(
+            "2025-{:02}-{:02}T10:00:00Z",
+            rng.gen_range(1..13),
+            rng.gen_range(1..29)
+        )),
+        customer_id,
+        customer_email: email,
+        currency: "EUR".into(),
+        subtotal: total,
+        grand_total: total,
+        total_refunded: refunded,
+        items: vec![OrderItemInput {
+            sku: "S".into(),
+            name: "N".into(),
+            qty: 1.0,
+            price: total,
+            row_total: total,
+        }],
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn statistics_equal_a_brute_force_recount_after_10000_random_events() {
+    let app = spawn_app().await;
+    let admin = staff(&app).await;
+    let mut customers = Vec::new();
+    for i in 0..25 {
+        let email = format!("c{i}@example.com");
+        customers.push((customer(&app, &admin, &email).await, email));
+    }
+    let me = Principal {
+        id: String::new(),
+        email: "integration:model".into(),
+        name: "model".into(),
+        role: "integration".into(),
+        permissions: Vec::new(),
+    };
+    let (db, index) = (&app.state.db, &app.state.customers);
+    let by_email: HashMap<String, i64> = customers.iter().map(|(id, e)| (e.clone(), *id)).collect();
+    let mut model: HashMap<String, Modelled> = HashMap::new();
+    let mut rng = StdRng::seed_from_u64(14);
+    let mut events = 0;
+    while events < 10_000 {
+        if rng.gen_bool(0.05) && !model.is_empty() {
+            let keys: Vec<String> = model.keys().cloned().collect();
+            let key = &keys[rng.gen_range(0..keys.len())];
+            let id = model[key].id;
+            app::sales::orders::delete(db, index, &me, id)
+                .await
+                .unwrap();
+            model.remove(key);
+            events += 1;
+            continue;
+        }
+        // A batch of up to 50 orders, some sent twice (the later wins), from a pool of 1,500.
+        let batch: Vec<OrderInput> = (0..rng.gen_range(1..50))
+            .map(|_| {
+                let number = rng.gen_range(0..1500);
+                random_order(&mut rng, number, &customers)
+            })
+            .collect();
+        events += batch.len();
+        let answers = app::sales::orders::upsert(db, index, &me, batch.clone())
+            .await
+            .unwrap();
+        for (input, answer) in batch.iter().zip(answers) {
+            let written = answer.unwrap_or_else(|e| panic!("{e:?}"));
+            let v = input.validate(chrono::Utc::now()).unwrap();
+            let customer = v
+                .customer_id
+                .or_else(|| by_email.get(&v.customer_email).copied());
+            model.insert(
+                v.number.clone(),
+                Modelled {
+                    customer,
+                    status: v.status,
+                    net: v.totals.net().0,
+                    at: v.created_at.timestamp(),
+                    id: written.id,
+                },
+            );
+        }
+    }
+    index.catch_up(db).await.unwrap();
+    for (id, _) in &customers {
+        let expected =
+            sales_of(
+                model
+                    .values()
+                    .filter(|o| o.customer == Some(*id))
+                    .map(|o| Contribution {
+                        website: "main",
+                        status: o.status,
+                        net: Cents(o.net),
+                        created_at: o.at,
+                    }),
+            );
+        assert_eq!(sales(&app, *id).await, expected, "customer {id}");
+        let ix = index.read();
+        let cells = ix
+            .cells(
+                *id,
+                &[
+                    app::domain::grid::Column::LifetimeSales,
+                    app::domain::grid::Column::Orders,
+                ],
+                0,
+            )
+            .unwrap();
+        let (lifetime, orders, _) = app::domain::sales::totals(&expected);
+        assert_eq!(
+            cells,
+            [lifetime.to_string(), orders.to_string()],
+            "grid of {id}"
+        );
+    }
+}
