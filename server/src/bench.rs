@@ -8,10 +8,11 @@ use app::db::Db;
 use app::domain::grid::{Column, GridQuery};
 use std::time::{Duration, Instant};
 
+pub mod activity;
 pub mod signin;
 
 /// A `/proc/self/status` memory field (`VmRSS`, `VmHWM`) of this process, in MiB.
-fn status_mib(field: &str) -> u64 {
+pub(crate) fn status_mib(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
@@ -24,11 +25,11 @@ fn status_mib(field: &str) -> u64 {
         .unwrap_or(0)
 }
 
-fn rss_mib() -> u64 {
+pub(crate) fn rss_mib() -> u64 {
     status_mib("VmRSS:")
 }
 
-async fn count(db: &Db) -> anyhow::Result<u64> {
+pub(crate) async fn count(db: &Db) -> anyhow::Result<u64> {
     let mut res = db
         .query("SELECT VALUE count FROM (SELECT count() AS count FROM customer GROUP ALL)")
         .await?;
@@ -36,11 +37,11 @@ async fn count(db: &Db) -> anyhow::Result<u64> {
     Ok(n.unwrap_or(0).max(0) as u64)
 }
 
-fn ms(d: Duration) -> f64 {
+pub(crate) fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
     }
@@ -102,6 +103,13 @@ fn shapes() -> Vec<(String, Vec<GridQuery>)> {
         (
             "filter: number range (id)".into(),
             vec![q("f.id=250000..750000"), q("f.id=..1000")],
+        ),
+        (
+            "filter: sales (lifetime sales, orders, last order)".into(),
+            vec![
+                q("f.lifetime_sales=1000..&sort=lifetime_sales&dir=desc"),
+                q("f.orders=5..&f.last_order=2026-01-01.."),
+            ],
         ),
         (
             "filters combined + sort (country, group, dates, sort by email desc)".into(),

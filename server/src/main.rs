@@ -52,6 +52,18 @@ enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         iterations: usize,
     },
+    /// Seed (or reuse) customers and their orders, then time order ingest (batches and single
+    /// orders), a status change, and the sales columns' memory in the read model.
+    Activity {
+        #[arg(long, default_value_t = 1_000_000)]
+        customers: u64,
+        /// Batches of 1,000 new orders to time.
+        #[arg(long, default_value_t = 20)]
+        batches: usize,
+        /// Single new orders (and then their status changes) to time.
+        #[arg(long, default_value_t = 300)]
+        singles: usize,
+    },
     /// Register accounts, then time sign-ins against one Argon2id hash and sign them all in at once.
     Signin {
         #[arg(long, default_value_t = 200)]
@@ -176,6 +188,19 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         } => {
             let db = migrated(&config).await?;
             let report = server::bench::grid(&db, customers, iterations).await?;
+            println!("{report}");
+            Ok(())
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Activity {
+                    customers,
+                    batches,
+                    singles,
+                },
+        } => {
+            let db = migrated(&config).await?;
+            let report = server::bench::activity::run(&db, customers, batches, singles).await?;
             println!("{report}");
             Ok(())
         }

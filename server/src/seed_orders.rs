@@ -142,7 +142,7 @@ pub async fn seed_orders(db: &app::db::Db, customers: &[i64]) -> anyhow::Result<
 /// so a second seeding adds orders and never overwrites.
 async fn next_number(db: &app::db::Db) -> anyhow::Result<u64> {
     let mut res = db
-        .query("RETURN math::max(SELECT VALUE order_id FROM sales_order) ?? 0")
+        .query("RETURN (SELECT VALUE order_id FROM sales_order ORDER BY order_id DESC LIMIT 1)[0] ?? 0")
         .await?;
     let n: Option<i64> = res.take(0)?;
     Ok(n.unwrap_or(0).max(0) as u64)

@@ -141,7 +141,7 @@ pub fn DashboardPage() -> impl IntoView {
                             view! { <DayChart days=days.clone() /> }.into_any()
                         }}
                     </section>
-                    {crate::admin::admin_can(crate::domain::Resource::Customers).then(|| view! { <SalesCard /> })}
+                    {crate::admin::admin_can(crate::domain::Resource::Customers).then(|| view! { <SalesCard as_table /> })}
                 }
                 .into_any()
             }

@@ -78,20 +78,16 @@ pub async fn fetch_sales() -> Result<Vec<SalesDay>, AppError> {
     .await
 }
 
-/// The card (shown to staff who may see customers).
+/// The card (shown to staff who may see customers); the dashboard's one chart/table switch turns
+/// it too.
 #[component]
-pub fn SalesCard() -> impl IntoView {
+pub fn SalesCard(as_table: ReadSignal<bool>) -> impl IntoView {
     let i18n = use_i18n();
     let days = Resource::new(|| (), |_| fetch_sales());
-    let (as_table, set_as_table) = signal(false);
     view! {
         <section class="chart-card" aria-labelledby="fig-sales">
             <div class="chart-head">
                 <h2 id="fig-sales">{t!(i18n, dashboard.sales_by_day)}</h2>
-                <button type="button" class="secondary" aria-pressed=move || as_table.get().to_string()
-                    on:click=move |_| set_as_table.update(|t| *t = !*t)>
-                    {move || if as_table.get() { t_string!(i18n, dashboard.show_chart) } else { t_string!(i18n, dashboard.show_table) }}
-                </button>
             </div>
             {loaded(days, move |days| {
                 move || if as_table.get() { sales_table(days.clone()) } else { sales_chart(days.clone()) }

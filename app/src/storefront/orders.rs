@@ -12,6 +12,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// Orders per page of My Orders (Magento's default).
+#[cfg(feature = "ssr")]
 const PAGE_SIZE: u32 = 10;
 
 #[server(prefix = "/api/account", endpoint = "orders")]
@@ -74,6 +75,19 @@ pub fn OrderHistoryPage() -> impl IntoView {
     }
 }
 
+/// A page load answers a missing order (or someone else's) with 404 itself: a server function
+/// called while rendering leaves the page's status alone.
+fn answer_not_found(e: &AppError) {
+    #[cfg(feature = "ssr")]
+    if *e == AppError::NotFound
+        && let Some(r) = use_context::<leptos_axum::ResponseOptions>()
+    {
+        r.set_status(http::StatusCode::NOT_FOUND);
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = e;
+}
+
 #[component]
 pub fn OrderViewPage() -> impl IntoView {
     let i18n = use_i18n();
@@ -86,8 +100,8 @@ pub fn OrderViewPage() -> impl IntoView {
             <AccountNav />
             <section class="account-content">
                 <Suspense>
-                    {move || Suspend::new(async move {
-                        match order.await {
+                    {move || {
+                        Suspend::new(async move { match order.await {
                             Ok(o) => {
                                 let number = o.number.clone();
                                 view! {
@@ -96,13 +110,16 @@ pub fn OrderViewPage() -> impl IntoView {
                                     <p><A href="/sales/order/history">{t!(i18n, orders.back)}</A></p>
                                 }.into_any()
                             }
-                            Err(e) => view! {
+                            Err(e) => {
+                                answer_not_found(&e);
+                                view! {
                                 <h1>{t!(i18n, orders.my_orders)}</h1>
                                 <ErrorMessage error=Signal::derive(move || Some(e.clone())) />
                                 <p><A href="/sales/order/history">{t!(i18n, orders.back)}</A></p>
-                            }.into_any(),
-                        }
-                    })}
+                            }.into_any()
+                            }
+                        }})
+                    }}
                 </Suspense>
             </section>
         </main>

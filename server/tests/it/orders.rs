@@ -507,3 +507,42 @@ async fn statistics_equal_a_brute_force_recount_after_10000_random_events() {
         );
     }
 }
+
+#[tokio::test]
+async fn demo_orders_are_seeded_through_the_upsert_and_a_second_seeding_adds() {
+    let app = spawn_app().await;
+    let db = &app.state.db;
+    let ids = server::seed::seed_customers(db, 300).await.unwrap();
+    let first = server::seed_orders::seed_orders(db, &ids).await.unwrap();
+    assert!(
+        (600..1200).contains(&first),
+        "about three per customer: {first}"
+    );
+    let second = server::seed_orders::seed_orders(db, &ids[..50])
+        .await
+        .unwrap();
+    let stored: Option<i64> = db
+        .query("RETURN count(SELECT VALUE 1 FROM sales_order)")
+        .await
+        .unwrap()
+        .take(0)
+        .unwrap();
+    assert_eq!(stored, Some((first + second) as i64), "nothing overwritten");
+    // Each seeded customer's statistics are those of their orders.
+    for id in &ids[..20] {
+        let mine: Vec<Value> = db
+            .query("SELECT status, net, <string> created_at AS at FROM sales_order WHERE customer = $c")
+            .bind(("c", *id))
+            .await
+            .unwrap()
+            .take(0)
+            .unwrap();
+        let expected = sales_of(mine.iter().map(|o| Contribution {
+            website: "main",
+            status: OrderStatus::parse(o["status"].as_str().unwrap()).unwrap(),
+            net: Cents(o["net"].as_i64().unwrap()),
+            created_at: app::sales::read::unix(o["at"].as_str().unwrap()),
+        }));
+        assert_eq!(sales(&app, *id).await, expected, "customer {id}");
+    }
+}

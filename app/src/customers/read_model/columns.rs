@@ -322,6 +322,15 @@ impl Data {
         }
     }
 
+    /// Bytes one column holds on the heap (for the benchmark).
+    pub(super) fn column_bytes(&self, c: Column) -> usize {
+        match store_of(c) {
+            Store::Text(t) => self.texts[t as usize].heap_bytes(),
+            Store::Num(n) => self.nums[n as usize].capacity() * 8,
+            Store::Code(k) => self.codes[k as usize].capacity() * 4,
+        }
+    }
+
     /// Bytes on the heap (for the benchmark).
     pub(super) fn heap_bytes(&self) -> usize {
         let texts: usize = self.texts.iter().map(TextCol::heap_bytes).sum();

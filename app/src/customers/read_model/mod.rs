@@ -98,6 +98,15 @@ impl GridIndex {
         self.data.heap_bytes() + orders + self.slot_of.capacity() * 16 + self.alive.heap_bytes()
     }
 
+    /// Bytes one column holds on the heap: its values and its sorted order (for the benchmark).
+    pub fn column_heap_bytes(&self, c: Column) -> usize {
+        let order = self
+            .orders
+            .get(Self::order_ix(c))
+            .map_or(0, Order::heap_bytes);
+        self.data.column_bytes(c) + order
+    }
+
     fn build_orders(&mut self) {
         let slots: Vec<u32> = self.slot_of.values().copied().collect();
         let data = &self.data;

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use leptos_i18n::I18nContext;
 
 /// Orders per page of the tab.
+#[cfg(feature = "ssr")]
 const PAGE_SIZE: u32 = 20;
 
 #[server(prefix = "/api/admin/customers", endpoint = "orders", input = server_fn::codec::Json)]

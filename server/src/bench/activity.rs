@@ -1,0 +1,162 @@
+//! `clientele bench activity`: orders at scale. Seeds (or reuses) N customers with their demo
+//! orders through the API's upsert, then times batch ingest (1,000 orders a call), single-order
+//! upserts, a status change (one event: the order and its customer's statistics rewritten), and
+//! reports what the statistics cost in the read model. Prints a Markdown report.
+use super::{count, ms, percentile, rss_mib};
+use crate::seed_orders::demo_order;
+use app::customers::feed::CustomerIndex;
+use app::db::Db;
+use app::domain::Principal;
+use app::domain::grid::Column;
+use app::domain::order::OrderInput;
+use app::sales::orders::upsert_orders;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use std::time::{Duration, Instant};
+
+/// Orders per batch call, as the API's batch endpoint takes them.
+const BATCH: usize = 1000;
+/// Customers the timed orders are spread over (read once from the database).
+const SAMPLE: usize = 10_000;
+
+fn bench_principal() -> Principal {
+    Principal {
+        id: String::new(),
+        email: "integration:bench".into(),
+        name: "bench".into(),
+        role: "integration".into(),
+        permissions: Vec::new(),
+    }
+}
+
+async fn orders_count(db: &Db) -> anyhow::Result<u64> {
+    let mut res = db
+        .query("RETURN count(SELECT VALUE 1 FROM sales_order)")
+        .await?;
+    let n: Option<i64> = res.take(0)?;
+    Ok(n.unwrap_or(0).max(0) as u64)
+}
+
+/// Writes `orders`, failing on any refused one; returns the time it took.
+async fn write(db: &Db, orders: Vec<OrderInput>) -> anyhow::Result<Duration> {
+    let started = Instant::now();
+    let answers = upsert_orders(db, &bench_principal(), orders)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let took = started.elapsed();
+    if let Some(Err(e)) = answers.into_iter().find(Result::is_err) {
+        anyhow::bail!("an order was refused: {e:?}");
+    }
+    Ok(took)
+}
+
+fn latency_row(name: &str, mut times: Vec<Duration>) -> String {
+    times.sort();
+    format!(
+        "| {name} | {} | {:.2} | {:.2} | {:.2} |\n",
+        times.len(),
+        ms(percentile(&times, 0.5)),
+        ms(percentile(&times, 0.95)),
+        ms(percentile(&times, 0.99)),
+    )
+}
+
+pub async fn run(
+    db: &Db,
+    customers: u64,
+    batches: usize,
+    singles: usize,
+) -> anyhow::Result<String> {
+    let mut report = String::new();
+    let have = count(db).await?;
+    if have < customers {
+        let started = Instant::now();
+        let ids = crate::seed::seed_customers(db, customers - have).await?;
+        let seeded = started.elapsed().as_secs_f64();
+        let started = Instant::now();
+        let orders = crate::seed_orders::seed_orders(db, &ids).await?;
+        let secs = started.elapsed().as_secs_f64();
+        report.push_str(&format!(
+            "- seeded {} customers in {seeded:.1} s, then {orders} orders through the API's upsert in {secs:.1} s ({:.0} orders/s, statistics included)\n",
+            ids.len(),
+            orders as f64 / secs.max(1e-9)
+        ));
+    }
+    let total_orders = orders_count(db).await?;
+    report.push_str(&format!(
+        "- {} customers, {total_orders} orders\n",
+        count(db).await?
+    ));
+    let mut res = db
+        .query(format!(
+            "SELECT VALUE [record::id(id), email] FROM customer LIMIT {SAMPLE}"
+        ))
+        .await?;
+    let sample: Vec<(i64, String)> = res.take(0)?;
+    anyhow::ensure!(!sample.is_empty(), "no customers to order");
+    let mut rng = StdRng::seed_from_u64(0xbe_4c);
+    let base = 900_000_000_000u64 + u64::from(rng.r#gen::<u32>()) * 1_000_000;
+    let mut number = base;
+    let mut next = |rng: &mut StdRng| {
+        number += 1;
+        let (id, email) = &sample[rng.gen_range(0..sample.len())];
+        demo_order(rng, number, Some(*id), email)
+    };
+
+    // Batch ingest: 1,000 new orders a call.
+    let mut batch_times = Vec::new();
+    for _ in 0..batches {
+        let orders: Vec<OrderInput> = (0..BATCH).map(|_| next(&mut rng)).collect();
+        batch_times.push(write(db, orders).await?);
+    }
+    let total: Duration = batch_times.iter().sum();
+    report.push_str(&format!(
+        "- batch ingest: {batches} batches of {BATCH} new orders in {:.1} s: **{:.0} orders/s** (each batch one transaction with its customers' statistics)\n",
+        total.as_secs_f64(),
+        (batches * BATCH) as f64 / total.as_secs_f64().max(1e-9)
+    ));
+
+    // Single orders, new; then a status change of each (one event, statistics included).
+    let mut created = Vec::new();
+    let mut single_times = Vec::new();
+    for _ in 0..singles {
+        let o = next(&mut rng);
+        single_times.push(write(db, vec![o.clone()]).await?);
+        created.push(o);
+    }
+    let mut change_times = Vec::new();
+    for mut o in created {
+        o.status = "canceled".into();
+        change_times.push(write(db, vec![o]).await?);
+    }
+    report.push_str("\n| event | runs | p50 ms | p95 ms | p99 ms |\n|---|---|---|---|---|\n");
+    report.push_str(&latency_row(
+        "one new order (upsert, statistics rewritten)",
+        single_times,
+    ));
+    report.push_str(&latency_row(
+        "status change of an order (the aggregate update per event)",
+        change_times,
+    ));
+    report.push_str(&latency_row(
+        &format!("batch of {BATCH} new orders"),
+        batch_times,
+    ));
+
+    // The statistics in the read model.
+    let before = rss_mib();
+    let index = CustomerIndex::start(db).await?;
+    let ix = index.read();
+    let columns = [Column::LifetimeSales, Column::Orders, Column::LastOrder];
+    let bytes: usize = columns.iter().map(|c| ix.column_heap_bytes(*c)).sum();
+    report.push_str(&format!(
+        "\n- read model: {} customers built in {:.1} s; the sales columns (lifetime sales, orders, last order, each with its sorted order) hold **{:.1} MiB** of its {} MiB ({:.1} bytes a customer); process RSS {before} → {} MiB\n",
+        ix.len(),
+        index.built_in.as_secs_f64(),
+        bytes as f64 / (1024.0 * 1024.0),
+        ix.heap_bytes() / (1024 * 1024),
+        bytes as f64 / ix.len().max(1) as f64,
+        rss_mib(),
+    ));
+    Ok(report)
+}
