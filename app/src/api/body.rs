@@ -29,24 +29,31 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiProblem> {
         let field = e.path().to_string();
         let inner = e.into_inner();
         match inner.classify() {
-            Category::Data => {
-                let mut p = ApiProblem::new(
-                    422,
-                    "validation_failed",
-                    "Some fields have the wrong type: see errors.",
-                );
-                p.errors = vec![FieldProblem {
-                    field,
-                    code: "wrong_type".to_owned(),
-                    detail: inner.to_string(),
-                }];
-                p
-            }
+            Category::Data => wrong_type(field, &inner),
             Category::Syntax | Category::Eof | Category::Io => not_json(&inner),
         }
     })?;
     de.end().map_err(|e| not_json(&e))?;
     Ok(value)
+}
+
+/// A JSON value already read (one item of a batch) as a `T`, or 422 naming the wrong field.
+pub fn parse_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiProblem> {
+    serde_path_to_error::deserialize(value).map_err(|e| wrong_type(e.path().to_string(), e.inner()))
+}
+
+fn wrong_type(field: String, e: &serde_json::Error) -> ApiProblem {
+    let mut p = ApiProblem::new(
+        422,
+        "validation_failed",
+        "Some fields have the wrong type: see errors.",
+    );
+    p.errors = vec![FieldProblem {
+        field,
+        code: "wrong_type".to_owned(),
+        detail: e.to_string(),
+    }];
+    p
 }
 
 fn not_json(e: &serde_json::Error) -> ApiProblem {

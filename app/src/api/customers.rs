@@ -126,7 +126,7 @@ pub async fn get_customer(
 }
 
 /// A customer id from the path, or 400.
-fn customer_id(text: &str) -> Result<i64, ApiProblem> {
+pub(super) fn customer_id(text: &str) -> Result<i64, ApiProblem> {
     text.parse()
         .map_err(|_| ApiProblem::malformed("The customer id must be a whole number."))
 }

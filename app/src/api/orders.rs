@@ -1,6 +1,6 @@
 //! `/api/v1/orders`: the checkout's orders, upserted one at a time or in batches of up to 1,000
 //! (each item answered on its own), read back, deleted; and a customer's orders.
-use super::body::{ApiJson, parse};
+use super::body::{ApiJson, parse, parse_value};
 use super::idempotency;
 use super::problem::{ApiProblem, FieldProblem, ProblemDetails, Refusals};
 use crate::auth::integration::ApiCaller;
@@ -183,8 +183,8 @@ pub async fn upsert_batch(
     let mut unreadable = Vec::new();
     let mut inputs = Vec::new();
     let mut positions = Vec::new();
-    for (i, item) in batch.items.iter().enumerate() {
-        match parse::<OrderInput>(item.to_string().as_bytes()) {
+    for (i, item) in batch.items.into_iter().enumerate() {
+        match parse_value::<OrderInput>(item) {
             Ok(o) => {
                 positions.push(i);
                 inputs.push(o);
@@ -307,9 +307,7 @@ pub async fn customer_orders(
     paging: Result<Query<Paging>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<OrderPage>, ApiProblem> {
     caller.require(Scope::CustomersRead)?;
-    let id: i64 = id
-        .parse()
-        .map_err(|_| ApiProblem::malformed("The customer id must be a whole number."))?;
+    let id = super::customers::customer_id(&id)?;
     let Query(paging) = paging.map_err(|e| ApiProblem::malformed(e.body_text()))?;
     // The customer must exist: an unknown id is 404, not an empty list.
     read::sales_of_customer(&state.db, id).await?;
