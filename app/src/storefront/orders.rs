@@ -76,16 +76,22 @@ pub fn OrderHistoryPage() -> impl IntoView {
 }
 
 /// A page load answers a missing order (or someone else's) with 404 itself: a server function
-/// called while rendering leaves the page's status alone.
-fn answer_not_found(e: &AppError) {
+/// called while rendering leaves the page's status alone. The status is set as the blocking
+/// resource resolves, so it is in place before the response's head is sent; set while rendering
+/// the answer, it would race the first chunk of the stream.
+fn not_found_status() -> impl Fn(&Result<OrderView, AppError>) + Clone + Send + Sync + 'static {
     #[cfg(feature = "ssr")]
-    if *e == AppError::NotFound
-        && let Some(r) = use_context::<leptos_axum::ResponseOptions>()
-    {
-        r.set_status(http::StatusCode::NOT_FOUND);
+    let response = use_context::<leptos_axum::ResponseOptions>();
+    move |answer| {
+        #[cfg(feature = "ssr")]
+        if matches!(answer, Err(AppError::NotFound))
+            && let Some(r) = &response
+        {
+            r.set_status(http::StatusCode::NOT_FOUND);
+        }
+        #[cfg(not(feature = "ssr"))]
+        let _ = answer;
     }
-    #[cfg(not(feature = "ssr"))]
-    let _ = e;
 }
 
 #[component]
@@ -93,7 +99,15 @@ pub fn OrderViewPage() -> impl IntoView {
     let i18n = use_i18n();
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
-    let order = Resource::new_blocking(id, my_order);
+    let answered = not_found_status();
+    let order = Resource::new_blocking(id, move |id| {
+        let answered = answered.clone();
+        async move {
+            let answer = my_order(id).await;
+            answered(&answer);
+            answer
+        }
+    });
     view! {
         <Title text=move || t_string!(i18n, orders.my_orders).to_string() />
         <main id="main" class="store-main account">
@@ -110,14 +124,11 @@ pub fn OrderViewPage() -> impl IntoView {
                                     <p><A href="/sales/order/history">{t!(i18n, orders.back)}</A></p>
                                 }.into_any()
                             }
-                            Err(e) => {
-                                answer_not_found(&e);
-                                view! {
+                            Err(e) => view! {
                                 <h1>{t!(i18n, orders.my_orders)}</h1>
                                 <ErrorMessage error=Signal::derive(move || Some(e.clone())) />
                                 <p><A href="/sales/order/history">{t!(i18n, orders.back)}</A></p>
-                            }.into_any()
-                            }
+                            }.into_any(),
                         }})
                     }}
                 </Suspense>

@@ -2,8 +2,8 @@
 //! cancellations in the customer's statistics, guest orders finding their account, and the
 //! statistics against a brute-force recomputation after 10,000 random events.
 use crate::api::{api, customer, problem, send, staff, token};
-use crate::common::shopper::{PASSWORD, confirm, register_form};
-use crate::common::{TestApp, set, shop, spawn_app};
+use crate::common::shopper::{PASSWORD, confirm, confirmed_account, register_form, sign_in};
+use crate::common::{TestApp, session_of, set, shop, spawn_app};
 use app::domain::Principal;
 use app::domain::money::Cents;
 use app::domain::order::{OrderInput, OrderItemInput, OrderStatus};
@@ -544,5 +544,42 @@ async fn demo_orders_are_seeded_through_the_upsert_and_a_second_seeding_adds() {
             created_at: app::sales::read::unix(o["at"].as_str().unwrap()),
         }));
         assert_eq!(sales(&app, *id).await, expected, "customer {id}");
+    }
+}
+
+/// My Orders' page answers someone else's order 404 every time, not only when the stream's first
+/// chunk happens to wait for it (the status is set as the page's data arrives, before the head).
+#[tokio::test]
+async fn an_order_page_of_someone_else_is_404_every_time() {
+    let app = spawn_app().await;
+    let admin = staff(&app).await;
+    let (_, t) = token(&app, &admin, "Checkout", &["orders:write"]).await;
+    let ann = confirmed_account(&app, "ann@example.com").await;
+    let bob = confirmed_account(&app, "bob@example.com").await;
+    let (_, mine) = post(
+        &app,
+        &t,
+        "/api/v1/orders",
+        &order("A1", "ann@example.com", Some(ann), 9.0),
+    )
+    .await;
+    let (_, theirs) = post(
+        &app,
+        &t,
+        "/api/v1/orders",
+        &order("B1", "bob@example.com", Some(bob), 9.0),
+    )
+    .await;
+    let sid = session_of(&sign_in(&app, "ann@example.com", PASSWORD).await).expect("session");
+    let cookie = format!("clientele_sid={sid}");
+    let page = |id: &Value| format!("/sales/order/view/order_id/{id}");
+    let headers = [("Cookie", cookie.as_str()), ("Accept", "text/html")];
+    for _ in 0..20 {
+        let r = app.request("GET", &page(&theirs["id"]), &headers, "").await;
+        assert_eq!(r.status, 404);
+        assert!(!r.body.contains("Order # B1"), "{}", r.body);
+        let r = app.request("GET", &page(&mine["id"]), &headers, "").await;
+        assert_eq!(r.status, 200);
+        assert!(r.body.contains("Order # A1"), "{}", r.body);
     }
 }
