@@ -57,7 +57,7 @@ where
     }
 }
 
-fn is_retryable(e: &surrealdb::Error) -> bool {
+pub fn is_retryable(e: &surrealdb::Error) -> bool {
     let text = e.to_string();
     text.contains("can be retried") || text.contains("Transaction conflict")
 }

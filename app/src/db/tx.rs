@@ -74,6 +74,22 @@ impl Tx {
 }
 
 impl Tx {
+    /// Runs the statements inside an interactive transaction (`Db::begin`), which the caller
+    /// commits; returns the statements' own errors.
+    pub async fn run_within(
+        &self,
+        tx: &surrealdb::method::Transaction<surrealdb::engine::any::Any>,
+    ) -> Result<Vec<surrealdb::Error>, surrealdb::Error> {
+        let mut q = tx.query(self.statements.join(" "));
+        for (k, v) in &self.params {
+            q = q.bind((k.clone(), v.clone()));
+        }
+        let mut res = q.await?;
+        let mut errors: Vec<(usize, surrealdb::Error)> = res.take_errors().into_iter().collect();
+        errors.sort_by_key(|(i, _)| *i);
+        Ok(errors.into_iter().map(|(_, e)| e).collect())
+    }
+
     /// Runs the transaction; a statement's error is the answer (`run` to map conflicts first).
     pub async fn commit(&self, db: &Db) -> Result<(), AppError> {
         match self.run(db).await?.into_iter().next() {

@@ -167,3 +167,10 @@ impl OrderDoc {
         }
     }
 }
+
+/// Unix seconds of an RFC 3339 time (0 when it is not one).
+pub fn unix(t: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(t)
+        .map(|t| t.timestamp())
+        .unwrap_or(0)
+}

@@ -1,16 +1,21 @@
 //! Writing orders: an idempotent upsert per `[website, number]`, one at a time or a batch in one
-//! transaction, each rewriting its customers' sales statistics in that same transaction; deletes.
+//! transaction, each moving its customers' sales statistics in that same transaction; deletes.
 use super::doc::{order_content, order_record};
+use super::stats::{Failure, Part, SharedTx, add_moves, in_transaction};
 use crate::customers::feed::SharedIndex;
 use crate::customers::settings::settings;
 use crate::db::tx::Tx;
 use crate::db::{Db, action_log};
 use crate::domain::Principal;
-use crate::domain::order::{OrderInput, ValidOrder};
+use crate::domain::money::Cents;
+use crate::domain::order::{OrderInput, OrderStatus, ValidOrder};
+use crate::domain::settings::CustomerSettings;
 use crate::error::{AppError, FieldError, Problem};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
-use surrealdb::types::RecordId;
+use surrealdb::engine::any::Any;
+use surrealdb::method::Transaction;
+use surrealdb::types::{RecordId, SurrealValue};
 
 /// What an upsert did to one order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,31 +33,10 @@ pub struct Written {
     pub outcome: Outcome,
 }
 
-/// What the database holds of an order that is sent again.
-#[derive(serde::Deserialize)]
-struct Stored {
-    key: (String, String),
-    order_id: i64,
-    fingerprint: String,
-    created_at: String,
-    customer: Option<i64>,
-}
-
-/// A valid order on its way in: where it goes and what it does there.
-struct Planned {
-    at: usize,
-    order: ValidOrder,
-    customer: Option<i64>,
-    fingerprint: String,
-    stored: Option<(i64, Option<i64>)>,
-}
-
-fn field(field: &str, problem: Problem) -> AppError {
-    AppError::InvalidFields(vec![FieldError {
-        field: field.to_owned(),
-        problem,
-    }])
-}
+/// An order's answer, by its place in the input.
+type Answer = (usize, Result<Written, AppError>);
+/// A valid order, by its place in the input; `true` when it came without its time.
+type Incoming = (usize, ValidOrder, bool);
 
 /// Writes each order (created, updated or unchanged) or says what is wrong with it; the good ones
 /// are written whatever the others hold. The answer has one entry per input, in order. An order
@@ -78,7 +62,7 @@ pub async fn upsert_orders(
     let now = chrono::Utc::now();
     let mut answers: Vec<Result<Written, AppError>> = Vec::with_capacity(inputs.len());
     // Rounds of distinct orders: the n-th copy of an order goes in round n.
-    let mut rounds: Vec<Vec<(usize, ValidOrder, bool)>> = Vec::new();
+    let mut rounds: Vec<Vec<Incoming>> = Vec::new();
     let mut seen: HashMap<(String, String), usize> = HashMap::new();
     for (at, input) in inputs.iter().enumerate() {
         match input.validate(now) {
@@ -95,31 +79,107 @@ pub async fn upsert_orders(
             Err(errors) => answers.push(Err(AppError::InvalidFields(errors))),
         }
     }
+    if rounds.is_empty() {
+        return Ok(answers);
+    }
+    let settings = settings(db).await?;
     for round in rounds {
-        write_round(db, me, round, &mut answers).await?;
+        // One transaction for the round, or, should it fail, each order in its own.
+        let decided = match in_transaction(db, |tx| write(tx, db, me, &settings, &round)).await {
+            Ok(decided) => decided,
+            Err(_) => {
+                let mut decided = Vec::with_capacity(round.len());
+                for one in round.chunks(1) {
+                    match in_transaction(db, |tx| write(tx, db, me, &settings, one)).await {
+                        Ok(d) => decided.extend(d),
+                        Err(e) => decided.push((one[0].0, Err(e.app()))),
+                    }
+                }
+                decided
+            }
+        };
+        for (at, answer) in decided {
+            answers[at] = answer;
+        }
     }
     Ok(answers)
 }
 
-/// Writes orders of distinct keys: one transaction for them all, or, should it fail (a concurrent
-/// writer), each order in its own.
-async fn write_round(
+/// What the database holds of an order that is sent again.
+#[derive(serde::Deserialize)]
+struct Stored {
+    key: (String, String),
+    order_id: i64,
+    fingerprint: String,
+    created_at: String,
+    customer: Option<i64>,
+    status: OrderStatus,
+    net: i64,
+}
+
+impl Stored {
+    /// What it contributes to its customer's statistics now.
+    fn part(&self) -> Option<Part> {
+        Some(Part {
+            customer: self.customer?,
+            website: self.key.0.clone(),
+            status: self.status,
+            net: Cents(self.net),
+            created_at: super::doc::unix(&self.created_at),
+        })
+    }
+}
+
+/// A valid order on its way in: where it goes and what it does there.
+struct Planned {
+    at: usize,
+    order: ValidOrder,
+    customer: Option<i64>,
+    fingerprint: String,
+    stored: Option<Stored>,
+}
+
+impl Planned {
+    fn part(&self) -> Option<Part> {
+        Some(Part {
+            customer: self.customer?,
+            website: self.order.website.to_string(),
+            status: self.order.status,
+            net: self.order.totals.net(),
+            created_at: self.order.created_at.timestamp(),
+        })
+    }
+}
+
+fn field(field: &str, problem: Problem) -> AppError {
+    AppError::InvalidFields(vec![FieldError {
+        field: field.to_owned(),
+        problem,
+    }])
+}
+
+/// Inside `tx`: decides what each order does, writes the orders and moves their customers'
+/// statistics, logged once. Says whether it wrote anything.
+async fn write(
+    tx: SharedTx,
     db: &Db,
     me: &Principal,
-    valid: Vec<(usize, ValidOrder, bool)>,
-    answers: &mut [Result<Written, AppError>],
-) -> Result<(), AppError> {
-    let plans = plan(db, valid, answers).await?;
+    settings: &CustomerSettings,
+    incoming: &[Incoming],
+) -> Result<(Vec<Answer>, bool), Failure> {
+    let (plans, mut answers) = plan(&tx, settings, incoming).await?;
     if plans.is_empty() {
-        return Ok(());
+        return Ok((answers, false));
     }
-    let ids = next_ids(db, plans.iter().filter(|p| p.stored.is_none()).count()).await?;
-    let mut ids = ids.into_iter();
-    let mut writes: Vec<(Planned, Written)> = Vec::new();
-    for p in plans {
-        let written = match p.stored {
-            Some((id, _)) => Written {
-                id,
+    let mut ids = next_ids(db, plans.iter().filter(|p| p.stored.is_none()).count())
+        .await?
+        .into_iter();
+    let mut stmts = Tx::new();
+    let (mut out, mut into) = (Vec::new(), Vec::new());
+    for p in &plans {
+        let written = match &p.stored {
+            Some(s) => Written {
+                id: s.order_id,
                 outcome: Outcome::Updated,
             },
             None => Written {
@@ -127,45 +187,75 @@ async fn write_round(
                 outcome: Outcome::Created,
             },
         };
-        writes.push((p, written));
+        let content = order_content(&p.order, p.customer, written.id, &p.fingerprint);
+        let record = order_record(p.order.website.as_str(), &p.order.number);
+        let sql = match written.outcome {
+            Outcome::Created => "CREATE $record CONTENT $order RETURN NONE;",
+            Outcome::Updated | Outcome::Unchanged => "UPDATE $record CONTENT $order RETURN NONE;",
+        };
+        stmts.add(
+            sql,
+            [
+                ("record", record.into_value()),
+                ("order", content.into_value()),
+            ],
+        );
+        out.extend(p.stored.as_ref().and_then(Stored::part));
+        into.extend(p.part());
+        answers.push((p.at, Ok(written)));
     }
-    if write(db, me, &writes).await.is_err() {
-        for w in &writes {
-            answers[w.0.at] = write(db, me, std::slice::from_ref(w)).await.map(|_| w.1);
-        }
-    } else {
-        for (p, w) in &writes {
-            answers[p.at] = Ok(*w);
-        }
+    add_moves(&tx, &mut stmts, &out, &into).await?;
+    let (action, customer, detail) = match plans.as_slice() {
+        [p] => (
+            if p.stored.is_some() {
+                "order_updated"
+            } else {
+                "order_created"
+            },
+            p.customer,
+            format!("{} {}", p.order.website, p.order.number),
+        ),
+        _ => ("orders_imported", None, String::new()),
+    };
+    stmts.log(action_log::entry(
+        me,
+        action,
+        customer,
+        plans.len() as i64,
+        &detail,
+    ));
+    if let Some(e) = stmts.run_within(&tx).await?.into_iter().next() {
+        return Err(e.into());
     }
-    Ok(())
+    Ok((answers, true))
 }
 
-/// Reads what is stored of each order and each customer named; settles each order's customer
-/// (a guest whose email has a confirmed account in the website's scope gets that account) and
-/// answers the unchanged ones and those naming no customer.
+/// Reads (inside `tx`) what is stored of each order and each customer named; settles each order's
+/// customer (a guest whose email has a confirmed account in the website's scope gets that
+/// account) and answers the unchanged ones and those naming no customer or website.
 async fn plan(
-    db: &Db,
-    valid: Vec<(usize, ValidOrder, bool)>,
-    answers: &mut [Result<Written, AppError>],
-) -> Result<Vec<Planned>, AppError> {
-    let records: Vec<RecordId> = valid
+    tx: &Transaction<Any>,
+    settings: &CustomerSettings,
+    incoming: &[Incoming],
+) -> Result<(Vec<Planned>, Vec<Answer>), Failure> {
+    let records: Vec<RecordId> = incoming
         .iter()
         .map(|(_, o, _)| order_record(o.website.as_str(), &o.number))
         .collect();
-    let named: Vec<RecordId> = valid
+    let named: Vec<RecordId> = incoming
         .iter()
         .filter_map(|(_, o, _)| o.customer_id)
         .map(|id| RecordId::new("customer", id))
         .collect();
-    let guests: Vec<String> = valid
+    let guests: Vec<String> = incoming
         .iter()
         .filter(|(_, o, _)| o.customer_id.is_none())
         .map(|(_, o, _)| o.customer_email.clone())
         .collect();
-    let mut res = db
+    let mut res = tx
         .query(
-            "SELECT record::id(id) AS key, order_id, fingerprint, <string> created_at AS created_at, customer FROM $records;
+            "SELECT record::id(id) AS key, order_id, fingerprint, <string> created_at AS created_at,
+                    customer, status, net FROM $records;
              SELECT VALUE record::id(id) FROM $named;
              SELECT record::id(id) AS id, email_key, scope FROM customer WHERE email_key IN $guests AND confirmed = true;
              SELECT VALUE record::id(id) FROM website;",
@@ -175,7 +265,7 @@ async fn plan(
         .bind(("guests", guests))
         .await?;
     let stored: Vec<serde_json::Value> = res.take(0)?;
-    let stored: HashMap<(String, String), Stored> = stored
+    let mut stored: HashMap<(String, String), Stored> = stored
         .into_iter()
         .map(crate::db::from_json::<Stored>)
         .map(|s| s.map(|s| (s.key.clone(), s)))
@@ -194,24 +284,25 @@ async fn plan(
         .map(|a| a.map(|a| ((a.scope, a.email_key), a.id)))
         .collect::<Result<_, _>>()?;
     let websites: HashSet<String> = res.take::<Vec<String>>(3)?.into_iter().collect();
-    let settings = settings(db).await?;
     let mut plans = Vec::new();
-    for (at, mut order, no_time) in valid {
+    let mut answers = Vec::new();
+    for (at, order, no_time) in incoming {
+        let (at, mut order) = (*at, order.clone());
         let key = (order.website.to_string(), order.number.clone());
-        let before = stored.get(&key);
+        let before = stored.remove(&key);
         // An order sent again without its time keeps the one it was first stored with.
-        if let (true, Some(s)) = (no_time, before)
+        if let (true, Some(s)) = (no_time, &before)
             && let Ok(t) = chrono::DateTime::parse_from_rfc3339(&s.created_at)
         {
             order.created_at = t.with_timezone(&chrono::Utc);
         }
         if !websites.contains(order.website.as_str()) {
-            answers[at] = Err(field("website", Problem::WebsiteInvalid));
+            answers.push((at, Err(field("website", Problem::WebsiteInvalid))));
             continue;
         }
         let customer = match order.customer_id {
             Some(id) if !known.contains(&id) => {
-                answers[at] = Err(field("customer_id", Problem::CustomerUnknown));
+                answers.push((at, Err(field("customer_id", Problem::CustomerUnknown))));
                 continue;
             }
             Some(id) => Some(id),
@@ -223,13 +314,14 @@ async fn plan(
             }
         };
         let fingerprint = fingerprint(&order, customer);
-        if let Some(s) = before
+        if let Some(s) = &before
             && s.fingerprint == fingerprint
         {
-            answers[at] = Ok(Written {
+            let written = Written {
                 id: s.order_id,
                 outcome: Outcome::Unchanged,
-            });
+            };
+            answers.push((at, Ok(written)));
             continue;
         }
         plans.push(Planned {
@@ -237,10 +329,10 @@ async fn plan(
             order,
             customer,
             fingerprint,
-            stored: before.map(|s| (s.order_id, s.customer)),
+            stored: before,
         });
     }
-    Ok(plans)
+    Ok((plans, answers))
 }
 
 /// A digest of an order as it would be stored (its customer included).
@@ -268,84 +360,46 @@ async fn next_ids(db: &Db, n: usize) -> Result<Vec<i64>, AppError> {
     }
 }
 
-/// Writes orders and their customers' statistics in one transaction, logged once.
-async fn write(db: &Db, me: &Principal, writes: &[(Planned, Written)]) -> Result<(), AppError> {
-    let mut tx = Tx::new();
-    let mut customers: Vec<i64> = Vec::new();
-    for (p, w) in writes {
-        let content = order_content(&p.order, p.customer, w.id, &p.fingerprint);
-        let record = order_record(p.order.website.as_str(), &p.order.number);
-        let sql = match w.outcome {
-            Outcome::Created => "CREATE $record CONTENT $order RETURN NONE;",
-            Outcome::Updated | Outcome::Unchanged => "UPDATE $record CONTENT $order RETURN NONE;",
-        };
-        tx.add(
-            sql,
-            [
-                ("record", surrealdb::types::SurrealValue::into_value(record)),
-                ("order", surrealdb::types::SurrealValue::into_value(content)),
-            ],
-        );
-        customers.extend(p.customer);
-        customers.extend(p.stored.and_then(|s| s.1));
-    }
-    let (action, customer) = match writes {
-        [(p, w)] => (
-            match w.outcome {
-                Outcome::Created => "order_created",
-                Outcome::Updated | Outcome::Unchanged => "order_updated",
-            },
-            p.customer,
-        ),
-        _ => ("orders_imported", None),
-    };
-    let detail = match writes {
-        [(p, _)] => format!("{} {}", p.order.website, p.order.number),
-        _ => String::new(),
-    };
-    tx.stmt("fn::refresh_sales($customers);")
-        .log(action_log::entry(
-            me,
-            action,
-            customer,
-            writes.len() as i64,
-            &detail,
-        ))
-        .shared("customers", customers);
-    tx.commit(db).await
-}
-
 /// Deletes an order by its short id; its customer's statistics follow.
 pub async fn delete(db: &Db, index: &SharedIndex, me: &Principal, id: i64) -> Result<(), AppError> {
-    #[derive(serde::Deserialize)]
-    struct Found {
-        website: String,
-        number: String,
-        customer: Option<i64>,
-    }
-    let mut res = db
-        .query("SELECT website, number, customer FROM sales_order WHERE order_id = $id")
+    in_transaction(db, |tx| delete_in(tx, me, id))
+        .await
+        .map_err(Failure::app)?;
+    index.catch_up(db).await
+}
+
+/// Inside `tx`: deletes the order and takes it out of its customer's statistics.
+async fn delete_in(tx: SharedTx, me: &Principal, id: i64) -> Result<((), bool), Failure> {
+    let mut res = tx
+        .query(
+            "SELECT record::id(id) AS key, order_id, fingerprint, <string> created_at AS created_at,
+                    customer, status, net FROM sales_order WHERE order_id = $id",
+        )
         .bind(("id", id))
         .await?;
     let found: Vec<serde_json::Value> = res.take(0)?;
     let Some(found) = found.into_iter().next() else {
-        return Err(AppError::NotFound);
+        return Err(Failure::Other(AppError::NotFound));
     };
-    let o: Found = crate::db::from_json(found)?;
-    Tx::new()
-        .stmt("DELETE $record RETURN NONE; fn::refresh_sales([$customer]);")
-        .log(action_log::entry(
-            me,
-            "order_deleted",
-            o.customer,
-            1,
-            &format!("{} {}", o.website, o.number),
-        ))
-        .shared("record", order_record(&o.website, &o.number))
-        .shared("customer", o.customer)
-        .commit(db)
-        .await?;
-    index.catch_up(db).await
+    let o: Stored = crate::db::from_json(found)?;
+    let mut stmts = Tx::new();
+    stmts.add(
+        "DELETE $record RETURN NONE;",
+        [("record", order_record(&o.key.0, &o.key.1).into_value())],
+    );
+    add_moves(&tx, &mut stmts, &Vec::from_iter(o.part()), &[]).await?;
+    let detail = format!("{} {}", o.key.0, o.key.1);
+    stmts.log(action_log::entry(
+        me,
+        "order_deleted",
+        o.customer,
+        1,
+        &detail,
+    ));
+    if let Some(e) = stmts.run_within(&tx).await?.into_iter().next() {
+        return Err(e.into());
+    }
+    Ok(((), true))
 }
 
 /// Gives a customer the guest orders of their email (on registering without confirmation, or on

@@ -2,11 +2,9 @@
 //! the API), and a customer's sales statistics as the customer record keeps them.
 use super::doc::{ORDER_FIELDS, OrderDoc};
 use crate::db::{Db, from_json};
-use crate::domain::money::Cents;
 use crate::domain::order::{OrderPage, OrderView};
 use crate::domain::sales::WebsiteSales;
 use crate::error::AppError;
-use serde::Deserialize;
 
 /// The most orders one page lists.
 pub const MAX_PAGE_SIZE: u32 = 200;
@@ -69,42 +67,18 @@ pub async fn for_customer(
 
 /// A customer's statistics per website, as their record keeps them (never recomputed here).
 pub async fn sales_of_customer(db: &Db, customer: i64) -> Result<Vec<WebsiteSales>, AppError> {
-    #[derive(Deserialize)]
-    struct Row {
-        website: String,
-        lifetime: i64,
-        orders: u32,
-        first_order_at: String,
-        last_order_at: String,
-    }
-    #[derive(Deserialize)]
-    struct Found {
-        sales: Vec<Row>,
-    }
     let mut res = db
         .query("SELECT sales ?? [] AS sales FROM ONLY type::record('customer', $id)")
         .bind(("id", customer))
         .await?;
     let found: Option<serde_json::Value> = res.take(0)?;
-    let found: Found = from_json(found.ok_or(AppError::NotFound)?)?;
-    let mut out: Vec<WebsiteSales> = found
-        .sales
-        .into_iter()
-        .map(|r| WebsiteSales {
-            website: r.website,
-            lifetime: Cents(r.lifetime),
-            orders: r.orders,
-            first_order_at: unix(&r.first_order_at),
-            last_order_at: unix(&r.last_order_at),
-        })
-        .collect();
-    out.sort_by(|a, b| a.website.cmp(&b.website));
-    Ok(out)
-}
-
-/// Unix seconds of an RFC 3339 time (0 when it is not one).
-pub fn unix(t: &str) -> i64 {
-    chrono::DateTime::parse_from_rfc3339(t)
-        .map(|t| t.timestamp())
-        .unwrap_or(0)
+    let rows = match found
+        .ok_or(AppError::NotFound)?
+        .get_mut("sales")
+        .map(serde_json::Value::take)
+    {
+        Some(serde_json::Value::Array(rows)) => rows,
+        _ => Vec::new(),
+    };
+    super::stats::from_rows(rows)
 }
