@@ -173,6 +173,13 @@ pub fn SettingsPage() -> impl IntoView {
                                 value=Signal::derive(move || form.with(|f| f.online_minutes)) on_change=move |v| form.update(|f| f.online_minutes = v) />
                         </fieldset>
                         <fieldset>
+                            <legend>{t!(i18n, settings.activity_section)}</legend>
+                            <NumberSetting id="abandoned_cart_hours" label=move || t_string!(i18n, settings.abandoned_cart_hours).to_string()
+                                value=Signal::derive(move || form.with(|f| f.abandoned_cart_hours)) on_change=move |v| form.update(|f| f.abandoned_cart_hours = v) />
+                            <NumberSetting id="product_view_days" label=move || t_string!(i18n, settings.product_view_days).to_string()
+                                value=Signal::derive(move || form.with(|f| f.product_view_days)) on_change=move |v| form.update(|f| f.product_view_days = v) />
+                        </fieldset>
+                        <fieldset>
                             <legend>{t!(i18n, settings.assist_section)}</legend>
                             <BoolSetting id="assist_enabled" label=move || t_string!(i18n, settings.assist_enabled).to_string()
                                 value=Signal::derive(move || form.with(|f| f.assist_enabled)) on_change=move |v| form.update(|f| f.assist_enabled = v) />

@@ -3,6 +3,7 @@
 //! RFC 9457 problem details; the OpenAPI 3.1 document is generated from these handlers.
 pub mod body;
 pub mod caller;
+pub mod carts;
 pub mod customers;
 pub mod groups;
 pub mod idempotency;
@@ -31,7 +32,8 @@ pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
     modifiers(&BearerToken),
     tags(
         (name = "customers", description = "Customer accounts"),
-        (name = "orders", description = "Orders from the shop's checkout, and each customer's sales statistics")
+        (name = "orders", description = "Orders from the shop's checkout, and each customer's sales statistics"),
+        (name = "carts", description = "Each customer's and visitor's current cart")
     )
 )]
 struct ApiDoc;
@@ -71,6 +73,8 @@ pub fn parts() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(orders::upsert_batch))
         .routes(routes!(orders::get_order, orders::delete_order))
         .routes(routes!(orders::customer_orders))
+        .routes(routes!(carts::put_cart))
+        .routes(routes!(carts::customer_carts))
         .split_for_parts()
 }
 

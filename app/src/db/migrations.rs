@@ -45,6 +45,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "orders",
         sql: include_str!("../../migrations/0007_orders.surql"),
     },
+    Migration {
+        version: 8,
+        name: "carts",
+        sql: include_str!("../../migrations/0008_carts.surql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

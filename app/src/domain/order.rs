@@ -222,7 +222,7 @@ pub struct OrderPage {
     pub items: Vec<OrderView>,
 }
 
-fn err(field: impl Into<String>, problem: Problem) -> FieldError {
+pub(crate) fn err(field: impl Into<String>, problem: Problem) -> FieldError {
     FieldError {
         field: field.into(),
         problem,
@@ -230,7 +230,7 @@ fn err(field: impl Into<String>, problem: Problem) -> FieldError {
 }
 
 /// Text that must be present (when `required`), short, and free of control characters.
-fn text(field: &str, v: &str, required: bool, max: usize, errors: &mut Vec<FieldError>) {
+pub(crate) fn text(field: &str, v: &str, required: bool, max: usize, errors: &mut Vec<FieldError>) {
     if required && v.trim().is_empty() {
         errors.push(err(field, Problem::FieldRequired));
     } else if v.chars().count() > max {
@@ -240,7 +240,7 @@ fn text(field: &str, v: &str, required: bool, max: usize, errors: &mut Vec<Field
     }
 }
 
-fn amount(field: &str, v: f64, errors: &mut Vec<FieldError>) -> Cents {
+pub(crate) fn amount(field: &str, v: f64, errors: &mut Vec<FieldError>) -> Cents {
     Cents::from_decimal(v).unwrap_or_else(|p| {
         errors.push(err(field, p));
         Cents(0)
@@ -271,7 +271,8 @@ fn address(field: &str, a: &Option<OrderAddress>, errors: &mut Vec<FieldError>) 
     }
 }
 
-fn items(input: &[OrderItemInput], errors: &mut Vec<FieldError>) -> Vec<OrderItem> {
+/// Order or cart lines, checked (`items.N.field` paths).
+pub(crate) fn items(input: &[OrderItemInput], errors: &mut Vec<FieldError>) -> Vec<OrderItem> {
     if input.len() > MAX_ITEMS {
         errors.push(err("items", Problem::TooMany));
         return Vec::new();
@@ -302,8 +303,10 @@ fn optional(field: &str, v: &Option<String>, errors: &mut Vec<FieldError>) -> Op
     Some(v.to_owned())
 }
 
-/// When the order was placed: RFC 3339, from 2000 on, at most a day ahead of `now`.
-fn placed_at(
+/// When the order was placed (or the cart changed): RFC 3339, from 2000 on, at most a day ahead
+/// of `now`; `now` when left out.
+pub(crate) fn placed_at(
+    field: &str,
     v: &Option<String>,
     now: DateTime<Utc>,
     errors: &mut Vec<FieldError>,
@@ -315,7 +318,7 @@ fn placed_at(
     match DateTime::parse_from_rfc3339(v.trim()) {
         Ok(t) if t >= earliest && t <= now + chrono::Duration::days(1) => t.with_timezone(&Utc),
         _ => {
-            errors.push(err("created_at", Problem::DateInvalid));
+            errors.push(err(field, Problem::DateInvalid));
             now
         }
     }
@@ -371,7 +374,7 @@ impl OrderInput {
             number: self.number.trim().to_owned(),
             website,
             status,
-            created_at: placed_at(&self.created_at, now, &mut errors),
+            created_at: placed_at("created_at", &self.created_at, now, &mut errors),
             customer_id: self.customer_id,
             customer_email: email.map(|e| e.as_str().to_owned()).unwrap_or_default(),
             currency,

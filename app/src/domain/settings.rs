@@ -70,6 +70,10 @@ pub struct CustomerSettings {
     pub assist_website: String,
     /// How long one assistance session may last.
     pub assist_minutes: u32,
+    /// Hours an open cart may sit unchanged before it counts as abandoned.
+    pub abandoned_cart_hours: u32,
+    /// Days product views are kept.
+    pub product_view_days: u32,
 }
 
 /// What password-reset requests are counted by (Magento's "Password Reset Protection Type").
@@ -166,6 +170,8 @@ impl Default for CustomerSettings {
             assist_consent_required: true,
             assist_website: String::new(),
             assist_minutes: 15,
+            abandoned_cart_hours: 24,
+            product_view_days: 90,
         }
     }
 }
@@ -242,6 +248,14 @@ impl CustomerSettings {
         );
         check((1..=1440).contains(&self.online_minutes), "online_minutes");
         check((1..=480).contains(&self.assist_minutes), "assist_minutes");
+        check(
+            (1..=720).contains(&self.abandoned_cart_hours),
+            "abandoned_cart_hours",
+        );
+        check(
+            (1..=730).contains(&self.product_view_days),
+            "product_view_days",
+        );
         check(self.assist_website.len() <= 64, "assist_website");
         check(self.middlename != Show::Required, "middlename");
         check(self.default_group != NOT_LOGGED_IN_GROUP, "default_group");

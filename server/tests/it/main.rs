@@ -3,6 +3,7 @@
 mod accounts;
 mod api;
 mod audit;
+mod carts;
 mod common;
 mod customers;
 mod foundation;

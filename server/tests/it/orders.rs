@@ -541,7 +541,7 @@ async fn demo_orders_are_seeded_through_the_upsert_and_a_second_seeding_adds() {
             website: "main",
             status: OrderStatus::parse(o["status"].as_str().unwrap()).unwrap(),
             net: Cents(o["net"].as_i64().unwrap()),
-            created_at: app::sales::read::unix(o["at"].as_str().unwrap()),
+            created_at: app::sales::doc::unix(o["at"].as_str().unwrap()),
         }));
         assert_eq!(sales(&app, *id).await, expected, "customer {id}");
     }

@@ -1,0 +1,246 @@
+//! Carts: the shop's current cart of a customer or a visitor on a website, replaced whole, with the
+//! customer's cart summary rewritten in the same transaction; a customer's open carts read back.
+use super::doc::unix;
+use crate::customers::feed::SharedIndex;
+use crate::db::tx::Tx;
+use crate::db::{Db, action_log, from_json};
+use crate::domain::Principal;
+use crate::domain::cart::{CartInput, CartOwner, CartStatus, CartSummary, CartView, ValidCart};
+use crate::domain::money::Cents;
+use crate::domain::order::OrderItem;
+use crate::error::{AppError, FieldError, Problem};
+use serde::Deserialize;
+use serde_json::json;
+use surrealdb::types::{Array, Datetime, RecordId, SurrealValue, Value};
+
+/// The record of a cart: its website and owner are its key.
+fn cart_record(website: &str, owner: &CartOwner) -> RecordId {
+    RecordId::new("cart", Array::from(vec![website.to_owned(), owner.key()]))
+}
+
+fn with_time(json: serde_json::Value, field: &str, unix_seconds: i64) -> Value {
+    let mut v = json.into_value();
+    if let Value::Object(m) = &mut v {
+        let at = chrono::DateTime::from_timestamp(unix_seconds, 0).unwrap_or_default();
+        m.insert(field.to_owned(), Datetime::from(at).into_value());
+    }
+    v
+}
+
+/// The stored document of a valid cart.
+fn cart_content(c: &ValidCart) -> Value {
+    let items: Vec<serde_json::Value> = c
+        .items
+        .iter()
+        .map(|i| json!({ "sku": i.sku, "name": i.name, "qty": i.qty, "price": i.price.0, "row_total": i.row_total.0 }))
+        .collect();
+    let (customer, visitor) = match &c.owner {
+        CartOwner::Customer(id) => (Some(*id), None),
+        CartOwner::Visitor(v) => (None, Some(v.clone())),
+    };
+    let mut doc = json!({
+        "website": c.website.as_str(),
+        "status": match c.status { CartStatus::Open => "open", CartStatus::Converted => "converted" },
+        "currency": c.currency,
+        "items": items,
+        "subtotal": c.subtotal.0,
+        "grand_total": c.grand_total.0,
+        "items_count": c.items.len(),
+        "items_qty": c.items.iter().map(|i| i.qty).sum::<f64>(),
+    });
+    if let serde_json::Value::Object(m) = &mut doc {
+        if let Some(id) = customer {
+            m.insert("customer".into(), id.into());
+        }
+        if let Some(v) = visitor {
+            m.insert("visitor".into(), v.into());
+        }
+    }
+    with_time(doc, "updated_at", c.updated_at.timestamp())
+}
+
+/// What became of a cart sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Put {
+    Created,
+    Replaced,
+}
+
+fn field(field: &str, problem: Problem) -> AppError {
+    AppError::InvalidFields(vec![FieldError {
+        field: field.to_owned(),
+        problem,
+    }])
+}
+
+/// Replaces the cart of its owner on its website, and the customer's summary of it, at once.
+pub async fn put(
+    db: &Db,
+    index: &SharedIndex,
+    me: &Principal,
+    input: &CartInput,
+) -> Result<Put, AppError> {
+    let cart = input
+        .validate(chrono::Utc::now())
+        .map_err(AppError::InvalidFields)?;
+    let record = cart_record(cart.website.as_str(), &cart.owner);
+    let customer = match cart.owner {
+        CartOwner::Customer(id) => Some(id),
+        CartOwner::Visitor(_) => None,
+    };
+    let mut res = db
+        .query(
+            "SELECT VALUE record::id(id) FROM $customer;
+             SELECT VALUE record::id(id) FROM type::record('website', $website);
+             SELECT VALUE record::id(id) FROM $record;",
+        )
+        .bind(("customer", customer.map(|c| RecordId::new("customer", c))))
+        .bind(("website", cart.website.to_string()))
+        .bind(("record", record.clone()))
+        .await?;
+    let known: Vec<i64> = res.take(0)?;
+    let website: Vec<String> = res.take(1)?;
+    let existed: Vec<Value> = res.take(2)?;
+    if website.is_empty() {
+        return Err(field("website", Problem::WebsiteInvalid));
+    }
+    if customer.is_some() && known.is_empty() {
+        return Err(field("customer_id", Problem::CustomerUnknown));
+    }
+    let mut tx = Tx::new();
+    tx.add(
+        "UPSERT $record CONTENT $cart RETURN NONE;",
+        [
+            ("record", record.into_value()),
+            ("cart", cart_content(&cart)),
+        ],
+    );
+    if let Some(id) = customer {
+        let entry: Vec<Value> = cart
+            .summary()
+            .map(|(_, s)| summary_content(&s))
+            .into_iter()
+            .collect();
+        tx.add(
+            "UPDATE $customer SET cart = array::concat((cart ?? []).filter(|$c| $c.website != $website), $entry) RETURN NONE;",
+            [
+                ("customer", RecordId::new("customer", id).into_value()),
+                ("website", cart.website.to_string().into_value()),
+                ("entry", entry.into_value()),
+            ],
+        );
+    }
+    let detail = format!("{} {}", cart.website, cart.owner.key());
+    tx.log(action_log::entry(me, "cart_updated", customer, 1, &detail));
+    tx.commit(db).await?;
+    index.catch_up(db).await?;
+    Ok(if existed.is_empty() {
+        Put::Created
+    } else {
+        Put::Replaced
+    })
+}
+
+fn summary_content(s: &CartSummary) -> Value {
+    with_time(
+        json!({ "website": s.website, "subtotal": s.subtotal.0, "lines": s.lines, "qty": s.qty }),
+        "updated_at",
+        s.updated_at,
+    )
+}
+
+#[derive(Deserialize)]
+struct CartDoc {
+    website: String,
+    currency: String,
+    items: Vec<ItemDoc>,
+    subtotal: i64,
+    grand_total: i64,
+    updated_at: String,
+}
+
+#[derive(Deserialize)]
+struct ItemDoc {
+    sku: String,
+    name: String,
+    qty: f64,
+    price: i64,
+    row_total: i64,
+}
+
+/// A customer's open carts with items, by website; `hours` idle makes one abandoned.
+pub async fn open_carts(db: &Db, customer: i64, hours: u32) -> Result<Vec<CartView>, AppError> {
+    let mut res = db
+        .query(
+            "SELECT website, currency, items, subtotal, grand_total, <string> updated_at AS updated_at
+               FROM cart WHERE customer = $customer AND status = 'open' AND items_count > 0
+               ORDER BY website",
+        )
+        .bind(("customer", customer))
+        .await?;
+    let rows: Vec<serde_json::Value> = res.take(0)?;
+    let now = chrono::Utc::now().timestamp();
+    rows.into_iter()
+        .map(|r| {
+            let d: CartDoc = from_json(r)?;
+            let abandoned = crate::domain::cart::is_abandoned(unix(&d.updated_at), now, hours);
+            Ok(CartView {
+                website: d.website,
+                currency: d.currency,
+                items: d
+                    .items
+                    .into_iter()
+                    .map(|i| OrderItem {
+                        sku: i.sku,
+                        name: i.name,
+                        qty: i.qty,
+                        price: Cents(i.price),
+                        row_total: Cents(i.row_total),
+                    })
+                    .collect(),
+                subtotal: Cents(d.subtotal),
+                grand_total: Cents(d.grand_total),
+                updated_at: d.updated_at,
+                abandoned,
+            })
+        })
+        .collect()
+}
+
+/// The cart summaries a customer's record keeps, in website order.
+pub async fn summaries(db: &Db, customer: i64) -> Result<Vec<CartSummary>, AppError> {
+    #[derive(Deserialize)]
+    struct Row {
+        website: String,
+        subtotal: i64,
+        lines: u32,
+        qty: f64,
+        updated_at: String,
+    }
+    let mut res = db
+        .query("SELECT cart ?? [] AS cart FROM ONLY type::record('customer', $id)")
+        .bind(("id", customer))
+        .await?;
+    let found: Option<serde_json::Value> = res.take(0)?;
+    let rows = match found
+        .ok_or(AppError::NotFound)?
+        .get_mut("cart")
+        .map(serde_json::Value::take)
+    {
+        Some(serde_json::Value::Array(rows)) => rows,
+        _ => Vec::new(),
+    };
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let r: Row = from_json(r)?;
+        out.push(CartSummary {
+            website: r.website,
+            subtotal: Cents(r.subtotal),
+            lines: r.lines,
+            qty: r.qty,
+            updated_at: unix(&r.updated_at),
+        });
+    }
+    out.sort_by(|a, b| a.website.cmp(&b.website));
+    Ok(out)
+}
