@@ -73,6 +73,8 @@ pub enum Problem {
     CustomerUnknown,
     /// More refunded than the order's grand total.
     RefundTooLarge,
+    /// No category has this code (send the categories first).
+    CategoryUnknown,
 }
 
 /// A rule one form field broke; `field` is the input's name (`email`, `addresses.0.city`).

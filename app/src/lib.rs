@@ -24,6 +24,8 @@ pub mod activity;
 #[cfg(feature = "ssr")]
 pub mod auth;
 #[cfg(feature = "ssr")]
+pub mod catalog;
+#[cfg(feature = "ssr")]
 pub mod customers;
 #[cfg(feature = "ssr")]
 pub mod db;

@@ -1,9 +1,11 @@
 //! The public REST API under `/api/v1`, for shops, ERPs and CDPs: every call carries an
 //! integration token (Admin > System > Integrations) whose scopes say what it may do; errors are
 //! RFC 9457 problem details; the OpenAPI 3.1 document is generated from these handlers.
+pub mod batch;
 pub mod body;
 pub mod caller;
 pub mod carts;
+pub mod catalog;
 pub mod customers;
 pub mod groups;
 pub mod idempotency;
@@ -33,7 +35,8 @@ pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
     tags(
         (name = "customers", description = "Customer accounts"),
         (name = "orders", description = "Orders from the shop's checkout, and each customer's sales statistics"),
-        (name = "carts", description = "Each customer's and visitor's current cart")
+        (name = "carts", description = "Each customer's and visitor's current cart"),
+        (name = "catalog", description = "Categories and products, as targeting needs them")
     )
 )]
 struct ApiDoc;
@@ -75,6 +78,10 @@ pub fn parts() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(orders::customer_orders))
         .routes(routes!(carts::put_cart))
         .routes(routes!(carts::customer_carts))
+        .routes(routes!(catalog::put_categories))
+        .routes(routes!(catalog::list_categories))
+        .routes(routes!(catalog::put_products))
+        .routes(routes!(catalog::get_product))
         .split_for_parts()
 }
 

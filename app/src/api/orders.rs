@@ -1,6 +1,7 @@
 //! `/api/v1/orders`: the checkout's orders, upserted one at a time or in batches of up to 1,000
 //! (each item answered on its own), read back, deleted; and a customer's orders.
-use super::body::{ApiJson, parse, parse_value};
+use super::batch::{ItemResult, problems_of, read_items};
+use super::body::ApiJson;
 use super::idempotency;
 use super::problem::{ApiProblem, FieldProblem, ProblemDetails, Refusals};
 use crate::auth::integration::ApiCaller;
@@ -16,21 +17,6 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, StatusCode, header};
 use serde::{Deserialize, Serialize};
-
-/// The most orders one batch may carry (more: 413).
-pub const MAX_BATCH: usize = 1000;
-
-/// What happened to one order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ItemResult {
-    Created,
-    Updated,
-    /// Already stored exactly so: nothing written.
-    Unchanged,
-    /// Not written: see `errors`.
-    Error,
-}
 
 /// The answer for one order.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -68,32 +54,16 @@ fn result_of(index: usize, answer: Result<Written, AppError>) -> OrderResult {
     match answer {
         Ok(w) => OrderResult {
             index,
-            result: match w.outcome {
-                Outcome::Created => ItemResult::Created,
-                Outcome::Updated => ItemResult::Updated,
-                Outcome::Unchanged => ItemResult::Unchanged,
-            },
+            result: w.outcome.into(),
             id: Some(w.id),
             errors: Vec::new(),
         },
-        Err(e) => {
-            let p = ApiProblem::from(e);
-            let errors = if p.errors.is_empty() {
-                vec![FieldProblem {
-                    field: String::new(),
-                    code: p.code.clone(),
-                    detail: p.detail.clone(),
-                }]
-            } else {
-                p.errors.clone()
-            };
-            OrderResult {
-                index,
-                result: ItemResult::Error,
-                id: None,
-                errors,
-            }
-        }
+        Err(e) => OrderResult {
+            index,
+            result: ItemResult::Error,
+            id: None,
+            errors: problems_of(e),
+        },
     }
 }
 
@@ -171,39 +141,21 @@ pub async fn upsert_batch(
     {
         return Ok(stored);
     }
-    let batch: OrderBatch = parse(&body)?;
-    if batch.items.len() > MAX_BATCH {
-        return Err(ApiProblem::new(
-            413,
-            "batch_too_large",
-            format!("A batch holds at most {MAX_BATCH} items; split it."),
-        ));
-    }
-    // Each item is read on its own: one item of the wrong shape fails alone.
-    let mut unreadable = Vec::new();
-    let mut inputs = Vec::new();
-    let mut positions = Vec::new();
-    for (i, item) in batch.items.into_iter().enumerate() {
-        match parse_value::<OrderInput>(item) {
-            Ok(o) => {
-                positions.push(i);
-                inputs.push(o);
-            }
-            Err(p) => unreadable.push((i, p)),
-        }
-    }
-    let answers = orders::upsert(&state.db, &state.customers, &caller.actor(), inputs).await?;
-    let mut results: Vec<OrderResult> = positions
+    let items = read_items::<OrderInput>(&body)?;
+    let answers =
+        orders::upsert(&state.db, &state.customers, &caller.actor(), items.inputs).await?;
+    let mut results: Vec<OrderResult> = items
+        .positions
         .into_iter()
         .zip(answers)
         .map(|(i, a)| result_of(i, a))
         .collect();
-    for (i, p) in unreadable {
+    for (i, errors) in items.unreadable {
         results.push(OrderResult {
             index: i,
             result: ItemResult::Error,
             id: None,
-            errors: p.errors.clone(),
+            errors,
         });
     }
     results.sort_by_key(|r| r.index);

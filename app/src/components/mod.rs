@@ -147,6 +147,7 @@ pub fn problem_text(l: Locale, p: Problem) -> String {
         Problem::AmountInvalid => td_string!(l, problems.amount_invalid),
         Problem::QuantityInvalid => td_string!(l, problems.quantity_invalid),
         Problem::CurrencyInvalid => td_string!(l, problems.currency_invalid),
+        Problem::CategoryUnknown => td_string!(l, problems.category_unknown),
         Problem::CustomerUnknown => td_string!(l, problems.customer_unknown),
         Problem::RefundTooLarge => td_string!(l, problems.refund_too_large),
     }

@@ -50,6 +50,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "carts",
         sql: include_str!("../../migrations/0008_carts.surql"),
     },
+    Migration {
+        version: 9,
+        name: "catalog",
+        sql: include_str!("../../migrations/0009_catalog.surql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

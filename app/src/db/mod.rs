@@ -11,6 +11,15 @@ use surrealdb::opt::auth::Root;
 
 pub type Db = Surreal<Any>;
 
+/// What an idempotent upsert did to one record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Created,
+    Updated,
+    /// The record was already stored exactly so: nothing was written.
+    Unchanged,
+}
+
 /// Where and how to connect.
 #[derive(Clone, Debug)]
 pub struct DbTarget {

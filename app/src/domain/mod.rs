@@ -15,6 +15,7 @@ pub mod order;
 pub mod password;
 pub mod postcode;
 pub mod principal;
+pub mod product;
 pub mod resource;
 pub mod sales;
 pub mod settings;

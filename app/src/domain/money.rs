@@ -101,6 +101,24 @@ pub mod as_decimal {
     }
 }
 
+/// Serde for an optional `Cents` field written as a decimal number or null.
+pub mod option_decimal {
+    use super::Cents;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &Option<Cents>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(c) => s.serialize_some(&c.to_decimal()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cents>, D::Error> {
+        let v = Option::<f64>::deserialize(d)?;
+        Ok(v.map(|v| Cents((v * super::PER_UNIT as f64).round() as i64)))
+    }
+}
+
 /// Reads "12", "12.5" or "12.50" (a grid filter's bound) as hundredths.
 pub fn parse_amount(text: &str) -> Option<i64> {
     let text = text.trim();

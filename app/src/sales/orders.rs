@@ -17,14 +17,7 @@ use surrealdb::engine::any::Any;
 use surrealdb::method::Transaction;
 use surrealdb::types::{RecordId, SurrealValue};
 
-/// What an upsert did to one order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Outcome {
-    Created,
-    Updated,
-    /// The order was already stored exactly so: nothing was written.
-    Unchanged,
-}
+pub use crate::db::Outcome;
 
 /// One order written (or found unchanged), with its short id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

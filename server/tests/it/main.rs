@@ -4,6 +4,7 @@ mod accounts;
 mod api;
 mod audit;
 mod carts;
+mod catalog;
 mod common;
 mod customers;
 mod foundation;
