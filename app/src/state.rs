@@ -18,6 +18,8 @@ pub struct AppState {
     pub base_url: String,
     /// Now Online's activity not yet written by this node.
     pub activity: std::sync::Arc<crate::activity::Tracker>,
+    /// Product views not yet written by this node.
+    pub views: std::sync::Arc<crate::activity::views::ViewBuffer>,
     /// Each public-API token's request budget on this node.
     pub token_limits: crate::auth::integration::TokenLimits,
     /// The public API's operations, read once from its OpenAPI document (Admin > API reference).

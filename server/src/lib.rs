@@ -56,6 +56,7 @@ pub async fn state_on(db: app::db::Db, config: &config::Config) -> anyhow::Resul
             std::time::Duration::from_secs(config.online.push_seconds),
             visitor_key,
         )),
+        views: std::sync::Arc::default(),
         token_limits: app::auth::integration::TokenLimits::new(config.rate_limit.api_per_minute),
         api_reference: std::sync::Arc::new(app::domain::api_reference::operations(
             &serde_json::to_value(app::api::parts().1)?,

@@ -312,6 +312,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     if let Err(e) = activity.activity.flush(&activity.db).await {
         tracing::warn!(error = ?e, "final activity flush failed");
     }
+    if let Err(e) = activity.views.flush(&activity.db).await {
+        tracing::warn!(error = ?e, "final product view flush failed");
+    }
     tracing::info!("shut down cleanly");
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Now Online's activity tracking: every storefront request marks its browser active in memory
 //! (a lock and a map insert); a background job writes each batch to the database every few
 //! seconds, so app servers agree within one flush and a request never waits on a write.
+pub mod views;
 pub mod visitor;
 
 use crate::auth::customer::{CustomerPrincipal, is_storefront};

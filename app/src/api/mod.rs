@@ -1,6 +1,7 @@
 //! The public REST API under `/api/v1`, for shops, ERPs and CDPs: every call carries an
 //! integration token (Admin > System > Integrations) whose scopes say what it may do; errors are
 //! RFC 9457 problem details; the OpenAPI 3.1 document is generated from these handlers.
+pub mod activity;
 pub mod batch;
 pub mod body;
 pub mod caller;
@@ -36,7 +37,8 @@ pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
         (name = "customers", description = "Customer accounts"),
         (name = "orders", description = "Orders from the shop's checkout, and each customer's sales statistics"),
         (name = "carts", description = "Each customer's and visitor's current cart"),
-        (name = "catalog", description = "Categories and products, as targeting needs them")
+        (name = "catalog", description = "Categories and products, as targeting needs them"),
+        (name = "activity", description = "Wish lists and product views")
     )
 )]
 struct ApiDoc;
@@ -82,6 +84,9 @@ pub fn parts() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(catalog::list_categories))
         .routes(routes!(catalog::put_products))
         .routes(routes!(catalog::get_product))
+        .routes(routes!(activity::put_wishlist, activity::get_wishlist))
+        .routes(routes!(activity::post_views))
+        .routes(routes!(activity::get_recently_viewed))
         .split_for_parts()
 }
 

@@ -267,14 +267,16 @@ pub async fn mass(
     }
     let (stmt, name, detail) = match action {
         // Everything that is theirs goes with them: password and tokens, sessions, and the
-        // customer link of their browsers in Now Online; their carts; their orders stay, as guest orders.
+        // customer link of their browsers in Now Online; their carts, wish list and product views; their orders stay, as guest orders.
         MassAction::Delete => (
             "DELETE $ids RETURN NONE;
              DELETE $secrets RETURN NONE;
              DELETE customer_session WHERE customer IN $ids RETURN NONE;
              UPDATE online_visitor SET customer = NONE WHERE customer IN $ids RETURN NONE;
              UPDATE sales_order SET customer = NONE WHERE customer IN $numbers RETURN NONE;
-             DELETE cart WHERE customer IN $numbers RETURN NONE;",
+             DELETE cart WHERE customer IN $numbers RETURN NONE;
+             DELETE wishlist WHERE customer IN $numbers RETURN NONE;
+             DELETE product_view WHERE customer IN $numbers RETURN NONE;",
             "mass_delete",
             String::new(),
         ),

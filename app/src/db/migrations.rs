@@ -55,6 +55,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "catalog",
         sql: include_str!("../../migrations/0009_catalog.surql"),
     },
+    Migration {
+        version: 10,
+        name: "wishlists_views",
+        sql: include_str!("../../migrations/0010_wishlists_views.surql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -21,6 +21,7 @@ pub mod sales;
 pub mod settings;
 pub mod text;
 pub mod website;
+pub mod wishlist;
 
 pub use access::{Access, admin_access};
 pub use email::Email;

@@ -6,3 +6,4 @@ pub mod doc;
 pub mod orders;
 pub mod read;
 pub mod stats;
+pub mod wishlists;

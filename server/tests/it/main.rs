@@ -11,3 +11,4 @@ mod foundation;
 mod orders;
 mod service;
 mod statuses;
+mod wishlists;

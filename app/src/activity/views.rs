@@ -1,0 +1,144 @@
+//! Product views, coalesced like Now Online's activity: the API notes each view in memory (a lock
+//! and a map insert); a background job writes one row per viewer, website and product per flush
+//! (with how many views it stands for) and moves each customer's "last product view" forward.
+use crate::db::Db;
+use crate::domain::wishlist::{View, Viewer};
+use crate::error::AppError;
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// Who viewed which product on which website.
+type Key = (Viewer, String, String);
+/// The latest view and how many there were.
+type Seen = (DateTime<Utc>, i64);
+
+/// Views noted since the last flush, one entry per viewer, website and product.
+#[derive(Default)]
+pub struct ViewBuffer {
+    pending: Mutex<HashMap<Key, Seen>>,
+}
+
+impl ViewBuffer {
+    /// Notes a view: the latest time and one more view for its viewer, website and product.
+    pub fn record(&self, v: View) {
+        let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        let e = p
+            .entry((v.viewer, v.website.to_string(), v.sku))
+            .or_insert((v.at, 0));
+        e.0 = e.0.max(v.at);
+        e.1 += 1;
+    }
+
+    /// Distinct viewer-product pairs waiting to be written.
+    pub fn pending(&self) -> usize {
+        self.pending.lock().map_or(0, |p| p.len())
+    }
+
+    /// Writes what is pending in one transaction; on failure it goes back for the next flush.
+    /// Returns the rows written.
+    pub async fn flush(&self, db: &Db) -> Result<usize, AppError> {
+        let batch = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()));
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        let mut rows = Vec::with_capacity(batch.len());
+        let mut latest: HashMap<(i64, String), (DateTime<Utc>, String)> = HashMap::new();
+        for ((viewer, website, sku), (at, views)) in &batch {
+            let (customer, visitor) = match viewer {
+                Viewer::Customer(id) => {
+                    let e = latest
+                        .entry((*id, website.clone()))
+                        .or_insert((*at, sku.clone()));
+                    if *at > e.0 {
+                        *e = (*at, sku.clone());
+                    }
+                    (Some(*id), None)
+                }
+                Viewer::Visitor(v) => (None, Some(v.clone())),
+            };
+            rows.push(
+                json!({ "website": website, "customer": customer, "visitor": visitor,
+                              "sku": sku, "at": at.to_rfc3339(), "views": views }),
+            );
+        }
+        let last: Vec<serde_json::Value> = latest
+            .into_iter()
+            .map(|((c, w), (at, sku))| json!({ "customer": c, "website": w, "at": at.to_rfc3339(), "sku": sku }))
+            .collect();
+        let result = crate::db::transact(|| {
+            db.query(
+                "BEGIN;
+                 FOR $r IN $rows {
+                    CREATE product_view CONTENT {
+                        website: $r.website, customer: $r.customer ?? NONE, visitor: $r.visitor ?? NONE,
+                        sku: $r.sku, at: <datetime>$r.at, views: $r.views
+                    } RETURN NONE;
+                 };
+                 FOR $l IN $last {
+                    LET $c = type::record('customer', $l.customer);
+                    LET $was = ((SELECT VALUE viewed FROM ONLY $c) ?? []).find(|$x| $x.website = $l.website);
+                    IF $was = NONE OR $was.at < <datetime>$l.at {
+                        UPDATE $c SET viewed = array::concat((viewed ?? []).filter(|$x| $x.website != $l.website),
+                            [{ website: $l.website, at: <datetime>$l.at, sku: $l.sku }]) RETURN NONE;
+                    };
+                 };
+                 COMMIT;",
+            )
+            .bind(("rows", rows.clone()))
+            .bind(("last", last.clone()))
+            .into_future()
+        })
+        .await;
+        let failed = match result {
+            Ok((_, errors)) => errors.into_iter().next().map(AppError::from),
+            Err(e) => Some(AppError::from(e)),
+        };
+        if let Some(e) = failed {
+            let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+            for (k, (at, n)) in batch {
+                let e = p.entry(k).or_insert((at, 0));
+                e.0 = e.0.max(at);
+                e.1 += n;
+            }
+            return Err(e);
+        }
+        Ok(batch.len())
+    }
+}
+
+/// Deletes product views older than `days`.
+pub async fn prune(db: &Db, days: u32) -> Result<(), AppError> {
+    db.query("DELETE product_view WHERE at < time::now() - <duration>$age RETURN NONE")
+        .bind(("age", format!("{days}d")))
+        .await?
+        .check()?;
+    Ok(())
+}
+
+/// A customer's most recently viewed products on any website, newest first (one line per
+/// product, its latest view).
+pub async fn recently_viewed(
+    db: &Db,
+    customer: i64,
+    limit: u32,
+) -> Result<Vec<(String, String)>, AppError> {
+    #[derive(serde::Deserialize)]
+    struct Row {
+        sku: String,
+        at: String,
+    }
+    let mut res = db
+        .query(
+            "SELECT sku, <string> math::max(at) AS at FROM product_view WHERE customer = $customer
+               GROUP BY sku ORDER BY at DESC LIMIT $limit",
+        )
+        .bind(("customer", customer))
+        .bind(("limit", i64::from(limit)))
+        .await?;
+    let rows: Vec<serde_json::Value> = res.take(0)?;
+    rows.into_iter()
+        .map(|r| crate::db::from_json::<Row>(r).map(|r| (r.sku, r.at)))
+        .collect()
+}

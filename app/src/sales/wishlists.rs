@@ -1,0 +1,77 @@
+//! Wish lists: a customer's whole list, replaced by the shop (or by the customer on the storefront),
+//! read back with the products' names in the reader's language.
+use crate::db::tx::Tx;
+use crate::db::{Db, action_log, from_json};
+use crate::domain::Principal;
+use crate::domain::wishlist::Wish;
+use crate::error::AppError;
+use serde_json::json;
+use surrealdb::types::{RecordId, SurrealValue};
+
+/// Replaces `customer`'s wish list (the customer must exist).
+pub async fn put(db: &Db, me: &Principal, customer: i64, items: &[Wish]) -> Result<(), AppError> {
+    let mut res = db
+        .query("SELECT VALUE record::id(id) FROM type::record('customer', $id)")
+        .bind(("id", customer))
+        .await?;
+    let found: Vec<i64> = res.take(0)?;
+    if found.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let items: Vec<serde_json::Value> = items
+        .iter()
+        .map(|w| json!({ "sku": w.sku, "qty": w.qty, "added_at": w.added_at }))
+        .collect();
+    let mut tx = Tx::new();
+    tx.add(
+        "UPSERT $record CONTENT { customer: $customer,
+            items: $items.map(|$i| { sku: $i.sku, qty: $i.qty, added_at: <datetime>$i.added_at }) } RETURN NONE;",
+        [
+            ("record", RecordId::new("wishlist", customer).into_value()),
+            ("customer", customer.into_value()),
+            ("items", items.into_value()),
+        ],
+    );
+    tx.log(action_log::entry(
+        me,
+        "wishlist_updated",
+        Some(customer),
+        1,
+        "",
+    ));
+    tx.commit(db).await
+}
+
+/// `customer`'s wish list, oldest wish first, with names in `lang` where the catalog has them.
+pub async fn get(db: &Db, customer: i64, lang: &str) -> Result<Vec<Wish>, AppError> {
+    #[derive(serde::Deserialize)]
+    struct Row {
+        sku: String,
+        qty: f64,
+        added_at: String,
+    }
+    let mut res = db
+        .query(
+            "SELECT VALUE items.map(|$i| { sku: $i.sku, qty: $i.qty, added_at: <string> $i.added_at })
+               FROM type::record('wishlist', $id)",
+        )
+        .bind(("id", customer))
+        .await?;
+    let rows: Vec<Vec<serde_json::Value>> = res.take(0)?;
+    let rows: Vec<Row> = rows
+        .into_iter()
+        .flatten()
+        .map(from_json)
+        .collect::<Result<_, _>>()?;
+    let skus: Vec<String> = rows.iter().map(|r| r.sku.clone()).collect();
+    let products = crate::catalog::products(db, &skus).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Wish {
+            name: products.get(&r.sku).map(|p| p.name.get(lang).to_owned()),
+            sku: r.sku,
+            qty: r.qty,
+            added_at: r.added_at,
+        })
+        .collect())
+}
