@@ -6,7 +6,7 @@ use crate::admin::{
 };
 use crate::i18n::*;
 use crate::storefront::{
-    HomePage, StorefrontLayout, account, address, orders, password, register, sign_in,
+    HomePage, StorefrontLayout, account, address, orders, password, register, sign_in, wishlist,
 };
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
@@ -79,6 +79,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("customer/address/edit") view=address::AddressEditPage />
                         <Route path=path!("sales/order/history") view=orders::OrderHistoryPage />
                         <Route path=path!("sales/order/view/order_id/:id") view=orders::OrderViewPage />
+                        <Route path=path!("wishlist") view=wishlist::WishlistPage />
                     </ParentRoute>
                     <Route path=path!("admin/login") view=AdminSignInPage ssr=SsrMode::InOrder />
                     <ParentRoute path=path!("admin") view=AdminShell ssr=SsrMode::InOrder>

@@ -2,12 +2,15 @@
 //! and a map insert); a background job writes one row per viewer, website and product per flush
 //! (with how many views it stands for) and moves each customer's "last product view" forward.
 use crate::db::Db;
-use crate::domain::wishlist::{View, Viewer};
+use crate::domain::wishlist::{View, Viewed, Viewer};
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use std::collections::HashMap;
 use std::sync::Mutex;
+
+/// Products a "recently viewed" list shows.
+pub const RECENT: u32 = 20;
 
 /// Who viewed which product on which website.
 type Key = (Viewer, String, String);
@@ -118,12 +121,13 @@ pub async fn prune(db: &Db, days: u32) -> Result<(), AppError> {
 }
 
 /// A customer's most recently viewed products on any website, newest first (one line per
-/// product, its latest view).
+/// product, its latest view), named in `lang` where the catalog knows them.
 pub async fn recently_viewed(
     db: &Db,
     customer: i64,
     limit: u32,
-) -> Result<Vec<(String, String)>, AppError> {
+    lang: &str,
+) -> Result<Vec<Viewed>, AppError> {
     #[derive(serde::Deserialize)]
     struct Row {
         sku: String,
@@ -138,7 +142,18 @@ pub async fn recently_viewed(
         .bind(("limit", i64::from(limit)))
         .await?;
     let rows: Vec<serde_json::Value> = res.take(0)?;
-    rows.into_iter()
-        .map(|r| crate::db::from_json::<Row>(r).map(|r| (r.sku, r.at)))
-        .collect()
+    let rows: Vec<Row> = rows
+        .into_iter()
+        .map(crate::db::from_json)
+        .collect::<Result<_, _>>()?;
+    let skus: Vec<String> = rows.iter().map(|r| r.sku.clone()).collect();
+    let products = crate::catalog::products(db, &skus).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Viewed {
+            name: products.get(&r.sku).map(|p| p.name.get(lang).to_owned()),
+            sku: r.sku,
+            at: r.at,
+        })
+        .collect())
 }

@@ -3,10 +3,10 @@
 //! one write per view), with a customer's recently viewed products.
 use super::batch::{ItemResult, problems_of, read_items};
 use super::problem::{ApiProblem, FieldProblem, ProblemDetails, Refusals};
-use crate::activity::views::recently_viewed;
+use crate::activity::views::{RECENT, recently_viewed};
 use crate::auth::integration::ApiCaller;
 use crate::domain::integration::Scope;
-use crate::domain::wishlist::{ViewInput, Viewer, Wish, WishlistInput};
+use crate::domain::wishlist::{ViewInput, Viewed, Viewer, Wish, WishlistInput};
 use crate::error::{AppError, FieldError, Problem};
 use crate::sales::wishlists;
 use crate::state::AppState;
@@ -201,14 +201,6 @@ pub async fn post_views(
     ))
 }
 
-/// A product a customer looked at.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct Viewed {
-    pub sku: String,
-    /// RFC 3339: the latest view.
-    pub at: String,
-}
-
 #[utoipa::path(
     get,
     path = "/api/v1/customers/{id}/recently-viewed",
@@ -231,10 +223,5 @@ pub async fn get_recently_viewed(
     caller.require(Scope::CustomersRead)?;
     let id = super::customers::customer_id(&id)?;
     crate::sales::read::sales_of_customer(&state.db, id).await?;
-    let rows = recently_viewed(&state.db, id, 20).await?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|(sku, at)| Viewed { sku, at })
-            .collect(),
-    ))
+    Ok(Json(recently_viewed(&state.db, id, RECENT, "en").await?))
 }

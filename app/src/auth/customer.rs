@@ -121,6 +121,8 @@ pub fn is_account_page(path: &str) -> bool {
         || p == "/customer/address"
         || p.starts_with("/customer/address/")
         || p.starts_with("/sales/order/")
+        || p == "/wishlist"
+        || p.starts_with("/wishlist/")
 }
 
 /// Account server functions open to visitors (everything else under `/api/account` needs a session).
@@ -157,6 +159,7 @@ mod tests {
             "/customer/address/edit",
             "/sales/order/history",
             "/sales/order/view/order_id/7",
+            "/wishlist",
         ] {
             assert!(is_account_page(p), "{p}");
         }
@@ -169,6 +172,7 @@ mod tests {
             "/customer/account/confirm",
             "/customer/accountx",
             "/sales/orderx",
+            "/wishlistx",
         ] {
             assert!(!is_account_page(p), "{p}");
         }

@@ -44,6 +44,26 @@ pub struct Wish {
     pub name: Option<String>,
 }
 
+/// A product a customer looked at: its latest view.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Viewed {
+    pub sku: String,
+    /// RFC 3339.
+    pub at: String,
+    /// The product's name in the reader's language, when the catalog knows the SKU.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// What the customer page's Shopping Cart, Wish List and Recently Viewed tabs show.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CustomerActivity {
+    pub carts: Vec<super::cart::CartView>,
+    pub wishlist: Vec<Wish>,
+    pub viewed: Vec<Viewed>,
+}
+
 impl WishlistInput {
     /// The items (a SKU listed twice keeps its first place and the later quantity), or every
     /// field at fault (`items.3.qty`).

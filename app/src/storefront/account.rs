@@ -159,6 +159,7 @@ pub fn AccountNav() -> impl IntoView {
             <ul>
                 <li><A href="/customer/account/" exact=true>{t!(i18n, account.my_account)}</A></li>
                 <li><A href="/sales/order/history">{t!(i18n, orders.my_orders)}</A></li>
+                <li><A href="/wishlist">{t!(i18n, wishlist.title)}</A></li>
                 <li><A href="/customer/account/edit">{t!(i18n, account.account_information)}</A></li>
                 <li><A href="/customer/address/">{t!(i18n, account.address_book)}</A></li>
                 <li><A href="/customer/account/logout">{t!(i18n, account.sign_out)}</A></li>

@@ -6,6 +6,7 @@ pub mod orders;
 pub mod password;
 pub mod register;
 pub mod sign_in;
+pub mod wishlist;
 
 use crate::components::{LanguageSwitch, js_safe_encode};
 use crate::domain::customer::FormSettings;

@@ -80,6 +80,12 @@ fn rows() -> Vec<Row> {
             404,
         ),
         json(
+            "/api/admin/customers/activity",
+            AdminWith("customers"),
+            || json!({ "id": NO_SUCH_ID }),
+            404,
+        ),
+        json(
             "/api/admin/customers/get",
             AdminWith("customers"),
             || json!({ "id": NO_SUCH_ID }),
@@ -326,6 +332,8 @@ fn rows() -> Vec<Row> {
         form("/api/account/view", Customer, "", 200),
         form("/api/account/orders", Customer, "page=0", 200),
         form("/api/account/order", Customer, "id=not-a-number", 404),
+        form("/api/account/wishlist", Customer, "", 200),
+        form("/api/account/wishlist_remove", Customer, "sku=NOPE", 200),
         form("/api/account/save", Customer, "firstname=&lastname=", 422),
         form(
             "/api/account/save_address",

@@ -3,6 +3,7 @@
 //! Password and Unlock (`actions`).
 mod account;
 mod actions;
+mod activity;
 mod address;
 mod orders;
 mod summary;
@@ -29,6 +30,9 @@ pub(super) enum Tab {
     Account,
     Addresses,
     Orders,
+    Cart,
+    Wishlist,
+    Viewed,
     Newsletter,
 }
 
@@ -139,6 +143,9 @@ fn customer_form(
             {tab_button(Tab::Account, t_string!(i18n, customer.tab_account).to_string())}
             {tab_button(Tab::Addresses, t_string!(i18n, customer.tab_addresses).to_string())}
             {id.map(|_| tab_button(Tab::Orders, t_string!(i18n, customer.tab_orders).to_string()))}
+            {id.map(|_| tab_button(Tab::Cart, t_string!(i18n, customer.tab_cart).to_string()))}
+            {id.map(|_| tab_button(Tab::Wishlist, t_string!(i18n, customer.tab_wishlist).to_string()))}
+            {id.map(|_| tab_button(Tab::Viewed, t_string!(i18n, customer.tab_viewed).to_string()))}
             {tab_button(Tab::Newsletter, t_string!(i18n, customer.tab_newsletter).to_string())}
         </div>
         <form class="customer-form" novalidate on:submit=move |ev| { ev.prevent_default(); actions.check_and_save.run(true); }>
@@ -171,6 +178,15 @@ fn customer_form(
                 <section role="tabpanel" hidden=move || tab.get() != Tab::Orders>
                     {orders::orders_tab(i18n, id, move || tab.get() == Tab::Orders)}
                 </section>
+            })}
+            {id.map(|id| {
+                use activity::{Part, activity_data, activity_tab};
+                let data = activity_data(id, move || matches!(tab.get(), Tab::Cart | Tab::Wishlist | Tab::Viewed));
+                view! {
+                    <section role="tabpanel" hidden=move || tab.get() != Tab::Cart>{activity_tab(i18n, data, Part::Cart)}</section>
+                    <section role="tabpanel" hidden=move || tab.get() != Tab::Wishlist>{activity_tab(i18n, data, Part::Wishlist)}</section>
+                    <section role="tabpanel" hidden=move || tab.get() != Tab::Viewed>{activity_tab(i18n, data, Part::Viewed)}</section>
+                }
             })}
             <section role="tabpanel" hidden=move || tab.get() != Tab::Newsletter>
                 <label class="check">
