@@ -1,7 +1,7 @@
 //! A shopping cart as the shop sends it (a customer's or a visitor's current cart, whole), the
 //! summary each customer record keeps per website, and when a cart counts as abandoned.
 use super::money::{Cents, as_decimal};
-use super::order::{OrderItem, OrderItemInput, amount, err, items, placed_at};
+use super::order::{OrderItem, OrderItemInput, amount, err, items, placed_at, website};
 use super::website::WebsiteId;
 use crate::error::{FieldError, Problem};
 use chrono::{DateTime, Utc};
@@ -136,6 +136,7 @@ pub fn is_abandoned(updated_at: i64, now: i64, hours: u32) -> bool {
     now - updated_at >= i64::from(hours) * 3600
 }
 
+/// A visitor id: letters, digits, `-` and `_`, up to `VISITOR_MAX_CHARS`.
 fn visitor(v: &str, errors: &mut Vec<FieldError>) -> String {
     let v = v.trim();
     let ok = !v.is_empty()
@@ -148,32 +149,32 @@ fn visitor(v: &str, errors: &mut Vec<FieldError>) -> String {
     v.to_owned()
 }
 
+/// Whose it is: exactly one of a customer's id and a visitor's id.
+pub(crate) fn owner(
+    customer: Option<i64>,
+    visitor_id: &Option<String>,
+    errors: &mut Vec<FieldError>,
+) -> CartOwner {
+    match (customer, visitor_id) {
+        (Some(id), None) if id > 0 => CartOwner::Customer(id),
+        (Some(_), None) => {
+            errors.push(err("customer_id", Problem::CustomerUnknown));
+            CartOwner::Customer(0)
+        }
+        (None, Some(v)) => CartOwner::Visitor(visitor(v, errors)),
+        (Some(_), Some(_)) | (None, None) => {
+            errors.push(err("customer_id", Problem::FieldRequired));
+            CartOwner::Customer(0)
+        }
+    }
+}
+
 impl CartInput {
     /// The cart, or every field at fault (JSON paths: `items.2.qty`).
     pub fn validate(&self, now: DateTime<Utc>) -> Result<ValidCart, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let website = if self.website.trim().is_empty() {
-            Ok(WebsiteId::storefront())
-        } else {
-            WebsiteId::parse(&self.website)
-        };
-        let website = website.unwrap_or_else(|p| {
-            errors.push(err("website", p));
-            WebsiteId::storefront()
-        });
-        let owner = match (self.customer_id, &self.visitor_id) {
-            (Some(id), None) if id > 0 => CartOwner::Customer(id),
-            (Some(_), None) => {
-                errors.push(err("customer_id", Problem::CustomerUnknown));
-                CartOwner::Customer(0)
-            }
-            (None, Some(v)) => CartOwner::Visitor(visitor(v, &mut errors)),
-            // Exactly one owner: a customer or a visitor.
-            (Some(_), Some(_)) | (None, None) => {
-                errors.push(err("customer_id", Problem::FieldRequired));
-                CartOwner::Customer(0)
-            }
-        };
+        let website = website(&self.website, &mut errors);
+        let owner = owner(self.customer_id, &self.visitor_id, &mut errors);
         let currency = self.currency.trim().to_owned();
         if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
             errors.push(err("currency", Problem::CurrencyInvalid));

@@ -229,6 +229,19 @@ pub(crate) fn err(field: impl Into<String>, problem: Problem) -> FieldError {
     }
 }
 
+/// A website's code as sent (`main` when left out).
+pub(crate) fn website(code: &str, errors: &mut Vec<FieldError>) -> WebsiteId {
+    let parsed = if code.trim().is_empty() {
+        Ok(WebsiteId::storefront())
+    } else {
+        WebsiteId::parse(code)
+    };
+    parsed.unwrap_or_else(|p| {
+        errors.push(err("website", p));
+        WebsiteId::storefront()
+    })
+}
+
 /// Text that must be present (when `required`), short, and free of control characters.
 pub(crate) fn text(field: &str, v: &str, required: bool, max: usize, errors: &mut Vec<FieldError>) {
     if required && v.trim().is_empty() {
@@ -329,15 +342,7 @@ impl OrderInput {
     pub fn validate(&self, now: DateTime<Utc>) -> Result<ValidOrder, Vec<FieldError>> {
         let mut errors = Vec::new();
         text("number", &self.number, true, NUMBER_MAX_CHARS, &mut errors);
-        let website = if self.website.trim().is_empty() {
-            Ok(WebsiteId::storefront())
-        } else {
-            WebsiteId::parse(&self.website)
-        };
-        let website = website.unwrap_or_else(|p| {
-            errors.push(err("website", p));
-            WebsiteId::storefront()
-        });
+        let website = website(&self.website, &mut errors);
         let status = match self.status.trim() {
             "" => OrderStatus::Pending,
             s => OrderStatus::parse(s).unwrap_or_else(|| {

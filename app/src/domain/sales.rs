@@ -37,22 +37,27 @@ pub struct Contribution<'a> {
     pub created_at: i64,
 }
 
+/// Counts one order in its website's figures.
+fn add<'a>(by: &mut BTreeMap<&'a str, WebsiteSales>, o: &Contribution<'a>) {
+    let s = by.entry(o.website).or_insert_with(|| WebsiteSales {
+        website: o.website.to_owned(),
+        lifetime: Cents(0),
+        orders: 0,
+        first_order_at: o.created_at,
+        last_order_at: o.created_at,
+    });
+    s.lifetime = s.lifetime + o.net;
+    s.orders += 1;
+    s.first_order_at = s.first_order_at.min(o.created_at);
+    s.last_order_at = s.last_order_at.max(o.created_at);
+}
+
 /// The statistics of a customer with these orders, per website in website order: the definition the
 /// database's incremental upkeep is checked against.
 pub fn sales_of<'a>(orders: impl IntoIterator<Item = Contribution<'a>>) -> Vec<WebsiteSales> {
     let mut by: BTreeMap<&str, WebsiteSales> = BTreeMap::new();
     for o in orders.into_iter().filter(|o| o.status.counts_in_sales()) {
-        let s = by.entry(o.website).or_insert_with(|| WebsiteSales {
-            website: o.website.to_owned(),
-            lifetime: Cents(0),
-            orders: 0,
-            first_order_at: o.created_at,
-            last_order_at: o.created_at,
-        });
-        s.lifetime = s.lifetime + o.net;
-        s.orders += 1;
-        s.first_order_at = s.first_order_at.min(o.created_at);
-        s.last_order_at = s.last_order_at.max(o.created_at);
+        add(&mut by, &o);
     }
     by.into_values().collect()
 }
@@ -89,17 +94,7 @@ pub fn moved(current: &[WebsiteSales], out: &[Contribution], into: &[Contributio
         }
     }
     for o in into.iter().filter(|o| o.status.counts_in_sales()) {
-        let s = by.entry(o.website).or_insert_with(|| WebsiteSales {
-            website: o.website.to_owned(),
-            lifetime: Cents(0),
-            orders: 0,
-            first_order_at: o.created_at,
-            last_order_at: o.created_at,
-        });
-        s.lifetime = s.lifetime + o.net;
-        s.orders += 1;
-        s.first_order_at = s.first_order_at.min(o.created_at);
-        s.last_order_at = s.last_order_at.max(o.created_at);
+        add(&mut by, o);
     }
     Moved::To(by.into_values().collect())
 }

@@ -1,7 +1,7 @@
 //! Wish lists and product views as the shop sends them: a customer's whole wish list, and views
 //! of products by a customer or a visitor; checked into values ready to store.
-use super::cart::VISITOR_MAX_CHARS;
-use super::order::{MAX_QTY, err, placed_at, text};
+use super::cart::owner;
+use super::order::{MAX_QTY, err, placed_at, text, website};
 use super::product::SKU_MAX_CHARS;
 use super::website::WebsiteId;
 use crate::error::{FieldError, Problem};
@@ -115,13 +115,10 @@ pub struct ViewInput {
     pub at: Option<String>,
 }
 
-/// A product view, checked.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Viewer {
-    Customer(i64),
-    Visitor(String),
-}
+/// Who viewed: a customer or a visitor (as for a cart).
+pub use super::cart::CartOwner as Viewer;
 
+/// A product view, checked.
 #[derive(Clone, Debug, PartialEq)]
 pub struct View {
     pub sku: String,
@@ -134,38 +131,8 @@ impl ViewInput {
     pub fn validate(&self, now: DateTime<Utc>) -> Result<View, Vec<FieldError>> {
         let mut errors = Vec::new();
         text("sku", &self.sku, true, SKU_MAX_CHARS, &mut errors);
-        let website = if self.website.trim().is_empty() {
-            Ok(WebsiteId::storefront())
-        } else {
-            WebsiteId::parse(&self.website)
-        };
-        let website = website.unwrap_or_else(|p| {
-            errors.push(err("website", p));
-            WebsiteId::storefront()
-        });
-        let viewer = match (self.customer_id, self.visitor_id.as_deref().map(str::trim)) {
-            (Some(id), None) if id > 0 => Viewer::Customer(id),
-            (Some(_), None) => {
-                errors.push(err("customer_id", Problem::CustomerUnknown));
-                Viewer::Customer(0)
-            }
-            (None, Some(v))
-                if !v.is_empty()
-                    && v.len() <= VISITOR_MAX_CHARS
-                    && v.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
-            {
-                Viewer::Visitor(v.to_owned())
-            }
-            (None, Some(_)) => {
-                errors.push(err("visitor_id", Problem::FieldInvalid));
-                Viewer::Customer(0)
-            }
-            (Some(_), Some(_)) | (None, None) => {
-                errors.push(err("customer_id", Problem::FieldRequired));
-                Viewer::Customer(0)
-            }
-        };
+        let website = website(&self.website, &mut errors);
+        let viewer = owner(self.customer_id, &self.visitor_id, &mut errors);
         let at = placed_at("at", &self.at, now, &mut errors);
         let view = View {
             sku: self.sku.trim().to_owned(),

@@ -222,14 +222,7 @@ pub async fn summaries(db: &Db, customer: i64) -> Result<Vec<CartSummary>, AppEr
         .bind(("id", customer))
         .await?;
     let found: Option<serde_json::Value> = res.take(0)?;
-    let rows = match found
-        .ok_or(AppError::NotFound)?
-        .get_mut("cart")
-        .map(serde_json::Value::take)
-    {
-        Some(serde_json::Value::Array(rows)) => rows,
-        _ => Vec::new(),
-    };
+    let rows = super::doc::list_field(found, "cart")?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let r: Row = from_json(r)?;

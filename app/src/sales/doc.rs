@@ -174,3 +174,13 @@ pub fn unix(t: &str) -> i64 {
         .map(|t| t.timestamp())
         .unwrap_or(0)
 }
+
+/// The list `name` of a record read with `FROM ONLY` (not found when there is no record; empty
+/// when the list is absent).
+pub fn list_field(found: Option<Json>, name: &str) -> Result<Vec<Json>, crate::error::AppError> {
+    let mut found = found.ok_or(crate::error::AppError::NotFound)?;
+    match found.get_mut(name).map(Json::take) {
+        Some(Json::Array(rows)) => Ok(rows),
+        _ => Ok(Vec::new()),
+    }
+}

@@ -72,13 +72,6 @@ pub async fn sales_of_customer(db: &Db, customer: i64) -> Result<Vec<WebsiteSale
         .bind(("id", customer))
         .await?;
     let found: Option<serde_json::Value> = res.take(0)?;
-    let rows = match found
-        .ok_or(AppError::NotFound)?
-        .get_mut("sales")
-        .map(serde_json::Value::take)
-    {
-        Some(serde_json::Value::Array(rows)) => rows,
-        _ => Vec::new(),
-    };
+    let rows = super::doc::list_field(found, "sales")?;
     super::stats::from_rows(rows)
 }
