@@ -1,4 +1,5 @@
-//! On an empty database in demo mode: a demo admin (printed once), demo customers and their orders.
+//! On an empty database in demo mode: a demo admin (printed once), demo customers, the catalog,
+//! their orders and shopping activity.
 use crate::config::Config;
 use app::admin::users::{AdminUserInput, store};
 use app::state::AppState;
@@ -52,15 +53,16 @@ pub async fn ensure_demo(state: &AppState, config: &Config) -> anyhow::Result<()
         .await?;
     let customers: Option<i64> = res.take(0)?;
     if customers.unwrap_or(0) == 0 && config.demo.customers > 0 {
-        let started = std::time::Instant::now();
-        let ids = crate::seed::seed_customers(&state.db, config.demo.customers).await?;
-        let orders = crate::seed_orders::seed_orders(&state.db, &ids).await?;
+        let report = crate::seed::seed(&state.db, config.demo.customers).await?;
         state.customers.catch_up(&state.db).await?;
         tracing::info!(
-            customers = ids.len(),
-            orders,
-            seconds = started.elapsed().as_secs_f64(),
-            "seeded demo customers and their orders"
+            customers = report.customers,
+            products = report.products,
+            orders = report.orders,
+            carts = report.activity.carts,
+            wishlists = report.activity.wishlists,
+            views = report.activity.views,
+            "seeded demo customers, the catalog, orders, carts, wish lists and product views"
         );
     }
     Ok(())

@@ -8,7 +8,6 @@ pub mod mail;
 pub mod rate_limit;
 pub mod routes;
 pub mod seed;
-pub mod seed_orders;
 pub mod telemetry;
 
 use anyhow::Context;

@@ -25,12 +25,9 @@ pub struct DashboardFigures {
 
 /// Fills the seven days ending `today` with the counts found (days without customers get 0).
 pub fn last_seven_days(today: chrono::NaiveDate, found: &[DayCount]) -> Vec<DayCount> {
-    (0..7)
-        .rev()
-        .map(|back| {
-            let day = (today - chrono::Duration::days(back))
-                .format("%Y-%m-%d")
-                .to_string();
+    crate::domain::dates::days_ending(today, 7)
+        .into_iter()
+        .map(|day| {
             let count = found.iter().find(|d| d.day == day).map_or(0, |d| d.count);
             DayCount { day, count }
         })

@@ -20,12 +20,9 @@ pub struct SalesDay {
 
 /// The `DAYS` days ending `today`, oldest first, with the figures found (others 0).
 pub fn last_days(today: chrono::NaiveDate, found: &[SalesDay]) -> Vec<SalesDay> {
-    (0..DAYS)
-        .rev()
-        .map(|back| {
-            let day = (today - chrono::Duration::days(back))
-                .format("%Y-%m-%d")
-                .to_string();
+    crate::domain::dates::days_ending(today, DAYS)
+        .into_iter()
+        .map(|day| {
             found
                 .iter()
                 .find(|d| d.day == day)

@@ -46,7 +46,8 @@ pub async fn put_cart(
     ApiJson(input): ApiJson<CartInput>,
 ) -> Result<(StatusCode, Json<CartResult>), ApiProblem> {
     caller.require(Scope::EventsWrite)?;
-    let put = carts::put(&state.db, &state.customers, &caller.actor(), &input).await?;
+    let put = carts::put(&state.db, &caller.actor(), &input).await?;
+    state.customers.catch_up(&state.db).await?;
     Ok(match put {
         Put::Created => (
             StatusCode::CREATED,

@@ -32,8 +32,8 @@ pub struct OrderResult {
     pub errors: Vec<FieldProblem>,
 }
 
-/// A batch of orders.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+/// A batch of orders (the body's shape for the OpenAPI document; the batch reader parses it).
+#[derive(Debug, utoipa::ToSchema)]
 pub struct OrderBatch {
     /// Up to 1,000 orders.
     #[schema(value_type = Vec<OrderInput>)]

@@ -4,6 +4,7 @@ pub mod form;
 mod list;
 mod loaded;
 pub mod orders;
+pub mod wishlist;
 
 pub use crate::domain::text::fill;
 use crate::error::{AppError, Problem};

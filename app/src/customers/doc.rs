@@ -36,6 +36,27 @@ pub struct SalesDoc {
     pub last_order_at: Datetime,
 }
 
+/// An open cart's summary on one website, as the customer record keeps it (`sales::carts`).
+#[derive(SurrealValue, Clone, Debug)]
+#[surreal(crate = "surrealdb::types")]
+pub struct CartDoc {
+    pub website: String,
+    /// Hundredths.
+    pub subtotal: i64,
+    pub lines: i64,
+    pub qty: f64,
+    pub updated_at: Datetime,
+}
+
+/// The last product view on one website, as the customer record keeps it (`activity::views`).
+#[derive(SurrealValue, Clone, Debug)]
+#[surreal(crate = "surrealdb::types")]
+pub struct ViewedDoc {
+    pub website: String,
+    pub at: Datetime,
+    pub sku: String,
+}
+
 /// A customer record as stored.
 #[derive(SurrealValue, Clone, Debug)]
 #[surreal(crate = "surrealdb::types")]
@@ -67,6 +88,10 @@ pub struct CustomerDoc {
     pub default_shipping: Option<String>,
     /// None until the customer's first order.
     pub sales: Option<Vec<SalesDoc>>,
+    /// Open carts, one per website (none until the first).
+    pub cart: Option<Vec<CartDoc>>,
+    /// The last product view per website (none until the first).
+    pub viewed: Option<Vec<ViewedDoc>>,
 }
 
 /// The number a record id carries (0 when it is not a number).
@@ -155,6 +180,8 @@ impl CustomerDoc {
     /// The fields the grid shows, filters and sorts.
     pub fn grid_doc(&self) -> GridDoc {
         let (lifetime, orders, last_order) = totals(&self.sales());
+        let carts = self.cart.as_deref().unwrap_or_default();
+        let last_viewed = self.viewed.iter().flatten().map(|v| v.at.timestamp()).max();
         let b = self.billing();
         let bs = |f: fn(&AddressDoc) -> Option<&String>| b.and_then(f).cloned().unwrap_or_default();
         GridDoc {
@@ -192,6 +219,11 @@ impl CustomerDoc {
             lifetime_sales: lifetime.0,
             orders: i64::from(orders),
             last_order,
+            cart_subtotal: carts.iter().map(|c| c.subtotal).sum(),
+            cart_lines: carts.iter().map(|c| c.lines).sum(),
+            cart_qty: carts.iter().map(|c| c.qty).sum::<f64>().round() as i64,
+            cart_updated: carts.iter().map(|c| c.updated_at.timestamp()).max(),
+            last_viewed,
         }
     }
 

@@ -23,6 +23,18 @@ pub fn local_date(locale: &str, iso: &str) -> String {
     }
 }
 
+/// The `count` days ending `today`, oldest first, as `YYYY-MM-DD` (a chart's days, gaps included).
+pub fn days_ending(today: chrono::NaiveDate, count: i64) -> Vec<String> {
+    (0..count)
+        .rev()
+        .map(|back| {
+            (today - chrono::Duration::days(back))
+                .format("%Y-%m-%d")
+                .to_string()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::local_date;

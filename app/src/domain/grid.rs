@@ -41,6 +41,11 @@ pub enum Column {
     LifetimeSales,
     Orders,
     LastOrder,
+    CartSubtotal,
+    CartLines,
+    CartQty,
+    CartUpdated,
+    LastViewed,
 }
 
 /// What kind of filter a column takes.
@@ -59,7 +64,7 @@ pub enum Kind {
 }
 
 impl Column {
-    pub const ALL: [Column; 27] = [
+    pub const ALL: [Column; 32] = [
         Column::Id,
         Column::Name,
         Column::Email,
@@ -87,6 +92,11 @@ impl Column {
         Column::LifetimeSales,
         Column::Orders,
         Column::LastOrder,
+        Column::CartSubtotal,
+        Column::CartLines,
+        Column::CartQty,
+        Column::CartUpdated,
+        Column::LastViewed,
     ];
 
     pub fn key(self) -> &'static str {
@@ -118,6 +128,11 @@ impl Column {
             Column::LifetimeSales => "lifetime_sales",
             Column::Orders => "orders",
             Column::LastOrder => "last_order",
+            Column::CartSubtotal => "cart_subtotal",
+            Column::CartLines => "cart_lines",
+            Column::CartQty => "cart_qty",
+            Column::CartUpdated => "cart_updated",
+            Column::LastViewed => "last_viewed",
         }
     }
 
@@ -127,8 +142,8 @@ impl Column {
 
     pub fn kind(self) -> Kind {
         match self {
-            Column::Id | Column::Orders => Kind::Number,
-            Column::LifetimeSales => Kind::Money,
+            Column::Id | Column::Orders | Column::CartLines | Column::CartQty => Kind::Number,
+            Column::LifetimeSales | Column::CartSubtotal => Kind::Money,
             Column::Group
             | Column::Country
             | Column::Website
@@ -136,7 +151,12 @@ impl Column {
             | Column::Gender
             | Column::Lock
             | Column::Newsletter => Kind::Select,
-            Column::CreatedAt | Column::Dob | Column::LastLogin | Column::LastOrder => Kind::Date,
+            Column::CreatedAt
+            | Column::Dob
+            | Column::LastLogin
+            | Column::LastOrder
+            | Column::CartUpdated
+            | Column::LastViewed => Kind::Date,
             _ => Kind::Text,
         }
     }

@@ -1,13 +1,11 @@
 //! Carts: the shop's current cart of a customer or a visitor on a website, replaced whole, with the
 //! customer's cart summary rewritten in the same transaction; a customer's open carts read back.
-use super::doc::unix;
-use crate::customers::feed::SharedIndex;
+use super::doc::{ItemDoc, item_json, unix};
 use crate::db::tx::Tx;
 use crate::db::{Db, action_log, from_json};
 use crate::domain::Principal;
 use crate::domain::cart::{CartInput, CartOwner, CartStatus, CartSummary, CartView, ValidCart};
 use crate::domain::money::Cents;
-use crate::domain::order::OrderItem;
 use crate::error::{AppError, FieldError, Problem};
 use serde::Deserialize;
 use serde_json::json;
@@ -29,11 +27,7 @@ fn with_time(json: serde_json::Value, field: &str, unix_seconds: i64) -> Value {
 
 /// The stored document of a valid cart.
 fn cart_content(c: &ValidCart) -> Value {
-    let items: Vec<serde_json::Value> = c
-        .items
-        .iter()
-        .map(|i| json!({ "sku": i.sku, "name": i.name, "qty": i.qty, "price": i.price.0, "row_total": i.row_total.0 }))
-        .collect();
+    let items: Vec<serde_json::Value> = c.items.iter().map(item_json).collect();
     let (customer, visitor) = match &c.owner {
         CartOwner::Customer(id) => (Some(*id), None),
         CartOwner::Visitor(v) => (None, Some(v.clone())),
@@ -74,12 +68,8 @@ fn field(field: &str, problem: Problem) -> AppError {
 }
 
 /// Replaces the cart of its owner on its website, and the customer's summary of it, at once.
-pub async fn put(
-    db: &Db,
-    index: &SharedIndex,
-    me: &Principal,
-    input: &CartInput,
-) -> Result<Put, AppError> {
+/// A node's customer index sees the new summary at its next catch-up (the API catches up first).
+pub async fn put(db: &Db, me: &Principal, input: &CartInput) -> Result<Put, AppError> {
     let cart = input
         .validate(chrono::Utc::now())
         .map_err(AppError::InvalidFields)?;
@@ -133,7 +123,6 @@ pub async fn put(
     let detail = format!("{} {}", cart.website, cart.owner.key());
     tx.log(action_log::entry(me, "cart_updated", customer, 1, &detail));
     tx.commit(db).await?;
-    index.catch_up(db).await?;
     Ok(if existed.is_empty() {
         Put::Created
     } else {
@@ -159,15 +148,6 @@ struct CartDoc {
     updated_at: String,
 }
 
-#[derive(Deserialize)]
-struct ItemDoc {
-    sku: String,
-    name: String,
-    qty: f64,
-    price: i64,
-    row_total: i64,
-}
-
 /// A customer's open carts with items, by website; `hours` idle makes one abandoned.
 pub async fn open_carts(db: &Db, customer: i64, hours: u32) -> Result<Vec<CartView>, AppError> {
     let mut res = db
@@ -187,17 +167,7 @@ pub async fn open_carts(db: &Db, customer: i64, hours: u32) -> Result<Vec<CartVi
             Ok(CartView {
                 website: d.website,
                 currency: d.currency,
-                items: d
-                    .items
-                    .into_iter()
-                    .map(|i| OrderItem {
-                        sku: i.sku,
-                        name: i.name,
-                        qty: i.qty,
-                        price: Cents(i.price),
-                        row_total: Cents(i.row_total),
-                    })
-                    .collect(),
+                items: d.items.into_iter().map(ItemDoc::item).collect(),
                 subtotal: Cents(d.subtotal),
                 grand_total: Cents(d.grand_total),
                 updated_at: d.updated_at,

@@ -33,14 +33,7 @@ pub fn order_content(o: &ValidOrder, customer: Option<i64>, id: i64, fingerprint
 }
 
 fn order_json(o: &ValidOrder, customer: Option<i64>, id: i64, fingerprint: &str) -> Json {
-    let items: Vec<Json> = o
-        .items
-        .iter()
-        .map(|i| {
-            json!({ "sku": i.sku, "name": i.name, "qty": i.qty,
-                    "price": i.price.0, "row_total": i.row_total.0 })
-        })
-        .collect();
+    let items: Vec<Json> = o.items.iter().map(item_json).collect();
     let mut doc = json!({
         "order_id": id,
         "website": o.website.as_str(),
@@ -95,13 +88,31 @@ fn address(a: &OrderAddress) -> Json {
     Json::Object(m)
 }
 
+/// An order or cart line as stored (amounts in hundredths).
+pub fn item_json(i: &OrderItem) -> Json {
+    json!({ "sku": i.sku, "name": i.name, "qty": i.qty, "price": i.price.0, "row_total": i.row_total.0 })
+}
+
+/// An order or cart line as read back.
 #[derive(Deserialize)]
-struct ItemDoc {
+pub struct ItemDoc {
     sku: String,
     name: String,
     qty: f64,
     price: i64,
     row_total: i64,
+}
+
+impl ItemDoc {
+    pub fn item(self) -> OrderItem {
+        OrderItem {
+            sku: self.sku,
+            name: self.name,
+            qty: self.qty,
+            price: Cents(self.price),
+            row_total: Cents(self.row_total),
+        }
+    }
 }
 
 /// An order as read with `ORDER_FIELDS`.
@@ -151,17 +162,7 @@ impl OrderDoc {
             },
             coupon_code: self.coupon_code,
             payment_method: self.payment_method,
-            items: self
-                .items
-                .into_iter()
-                .map(|i| OrderItem {
-                    sku: i.sku,
-                    name: i.name,
-                    qty: i.qty,
-                    price: Cents(i.price),
-                    row_total: Cents(i.row_total),
-                })
-                .collect(),
+            items: self.items.into_iter().map(ItemDoc::item).collect(),
             billing_address: self.billing_address,
             shipping_address: self.shipping_address,
         }

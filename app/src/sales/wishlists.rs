@@ -42,6 +42,28 @@ pub async fn put(db: &Db, me: &Principal, customer: i64, items: &[Wish]) -> Resu
     tx.commit(db).await
 }
 
+/// Takes `sku` off `customer`'s wish list (the customer on the storefront); `log` is the action
+/// log's entry when staff made the change while assisting.
+pub async fn remove(
+    db: &Db,
+    customer: i64,
+    sku: &str,
+    log: Option<(&'static str, surrealdb::types::Value)>,
+) -> Result<(), AppError> {
+    let mut tx = Tx::new();
+    tx.add(
+        "UPDATE type::record('wishlist', $id) SET items = items.filter(|$i| $i.sku != $sku) RETURN NONE;",
+        [
+            ("id", customer.into_value()),
+            ("sku", sku.to_owned().into_value()),
+        ],
+    );
+    if let Some(entry) = log {
+        tx.log(entry);
+    }
+    tx.commit(db).await
+}
+
 /// `customer`'s wish list, oldest wish first, with names in `lang` where the catalog has them.
 pub async fn get(db: &Db, customer: i64, lang: &str) -> Result<Vec<Wish>, AppError> {
     #[derive(serde::Deserialize)]

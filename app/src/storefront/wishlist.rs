@@ -1,12 +1,13 @@
 //! My Wish List at Magento's URL (`/wishlist`): the signed-in customer's wished products, each
 //! removable; the list is the same one the shop sends over the API.
 use super::account::AccountNav;
-use crate::components::orders::order_date;
-use crate::components::{ErrorMessage, ListTable, col};
+use crate::components::ErrorMessage;
+use crate::components::wishlist::{WishAction, wish_table};
 use crate::domain::wishlist::Wish;
 use crate::error::AppError;
 use crate::i18n::*;
 use leptos::prelude::*;
+use leptos_i18n::I18nContext;
 use leptos_meta::Title;
 
 /// The reader's language, from the request (server only).
@@ -30,21 +31,24 @@ pub async fn my_wishlist() -> Result<Vec<Wish>, AppError> {
 pub async fn remove_wish(sku: String) -> Result<(), AppError> {
     crate::auth::caller::serve(crate::auth::caller::Customer, |me| async move {
         let db = crate::state::app_state()?.db;
-        let items: Vec<Wish> = crate::sales::wishlists::get(&db, me.id, "en")
-            .await?
-            .into_iter()
-            .filter(|w| w.sku != sku)
-            .collect();
-        let actor = crate::domain::Principal {
-            id: String::new(),
-            email: format!("customer:{}", me.id),
-            name: String::new(),
-            role: "customer".into(),
-            permissions: Vec::new(),
-        };
-        crate::sales::wishlists::put(&db, &actor, me.id, &items).await
+        let log = crate::customers::accounts::assisted_entry(&me, "assisted_wishlist_updated");
+        crate::sales::wishlists::remove(&db, me.id, &sku, log).await
     })
     .await
+}
+
+/// The Remove button of one wish, labelled with the product for screen readers.
+fn remove_button(i18n: I18nContext<Locale>, remove: ServerAction<RemoveWish>, w: &Wish) -> AnyView {
+    let name = w.name.clone().unwrap_or_else(|| w.sku.clone());
+    let label = format!("{} {name}", t_string!(i18n, wishlist.remove));
+    let sku = w.sku.clone();
+    view! {
+        <ActionForm action=remove>
+            <input type="hidden" name="sku" value=sku />
+            <button type="submit" class="link" aria-label=label>{t!(i18n, wishlist.remove)}</button>
+        </ActionForm>
+    }
+    .into_any()
 }
 
 #[component]
@@ -62,37 +66,15 @@ pub fn WishlistPage() -> impl IntoView {
                 <ErrorMessage error=error />
                 <Suspense>
                     {move || Suspend::new(async move {
-                        let l = i18n.get_locale_untracked();
                         match items.await {
-                            Ok(items) => ListTable {
-                                testid: Some("wishlist"),
-                                heads: vec![
-                                    col(t_string!(i18n, orders.product)),
-                                    col(t_string!(i18n, orders.sku)),
-                                    col(t_string!(i18n, orders.qty)),
-                                    col(t_string!(i18n, activity.added)),
-                                    col(t_string!(i18n, wishlist.actions)),
-                                ],
-                                empty: Some(view! { {t!(i18n, wishlist.empty)} }.into_any()),
-                                ..Default::default()
+                            Ok(items) => {
+                                let empty = view! { {t!(i18n, wishlist.empty)} }.into_any();
+                                let action = WishAction {
+                                    head: t_string!(i18n, wishlist.actions).to_string(),
+                                    cell: Box::new(move |w: &Wish| remove_button(i18n, remove, w)),
+                                };
+                                wish_table(i18n, items, empty, Some(action))
                             }
-                            .rows(items, move |w| {
-                                let label = format!("{} {}", t_string!(i18n, wishlist.remove), w.name.clone().unwrap_or_else(|| w.sku.clone()));
-                                view! {
-                                    <tr>
-                                        <td>{w.name.clone().unwrap_or_default()}</td>
-                                        <td>{w.sku.clone()}</td>
-                                        <td class="num">{w.qty.to_string()}</td>
-                                        <td>{order_date(l, &w.added_at)}</td>
-                                        <td>
-                                            <ActionForm action=remove>
-                                                <input type="hidden" name="sku" value=w.sku.clone() />
-                                                <button type="submit" class="link" aria-label=label>{t!(i18n, wishlist.remove)}</button>
-                                            </ActionForm>
-                                        </td>
-                                    </tr>
-                                }
-                            }),
                             Err(e) => view! { <ErrorMessage error=Signal::derive(move || Some(e.clone())) /> }.into_any(),
                         }
                     })}

@@ -3,7 +3,7 @@
 //! upserts, a status change (one event: the order and its customer's statistics rewritten), and
 //! reports what the statistics cost in the read model. Prints a Markdown report.
 use super::{count, ms, percentile, rss_mib};
-use crate::seed_orders::demo_order;
+use crate::seed::orders::demo_order;
 use app::customers::feed::CustomerIndex;
 use app::db::Db;
 use app::domain::Principal;
@@ -70,17 +70,9 @@ pub async fn run(
     let mut report = String::new();
     let have = count(db).await?;
     if have < customers {
-        let started = Instant::now();
-        let ids = crate::seed::seed_customers(db, customers - have).await?;
-        let seeded = started.elapsed().as_secs_f64();
-        let started = Instant::now();
-        let orders = crate::seed_orders::seed_orders(db, &ids).await?;
-        let secs = started.elapsed().as_secs_f64();
-        report.push_str(&format!(
-            "- seeded {} customers in {seeded:.1} s, then {orders} orders through the API's upsert in {secs:.1} s ({:.0} orders/s, statistics included)\n",
-            ids.len(),
-            orders as f64 / secs.max(1e-9)
-        ));
+        let seeded = crate::seed::seed(db, customers - have).await?;
+        eprintln!("{seeded}");
+        report.push_str(&format!("{seeded}\n"));
     }
     let total_orders = orders_count(db).await?;
     report.push_str(&format!(

@@ -223,7 +223,7 @@ async fn writer(
             grand_total: (subtotal * 100.0).round() / 100.0,
             updated_at: Some(format!("2026-11-{:02}T10:00:00Z", rng.gen_range(1..28))),
         };
-        app::sales::carts::put(&app.state.db, &app.state.customers, &me, &input)
+        app::sales::carts::put(&app.state.db, &me, &input)
             .await
             .unwrap();
         let valid = input.validate(chrono::Utc::now()).unwrap();

@@ -2,7 +2,7 @@
 //! under concurrency, group deletion, two app servers on one database, export, and bad input.
 
 use crate::common::{TestApp, set, spawn_app, spawn_second};
-use app::customers::doc::CustomerDoc;
+use app::customers::doc::{CartDoc, CustomerDoc, ViewedDoc};
 use app::customers::read_model::{GridDoc, day_bounds};
 use app::domain::grid::{Column, Filter, GridQuery, Kind, PAGE_SIZES};
 use rand::rngs::StdRng;
@@ -67,6 +67,8 @@ struct Row {
     addresses: Vec<AddressRow>,
     default_billing: Option<String>,
     default_shipping: Option<String>,
+    cart: Option<Vec<CartDoc>>,
+    viewed: Option<Vec<ViewedDoc>>,
 }
 
 fn word(rng: &mut StdRng) -> String {
@@ -146,6 +148,25 @@ fn random_row(rng: &mut StdRng, id: i64) -> Row {
         addresses,
         default_billing: billing,
         default_shipping: shipping,
+        cart: rng.gen_bool(0.3).then(|| {
+            ["main", "second"][..rng.gen_range(1..3)]
+                .iter()
+                .map(|w| CartDoc {
+                    website: (*w).to_owned(),
+                    subtotal: rng.gen_range(100..50_000),
+                    lines: rng.gen_range(1..6),
+                    qty: f64::from(rng.gen_range(1..20)) / 2.0,
+                    updated_at: when(rng),
+                })
+                .collect()
+        }),
+        viewed: rng.gen_bool(0.4).then(|| {
+            vec![ViewedDoc {
+                website: "main".into(),
+                at: when(rng),
+                sku: word(rng),
+            }]
+        }),
     }
 }
 
@@ -216,6 +237,11 @@ fn number(d: &GridDoc, c: Column) -> i64 {
         Column::LifetimeSales => d.lifetime_sales,
         Column::Orders => d.orders,
         Column::LastOrder => d.last_order.unwrap_or(NONE),
+        Column::CartSubtotal => d.cart_subtotal,
+        Column::CartLines => d.cart_lines,
+        Column::CartQty => d.cart_qty,
+        Column::CartUpdated => d.cart_updated.unwrap_or(NONE),
+        Column::LastViewed => d.last_viewed.unwrap_or(NONE),
         _ => unreachable!(),
     }
 }

@@ -9,6 +9,7 @@ mod common;
 mod customers;
 mod foundation;
 mod orders;
+mod seed;
 mod service;
 mod statuses;
 mod wishlists;

@@ -513,12 +513,14 @@ async fn demo_orders_are_seeded_through_the_upsert_and_a_second_seeding_adds() {
     let app = spawn_app().await;
     let db = &app.state.db;
     let ids = server::seed::seed_customers(db, 300).await.unwrap();
-    let first = server::seed_orders::seed_orders(db, &ids).await.unwrap();
+    let first = server::seed::orders::seed_orders(db, &server::seed::seeder(), &ids)
+        .await
+        .unwrap();
     assert!(
         (600..1200).contains(&first),
         "about three per customer: {first}"
     );
-    let second = server::seed_orders::seed_orders(db, &ids[..50])
+    let second = server::seed::orders::seed_orders(db, &server::seed::seeder(), &ids[..50])
         .await
         .unwrap();
     let stored: Option<i64> = db

@@ -51,6 +51,11 @@ pub fn title(c: Column) -> &'static str {
         Column::LifetimeSales => "Lifetime Sales",
         Column::Orders => "Orders",
         Column::LastOrder => "Last Order",
+        Column::CartSubtotal => "Cart Subtotal",
+        Column::CartLines => "Cart Lines",
+        Column::CartQty => "Cart Quantity",
+        Column::CartUpdated => "Cart Updated",
+        Column::LastViewed => "Last Product View",
     }
 }
 

@@ -222,10 +222,7 @@ fn save_tx(
 
 /// The admin action-log entry for a change staff made while assisting the customer (None when the
 /// customer made it): such changes are attributed to the staff member.
-pub(super) fn assisted_entry(
-    me: &CustomerPrincipal,
-    action: &str,
-) -> Option<(&'static str, Value)> {
+pub fn assisted_entry(me: &CustomerPrincipal, action: &str) -> Option<(&'static str, Value)> {
     let staff = me.assisted_by.as_ref()?;
     let principal = crate::domain::Principal {
         id: staff.admin_id.clone(),

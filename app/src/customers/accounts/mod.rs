@@ -8,7 +8,7 @@ mod password;
 mod register;
 mod sign_in;
 
-pub use account::{AccountEdit, own, save_account};
+pub use account::{AccountEdit, assisted_entry, own, save_account};
 pub use address::{delete_address, save_address};
 pub use common::password_problem;
 pub use password::{forgot, issue_reset, reset, reset_link_valid, reset_password};

@@ -42,6 +42,14 @@ pub struct GridDoc {
     pub orders: i64,
     /// Unix seconds.
     pub last_order: Option<i64>,
+    /// The open carts over every website: hundredths, distinct lines, whole units (a fractional
+    /// quantity counts to the nearest unit), Unix seconds of the last change.
+    pub cart_subtotal: i64,
+    pub cart_lines: i64,
+    pub cart_qty: i64,
+    pub cart_updated: Option<i64>,
+    /// Unix seconds of the last product view on any website.
+    pub last_viewed: Option<i64>,
 }
 
 /// The text arenas: the grid's text columns, then the shipping address for search only, when it
@@ -76,8 +84,13 @@ pub(super) enum NumSlot {
     LifetimeSales,
     Orders,
     LastOrder,
+    CartSubtotal,
+    CartLines,
+    CartQty,
+    CartUpdated,
+    LastViewed,
 }
-const NUM_SLOTS: usize = NumSlot::LastOrder as usize + 1;
+const NUM_SLOTS: usize = NumSlot::LastViewed as usize + 1;
 
 /// The coded columns: a group id, an interned country or website, a gender's index in `GENDERS`,
 /// or a yes/no as 1/0.
@@ -140,6 +153,11 @@ pub(super) fn store_of(c: Column) -> Store {
         Column::LifetimeSales => Num(N::LifetimeSales),
         Column::Orders => Num(N::Orders),
         Column::LastOrder => Num(N::LastOrder),
+        Column::CartSubtotal => Num(N::CartSubtotal),
+        Column::CartLines => Num(N::CartLines),
+        Column::CartQty => Num(N::CartQty),
+        Column::CartUpdated => Num(N::CartUpdated),
+        Column::LastViewed => Num(N::LastViewed),
     }
 }
 
@@ -175,6 +193,11 @@ pub(super) fn num_in(d: &GridDoc, n: NumSlot) -> i64 {
         NumSlot::LifetimeSales => d.lifetime_sales,
         NumSlot::Orders => d.orders,
         NumSlot::LastOrder => d.last_order.unwrap_or(NONE),
+        NumSlot::CartSubtotal => d.cart_subtotal,
+        NumSlot::CartLines => d.cart_lines,
+        NumSlot::CartQty => d.cart_qty,
+        NumSlot::CartUpdated => d.cart_updated.unwrap_or(NONE),
+        NumSlot::LastViewed => d.last_viewed.unwrap_or(NONE),
     }
 }
 

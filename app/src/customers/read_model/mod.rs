@@ -258,17 +258,24 @@ impl GridIndex {
                 match n {
                     NumSlot::Id => v.to_string(),
                     NumSlot::Lock => if v > now { "locked" } else { "unlocked" }.to_owned(),
-                    NumSlot::Orders => v.to_string(),
-                    NumSlot::LifetimeSales => Cents(v).to_string(),
-                    NumSlot::Dob | NumSlot::CreatedAt | NumSlot::LastLogin | NumSlot::LastOrder
+                    NumSlot::Orders | NumSlot::CartLines | NumSlot::CartQty => v.to_string(),
+                    NumSlot::LifetimeSales | NumSlot::CartSubtotal => Cents(v).to_string(),
+                    NumSlot::Dob
+                    | NumSlot::CreatedAt
+                    | NumSlot::LastLogin
+                    | NumSlot::LastOrder
+                    | NumSlot::CartUpdated
+                    | NumSlot::LastViewed
                         if v == NONE =>
                     {
                         String::new()
                     }
                     NumSlot::Dob => time("%Y-%m-%d"),
-                    NumSlot::CreatedAt | NumSlot::LastLogin | NumSlot::LastOrder => {
-                        time("%Y-%m-%d %H:%M")
-                    }
+                    NumSlot::CreatedAt
+                    | NumSlot::LastLogin
+                    | NumSlot::LastOrder
+                    | NumSlot::CartUpdated
+                    | NumSlot::LastViewed => time("%Y-%m-%d %H:%M"),
                 }
             }
             Store::Code(k) => {

@@ -49,6 +49,11 @@ fn random_doc(rng: &mut StdRng, id: i64) -> GridDoc {
         lifetime_sales: rng.gen_range(0..50_000),
         orders: rng.gen_range(0..20),
         last_order: opt(rng),
+        cart_subtotal: rng.gen_range(0..30_000),
+        cart_lines: rng.gen_range(0..6),
+        cart_qty: rng.gen_range(0..12),
+        cart_updated: opt(rng),
+        last_viewed: opt(rng),
     }
 }
 

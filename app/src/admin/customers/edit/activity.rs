@@ -135,28 +135,8 @@ fn carts_view(i18n: I18nContext<Locale>, carts: Vec<CartView>) -> AnyView {
 }
 
 fn wishlist_view(i18n: I18nContext<Locale>, items: Vec<Wish>) -> AnyView {
-    let l = i18n.get_locale_untracked();
-    ListTable {
-        testid: Some("wishlist"),
-        heads: vec![
-            col(t_string!(i18n, orders.product)),
-            col(t_string!(i18n, orders.sku)),
-            col(t_string!(i18n, orders.qty)),
-            col(t_string!(i18n, activity.added)),
-        ],
-        empty: Some(view! { {t!(i18n, activity.wishlist_empty)} }.into_any()),
-        ..Default::default()
-    }
-    .rows(items, move |w| {
-        view! {
-            <tr>
-                <td>{w.name.unwrap_or_default()}</td>
-                <td>{w.sku}</td>
-                <td class="num">{w.qty.to_string()}</td>
-                <td>{order_date(l, &w.added_at)}</td>
-            </tr>
-        }
-    })
+    let empty = view! { {t!(i18n, activity.wishlist_empty)} }.into_any();
+    crate::components::wishlist::wish_table(i18n, items, empty, None)
 }
 
 fn viewed_view(i18n: I18nContext<Locale>, items: Vec<Viewed>) -> AnyView {

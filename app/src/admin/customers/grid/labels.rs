@@ -38,6 +38,11 @@ pub fn column_title(i18n: I18nContext<Locale>, c: Column) -> String {
         Column::LifetimeSales => td_string!(l, grid.col_lifetime_sales),
         Column::Orders => td_string!(l, grid.col_orders),
         Column::LastOrder => td_string!(l, grid.col_last_order),
+        Column::CartSubtotal => td_string!(l, grid.col_cart_subtotal),
+        Column::CartLines => td_string!(l, grid.col_cart_lines),
+        Column::CartQty => td_string!(l, grid.col_cart_qty),
+        Column::CartUpdated => td_string!(l, grid.col_cart_updated),
+        Column::LastViewed => td_string!(l, grid.col_last_viewed),
     }
     .to_string()
 }
@@ -98,12 +103,15 @@ pub(super) fn cell_label(l: Locale, c: Column, raw: &str, lookups: &Lookups) -> 
             .unwrap_or_else(|| raw.to_owned()),
         Column::Country => country_name(l, raw).to_string(),
         Column::Gender => gender_label(l, raw),
-        Column::LifetimeSales => crate::domain::money::parse_amount(raw)
+        Column::LifetimeSales | Column::CartSubtotal => crate::domain::money::parse_amount(raw)
             .map(|v| crate::domain::money::Cents(v).localized(l.as_ref()))
             .unwrap_or_else(|| raw.to_owned()),
-        Column::Dob | Column::CreatedAt | Column::LastLogin | Column::LastOrder => {
-            crate::domain::dates::local_date(l.as_ref(), raw)
-        }
+        Column::Dob
+        | Column::CreatedAt
+        | Column::LastLogin
+        | Column::LastOrder
+        | Column::CartUpdated
+        | Column::LastViewed => crate::domain::dates::local_date(l.as_ref(), raw),
         Column::Lock | Column::Confirmed | Column::Newsletter => select_options(l, c, lookups)
             .into_iter()
             .find(|o| o.0 == raw)

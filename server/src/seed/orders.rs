@@ -1,5 +1,6 @@
 //! Demo orders for demo customers, through the API's own upsert: skewed (many customers with none
 //! or one, some with dozens; about three each on average), over the last two years, some by guests.
+use super::catalog::{PRODUCTS, names, price_cents, sku};
 use app::domain::Principal;
 use app::domain::order::{OrderAddress, OrderInput, OrderItemInput};
 use rand::rngs::StdRng;
@@ -7,8 +8,6 @@ use rand::{Rng, SeedableRng};
 
 /// Orders per upsert call (the API's batch size).
 const BATCH: usize = 1000;
-/// Distinct SKUs the demo orders buy.
-const SKUS: u32 = 2000;
 /// How far back demo orders go, in days.
 const HISTORY_DAYS: i64 = 730;
 /// Orders over this subtotal ship free; others pay this (hundredths).
@@ -43,14 +42,13 @@ pub fn demo_order(rng: &mut StdRng, number: u64, customer: Option<i64>, email: &
     let mut items = Vec::new();
     let mut subtotal = 0i64;
     for _ in 0..rng.gen_range(1..5) {
-        let sku = rng.gen_range(1..=SKUS);
-        // A SKU's price is fixed by its number: the same product costs the same in every order.
-        let price = 500 + i64::from(sku * 7919 % 20_000);
+        let n = rng.gen_range(1..=PRODUCTS);
+        let price = price_cents(n);
         let qty = rng.gen_range(1..4);
         subtotal += price * qty;
         items.push(OrderItemInput {
-            sku: format!("SKU-{sku:04}"),
-            name: format!("Product {sku}"),
+            sku: sku(n),
+            name: names(n).en,
             qty: qty as f64,
             price: price as f64 / 100.0,
             row_total: (price * qty) as f64 / 100.0,
@@ -106,20 +104,17 @@ pub fn demo_order(rng: &mut StdRng, number: u64, customer: Option<i64>, email: &
 
 /// Orders for the given demo customers (and a guest order for about one in ten), written as the
 /// API writes them; returns how many were written.
-pub async fn seed_orders(db: &app::db::Db, customers: &[i64]) -> anyhow::Result<u64> {
-    let me = Principal {
-        id: String::new(),
-        email: "seed".into(),
-        name: "seed".into(),
-        role: "seed".into(),
-        permissions: Vec::new(),
-    };
+pub async fn seed_orders(
+    db: &app::db::Db,
+    me: &Principal,
+    customers: &[i64],
+) -> anyhow::Result<u64> {
     let mut rng = StdRng::seed_from_u64(0x0de5_u64 ^ customers.len() as u64);
     let mut number: u64 = next_number(db).await?;
     let mut batch = Vec::with_capacity(BATCH);
     let mut written = 0u64;
     for id in customers {
-        let email = crate::seed::email_of(*id);
+        let email = super::email_of(*id);
         for _ in 0..orders_of(&mut rng) {
             number += 1;
             let guest = rng.gen_bool(0.1);
@@ -130,11 +125,11 @@ pub async fn seed_orders(db: &app::db::Db, customers: &[i64]) -> anyhow::Result<
             };
             batch.push(demo_order(&mut rng, number, customer, &email));
             if batch.len() == BATCH {
-                written += flush(db, &me, &mut batch).await?;
+                written += flush(db, me, &mut batch).await?;
             }
         }
     }
-    written += flush(db, &me, &mut batch).await?;
+    written += flush(db, me, &mut batch).await?;
     Ok(written)
 }
 
