@@ -44,8 +44,8 @@ fn product(rng: &mut StdRng) -> u32 {
     1 + ((x * x) * f64::from(PRODUCTS - 1)) as u32
 }
 
-/// A demo cart of `lines` distinct products.
-fn cart(rng: &mut StdRng, customer: Option<i64>, visitor: Option<String>) -> CartInput {
+/// A demo cart of one to four distinct products, changed in the last week.
+pub fn cart(rng: &mut StdRng, customer: Option<i64>, visitor: Option<String>) -> CartInput {
     let mut items: Vec<OrderItemInput> = Vec::new();
     for _ in 0..rng.gen_range(1..5) {
         let n = product(rng);
