@@ -3,6 +3,7 @@
 use super::catalog::{PRODUCTS, names, price_cents, sku};
 use app::domain::Principal;
 use app::domain::order::{OrderAddress, OrderInput, OrderItemInput};
+use futures::{StreamExt, TryStreamExt};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -102,6 +103,57 @@ pub fn demo_order(rng: &mut StdRng, number: u64, customer: Option<i64>, email: &
     }
 }
 
+/// Batches written at once: two writers keep both cores busy (each batch is its own
+/// transaction, as two API clients' batches would be).
+const WRITERS: usize = 2;
+
+/// Demo orders in batches of up to `BATCH`, cut between customers, so batches written at the same
+/// time never touch the same customer's statistics.
+struct Batches<'a> {
+    rng: StdRng,
+    customers: std::slice::Iter<'a, i64>,
+    number: u64,
+    /// The orders of the customer that did not fit in the last batch.
+    carried: Vec<OrderInput>,
+}
+
+impl Batches<'_> {
+    /// The orders of customer `id` (about one in ten by a guest).
+    fn orders_of_customer(&mut self, id: i64) -> Vec<OrderInput> {
+        let email = super::email_of(id);
+        let n = orders_of(&mut self.rng);
+        (0..n)
+            .map(|_| {
+                self.number += 1;
+                let number = self.number;
+                let (customer, email) = if self.rng.gen_bool(0.1) {
+                    (None, format!("guest{number}@example.com"))
+                } else {
+                    (Some(id), email.clone())
+                };
+                demo_order(&mut self.rng, number, customer, &email)
+            })
+            .collect()
+    }
+}
+
+impl Iterator for Batches<'_> {
+    type Item = Vec<OrderInput>;
+
+    fn next(&mut self) -> Option<Vec<OrderInput>> {
+        let mut batch = std::mem::take(&mut self.carried);
+        while let Some(id) = self.customers.next() {
+            let orders = self.orders_of_customer(*id);
+            if batch.len() + orders.len() > BATCH {
+                self.carried = orders;
+                return Some(batch);
+            }
+            batch.extend(orders);
+        }
+        (!batch.is_empty()).then_some(batch)
+    }
+}
+
 /// Orders for the given demo customers (and a guest order for about one in ten), written as the
 /// API writes them; returns how many were written.
 pub async fn seed_orders(
@@ -109,28 +161,22 @@ pub async fn seed_orders(
     me: &Principal,
     customers: &[i64],
 ) -> anyhow::Result<u64> {
-    let mut rng = StdRng::seed_from_u64(0x0de5_u64 ^ customers.len() as u64);
-    let mut number: u64 = next_number(db).await?;
-    let mut batch = Vec::with_capacity(BATCH);
-    let mut written = 0u64;
-    for id in customers {
-        let email = super::email_of(*id);
-        for _ in 0..orders_of(&mut rng) {
-            number += 1;
-            let guest = rng.gen_bool(0.1);
-            let (customer, email) = if guest {
-                (None, format!("guest{number}@example.com"))
-            } else {
-                (Some(*id), email.clone())
-            };
-            batch.push(demo_order(&mut rng, number, customer, &email));
-            if batch.len() == BATCH {
-                written += flush(db, me, &mut batch).await?;
-            }
-        }
-    }
-    written += flush(db, me, &mut batch).await?;
-    Ok(written)
+    let batches = Batches {
+        rng: StdRng::seed_from_u64(0x0de5_u64 ^ customers.len() as u64),
+        customers: customers.iter(),
+        number: next_number(db).await?,
+        carried: Vec::new(),
+    };
+    // Each batch on a task of its own, so the writers run on both cores.
+    futures::stream::iter(batches)
+        .map(|batch| {
+            let (db, me) = (db.clone(), me.clone());
+            tokio::spawn(async move { flush(&db, &me, batch).await })
+        })
+        .buffer_unordered(WRITERS)
+        .map_err(anyhow::Error::from)
+        .try_fold(0, |written, n| async move { Ok(written + n?) })
+        .await
 }
 
 /// Where demo order numbers go on from: past every order id so far (each demo number took one),
@@ -143,15 +189,8 @@ async fn next_number(db: &app::db::Db) -> anyhow::Result<u64> {
     Ok(n.unwrap_or(0).max(0) as u64)
 }
 
-async fn flush(
-    db: &app::db::Db,
-    me: &Principal,
-    batch: &mut Vec<OrderInput>,
-) -> anyhow::Result<u64> {
-    if batch.is_empty() {
-        return Ok(0);
-    }
-    let answers = app::sales::orders::upsert_orders(db, me, std::mem::take(batch))
+async fn flush(db: &app::db::Db, me: &Principal, batch: Vec<OrderInput>) -> anyhow::Result<u64> {
+    let answers = app::sales::orders::upsert_orders(db, me, batch)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut ok = 0;
