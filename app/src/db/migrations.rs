@@ -60,6 +60,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "wishlists_views",
         sql: include_str!("../../migrations/0010_wishlists_views.surql"),
     },
+    Migration {
+        version: 11,
+        name: "ingest",
+        sql: include_str!("../../migrations/0011_ingest.surql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

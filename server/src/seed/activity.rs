@@ -132,19 +132,41 @@ pub async fn seed_activity(
     views.flush(db).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     seeded.carts = carts.len() as u64;
     seeded.wishlists = lists.len() as u64;
-    futures::stream::iter(carts)
-        .map(|c| async move { app::sales::carts::put(db, me, &c).await })
-        .buffer_unordered(CONCURRENCY)
-        .try_collect::<Vec<_>>()
-        .await
-        .map_err(|e| anyhow::anyhow!("a demo cart was refused: {e}"))?;
-    futures::stream::iter(lists)
-        .map(|(id, list)| async move { app::sales::wishlists::put(db, me, id, &list).await })
-        .buffer_unordered(CONCURRENCY)
-        .try_collect::<Vec<_>>()
-        .await
-        .map_err(|e| anyhow::anyhow!("a demo wish list was refused: {e}"))?;
+    write_all(carts, "cart", |c| {
+        let (db, me) = (db.clone(), me.clone());
+        async move { app::sales::carts::put(&db, &me, &c).await }
+    })
+    .await?;
+    write_all(lists, "wish list", |(id, list)| {
+        let (db, me) = (db.clone(), me.clone());
+        async move { app::sales::wishlists::put(&db, &me, id, &list).await }
+    })
+    .await?;
     Ok(seeded)
+}
+
+/// Runs `write` on each item, `CONCURRENCY` at a time, each on a task of its own so they run on
+/// every core; the first refusal is the answer.
+async fn write_all<T, O, E, Fut>(
+    items: Vec<T>,
+    what: &'static str,
+    write: impl Fn(T) -> Fut,
+) -> anyhow::Result<()>
+where
+    Fut: Future<Output = Result<O, E>> + Send + 'static,
+    O: Send + 'static,
+    E: std::fmt::Display + Send + 'static,
+{
+    futures::stream::iter(items)
+        .map(|item| tokio::spawn(write(item)))
+        .buffer_unordered(CONCURRENCY)
+        .map(|done| match done {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(anyhow::anyhow!("a demo {what} was refused: {e}")),
+            Err(e) => Err(e.into()),
+        })
+        .try_collect::<()>()
+        .await
 }
 
 #[cfg(test)]

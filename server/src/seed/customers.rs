@@ -6,6 +6,8 @@ use surrealdb::types::{Datetime, RecordId, SurrealValue};
 
 /// Rows per transaction: big enough to amortise a commit, small enough to keep memory flat.
 const BATCH: usize = 1000;
+/// Seeding logs a progress line each time this many more customers are in.
+const PROGRESS_EVERY: u64 = 100_000;
 
 struct Country {
     code: &'static str,
@@ -412,6 +414,9 @@ pub async fn seed_customers(db: &Db, count: u64) -> anyhow::Result<Vec<i64>> {
                 .check()
         })
         .await?;
+        if (done + n) / PROGRESS_EVERY > done / PROGRESS_EVERY {
+            tracing::info!(customers = done + n, "seeding customers");
+        }
         done += n;
         all.extend(ids);
     }

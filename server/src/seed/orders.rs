@@ -175,9 +175,18 @@ pub async fn seed_orders(
         })
         .buffer_unordered(WRITERS)
         .map_err(anyhow::Error::from)
-        .try_fold(0, |written, n| async move { Ok(written + n?) })
+        .try_fold(0, |written, n| async move {
+            let now = written + n?;
+            if now / PROGRESS_EVERY > written / PROGRESS_EVERY {
+                tracing::info!(orders = now, "seeding orders");
+            }
+            Ok(now)
+        })
         .await
 }
+
+/// Seeding logs a progress line each time this many more orders are in.
+const PROGRESS_EVERY: u64 = 100_000;
 
 /// Where demo order numbers go on from: past every order id so far (each demo number took one),
 /// so a second seeding adds orders and never overwrites.
