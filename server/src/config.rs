@@ -67,8 +67,6 @@ pub struct DatabaseConfig {
     /// For `ws://`/`wss://` only: root user and password of the SurrealDB server.
     pub username: Option<String>,
     pub password: Option<String>,
-    /// Block cache of the embedded engine, in MiB (SurrealDB otherwise takes half the RAM).
-    pub cache_mb: u64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -141,7 +139,6 @@ impl Default for Config {
                 database: "main".into(),
                 username: None,
                 password: None,
-                cache_mb: 256,
             },
             smtp: None,
             mail_dir: None,

@@ -115,22 +115,6 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    // The embedded engine's block cache defaults to half the machine's memory: cap it.
-    // Set before any thread exists, so no other thread can be reading the environment.
-    if std::env::var_os("SURREAL_ROCKSDB_BLOCK_CACHE_SIZE").is_none() {
-        // SAFETY: no other thread exists yet (the runtime is built below), so none reads the
-        // environment while it changes.
-        #[expect(
-            unsafe_code,
-            reason = "set_var is unsafe once threads exist; none do yet"
-        )]
-        unsafe {
-            std::env::set_var(
-                "SURREAL_ROCKSDB_BLOCK_CACHE_SIZE",
-                (config.database.cache_mb * 1024 * 1024).to_string(),
-            )
-        };
-    }
     server::telemetry::init(&config.log);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

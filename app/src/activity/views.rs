@@ -147,11 +147,11 @@ pub async fn recently_viewed(
         .map(crate::db::from_json)
         .collect::<Result<_, _>>()?;
     let skus: Vec<String> = rows.iter().map(|r| r.sku.clone()).collect();
-    let products = crate::catalog::products(db, &skus).await?;
+    let names = crate::catalog::names(db, &skus, lang).await?;
     Ok(rows
         .into_iter()
         .map(|r| Viewed {
-            name: products.get(&r.sku).map(|p| p.name.get(lang).to_owned()),
+            name: names.get(&r.sku).cloned(),
             sku: r.sku,
             at: r.at,
         })

@@ -261,6 +261,19 @@ pub async fn products(db: &Db, skus: &[String]) -> Result<HashMap<String, Produc
         .collect()
 }
 
+/// The names in `lang` of the products with these SKUs (those not in the catalog are left out).
+pub async fn names(
+    db: &Db,
+    skus: &[String],
+    lang: &str,
+) -> Result<HashMap<String, String>, AppError> {
+    Ok(products(db, skus)
+        .await?
+        .into_iter()
+        .map(|(sku, p)| (sku, p.name.get(lang).to_owned()))
+        .collect())
+}
+
 /// One product by SKU.
 pub async fn product(db: &Db, sku: &str) -> Result<Product, AppError> {
     products(db, &[sku.to_owned()])

@@ -86,11 +86,11 @@ pub async fn get(db: &Db, customer: i64, lang: &str) -> Result<Vec<Wish>, AppErr
         .map(from_json)
         .collect::<Result<_, _>>()?;
     let skus: Vec<String> = rows.iter().map(|r| r.sku.clone()).collect();
-    let products = crate::catalog::products(db, &skus).await?;
+    let names = crate::catalog::names(db, &skus, lang).await?;
     Ok(rows
         .into_iter()
         .map(|r| Wish {
-            name: products.get(&r.sku).map(|p| p.name.get(lang).to_owned()),
+            name: names.get(&r.sku).cloned(),
             sku: r.sku,
             qty: r.qty,
             added_at: r.added_at,

@@ -5,6 +5,17 @@ use app::domain::customer::CustomerInput;
 use serde_json::{Value, json};
 
 /// An admin whose role holds only Integrations (and Customers, to make customers).
+/// An integration as the core's calls name it (tests calling the core below the API).
+pub(crate) fn integration(name: &str) -> app::domain::Principal {
+    app::domain::Principal {
+        id: String::new(),
+        email: format!("integration:{name}"),
+        name: name.to_owned(),
+        role: "integration".into(),
+        permissions: Vec::new(),
+    }
+}
+
 pub(crate) async fn staff(app: &TestApp) -> String {
     app.admin_with_permissions("it@example.com", "it_staff", &["integrations", "customers"])
         .await

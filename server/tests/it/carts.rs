@@ -2,10 +2,9 @@
 //! summary follows in the same transaction, converted and emptied carts drop out of it, idle ones
 //! count as abandoned; and the summaries equal a recount of the carts after 10,000 random events
 //! sent from four writers at once.
-use crate::api::{api, customer, problem, send, staff, token};
+use crate::api::{api, customer, integration, problem, send, staff, token};
 use crate::common::shopper::run;
 use crate::common::{TestApp, set, spawn_app};
-use app::domain::Principal;
 use app::domain::cart::{CartInput, CartStatus, CartSummary};
 use app::domain::money::Cents;
 use app::domain::order::OrderItemInput;
@@ -176,13 +175,7 @@ async fn writer(
     seed: u64,
     events: usize,
 ) -> HashMap<String, Option<(i64, CartSummary)>> {
-    let me = Principal {
-        id: String::new(),
-        email: "integration:model".into(),
-        name: "model".into(),
-        role: "integration".into(),
-        permissions: Vec::new(),
-    };
+    let me = integration("model");
     let mut rng = StdRng::seed_from_u64(seed);
     let mut model = HashMap::new();
     for _ in 0..events {

@@ -17,7 +17,7 @@ fn config_errors_name_the_key() {
         ("base_url", "ftp://shop.example", "base_url"),
         ("database.url", "postgres://x", "database.url"),
         ("database.url", "ws://127.0.0.1:8000", "database.username"),
-        ("database.cache_mb", "lots", "database.cache_mb"),
+        ("rate_limit.per_minute", "lots", "rate_limit.per_minute"),
         ("log.format", "xml", "log.format"),
         ("smtp.host", "mail.example", "smtp.from"),
     ];

@@ -1,10 +1,9 @@
 //! Orders over the public API: scopes, idempotent upserts, per-item batch answers, refunds and
 //! cancellations in the customer's statistics, guest orders finding their account, and the
 //! statistics against a brute-force recomputation after 10,000 random events.
-use crate::api::{api, customer, problem, send, staff, token};
+use crate::api::{api, customer, integration, problem, send, staff, token};
 use crate::common::shopper::{PASSWORD, confirm, confirmed_account, register_form, sign_in};
 use crate::common::{TestApp, session_of, set, shop, spawn_app};
-use app::domain::Principal;
 use app::domain::money::Cents;
 use app::domain::order::{OrderInput, OrderItemInput, OrderStatus};
 use app::domain::sales::{Contribution, WebsiteSales, sales_of};
@@ -420,13 +419,7 @@ async fn statistics_equal_a_brute_force_recount_after_10000_random_events() {
         let email = format!("c{i}@example.com");
         customers.push((customer(&app, &admin, &email).await, email));
     }
-    let me = Principal {
-        id: String::new(),
-        email: "integration:model".into(),
-        name: "model".into(),
-        role: "integration".into(),
-        permissions: Vec::new(),
-    };
+    let me = integration("model");
     let (db, index) = (&app.state.db, &app.state.customers);
     let by_email: HashMap<String, i64> = customers.iter().map(|(id, e)| (e.clone(), *id)).collect();
     let mut model: HashMap<String, Modelled> = HashMap::new();
@@ -584,4 +577,54 @@ async fn an_order_page_of_someone_else_is_404_every_time() {
         assert_eq!(r.status, 200);
         assert!(r.body.contains("Order # A1"), "{}", r.body);
     }
+}
+
+/// Writers taking order ids at the same moment never share one: each takes its own block from the
+/// id counter (tried again when two take one at once), and every order is created.
+#[tokio::test]
+async fn concurrent_batches_get_distinct_order_ids() {
+    let app = spawn_app().await;
+    let admin = staff(&app).await;
+    const WRITERS: u32 = 4;
+    const BATCHES: u32 = 5;
+    const ORDERS: u32 = 20;
+    // A customer per writer: their statistics never make the writers wait for each other.
+    let mut customers = Vec::new();
+    for w in 0..WRITERS {
+        let email = format!("ids{w}@example.com");
+        customers.push((customer(&app, &admin, &email).await, email));
+    }
+    let me = integration("ids");
+    let writers = (0..WRITERS).map(|w| {
+        let (db, me) = (app.state.db.clone(), me.clone());
+        let customers = vec![customers[w as usize].clone()];
+        tokio::spawn(async move {
+            let mut rng = StdRng::seed_from_u64(u64::from(w));
+            let mut ids = Vec::new();
+            for b in 0..BATCHES {
+                let batch: Vec<OrderInput> = (0..ORDERS)
+                    .map(|i| random_order(&mut rng, (w * BATCHES + b) * ORDERS + i, &customers))
+                    .collect();
+                for answer in app::sales::orders::upsert_orders(&db, &me, batch)
+                    .await
+                    .unwrap()
+                {
+                    let written = answer.unwrap_or_else(|e| panic!("{e:?}"));
+                    assert_eq!(written.outcome, app::sales::orders::Outcome::Created);
+                    ids.push(written.id);
+                }
+            }
+            ids
+        })
+    });
+    let mut ids: Vec<i64> = futures::future::join_all(writers)
+        .await
+        .into_iter()
+        .flat_map(Result::unwrap)
+        .collect();
+    let all = ids.len();
+    assert_eq!(all, (WRITERS * BATCHES * ORDERS) as usize);
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), all, "an order id was given twice");
 }
