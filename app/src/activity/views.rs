@@ -80,10 +80,11 @@ impl ViewBuffer {
                     } RETURN NONE;
                  };
                  FOR $l IN $last {
-                    LET $c = type::record('customer', $l.customer);
+                    LET $c = type::record('customer_activity', $l.customer);
                     LET $was = ((SELECT VALUE viewed FROM ONLY $c) ?? []).find(|$x| $x.website = $l.website);
-                    IF $was = NONE OR $was.at < <datetime>$l.at {
-                        UPDATE $c SET viewed = array::concat((viewed ?? []).filter(|$x| $x.website != $l.website),
+                    IF ($was = NONE OR $was.at < <datetime>$l.at)
+                        AND record::exists(type::record('customer', $l.customer)) {
+                        UPSERT $c SET viewed = array::concat((viewed ?? []).filter(|$x| $x.website != $l.website),
                             [{ website: $l.website, at: <datetime>$l.at, sku: $l.sku }]) RETURN NONE;
                     };
                  };

@@ -1,10 +1,8 @@
 //! The customer record as stored (`CustomerDoc`, its addresses) and the views made from it: the
-//! grid's row and the form's input.
+//! grid's row (less the activity columns, `activity`) and the form's input.
 use super::read_model::GridDoc;
 use crate::domain::countries::country_name;
 use crate::domain::customer::{AddressInput, CustomerInput};
-use crate::domain::money::Cents;
-use crate::domain::sales::{WebsiteSales, totals};
 use crate::i18n::Locale;
 use surrealdb::types::{Datetime, RecordId, RecordIdKey, SurrealValue};
 
@@ -22,39 +20,6 @@ pub struct AddressDoc {
     pub country_id: String,
     pub telephone: Option<String>,
     pub vat_id: Option<String>,
-}
-
-/// One website's sales statistics as the customer record keeps them (`fn::refresh_sales`).
-#[derive(SurrealValue, Clone, Debug)]
-#[surreal(crate = "surrealdb::types")]
-pub struct SalesDoc {
-    pub website: String,
-    /// Hundredths.
-    pub lifetime: i64,
-    pub orders: i64,
-    pub first_order_at: Datetime,
-    pub last_order_at: Datetime,
-}
-
-/// An open cart's summary on one website, as the customer record keeps it (`sales::carts`).
-#[derive(SurrealValue, Clone, Debug)]
-#[surreal(crate = "surrealdb::types")]
-pub struct CartDoc {
-    pub website: String,
-    /// Hundredths.
-    pub subtotal: i64,
-    pub lines: i64,
-    pub qty: f64,
-    pub updated_at: Datetime,
-}
-
-/// The last product view on one website, as the customer record keeps it (`activity::views`).
-#[derive(SurrealValue, Clone, Debug)]
-#[surreal(crate = "surrealdb::types")]
-pub struct ViewedDoc {
-    pub website: String,
-    pub at: Datetime,
-    pub sku: String,
 }
 
 /// A customer record as stored.
@@ -86,12 +51,6 @@ pub struct CustomerDoc {
     pub addresses: Vec<AddressDoc>,
     pub default_billing: Option<String>,
     pub default_shipping: Option<String>,
-    /// None until the customer's first order.
-    pub sales: Option<Vec<SalesDoc>>,
-    /// Open carts, one per website (none until the first).
-    pub cart: Option<Vec<CartDoc>>,
-    /// The last product view per website (none until the first).
-    pub viewed: Option<Vec<ViewedDoc>>,
 }
 
 /// The number a record id carries (0 when it is not a number).
@@ -159,29 +118,9 @@ impl CustomerDoc {
         self.address(&self.default_shipping)
     }
 
-    /// The sales statistics per website, in website order.
-    pub fn sales(&self) -> Vec<WebsiteSales> {
-        let mut out: Vec<WebsiteSales> = self
-            .sales
-            .iter()
-            .flatten()
-            .map(|s| WebsiteSales {
-                website: s.website.clone(),
-                lifetime: Cents(s.lifetime),
-                orders: u32::try_from(s.orders).unwrap_or(0),
-                first_order_at: s.first_order_at.timestamp(),
-                last_order_at: s.last_order_at.timestamp(),
-            })
-            .collect();
-        out.sort_by(|a, b| a.website.cmp(&b.website));
-        out
-    }
-
-    /// The fields the grid shows, filters and sorts.
+    /// The fields the grid shows, filters and sorts; its activity columns come from the
+    /// customer's activity record (`activity::ActivityDoc`), which this one does not hold.
     pub fn grid_doc(&self) -> GridDoc {
-        let (lifetime, orders, last_order) = totals(&self.sales());
-        let carts = self.cart.as_deref().unwrap_or_default();
-        let last_viewed = self.viewed.iter().flatten().map(|v| v.at.timestamp()).max();
         let b = self.billing();
         let bs = |f: fn(&AddressDoc) -> Option<&String>| b.and_then(f).cloned().unwrap_or_default();
         GridDoc {
@@ -216,14 +155,7 @@ impl CustomerDoc {
             locked_until: self.locked_until.as_ref().map(|d| d.timestamp()),
             newsletter: self.newsletter,
             last_login: self.last_login_at.as_ref().map(|d| d.timestamp()),
-            lifetime_sales: lifetime.0,
-            orders: i64::from(orders),
-            last_order,
-            cart_subtotal: carts.iter().map(|c| c.subtotal).sum(),
-            cart_lines: carts.iter().map(|c| c.lines).sum(),
-            cart_qty: carts.iter().map(|c| c.qty).sum::<f64>().round() as i64,
-            cart_updated: carts.iter().map(|c| c.updated_at.timestamp()).max(),
-            last_viewed,
+            activity: Default::default(),
         }
     }
 

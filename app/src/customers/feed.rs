@@ -1,8 +1,10 @@
-//! Keeps this node's grid index equal to the database: a full build at start, then the customer
-//! table's change feed (`SHOW CHANGES`), read after every write made here, before every grid query,
-//! and every second in the background, so writes made through any app server show up everywhere.
+//! Keeps this node's grid index equal to the database: a full build at start, then the change
+//! feeds (`SHOW CHANGES`) of the customer table and of the customers' activity records, read after
+//! every write made here, before every grid query, and every second in the background, so writes
+//! made through any app server show up everywhere.
+use super::activity::ActivityDoc;
 use super::doc::CustomerDoc;
-use super::read_model::{GridDoc, GridIndex};
+use super::read_model::{Activity, GridIndex};
 use crate::db::Db;
 use crate::error::AppError;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -22,8 +24,10 @@ const REPLAY_WINDOW_MS: i64 = 3000;
 
 pub struct CustomerIndex {
     index: RwLock<GridIndex>,
-    /// The last versionstamp applied.
-    cursor: AtomicI64,
+    /// The last versionstamp applied, per table: one table's feed is read to its end before the
+    /// other's, so a commit may land in the first after it was read and still sit below the
+    /// second's last entry.
+    cursor: [AtomicI64; 2],
     /// One catch-up at a time; the others wait for it and then find nothing new.
     catching_up: tokio::sync::Mutex<()>,
     pub built_in: Duration,
@@ -56,17 +60,26 @@ impl CustomerIndex {
         while let Some(lo) = next {
             let hi = lo.saturating_add(BUILD_BATCH as i64);
             let mut res = db
-                .query(format!("SELECT * FROM customer:{lo}..{hi}"))
+                .query(format!(
+                    "SELECT * FROM customer:{lo}..{hi}; SELECT * FROM customer_activity:{lo}..{hi}"
+                ))
                 .await
                 .map_err(db_err)?;
             let batch: Vec<CustomerDoc> = res.take(0).map_err(db_err)?;
+            let activity: Vec<ActivityDoc> = res.take(1).map_err(db_err)?;
             next = if batch.is_empty() {
                 first_id_from(db, hi).await?
             } else {
                 Some(hi)
             };
+            let mut activity: std::collections::HashMap<i64, Activity> = activity
+                .iter()
+                .map(|a| (a.customer(), a.columns()))
+                .collect();
             for doc in &batch {
-                index.append(&doc.grid_doc());
+                let mut row = doc.grid_doc();
+                row.activity = activity.remove(&row.id).unwrap_or_default();
+                index.append(&row);
             }
         }
         let scanned = started.elapsed();
@@ -83,11 +96,11 @@ impl CustomerIndex {
         );
         let shared = Arc::new(CustomerIndex {
             index: RwLock::new(index),
-            cursor: AtomicI64::new(cursor),
+            cursor: [AtomicI64::new(cursor), AtomicI64::new(cursor)],
             catching_up: tokio::sync::Mutex::new(()),
             built_in: started.elapsed(),
         });
-        shared.replay_from(db, Some(cursor)).await?;
+        shared.replay_from(db, Some([cursor, cursor])).await?;
         tracing::info!(
             customers = shared.read().len(),
             ms = shared.built_in.as_millis() as u64,
@@ -104,7 +117,10 @@ impl CustomerIndex {
             loop {
                 tick.tick().await;
                 let Some(me) = me.upgrade() else { break };
-                let from = me.cursor.load(Ordering::Acquire) - (REPLAY_WINDOW_MS << 16);
+                let from = me
+                    .cursor
+                    .each_ref()
+                    .map(|c| c.load(Ordering::Acquire) - (REPLAY_WINDOW_MS << 16));
                 if let Err(e) = me.replay_from(&db, Some(from)).await {
                     tracing::warn!(error = %e, "customer change feed not read");
                 }
@@ -121,60 +137,101 @@ impl CustomerIndex {
         self.replay_from(db, None).await
     }
 
-    /// Applies the feed from `from` (None: from where this index stands once it is its turn, so
-    /// callers that waited do not replay what the one before them applied).
-    async fn replay_from(&self, db: &Db, from: Option<i64>) -> Result<(), AppError> {
+    /// Applies the feeds from `from` (per table; None: from where this index stands once it is
+    /// its turn, so callers that waited do not replay what the one before them applied).
+    async fn replay_from(&self, db: &Db, from: Option<[i64; 2]>) -> Result<(), AppError> {
         let _one = self.catching_up.lock().await;
-        let from = from.unwrap_or_else(|| self.cursor.load(Ordering::Acquire) + 1);
-        let mut since = from.max(1);
-        loop {
-            let sql = format!("SHOW CHANGES FOR TABLE customer SINCE {since} LIMIT {FEED_BATCH}");
-            let mut res = db.query(sql).await.map_err(db_err)?;
-            let sets: Vec<ChangeSet> = res.take(0).map_err(db_err)?;
-            let Some(last) = sets.last().map(|s| s.versionstamp) else {
-                break;
-            };
-            let mut ups: Vec<GridDoc> = Vec::new();
-            let mut dels: Vec<(usize, i64)> = Vec::new();
-            for set in sets {
-                for change in set.changes {
-                    let Value::Object(mut obj) = change else {
-                        continue;
-                    };
-                    if let Some(doc) = obj.remove("update") {
-                        match CustomerDoc::from_value(doc) {
-                            Ok(d) => ups.push(d.grid_doc()),
-                            Err(e) => tracing::warn!(error = %e, "unreadable customer change"),
-                        }
-                    } else if let Some(Value::Object(del)) = obj.remove("delete")
-                        && let Some(Value::RecordId(id)) = del.get("id")
-                        && let surrealdb::types::RecordIdKey::Number(k) = id.key
-                    {
-                        dels.push((ups.len(), k));
-                    }
-                }
+        let from = from.unwrap_or_else(|| {
+            self.cursor
+                .each_ref()
+                .map(|c| c.load(Ordering::Acquire) + 1)
+        });
+        for (at, feed) in [Feed::Customer, Feed::Activity].into_iter().enumerate() {
+            let mut since = from[at].max(1);
+            while let Some(last) = self.apply(db, feed, since).await? {
+                self.cursor[at].fetch_max(last, Ordering::AcqRel);
+                since = last + 1;
             }
-            {
-                let mut ix = self.index.write().unwrap_or_else(|e| e.into_inner());
-                // Apply in feed order: deletes sit between the updates that came before and after.
-                let mut d = dels.into_iter().peekable();
-                for (i, u) in ups.iter().enumerate() {
-                    while let Some((at, id)) = d.peek().copied()
-                        && at <= i
-                    {
-                        ix.remove(id);
-                        d.next();
-                    }
-                    ix.upsert(u);
-                }
-                for (_, id) in d {
-                    ix.remove(id);
-                }
-            }
-            self.cursor.fetch_max(last, Ordering::AcqRel);
-            since = last + 1;
         }
         Ok(())
+    }
+
+    /// Applies one batch of `feed` from `since`; the batch's last versionstamp, None at the end.
+    async fn apply(&self, db: &Db, feed: Feed, since: i64) -> Result<Option<i64>, AppError> {
+        let table = feed.table();
+        let sql = format!("SHOW CHANGES FOR TABLE {table} SINCE {since} LIMIT {FEED_BATCH}");
+        let mut res = db.query(sql).await.map_err(db_err)?;
+        let sets: Vec<ChangeSet> = res.take(0).map_err(db_err)?;
+        let Some(last) = sets.last().map(|s| s.versionstamp) else {
+            return Ok(None);
+        };
+        // Read every document before taking the lock; apply them in feed order.
+        let mut changes: Vec<Change> = Vec::new();
+        for set in sets {
+            for change in set.changes {
+                let Value::Object(mut obj) = change else {
+                    continue;
+                };
+                if let Some(doc) = obj.remove("update") {
+                    match feed.read(doc) {
+                        Ok(c) => changes.push(c),
+                        Err(e) => tracing::warn!(error = %e, table, "unreadable change"),
+                    }
+                } else if let Some(Value::Object(del)) = obj.remove("delete")
+                    && let Some(Value::RecordId(id)) = del.get("id")
+                    && let surrealdb::types::RecordIdKey::Number(k) = id.key
+                {
+                    changes.push(match feed {
+                        Feed::Customer => Change::Removed(k),
+                        Feed::Activity => Change::ActivityGone(k),
+                    });
+                }
+            }
+        }
+        let mut ix = self.index.write().unwrap_or_else(|e| e.into_inner());
+        for c in changes {
+            match c {
+                Change::Customer(doc) => ix.upsert_customer(doc.grid_doc()),
+                Change::Removed(id) => ix.remove(id),
+                Change::Activity(id, a) => ix.set_activity(id, a),
+                Change::ActivityGone(id) => ix.clear_activity(id),
+            }
+        }
+        Ok(Some(last))
+    }
+}
+
+/// The two tables whose change feeds the index follows.
+#[derive(Clone, Copy)]
+enum Feed {
+    Customer,
+    Activity,
+}
+
+/// One entry of a feed, read.
+enum Change {
+    Customer(Box<CustomerDoc>),
+    Removed(i64),
+    Activity(i64, Activity),
+    ActivityGone(i64),
+}
+
+impl Feed {
+    fn table(self) -> &'static str {
+        match self {
+            Feed::Customer => "customer",
+            Feed::Activity => "customer_activity",
+        }
+    }
+
+    fn read(self, doc: Value) -> Result<Change, surrealdb::Error> {
+        Ok(match self {
+            Feed::Customer => Change::Customer(Box::new(CustomerDoc::from_value(doc)?)),
+            Feed::Activity => {
+                let a = ActivityDoc::from_value(doc)?;
+                Change::Activity(a.customer(), a.columns())
+            }
+        })
     }
 }
 

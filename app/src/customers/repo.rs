@@ -228,6 +228,7 @@ pub async fn get(db: &Db, id: i64) -> Result<CustomerDoc, AppError> {
 
 pub async fn view(db: &Db, id: i64) -> Result<CustomerView, AppError> {
     let doc = get(db, id).await?;
+    let activity = super::activity::get(db, id).await?;
     let now = chrono::Utc::now();
     let fmt = |d: &Option<Datetime>| d.as_ref().map(|d| d.format("%Y-%m-%d %H:%M").to_string());
     let locked = doc.locked_until.as_ref().is_some_and(|d| **d > now);
@@ -248,7 +249,7 @@ pub async fn view(db: &Db, id: i64) -> Result<CustomerView, AppError> {
             created_in: doc.created_in.clone(),
             default_billing: doc.billing().map(AddressDoc::one_line),
             default_shipping: doc.shipping().map(AddressDoc::one_line),
-            sales: doc.sales(),
+            sales: activity.map(|a| a.sales()).unwrap_or_default(),
         },
         input: doc.to_input(),
     })
@@ -267,7 +268,8 @@ pub async fn mass(
     }
     let (stmt, name, detail) = match action {
         // Everything that is theirs goes with them: password and tokens, sessions, and the
-        // customer link of their browsers in Now Online; their carts, wish list and product views; their orders stay, as guest orders.
+        // customer link of their browsers in Now Online; their carts, wish list, product views and
+        // activity figures; their orders stay, as guest orders.
         MassAction::Delete => (
             "DELETE $ids RETURN NONE;
              DELETE $secrets RETURN NONE;
@@ -276,7 +278,8 @@ pub async fn mass(
              UPDATE sales_order SET customer = NONE WHERE customer IN $numbers RETURN NONE;
              DELETE cart WHERE customer IN $numbers RETURN NONE;
              DELETE wishlist WHERE customer IN $numbers RETURN NONE;
-             DELETE product_view WHERE customer IN $numbers RETURN NONE;",
+             DELETE product_view WHERE customer IN $numbers RETURN NONE;
+             DELETE $numbers.map(|$n| type::record('customer_activity', $n)) RETURN NONE;",
             "mass_delete",
             String::new(),
         ),

@@ -112,9 +112,9 @@ pub async fn put(db: &Db, me: &Principal, input: &CartInput) -> Result<Put, AppE
             .into_iter()
             .collect();
         tx.add(
-            "UPDATE $customer SET cart = array::concat((cart ?? []).filter(|$c| $c.website != $website), $entry) RETURN NONE;",
+            "UPSERT $record SET cart = array::concat((cart ?? []).filter(|$c| $c.website != $website), $entry) RETURN NONE;",
             [
-                ("customer", RecordId::new("customer", id).into_value()),
+                ("record", RecordId::new("customer_activity", id).into_value()),
                 ("website", cart.website.to_string().into_value()),
                 ("entry", entry.into_value()),
             ],
@@ -177,7 +177,7 @@ pub async fn open_carts(db: &Db, customer: i64, hours: u32) -> Result<Vec<CartVi
         .collect()
 }
 
-/// The cart summaries a customer's record keeps, in website order.
+/// The cart summaries a customer's activity record keeps, in website order.
 pub async fn summaries(db: &Db, customer: i64) -> Result<Vec<CartSummary>, AppError> {
     #[derive(Deserialize)]
     struct Row {
@@ -188,7 +188,7 @@ pub async fn summaries(db: &Db, customer: i64) -> Result<Vec<CartSummary>, AppEr
         updated_at: String,
     }
     let mut res = db
-        .query("SELECT cart ?? [] AS cart FROM ONLY type::record('customer', $id)")
+        .query(super::read::ACTIVITY_FIELD.replace("$field", "cart"))
         .bind(("id", customer))
         .await?;
     let found: Option<serde_json::Value> = res.take(0)?;

@@ -1,5 +1,5 @@
 //! Reading orders: one by its short id, a customer's newest first (the customer page, My Orders,
-//! the API), and a customer's sales statistics as the customer record keeps them.
+//! the API), and a customer's sales statistics as their activity record keeps them.
 use super::doc::{ORDER_FIELDS, OrderDoc};
 use crate::db::{Db, from_json};
 use crate::domain::order::{OrderPage, OrderView};
@@ -65,13 +65,20 @@ pub async fn for_customer(
     })
 }
 
-/// A customer's statistics per website, as their record keeps them (never recomputed here).
+/// A customer's statistics per website, as their activity record keeps them (never recomputed
+/// here); NotFound when there is no such customer.
 pub async fn sales_of_customer(db: &Db, customer: i64) -> Result<Vec<WebsiteSales>, AppError> {
     let mut res = db
-        .query("SELECT sales ?? [] AS sales FROM ONLY type::record('customer', $id)")
+        .query(ACTIVITY_FIELD.replace("$field", "sales"))
         .bind(("id", customer))
         .await?;
     let found: Option<serde_json::Value> = res.take(0)?;
     let rows = super::doc::list_field(found, "sales")?;
     super::stats::from_rows(rows)
 }
+
+/// One field of a customer's activity record (`$field`), or an empty list; no row when there is
+/// no such customer (`$id`).
+pub(super) const ACTIVITY_FIELD: &str =
+    "SELECT (SELECT VALUE $field FROM ONLY type::record('customer_activity', $id)) ?? [] AS $field
+    FROM ONLY type::record('customer', $id)";

@@ -120,7 +120,7 @@ struct SalesRow {
     last_order_at: String,
 }
 
-/// Statistics as the customer record keeps them, in website order.
+/// Statistics as the customer's activity record keeps them, in website order.
 pub fn from_rows(rows: Vec<serde_json::Value>) -> Result<Vec<WebsiteSales>, AppError> {
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
@@ -137,7 +137,7 @@ pub fn from_rows(rows: Vec<serde_json::Value>) -> Result<Vec<WebsiteSales>, AppE
     Ok(out)
 }
 
-/// The statistics as the customer record stores them (times to the second).
+/// The statistics as the customer's activity record stores them (times to the second).
 fn content(sales: &[WebsiteSales]) -> Value {
     let at = |t: i64| Datetime::from(chrono::DateTime::from_timestamp(t, 0).unwrap_or_default());
     let items: Vec<Value> = sales
@@ -175,7 +175,7 @@ pub async fn add_moves(
     }
     let records: Vec<surrealdb::types::RecordId> = touched
         .iter()
-        .map(|c| surrealdb::types::RecordId::new("customer", *c))
+        .map(|c| surrealdb::types::RecordId::new("customer_activity", *c))
         .collect();
     #[derive(Deserialize)]
     struct Row {
@@ -192,22 +192,23 @@ pub async fn add_moves(
         let r: Row = from_json(row)?;
         current.insert(r.id, from_rows(r.sales)?);
     }
+    let none = Vec::new();
     for c in touched {
-        // A customer no longer there has nothing to move.
-        let Some(now) = current.get(&c) else { continue };
-        let customer = surrealdb::types::RecordId::new("customer", c).into_value();
+        // Customers without a record yet start from nothing (the orders' plan checked they exist).
+        let now = current.get(&c).unwrap_or(&none);
         match moved(now, &of(out, c), &of(into, c)) {
             Moved::To(sales) if sales == *now => {}
             Moved::To(sales) => {
+                let record = surrealdb::types::RecordId::new("customer_activity", c).into_value();
                 stmts.add(
-                    "UPDATE $customer SET sales = $sales RETURN NONE;",
-                    [("customer", customer), ("sales", content(&sales))],
+                    "UPSERT $record SET sales = $sales RETURN NONE;",
+                    [("record", record), ("sales", content(&sales))],
                 );
             }
             Moved::Recount => {
                 stmts.add(
-                    "fn::refresh_sales([record::id($customer)]);",
-                    [("customer", customer)],
+                    "fn::refresh_sales([$customer]);",
+                    [("customer", c.into_value())],
                 );
             }
         }

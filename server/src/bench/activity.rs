@@ -63,6 +63,34 @@ fn latency_row(name: &str, mut times: Vec<Duration>) -> String {
     )
 }
 
+/// New demo orders for customers drawn from `customers`, numbered on from a start no other run
+/// used (so a run on a reused database creates orders, never "unchanged" ones).
+struct NewOrders {
+    customers: Vec<(i64, String)>,
+    rng: StdRng,
+    number: u64,
+}
+
+impl NewOrders {
+    fn new(customers: Vec<(i64, String)>, seed: u64, number: u64) -> Self {
+        NewOrders {
+            customers,
+            rng: StdRng::seed_from_u64(seed),
+            number,
+        }
+    }
+
+    fn next(&mut self) -> OrderInput {
+        self.number += 1;
+        let (id, email) = &self.customers[self.rng.gen_range(0..self.customers.len())];
+        demo_order(&mut self.rng, self.number, Some(*id), email)
+    }
+
+    fn batch(&mut self) -> Vec<OrderInput> {
+        (0..BATCH).map(|_| self.next()).collect()
+    }
+}
+
 pub async fn run(
     db: &Db,
     customers: u64,
@@ -91,18 +119,12 @@ pub async fn run(
     // Numbers no earlier run used: a run on a reused database creates orders, never "unchanged".
     let mut rng = StdRng::seed_from_u64(chrono::Utc::now().timestamp_micros() as u64);
     let base = 900_000_000_000u64 + u64::from(rng.r#gen::<u32>()) * 1_000_000;
-    let mut number = base;
-    let mut next = |rng: &mut StdRng| {
-        number += 1;
-        let (id, email) = &sample[rng.gen_range(0..sample.len())];
-        demo_order(rng, number, Some(*id), email)
-    };
+    let mut new_orders = NewOrders::new(sample.clone(), base, base);
 
     // Batch ingest: 1,000 new orders a call.
     let mut batch_times = Vec::new();
     for _ in 0..batches {
-        let orders: Vec<OrderInput> = (0..BATCH).map(|_| next(&mut rng)).collect();
-        batch_times.push(write(db, orders).await?);
+        batch_times.push(write(db, new_orders.batch()).await?);
     }
     let total: Duration = batch_times.iter().sum();
     report.push_str(&format!(
@@ -116,19 +138,11 @@ pub async fn run(
     let each = batches.div_ceil(WRITERS);
     let writers = (0..WRITERS).map(|w| {
         let half: Vec<(i64, String)> = sample.iter().skip(w).step_by(WRITERS).cloned().collect();
-        let mut rng = StdRng::seed_from_u64(base + w as u64);
-        let mut number = base + 100_000 * (w as u64 + 1);
+        let mut orders = NewOrders::new(half, base + w as u64, base + 100_000 * (w as u64 + 1));
         let db = db.clone();
         tokio::spawn(async move {
             for _ in 0..each {
-                let orders: Vec<OrderInput> = (0..BATCH)
-                    .map(|_| {
-                        number += 1;
-                        let (id, email) = &half[rng.gen_range(0..half.len())];
-                        demo_order(&mut rng, number, Some(*id), email)
-                    })
-                    .collect();
-                write(&db, orders).await?;
+                write(&db, orders.batch()).await?;
             }
             anyhow::Ok(())
         })
@@ -147,7 +161,7 @@ pub async fn run(
     let mut created = Vec::new();
     let mut single_times = Vec::new();
     for _ in 0..singles {
-        let o = next(&mut rng);
+        let o = new_orders.next();
         single_times.push(write(db, vec![o.clone()]).await?);
         created.push(o);
     }

@@ -188,11 +188,11 @@ pub async fn seed_orders(
 /// Seeding logs a progress line each time this many more orders are in.
 const PROGRESS_EVERY: u64 = 100_000;
 
-/// Where demo order numbers go on from: past every order id so far (each demo number took one),
-/// so a second seeding adds orders and never overwrites.
+/// Where demo order numbers go on from: past every order id handed out so far (each demo number
+/// took one), so a second seeding adds orders and never overwrites.
 async fn next_number(db: &app::db::Db) -> anyhow::Result<u64> {
     let mut res = db
-        .query("RETURN (SELECT VALUE order_id FROM sales_order ORDER BY order_id DESC LIMIT 1)[0] ?? 0")
+        .query("RETURN (SELECT VALUE last FROM ONLY id_block:order_id) ?? 0")
         .await?;
     let n: Option<i64> = res.take(0)?;
     Ok(n.unwrap_or(0).max(0) as u64)

@@ -2,7 +2,8 @@
 //! under concurrency, group deletion, two app servers on one database, export, and bad input.
 
 use crate::common::{TestApp, set, spawn_app, spawn_second};
-use app::customers::doc::{CartDoc, CustomerDoc, ViewedDoc};
+use app::customers::activity::{ActivityDoc, CartDoc, ViewedDoc};
+use app::customers::doc::CustomerDoc;
 use app::customers::read_model::{GridDoc, day_bounds};
 use app::domain::grid::{Column, Filter, GridQuery, Kind, PAGE_SIZES};
 use rand::rngs::StdRng;
@@ -67,8 +68,6 @@ struct Row {
     addresses: Vec<AddressRow>,
     default_billing: Option<String>,
     default_shipping: Option<String>,
-    cart: Option<Vec<CartDoc>>,
-    viewed: Option<Vec<ViewedDoc>>,
 }
 
 fn word(rng: &mut StdRng) -> String {
@@ -148,26 +147,36 @@ fn random_row(rng: &mut StdRng, id: i64) -> Row {
         addresses,
         default_billing: billing,
         default_shipping: shipping,
-        cart: rng.gen_bool(0.3).then(|| {
-            ["main", "second"][..rng.gen_range(1..3)]
-                .iter()
-                .map(|w| CartDoc {
-                    website: (*w).to_owned(),
-                    subtotal: rng.gen_range(100..50_000),
-                    lines: rng.gen_range(1..6),
-                    qty: f64::from(rng.gen_range(1..20)) / 2.0,
-                    updated_at: when(rng),
-                })
-                .collect()
-        }),
-        viewed: rng.gen_bool(0.4).then(|| {
-            vec![ViewedDoc {
-                website: "main".into(),
-                at: when(rng),
-                sku: word(rng),
-            }]
-        }),
     }
+}
+
+/// A random activity record for customer `id` (None for about half of them).
+fn random_activity(rng: &mut StdRng, id: i64) -> Option<ActivityDoc> {
+    let cart = rng.gen_bool(0.3).then(|| {
+        ["main", "second"][..rng.gen_range(1..3)]
+            .iter()
+            .map(|w| CartDoc {
+                website: (*w).to_owned(),
+                subtotal: rng.gen_range(100..50_000),
+                lines: rng.gen_range(1..6),
+                qty: surrealdb::types::Number::Float(f64::from(rng.gen_range(1..20)) / 2.0),
+                updated_at: when(rng),
+            })
+            .collect()
+    });
+    let viewed = rng.gen_bool(0.4).then(|| {
+        vec![ViewedDoc {
+            website: "main".into(),
+            at: when(rng),
+            sku: word(rng),
+        }]
+    });
+    (cart.is_some() || viewed.is_some()).then(|| ActivityDoc {
+        id: RecordId::new("customer_activity", id),
+        sales: None,
+        cart,
+        viewed,
+    })
 }
 
 /// Writes random customers straight into the database, as an import would.
@@ -177,11 +186,15 @@ async fn insert_random(app: &TestApp, rng: &mut StdRng, from: i64, n: i64) {
         let batch: Vec<Row> = (id..(id + 1000).min(from + n))
             .map(|i| random_row(rng, i))
             .collect();
+        let activity: Vec<ActivityDoc> = (id..id + batch.len() as i64)
+            .filter_map(|i| random_activity(rng, i))
+            .collect();
         id += batch.len() as i64;
         app.state
             .db
-            .query("INSERT INTO customer $rows RETURN NONE")
+            .query("INSERT INTO customer $rows RETURN NONE; INSERT INTO customer_activity $activity RETURN NONE;")
             .bind(("rows", surrealdb::types::Value::from_t(batch)))
+            .bind(("activity", surrealdb::types::Value::from_t(activity)))
             .await
             .unwrap()
             .check()
@@ -201,9 +214,25 @@ async fn insert_random(app: &TestApp, rng: &mut StdRng, from: i64, n: i64) {
 }
 
 async fn all_docs(app: &TestApp) -> Vec<GridDoc> {
-    let mut res = app.state.db.query("SELECT * FROM customer").await.unwrap();
+    let mut res = app
+        .state
+        .db
+        .query("SELECT * FROM customer; SELECT * FROM customer_activity")
+        .await
+        .unwrap();
     let docs: Vec<CustomerDoc> = res.take(0).unwrap();
-    docs.iter().map(CustomerDoc::grid_doc).collect()
+    let activity: Vec<ActivityDoc> = res.take(1).unwrap();
+    let mut activity: std::collections::HashMap<i64, ActivityDoc> =
+        activity.into_iter().map(|a| (a.customer(), a)).collect();
+    docs.iter()
+        .map(|d| {
+            let mut row = d.grid_doc();
+            if let Some(a) = activity.remove(&row.id) {
+                row.activity = a.columns();
+            }
+            row
+        })
+        .collect()
 }
 
 const NONE: i64 = i64::MIN;
@@ -234,14 +263,14 @@ fn number(d: &GridDoc, c: Column) -> i64 {
         Column::Dob => d.dob.unwrap_or(NONE),
         Column::LastLogin => d.last_login.unwrap_or(NONE),
         Column::Lock => d.locked_until.unwrap_or(NONE),
-        Column::LifetimeSales => d.lifetime_sales,
-        Column::Orders => d.orders,
-        Column::LastOrder => d.last_order.unwrap_or(NONE),
-        Column::CartSubtotal => d.cart_subtotal,
-        Column::CartLines => d.cart_lines,
-        Column::CartQty => d.cart_qty,
-        Column::CartUpdated => d.cart_updated.unwrap_or(NONE),
-        Column::LastViewed => d.last_viewed.unwrap_or(NONE),
+        Column::LifetimeSales => d.activity.lifetime_sales,
+        Column::Orders => d.activity.orders,
+        Column::LastOrder => d.activity.last_order.unwrap_or(NONE),
+        Column::CartSubtotal => d.activity.cart_subtotal,
+        Column::CartLines => d.activity.cart_lines,
+        Column::CartQty => d.activity.cart_qty,
+        Column::CartUpdated => d.activity.cart_updated.unwrap_or(NONE),
+        Column::LastViewed => d.activity.last_viewed.unwrap_or(NONE),
         _ => unreachable!(),
     }
 }

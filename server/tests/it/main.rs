@@ -1,6 +1,7 @@
 //! The server's integration tests as one binary: SurrealDB is linked once, not once per suite.
 //! Each module is a suite (`cargo test -p server --test it accounts::` runs one).
 mod accounts;
+mod activity_record;
 mod api;
 mod audit;
 mod carts;

@@ -67,8 +67,8 @@ async fn demo_data_covers_the_catalog_orders_carts_wish_lists_and_views_and_agre
     let summarised = number(
         db,
         "RETURN count(SELECT VALUE 1 FROM cart WHERE customer != NONE
-            AND type::record('customer', customer).cart[0].subtotal = subtotal
-            AND type::record('customer', customer).cart[0].lines = items_count)",
+            AND type::record('customer_activity', customer).cart[0].subtotal = subtotal
+            AND type::record('customer_activity', customer).cart[0].lines = items_count)",
     )
     .await;
     assert_eq!(
@@ -88,7 +88,7 @@ async fn demo_data_covers_the_catalog_orders_carts_wish_lists_and_views_and_agre
     .await;
     let with_last = number(
         db,
-        "RETURN count(SELECT VALUE 1 FROM customer WHERE array::len(viewed ?? []) = 1)",
+        "RETURN count(SELECT VALUE 1 FROM customer_activity WHERE array::len(viewed ?? []) = 1)",
     )
     .await;
     assert!(viewers > 40, "about a quarter view products: {viewers}");

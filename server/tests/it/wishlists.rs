@@ -114,7 +114,7 @@ async fn views_are_written_coalesced_by_the_flush_and_pruned() {
     );
     let last = scalar(
         &app,
-        &format!("SELECT VALUE viewed[0].sku FROM ONLY customer:{id}"),
+        &format!("SELECT VALUE viewed[0].sku FROM ONLY customer_activity:{id}"),
     )
     .await;
     assert_eq!(last, json!("MJ01"));
@@ -147,7 +147,7 @@ async fn views_are_written_coalesced_by_the_flush_and_pruned() {
     app.state.views.flush(&app.state.db).await.unwrap();
     let last = scalar(
         &app,
-        &format!("SELECT VALUE viewed[0].sku FROM ONLY customer:{id}"),
+        &format!("SELECT VALUE viewed[0].sku FROM ONLY customer_activity:{id}"),
     )
     .await;
     assert_eq!(last, json!("MJ01"));

@@ -37,18 +37,27 @@ pub struct GridDoc {
     pub locked_until: Option<i64>,
     pub newsletter: bool,
     pub last_login: Option<i64>,
-    /// Hundredths, over every website.
+    /// What the customer does, kept in a record of its own (`customer_activity`).
+    pub activity: Activity,
+}
+
+/// A customer's activity columns, summed over every website. They come from the
+/// `customer_activity` record, which changes on its own (orders, carts, views) and has its own
+/// change feed, so the index updates them apart from the customer's other columns.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Activity {
+    /// Hundredths.
     pub lifetime_sales: i64,
     pub orders: i64,
     /// Unix seconds.
     pub last_order: Option<i64>,
-    /// The open carts over every website: hundredths, distinct lines, whole units (a fractional
-    /// quantity counts to the nearest unit), Unix seconds of the last change.
+    /// The open carts: hundredths, distinct lines, whole units (a fractional quantity counts to
+    /// the nearest unit), Unix seconds of the last change.
     pub cart_subtotal: i64,
     pub cart_lines: i64,
     pub cart_qty: i64,
     pub cart_updated: Option<i64>,
-    /// Unix seconds of the last product view on any website.
+    /// Unix seconds of the last product view.
     pub last_viewed: Option<i64>,
 }
 
@@ -190,14 +199,36 @@ pub(super) fn num_in(d: &GridDoc, n: NumSlot) -> i64 {
         NumSlot::Dob => d.dob.unwrap_or(NONE),
         NumSlot::LastLogin => d.last_login.unwrap_or(NONE),
         NumSlot::Lock => d.locked_until.unwrap_or(NONE),
-        NumSlot::LifetimeSales => d.lifetime_sales,
-        NumSlot::Orders => d.orders,
-        NumSlot::LastOrder => d.last_order.unwrap_or(NONE),
-        NumSlot::CartSubtotal => d.cart_subtotal,
-        NumSlot::CartLines => d.cart_lines,
-        NumSlot::CartQty => d.cart_qty,
-        NumSlot::CartUpdated => d.cart_updated.unwrap_or(NONE),
-        NumSlot::LastViewed => d.last_viewed.unwrap_or(NONE),
+        NumSlot::LifetimeSales => d.activity.lifetime_sales,
+        NumSlot::Orders => d.activity.orders,
+        NumSlot::LastOrder => d.activity.last_order.unwrap_or(NONE),
+        NumSlot::CartSubtotal => d.activity.cart_subtotal,
+        NumSlot::CartLines => d.activity.cart_lines,
+        NumSlot::CartQty => d.activity.cart_qty,
+        NumSlot::CartUpdated => d.activity.cart_updated.unwrap_or(NONE),
+        NumSlot::LastViewed => d.activity.last_viewed.unwrap_or(NONE),
+    }
+}
+
+/// Whether column `c` is one of the activity columns (`Activity`).
+pub(super) fn is_activity(c: Column) -> bool {
+    match store_of(c) {
+        Store::Num(n) => match n {
+            NumSlot::Id
+            | NumSlot::CreatedAt
+            | NumSlot::Dob
+            | NumSlot::LastLogin
+            | NumSlot::Lock => false,
+            NumSlot::LifetimeSales
+            | NumSlot::Orders
+            | NumSlot::LastOrder
+            | NumSlot::CartSubtotal
+            | NumSlot::CartLines
+            | NumSlot::CartQty
+            | NumSlot::CartUpdated
+            | NumSlot::LastViewed => true,
+        },
+        Store::Text(_) | Store::Code(_) => false,
     }
 }
 

@@ -20,8 +20,8 @@ use bits::Bits;
 use chrono::DateTime;
 #[cfg(test)]
 use chrono::NaiveDate;
-use columns::{CodeSlot, Data, GENDERS, NONE, NumSlot, Store, store_of};
-pub use columns::{GridDoc, day_bounds};
+pub use columns::{Activity, GridDoc, day_bounds};
+use columns::{CodeSlot, Data, GENDERS, NONE, NumSlot, Store, is_activity, store_of};
 #[cfg(test)]
 use columns::{num_of, text_of};
 use order::Order;
@@ -45,6 +45,9 @@ pub struct GridIndex {
     slot_of: HashMap<i64, u32>,
     free: Vec<u32>,
     slots: u32,
+    /// Activity of customers not indexed yet: the two change feeds are read one after the other,
+    /// so a new customer's first order can arrive before the customer does.
+    early: HashMap<i64, Activity>,
 }
 
 impl GridIndex {
@@ -132,18 +135,76 @@ impl GridIndex {
         Column::ALL.iter().position(|x| *x == c).unwrap_or(0)
     }
 
-    /// Adds or replaces one customer.
+    /// Writes column `c` of `slot` from `d` and moves the slot to its new place in that order.
+    fn reposition(&mut self, c: Column, slot: u32, d: &GridDoc) {
+        let data = &mut self.data;
+        let order = &mut self.orders[Self::order_ix(c)];
+        order.remove(slot, |x, y| data.cmp(c, x, y));
+        data.set(c, slot, d);
+        order.insert(slot, |x, y| data.cmp(c, x, y));
+    }
+
+    /// Adds or replaces one customer's own columns and keeps its activity columns as they are
+    /// (or takes the activity that arrived before the customer did): `d.activity` is ignored.
+    pub fn upsert_customer(&mut self, mut d: GridDoc) {
+        d.activity = match self.slot_of.get(&d.id) {
+            Some(&slot) => self.activity(slot),
+            None => self.early.remove(&d.id).unwrap_or_default(),
+        };
+        self.upsert(&d);
+    }
+
+    /// Replaces one customer's activity columns (kept aside until the customer is indexed).
+    pub fn set_activity(&mut self, id: i64, a: Activity) {
+        let Some(&slot) = self.slot_of.get(&id) else {
+            self.early.insert(id, a);
+            return;
+        };
+        let d = GridDoc {
+            activity: a,
+            ..GridDoc::default()
+        };
+        for c in Column::ALL {
+            if is_activity(c) && self.data.differs(c, slot, &d) {
+                self.reposition(c, slot, &d);
+            }
+        }
+    }
+
+    /// Forgets one customer's activity (its record was deleted).
+    pub fn clear_activity(&mut self, id: i64) {
+        if self.slot_of.contains_key(&id) {
+            self.set_activity(id, Activity::default());
+        } else {
+            self.early.remove(&id);
+        }
+    }
+
+    /// The activity columns of `slot`.
+    fn activity(&self, slot: u32) -> Activity {
+        let s = slot as usize;
+        let num = |n: NumSlot| self.data.num(n)[s];
+        let time = |n: NumSlot| Some(num(n)).filter(|v| *v != NONE);
+        Activity {
+            lifetime_sales: num(NumSlot::LifetimeSales),
+            orders: num(NumSlot::Orders),
+            last_order: time(NumSlot::LastOrder),
+            cart_subtotal: num(NumSlot::CartSubtotal),
+            cart_lines: num(NumSlot::CartLines),
+            cart_qty: num(NumSlot::CartQty),
+            cart_updated: time(NumSlot::CartUpdated),
+            last_viewed: time(NumSlot::LastViewed),
+        }
+    }
+
+    /// Adds or replaces one customer, its activity columns included.
     pub fn upsert(&mut self, d: &GridDoc) {
+        self.early.remove(&d.id);
         if let Some(&slot) = self.slot_of.get(&d.id) {
             for c in Column::ALL {
-                if !self.data.differs(c, slot, d) {
-                    continue;
+                if self.data.differs(c, slot, d) {
+                    self.reposition(c, slot, d);
                 }
-                let data = &mut self.data;
-                let order = &mut self.orders[Self::order_ix(c)];
-                order.remove(slot, |x, y| data.cmp(c, x, y));
-                data.set(c, slot, d);
-                order.insert(slot, |x, y| data.cmp(c, x, y));
             }
             self.data.set_ship_extra(slot, d);
             return;
@@ -174,6 +235,7 @@ impl GridIndex {
 
     /// Removes one customer (nothing happens if it is not there).
     pub fn remove(&mut self, id: i64) {
+        self.early.remove(&id);
         let Some(slot) = self.slot_of.remove(&id) else {
             return;
         };

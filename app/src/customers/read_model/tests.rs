@@ -46,6 +46,16 @@ fn random_doc(rng: &mut StdRng, id: i64) -> GridDoc {
         locked_until: opt(rng),
         newsletter: rng.gen_bool(0.3),
         last_login: opt(rng),
+        activity: random_activity(rng),
+    }
+}
+
+fn random_activity(rng: &mut StdRng) -> Activity {
+    let opt = |rng: &mut StdRng| {
+        rng.gen_bool(0.7)
+            .then(|| rng.gen_range(0..2_000_000_000i64))
+    };
+    Activity {
         lifetime_sales: rng.gen_range(0..50_000),
         orders: rng.gen_range(0..20),
         last_order: opt(rng),
@@ -186,26 +196,67 @@ fn incremental_changes_answer_like_brute_force() {
     let mut rng = StdRng::seed_from_u64(7);
     let mut docs: HashMap<i64, GridDoc> = (1..=600).map(|i| (i, random_doc(&mut rng, i))).collect();
     let mut ix = GridIndex::build(docs.values().cloned());
+    let mut early: HashMap<i64, Activity> = HashMap::new();
     let now = 1_000_000_000;
     for round in 0..300 {
-        // A mix of creates, edits and deletes between queries.
+        // A mix of creates, edits and deletes between queries, whole rows as well as the two
+        // change feeds' halves: the customer's own columns, and its activity (which may come first).
         for _ in 0..5 {
             let id = rng.gen_range(1..700);
-            if rng.gen_bool(0.2) {
-                docs.remove(&id);
-                ix.remove(id);
-            } else {
-                let mut d = random_doc(&mut rng, id);
-                if let Some(old) = docs.get(&id)
-                    && rng.gen_bool(0.5)
-                {
-                    d = GridDoc {
-                        email: old.email.clone(),
-                        ..d
-                    };
+            match rng.gen_range(0..10) {
+                0 | 1 => {
+                    docs.remove(&id);
+                    early.remove(&id);
+                    ix.remove(id);
                 }
-                ix.upsert(&d);
-                docs.insert(id, d);
+                2 | 3 => {
+                    let d = random_doc(&mut rng, id);
+                    let kept = match docs.get(&id) {
+                        Some(old) => old.activity,
+                        None => early.remove(&id).unwrap_or_default(),
+                    };
+                    ix.upsert_customer(d.clone());
+                    docs.insert(
+                        id,
+                        GridDoc {
+                            activity: kept,
+                            ..d
+                        },
+                    );
+                }
+                4 | 5 => {
+                    let a = random_activity(&mut rng);
+                    ix.set_activity(id, a);
+                    match docs.get_mut(&id) {
+                        Some(d) => d.activity = a,
+                        None => {
+                            early.insert(id, a);
+                        }
+                    }
+                }
+                6 => {
+                    ix.clear_activity(id);
+                    match docs.get_mut(&id) {
+                        Some(d) => d.activity = Activity::default(),
+                        None => {
+                            early.remove(&id);
+                        }
+                    }
+                }
+                _ => {
+                    let mut d = random_doc(&mut rng, id);
+                    if let Some(old) = docs.get(&id)
+                        && rng.gen_bool(0.5)
+                    {
+                        d = GridDoc {
+                            email: old.email.clone(),
+                            ..d
+                        };
+                    }
+                    early.remove(&id);
+                    ix.upsert(&d);
+                    docs.insert(id, d);
+                }
             }
         }
         let q = random_query(&mut rng);

@@ -1,0 +1,145 @@
+//! The customer's activity record (`customer_activity`): migration 12 moves the figures that used
+//! to sit on the customer record beside it, and the grid's read model reads them back from there.
+use app::customers::feed::CustomerIndex;
+use app::domain::grid::Column;
+use app::domain::money::Cents;
+
+async fn database() -> app::db::Db {
+    let target = app::db::DbTarget {
+        url: "mem://".into(),
+        namespace: "t".into(),
+        database: "t".into(),
+        credentials: None,
+    };
+    app::db::connect(&target).await.expect("connect")
+}
+
+#[tokio::test]
+async fn migration_moves_the_figures_beside_the_customer() {
+    let db = database().await;
+    app::db::migrations::migrate_to(&db, 11)
+        .await
+        .expect("up to 11");
+    let ids = server::seed::customers::seed_customers(&db, 3)
+        .await
+        .expect("customers");
+    let (buyer, viewer, idle) = (ids[0], ids[1], ids[2]);
+    db.query(format!(
+        "UPDATE customer:{buyer} SET
+            sales = [{{ website: 'base', lifetime: 1234, orders: 2,
+                first_order_at: d'2026-01-01T00:00:00Z', last_order_at: d'2026-02-01T00:00:00Z' }}],
+            cart = [{{ website: 'base', subtotal: 500, lines: 1, qty: 2, updated_at: d'2026-03-01T00:00:00Z' }}];
+         UPDATE customer:{viewer} SET
+            viewed = [{{ website: 'base', at: d'2026-04-01T10:00:00Z', sku: 'MJ01' }}];"
+    ))
+    .await
+    .unwrap()
+    .check()
+    .expect("the old schema takes the figures");
+
+    let applied = app::db::migrations::migrate(&db)
+        .await
+        .expect("migration 12");
+    assert!(applied.contains(&12), "{applied:?}");
+
+    let mut res = db
+        .query(
+            "SELECT VALUE [sales, cart, viewed] FROM customer;
+             RETURN count(SELECT VALUE 1 FROM customer_activity);",
+        )
+        .await
+        .unwrap();
+    let left: Vec<serde_json::Value> = res.take(0).unwrap();
+    assert!(
+        left.iter()
+            .all(|v| v.as_array().unwrap().iter().all(|f| f.is_null())),
+        "nothing left on the customer records: {left:?}"
+    );
+    let records: i64 = res.take::<Option<i64>>(1).unwrap().unwrap();
+    assert_eq!(records, 2, "one activity record per customer with figures");
+
+    let sales = app::sales::read::sales_of_customer(&db, buyer)
+        .await
+        .unwrap();
+    assert_eq!(sales.len(), 1);
+    assert_eq!((sales[0].lifetime, sales[0].orders), (Cents(1234), 2));
+    let carts = app::sales::carts::summaries(&db, buyer).await.unwrap();
+    assert_eq!((carts[0].subtotal, carts[0].lines), (Cents(500), 1));
+    assert!(
+        app::sales::read::sales_of_customer(&db, idle)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        app::sales::read::sales_of_customer(&db, 999_999)
+            .await
+            .is_err(),
+        "no such customer"
+    );
+
+    let index = CustomerIndex::start(&db).await.expect("index");
+    let columns = [
+        Column::LifetimeSales,
+        Column::Orders,
+        Column::CartSubtotal,
+        Column::LastViewed,
+    ];
+    let cells = |id| index.read().cells(id, &columns, 0).unwrap();
+    assert_eq!(
+        cells(buyer),
+        [
+            Cents(1234).to_string(),
+            "2".into(),
+            Cents(500).to_string(),
+            String::new()
+        ]
+    );
+    assert_eq!(
+        cells(viewer),
+        [
+            Cents(0).to_string(),
+            "0".into(),
+            Cents(0).to_string(),
+            "2026-04-01 10:00".into()
+        ]
+    );
+}
+
+#[tokio::test]
+async fn activity_written_later_reaches_the_grid_through_its_feed() {
+    let db = database().await;
+    app::db::migrations::migrate(&db).await.expect("migrate");
+    let ids = server::seed::customers::seed_customers(&db, 2)
+        .await
+        .expect("customers");
+    let index = CustomerIndex::start(&db).await.expect("index");
+    db.query(format!(
+        "UPSERT customer_activity:{} SET cart = [{{ website: 'base', subtotal: 700, lines: 3,
+            qty: 4, updated_at: d'2026-03-01T00:00:00Z' }}]",
+        ids[1]
+    ))
+    .await
+    .unwrap()
+    .check()
+    .unwrap();
+    index.catch_up(&db).await.unwrap();
+    let cells = |id| {
+        index
+            .read()
+            .cells(id, &[Column::CartSubtotal, Column::CartLines], 0)
+    };
+    assert_eq!(cells(ids[1]).unwrap(), [Cents(700).to_string(), "3".into()]);
+    // A change to the customer keeps the activity columns; deleting the record clears them.
+    let run = |sql: String| {
+        let db = db.clone();
+        async move { db.query(sql).await.unwrap().check().unwrap() }
+    };
+    run(format!("UPDATE customer:{} SET firstname = 'Zed'", ids[1])).await;
+    index.catch_up(&db).await.unwrap();
+    assert_eq!(cells(ids[1]).unwrap(), [Cents(700).to_string(), "3".into()]);
+    run(format!("DELETE customer_activity:{}", ids[1])).await;
+    index.catch_up(&db).await.unwrap();
+    assert_eq!(cells(ids[1]).unwrap(), [Cents(0).to_string(), "0".into()]);
+    assert_eq!(cells(ids[0]).unwrap(), [Cents(0).to_string(), "0".into()]);
+}
