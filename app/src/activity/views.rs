@@ -84,8 +84,13 @@ impl ViewBuffer {
                     LET $was = ((SELECT VALUE viewed FROM ONLY $c) ?? []).find(|$x| $x.website = $l.website);
                     IF ($was = NONE OR $was.at < <datetime>$l.at)
                         AND record::exists(type::record('customer', $l.customer)) {
-                        UPSERT $c SET viewed = array::concat((viewed ?? []).filter(|$x| $x.website != $l.website),
-                            [{ website: $l.website, at: <datetime>$l.at, sku: $l.sku }]) RETURN NONE;
+                        LET $entry = [{ website: $l.website, at: <datetime>$l.at, sku: $l.sku }];
+                        IF record::exists($c) {
+                            UPDATE $c SET viewed = array::concat((viewed ?? []).filter(|$x| $x.website != $l.website), $entry)
+                                RETURN NONE;
+                        } ELSE {
+                            CREATE $c SET viewed = $entry RETURN NONE;
+                        };
                     };
                  };
                  COMMIT;",

@@ -1,7 +1,7 @@
-//! Keeps this node's grid index equal to the database: a full build at start, then the change
-//! feeds (`SHOW CHANGES`) of the customer table and of the customers' activity records, read after
-//! every write made here, before every grid query, and every second in the background, so writes
-//! made through any app server show up everywhere.
+//! Keeps this node's grid index equal to the database: a full build at start, then the database's
+//! change feed (`SHOW CHANGES FOR DATABASE`: the customer table's and the customers' activity
+//! records', in commit order), read after every write made here, before every grid query, and
+//! every second in the background, so writes made through any app server show up everywhere.
 use super::activity::ActivityDoc;
 use super::doc::CustomerDoc;
 use super::read_model::{Activity, GridIndex};
@@ -14,8 +14,9 @@ use surrealdb::types::{SurrealValue, Value};
 
 /// Customers read per query while building.
 const BUILD_BATCH: usize = 5000;
-/// Change-feed entries (one per transaction and table) scanned per query while catching up; the
-/// limit counts entries of every table with a feed, so the loop runs until a read finds nothing.
+/// Change-feed entries (one per transaction and table) read per query while catching up. The
+/// database's feed is read, not one table's: SurrealDB 3.3 counts the limit over every table's
+/// entries and filters afterwards, so a table's read can come back empty before its end.
 const FEED_BATCH: usize = 500;
 /// The background pass re-reads this much of the recent feed (versionstamps carry milliseconds in
 /// their upper bits): a transaction that took its versionstamp before another but committed after
@@ -24,10 +25,8 @@ const REPLAY_WINDOW_MS: i64 = 3000;
 
 pub struct CustomerIndex {
     index: RwLock<GridIndex>,
-    /// The last versionstamp applied, per table: one table's feed is read to its end before the
-    /// other's, so a commit may land in the first after it was read and still sit below the
-    /// second's last entry.
-    cursor: [AtomicI64; 2],
+    /// The last versionstamp applied.
+    cursor: AtomicI64,
     /// One catch-up at a time; the others wait for it and then find nothing new.
     catching_up: tokio::sync::Mutex<()>,
     pub built_in: Duration,
@@ -96,11 +95,11 @@ impl CustomerIndex {
         );
         let shared = Arc::new(CustomerIndex {
             index: RwLock::new(index),
-            cursor: [AtomicI64::new(cursor), AtomicI64::new(cursor)],
+            cursor: AtomicI64::new(cursor),
             catching_up: tokio::sync::Mutex::new(()),
             built_in: started.elapsed(),
         });
-        shared.replay_from(db, Some([cursor, cursor])).await?;
+        shared.replay_from(db, Some(cursor)).await?;
         tracing::info!(
             customers = shared.read().len(),
             ms = shared.built_in.as_millis() as u64,
@@ -117,10 +116,7 @@ impl CustomerIndex {
             loop {
                 tick.tick().await;
                 let Some(me) = me.upgrade() else { break };
-                let from = me
-                    .cursor
-                    .each_ref()
-                    .map(|c| c.load(Ordering::Acquire) - (REPLAY_WINDOW_MS << 16));
+                let from = me.cursor.load(Ordering::Acquire) - (REPLAY_WINDOW_MS << 16);
                 if let Err(e) = me.replay_from(&db, Some(from)).await {
                     tracing::warn!(error = %e, "customer change feed not read");
                 }
@@ -137,57 +133,38 @@ impl CustomerIndex {
         self.replay_from(db, None).await
     }
 
-    /// Applies the feeds from `from` (per table; None: from where this index stands once it is
-    /// its turn, so callers that waited do not replay what the one before them applied).
-    async fn replay_from(&self, db: &Db, from: Option<[i64; 2]>) -> Result<(), AppError> {
+    /// Applies the feed from `from` (None: from where this index stands once it is its turn, so
+    /// callers that waited do not replay what the one before them applied).
+    async fn replay_from(&self, db: &Db, from: Option<i64>) -> Result<(), AppError> {
         let _one = self.catching_up.lock().await;
-        let from = from.unwrap_or_else(|| {
-            self.cursor
-                .each_ref()
-                .map(|c| c.load(Ordering::Acquire) + 1)
-        });
-        for (at, feed) in [Feed::Customer, Feed::Activity].into_iter().enumerate() {
-            let mut since = from[at].max(1);
-            while let Some(last) = self.apply(db, feed, since).await? {
-                self.cursor[at].fetch_max(last, Ordering::AcqRel);
-                since = last + 1;
+        let from = from.unwrap_or_else(|| self.cursor.load(Ordering::Acquire) + 1);
+        let mut since = from.max(1);
+        while let Some(last) = self.apply(db, since).await? {
+            self.cursor.fetch_max(last, Ordering::AcqRel);
+            if last <= since {
+                break;
             }
+            // Read the last transaction again: the limit counts entries, one per table, so it may
+            // have cut that transaction's short. Applying the same documents again changes nothing.
+            since = last;
         }
         Ok(())
     }
 
-    /// Applies one batch of `feed` from `since`; the batch's last versionstamp, None at the end.
-    async fn apply(&self, db: &Db, feed: Feed, since: i64) -> Result<Option<i64>, AppError> {
-        let table = feed.table();
-        let sql = format!("SHOW CHANGES FOR TABLE {table} SINCE {since} LIMIT {FEED_BATCH}");
+    /// Applies one batch of the feed from `since`; the batch's last versionstamp, None at the end.
+    async fn apply(&self, db: &Db, since: i64) -> Result<Option<i64>, AppError> {
+        let sql = format!("SHOW CHANGES FOR DATABASE SINCE {since} LIMIT {FEED_BATCH}");
         let mut res = db.query(sql).await.map_err(db_err)?;
         let sets: Vec<ChangeSet> = res.take(0).map_err(db_err)?;
         let Some(last) = sets.last().map(|s| s.versionstamp) else {
             return Ok(None);
         };
         // Read every document before taking the lock; apply them in feed order.
-        let mut changes: Vec<Change> = Vec::new();
-        for set in sets {
-            for change in set.changes {
-                let Value::Object(mut obj) = change else {
-                    continue;
-                };
-                if let Some(doc) = obj.remove("update") {
-                    match feed.read(doc) {
-                        Ok(c) => changes.push(c),
-                        Err(e) => tracing::warn!(error = %e, table, "unreadable change"),
-                    }
-                } else if let Some(Value::Object(del)) = obj.remove("delete")
-                    && let Some(Value::RecordId(id)) = del.get("id")
-                    && let surrealdb::types::RecordIdKey::Number(k) = id.key
-                {
-                    changes.push(match feed {
-                        Feed::Customer => Change::Removed(k),
-                        Feed::Activity => Change::ActivityGone(k),
-                    });
-                }
-            }
-        }
+        let changes: Vec<Change> = sets
+            .into_iter()
+            .flat_map(|set| set.changes)
+            .filter_map(read_change)
+            .collect();
         let mut ix = self.index.write().unwrap_or_else(|e| e.into_inner());
         for c in changes {
             match c {
@@ -201,14 +178,7 @@ impl CustomerIndex {
     }
 }
 
-/// The two tables whose change feeds the index follows.
-#[derive(Clone, Copy)]
-enum Feed {
-    Customer,
-    Activity,
-}
-
-/// One entry of a feed, read.
+/// One entry of the feed that the index follows, read.
 enum Change {
     Customer(Box<CustomerDoc>),
     Removed(i64),
@@ -216,22 +186,43 @@ enum Change {
     ActivityGone(i64),
 }
 
-impl Feed {
-    fn table(self) -> &'static str {
-        match self {
-            Feed::Customer => "customer",
-            Feed::Activity => "customer_activity",
-        }
+/// The table and numeric key of a record id in a change.
+fn table_and_key(doc: &surrealdb::types::Object) -> Option<(&str, i64)> {
+    match doc.get("id") {
+        Some(Value::RecordId(id)) => match id.key {
+            surrealdb::types::RecordIdKey::Number(k) => Some((id.table.as_str(), k)),
+            _ => None,
+        },
+        _ => None,
     }
+}
 
-    fn read(self, doc: Value) -> Result<Change, surrealdb::Error> {
-        Ok(match self {
-            Feed::Customer => Change::Customer(Box::new(CustomerDoc::from_value(doc)?)),
-            Feed::Activity => {
-                let a = ActivityDoc::from_value(doc)?;
-                Change::Activity(a.customer(), a.columns())
+/// A change of the customer table or of the activity records; None for any other table's.
+fn read_change(change: Value) -> Option<Change> {
+    let Value::Object(mut obj) = change else {
+        return None;
+    };
+    if let Some(Value::Object(doc)) = obj.remove("update") {
+        let table = table_and_key(&doc)?.0.to_owned();
+        let read = match table.as_str() {
+            "customer" => {
+                CustomerDoc::from_value(Value::Object(doc)).map(|d| Change::Customer(Box::new(d)))
             }
-        })
+            "customer_activity" => ActivityDoc::from_value(Value::Object(doc))
+                .map(|a| Change::Activity(a.customer(), a.columns())),
+            _ => return None,
+        };
+        return read
+            .inspect_err(|e| tracing::warn!(error = %e, %table, "unreadable change"))
+            .ok();
+    }
+    let Some(Value::Object(del)) = obj.remove("delete") else {
+        return None;
+    };
+    match table_and_key(&del)? {
+        ("customer", k) => Some(Change::Removed(k)),
+        ("customer_activity", k) => Some(Change::ActivityGone(k)),
+        _ => None,
     }
 }
 
@@ -265,9 +256,7 @@ async fn current_versionstamp(db: &Db) -> Result<i64, AppError> {
         let mut from = start;
         loop {
             let mut res = db
-                .query(format!(
-                    "SHOW CHANGES FOR TABLE grid_marker SINCE {from} LIMIT 1000"
-                ))
+                .query(format!("SHOW CHANGES FOR DATABASE SINCE {from} LIMIT 1000"))
                 .await
                 .map_err(db_err)?;
             let sets: Vec<ChangeSet> = res.take(0).map_err(db_err)?;

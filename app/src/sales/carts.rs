@@ -112,7 +112,11 @@ pub async fn put(db: &Db, me: &Principal, input: &CartInput) -> Result<Put, AppE
             .into_iter()
             .collect();
         tx.add(
-            "UPSERT $record SET cart = array::concat((cart ?? []).filter(|$c| $c.website != $website), $entry) RETURN NONE;",
+            "IF record::exists($record) {
+                UPDATE $record SET cart = array::concat((cart ?? []).filter(|$c| $c.website != $website), $entry) RETURN NONE;
+             } ELSE {
+                CREATE $record SET cart = $entry RETURN NONE;
+             };",
             [
                 ("record", RecordId::new("customer_activity", id).into_value()),
                 ("website", cart.website.to_string().into_value()),

@@ -200,10 +200,14 @@ pub async fn add_moves(
             Moved::To(sales) if sales == *now => {}
             Moved::To(sales) => {
                 let record = surrealdb::types::RecordId::new("customer_activity", c).into_value();
-                stmts.add(
-                    "UPSERT $record SET sales = $sales RETURN NONE;",
-                    [("record", record), ("sales", content(&sales))],
-                );
+                // UPDATE or CREATE, never UPSERT: SurrealDB 3.3.5's UPSERT reads through the
+                // transaction's pending writes, ~1.4 ms each inside a batch of 1,000 orders.
+                let sql = if current.contains_key(&c) {
+                    "UPDATE $record SET sales = $sales RETURN NONE;"
+                } else {
+                    "CREATE $record SET sales = $sales RETURN NONE;"
+                };
+                stmts.add(sql, [("record", record), ("sales", content(&sales))]);
             }
             Moved::Recount => {
                 stmts.add(
