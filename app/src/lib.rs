@@ -36,6 +36,8 @@ pub mod request;
 #[cfg(feature = "ssr")]
 pub mod sales;
 #[cfg(feature = "ssr")]
+pub mod segments;
+#[cfg(feature = "ssr")]
 pub mod state;
 
 pub use shell::{App, shell};

@@ -18,6 +18,7 @@ pub mod principal;
 pub mod product;
 pub mod resource;
 pub mod sales;
+pub mod segment;
 pub mod settings;
 pub mod text;
 pub mod website;

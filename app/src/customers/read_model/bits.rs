@@ -34,6 +34,9 @@ impl Bits {
             *w |= o;
         }
     }
+    pub(super) fn words(&self) -> &[u64] {
+        &self.0
+    }
     pub(super) fn count(&self) -> u64 {
         self.0.iter().map(|w| u64::from(w.count_ones())).sum()
     }

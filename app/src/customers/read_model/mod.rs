@@ -3,13 +3,15 @@
 //! milliseconds at a million customers. A cache of the database, rebuilt at start, fed by `feed`.
 //!
 //! `columns` says where each column lives, `text` stores strings, `bits` and `order` are the
-//! filter masks and the sorted orders, `query` answers filters and keywords.
+//! filter masks and the sorted orders, `query` answers filters and keywords, `scan` opens the
+//! columns to the segment engine.
 mod bits;
 mod columns;
 mod order;
 mod query;
+mod scan;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 mod text;
 
 #[cfg(test)]
@@ -25,6 +27,7 @@ use columns::{CodeSlot, Data, GENDERS, NONE, NumSlot, Store, is_activity, store_
 #[cfg(test)]
 use columns::{num_of, text_of};
 use order::Order;
+pub use scan::EMPTY;
 use std::collections::HashMap;
 
 /// One page of the grid, as the index answers it.

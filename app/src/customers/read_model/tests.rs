@@ -4,7 +4,7 @@ use super::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-const WORDS: &[&str] = &[
+pub(crate) const WORDS: &[&str] = &[
     "rossi",
     "Rössi",
     "de Vries",
@@ -15,7 +15,7 @@ const WORDS: &[&str] = &[
     "Ümit",
 ];
 
-fn random_doc(rng: &mut StdRng, id: i64) -> GridDoc {
+pub(crate) fn random_doc(rng: &mut StdRng, id: i64) -> GridDoc {
     let w = |rng: &mut StdRng| WORDS[rng.gen_range(0..WORDS.len())].to_owned();
     let opt = |rng: &mut StdRng| {
         rng.gen_bool(0.7)
@@ -50,7 +50,7 @@ fn random_doc(rng: &mut StdRng, id: i64) -> GridDoc {
     }
 }
 
-fn random_activity(rng: &mut StdRng) -> Activity {
+pub(crate) fn random_activity(rng: &mut StdRng) -> Activity {
     let opt = |rng: &mut StdRng| {
         rng.gen_bool(0.7)
             .then(|| rng.gen_range(0..2_000_000_000i64))

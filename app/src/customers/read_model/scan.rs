@@ -1,0 +1,159 @@
+//! Read access to the columns for the segment engine: which slots are live, a column's numbers,
+//! codes and lower-cased text, and one slot's values as the segment rules see them (`Facts`).
+use super::GridIndex;
+use super::bits::Bits;
+use super::columns::{CodeSlot, GENDERS, GridDoc, NONE, NumSlot, Store, TextSlot, store_of};
+use crate::domain::grid::Column;
+use crate::domain::segment::Facts;
+
+/// An empty number or time in a number column.
+pub const EMPTY: i64 = NONE;
+
+impl GridIndex {
+    /// One past the highest slot ever used: the size of a bitmap over slots.
+    pub fn slot_end(&self) -> u32 {
+        self.slots
+    }
+
+    /// The live slots, 64 to a word (bit `s % 64` of word `s / 64`).
+    pub fn live_words(&self) -> Vec<u64> {
+        let mut words = self.alive.words().to_vec();
+        words.resize((self.slots as usize).div_ceil(64), 0);
+        words
+    }
+
+    /// A number column (`EMPTY` where a customer has no value), or None if `c` is not numeric.
+    pub fn numbers(&self, c: Column) -> Option<&[i64]> {
+        match store_of(c) {
+            Store::Num(n) => Some(self.data.num(n)),
+            Store::Text(_) | Store::Code(_) => None,
+        }
+    }
+
+    /// A coded column, or None if `c` is not coded.
+    pub fn codes(&self, c: Column) -> Option<&[u32]> {
+        match store_of(c) {
+            Store::Code(k) => Some(self.data.code(k)),
+            Store::Text(_) | Store::Num(_) => None,
+        }
+    }
+
+    /// What a code of a coded text column stands for: a country's ISO code, a website's code, a
+    /// gender's key ("" for none). Empty for other columns.
+    pub fn code_text(&self, c: Column, code: u32) -> &str {
+        match store_of(c) {
+            Store::Code(CodeSlot::Country) => self.data.countries.name(code),
+            Store::Code(CodeSlot::Website) => self.data.websites.name(code),
+            Store::Code(CodeSlot::Gender) => GENDERS.get(code as usize).copied().unwrap_or(""),
+            _ => "",
+        }
+    }
+
+    /// A text column's value in `slot`, lower-cased (empty for other columns).
+    pub fn text_lower(&self, c: Column, slot: u32) -> &str {
+        match store_of(c) {
+            Store::Text(t) => std::str::from_utf8(self.data.text(t).low(slot)).unwrap_or(""),
+            Store::Num(_) | Store::Code(_) => "",
+        }
+    }
+
+    /// Marks in `words` every slot whose text in `c` contains `needle` (lower-cased).
+    pub fn mark_containing(&self, c: Column, needle: &str, words: &mut [u64]) {
+        let Store::Text(t) = store_of(c) else {
+            return;
+        };
+        let mut hits = Bits::new(self.slots as usize);
+        self.data.text(t).search(needle.as_bytes(), &mut hits);
+        for (w, h) in words.iter_mut().zip(hits.words()) {
+            *w |= h;
+        }
+    }
+
+    /// The customer id in a slot.
+    pub fn id_at(&self, slot: u32) -> i64 {
+        self.data.id(slot)
+    }
+
+    /// The slot of a customer, if indexed.
+    pub fn slot_for(&self, id: i64) -> Option<u32> {
+        self.slot_of.get(&id).copied()
+    }
+
+    /// One customer's values as the segment rules read them.
+    pub fn facts(&self, slot: u32) -> Facts {
+        let text = |t: TextSlot| self.data.text(t).get(slot).to_owned();
+        let s = slot as usize;
+        let num = |n: NumSlot| self.data.num(n)[s];
+        let time = |n: NumSlot| Some(num(n)).filter(|v| *v != NONE);
+        let code = |k: CodeSlot| self.data.code(k)[s];
+        Facts {
+            email: text(TextSlot::Email),
+            name: text(TextSlot::Name),
+            telephone: text(TextSlot::Telephone),
+            postcode: text(TextSlot::Postcode),
+            city: text(TextSlot::City),
+            region: text(TextSlot::Region),
+            company: text(TextSlot::Company),
+            vat_id: text(TextSlot::VatId),
+            taxvat: text(TextSlot::Taxvat),
+            country: self
+                .code_text(Column::Country, code(CodeSlot::Country))
+                .to_owned(),
+            website: self
+                .code_text(Column::Website, code(CodeSlot::Website))
+                .to_owned(),
+            gender: self
+                .code_text(Column::Gender, code(CodeSlot::Gender))
+                .to_owned(),
+            group: code(CodeSlot::Group),
+            confirmed: code(CodeSlot::Confirmed) == 1,
+            newsletter: code(CodeSlot::Newsletter) == 1,
+            created_at: num(NumSlot::CreatedAt),
+            dob: time(NumSlot::Dob),
+            last_login: time(NumSlot::LastLogin),
+            lifetime_sales: num(NumSlot::LifetimeSales),
+            orders: num(NumSlot::Orders),
+            last_order: time(NumSlot::LastOrder),
+            cart_subtotal: num(NumSlot::CartSubtotal),
+            cart_lines: num(NumSlot::CartLines),
+            cart_qty: num(NumSlot::CartQty),
+            cart_updated: time(NumSlot::CartUpdated),
+            last_viewed: time(NumSlot::LastViewed),
+        }
+    }
+}
+
+impl From<&GridDoc> for Facts {
+    /// A customer's values straight from its row (the tests' brute-force view).
+    fn from(d: &GridDoc) -> Facts {
+        let a = &d.activity;
+        Facts {
+            email: d.email.clone(),
+            name: d.name.clone(),
+            telephone: d.telephone.clone(),
+            postcode: d.postcode.clone(),
+            city: d.city.clone(),
+            region: d.region.clone(),
+            company: d.company.clone(),
+            vat_id: d.vat_id.clone(),
+            taxvat: d.taxvat.clone(),
+            country: d.country.clone(),
+            website: d.website.clone(),
+            gender: d.gender.clone(),
+            group: d.group,
+            confirmed: d.confirmed,
+            newsletter: d.newsletter,
+            created_at: d.created_at,
+            dob: d.dob,
+            last_login: d.last_login,
+            lifetime_sales: a.lifetime_sales,
+            orders: a.orders,
+            last_order: a.last_order,
+            cart_subtotal: a.cart_subtotal,
+            cart_lines: a.cart_lines,
+            cart_qty: a.cart_qty,
+            cart_updated: a.cart_updated,
+            last_viewed: a.last_viewed,
+        }
+    }
+}

@@ -1,0 +1,250 @@
+//! Evaluating a segment's tree over every customer at once: each condition scans one column of
+//! the read model into a bitmap over slots (built word by word), and the groups combine the
+//! bitmaps with roaring's set operations. Answers exactly what `domain::segment::matches` answers
+//! customer by customer.
+use crate::customers::read_model::{EMPTY, GridIndex};
+use crate::domain::grid::Column;
+use crate::domain::segment::{
+    Arg, Field, Group, Node, Op, Test, arg_number, compare, day_of, days_to_birthday, matches,
+    text_passes,
+};
+use chrono::NaiveDate;
+use roaring::RoaringBitmap;
+
+/// A live count: how many customers match, out of how many, and a few of them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Count {
+    pub members: u64,
+    pub total: u64,
+    /// Customer ids of the first members (by slot).
+    pub sample: Vec<i64>,
+}
+
+/// A bitmap from words of 64 slots each.
+fn bitmap(words: &[u64]) -> RoaringBitmap {
+    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    RoaringBitmap::from_lsb0_bytes(0, &bytes)
+}
+
+/// The slots of the customers who match `root` on `today`.
+pub fn members(ix: &GridIndex, root: &Group, today: NaiveDate) -> RoaringBitmap {
+    let live_words = ix.live_words();
+    let live = bitmap(&live_words);
+    let scan = Scan {
+        ix,
+        today,
+        live_words: &live_words,
+        live: &live,
+    };
+    scan.group(root)
+}
+
+/// The live count of `root`, with up to `sample` member ids.
+pub fn count(ix: &GridIndex, root: &Group, today: NaiveDate, sample: usize) -> Count {
+    let m = members(ix, root, today);
+    Count {
+        members: m.len(),
+        total: ix.len(),
+        sample: m.iter().take(sample).map(|s| ix.id_at(s)).collect(),
+    }
+}
+
+/// Whether one customer matches `root` (None if the id is not indexed): the event path's check.
+pub fn is_member(ix: &GridIndex, root: &Group, id: i64, today: NaiveDate) -> Option<bool> {
+    let slot = ix.slot_for(id)?;
+    Some(matches(root, &ix.facts(slot), today))
+}
+
+struct Scan<'a> {
+    ix: &'a GridIndex,
+    today: NaiveDate,
+    live_words: &'a [u64],
+    live: &'a RoaringBitmap,
+}
+
+/// Sets bit `s` of `words` for every slot below `end` where `pass(s)`.
+fn mark(words: &mut [u64], end: u32, mut pass: impl FnMut(usize) -> bool) {
+    for s in 0..end as usize {
+        if pass(s) {
+            words[s / 64] |= 1 << (s % 64);
+        }
+    }
+}
+
+/// The grid column holding a text field.
+fn text_column(f: Field) -> Option<Column> {
+    Some(match f {
+        Field::Email => Column::Email,
+        Field::Name => Column::Name,
+        Field::Telephone => Column::Telephone,
+        Field::Postcode => Column::Postcode,
+        Field::City => Column::City,
+        Field::Region => Column::Region,
+        Field::Company => Column::Company,
+        Field::VatId => Column::VatId,
+        Field::Taxvat => Column::Taxvat,
+        _ => return None,
+    })
+}
+
+/// The grid column holding a coded field.
+fn code_column(f: Field) -> Option<Column> {
+    Some(match f {
+        Field::Country => Column::Country,
+        Field::Website => Column::Website,
+        Field::Gender => Column::Gender,
+        Field::CustomerGroup => Column::Group,
+        Field::Confirmed => Column::Confirmed,
+        Field::Newsletter => Column::Newsletter,
+        _ => return None,
+    })
+}
+
+/// The grid column holding a number field, and whether it holds times (compared by day).
+fn number_column(f: Field) -> Option<(Column, bool)> {
+    Some(match f {
+        Field::CreatedAt => (Column::CreatedAt, true),
+        Field::Dob => (Column::Dob, true),
+        Field::LastLogin => (Column::LastLogin, true),
+        Field::LastOrderDate => (Column::LastOrder, true),
+        Field::CartUpdated => (Column::CartUpdated, true),
+        Field::LastViewed => (Column::LastViewed, true),
+        Field::LifetimeSales => (Column::LifetimeSales, false),
+        Field::NumberOfOrders => (Column::Orders, false),
+        Field::CartSubtotal => (Column::CartSubtotal, false),
+        Field::CartLines => (Column::CartLines, false),
+        Field::CartQuantity => (Column::CartQty, false),
+        _ => return None,
+    })
+}
+
+/// Whether a number (None: no value) passes `op` with `args`.
+fn number_passes(v: Option<i64>, op: Op, args: &[i64]) -> bool {
+    match (v, op) {
+        (None, op) => matches!(op, Op::IsNull | Op::Ne | Op::NotIn),
+        (Some(_), Op::IsNull) => false,
+        (Some(_), Op::IsNotNull) => true,
+        (Some(v), op) => compare(v, op, args),
+    }
+}
+
+impl Scan<'_> {
+    fn group(&self, g: &Group) -> RoaringBitmap {
+        let mut acc: Option<RoaringBitmap> = None;
+        for c in &g.children {
+            let r = match c {
+                Node::Group(inner) => self.group(inner),
+                Node::Test(t) => self.test(t),
+            };
+            acc = Some(match acc {
+                None => r,
+                Some(a) if g.any => a | r,
+                Some(a) => a & r,
+            });
+            if !g.any && acc.as_ref().is_some_and(RoaringBitmap::is_empty) {
+                break;
+            }
+        }
+        let hit = acc.unwrap_or_else(|| {
+            if g.any {
+                RoaringBitmap::new()
+            } else {
+                self.live.clone()
+            }
+        });
+        if g.negate { self.live - &hit } else { hit }
+    }
+
+    fn test(&self, t: &Test) -> RoaringBitmap {
+        let mut words = vec![0u64; self.live_words.len()];
+        self.fill(t, &mut words);
+        for (w, l) in words.iter_mut().zip(self.live_words) {
+            *w &= l;
+        }
+        bitmap(&words)
+    }
+
+    fn fill(&self, t: &Test, words: &mut [u64]) {
+        let ix = self.ix;
+        let end = ix.slot_end();
+        let texts: Vec<String> = t
+            .args
+            .iter()
+            .map(|a| match a {
+                Arg::Text(s) => s.to_lowercase(),
+                _ => String::new(),
+            })
+            .collect();
+        let nums: Vec<i64> = t.args.iter().map(|a| arg_number(a, self.today)).collect();
+        if let Some(c) = text_column(t.field) {
+            match t.op {
+                Op::Contains | Op::NotContains => {
+                    ix.mark_containing(c, &texts[0], words);
+                    if t.op == Op::NotContains {
+                        words.iter_mut().for_each(|w| *w = !*w);
+                    }
+                }
+                op => mark(words, end, |s| {
+                    text_passes(ix.text_lower(c, s as u32), op, &texts)
+                }),
+            }
+            return;
+        }
+        if let Some(c) = code_column(t.field) {
+            let codes = ix.codes(c).unwrap_or_default();
+            match t.field {
+                Field::CustomerGroup | Field::Confirmed | Field::Newsletter => {
+                    mark(words, end, |s| compare(i64::from(codes[s]), t.op, &nums))
+                }
+                _ => {
+                    // Few distinct codes: decide each once.
+                    let mut table: Vec<Option<bool>> = Vec::new();
+                    mark(words, end, |s| {
+                        let code = codes[s] as usize;
+                        if table.len() <= code {
+                            table.resize(code + 1, None);
+                        }
+                        *table[code].get_or_insert_with(|| {
+                            let v = ix.code_text(c, code as u32).to_lowercase();
+                            text_passes(&v, t.op, &texts)
+                        })
+                    })
+                }
+            }
+            return;
+        }
+        let at = |c: Column| ix.numbers(c).unwrap_or_default();
+        let value = |v: i64| (v != EMPTY).then_some(v);
+        match t.field {
+            Field::EmailDomain => mark(words, end, |s| {
+                let email = ix.text_lower(Column::Email, s as u32);
+                let domain = email.rsplit_once('@').map_or("", |(_, d)| d);
+                text_passes(domain, t.op, &texts)
+            }),
+            Field::DaysToBirthday => {
+                let dob = at(Column::Dob);
+                mark(words, end, |s| {
+                    let days = value(dob[s]).and_then(|d| days_to_birthday(d, self.today));
+                    number_passes(days, t.op, &nums)
+                })
+            }
+            Field::AverageOrderValue => {
+                let (sales, orders) = (at(Column::LifetimeSales), at(Column::Orders));
+                mark(words, end, |s| {
+                    let aov = (orders[s] > 0).then(|| sales[s] / orders[s]);
+                    number_passes(aov, t.op, &nums)
+                })
+            }
+            f => {
+                let Some((c, is_time)) = number_column(f) else {
+                    return;
+                };
+                let col = at(c);
+                mark(words, end, |s| {
+                    let v = value(col[s]).map(|v| if is_time { day_of(v) } else { v });
+                    number_passes(v, t.op, &nums)
+                })
+            }
+        }
+    }
+}
