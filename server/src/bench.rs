@@ -9,6 +9,7 @@ use app::domain::grid::{Column, GridQuery};
 use std::time::{Duration, Instant};
 
 pub mod activity;
+pub mod segments;
 pub mod signin;
 
 /// A `/proc/self/status` memory field (`VmRSS`, `VmHWM`) of this process, in MiB.

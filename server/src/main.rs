@@ -65,6 +65,12 @@ enum BenchCommand {
         #[arg(long, default_value_t = 300)]
         singles: usize,
     },
+    /// On a seeded store: time live segment counts, the per-event check of 100 segments, and
+    /// the member sets' memory.
+    Segments {
+        #[arg(long, default_value_t = 50)]
+        iterations: usize,
+    },
     /// Register accounts, then time sign-ins against one Argon2id hash and sign them all in at once.
     Signin {
         #[arg(long, default_value_t = 200)]
@@ -173,6 +179,14 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         } => {
             let db = migrated(&config).await?;
             let report = server::bench::activity::run(&db, customers, batches, singles).await?;
+            println!("{report}");
+            Ok(())
+        }
+        Command::Bench {
+            command: BenchCommand::Segments { iterations },
+        } => {
+            let db = migrated(&config).await?;
+            let report = server::bench::segments::run(&db, iterations).await?;
             println!("{report}");
             Ok(())
         }
