@@ -98,6 +98,9 @@ pub enum AppError {
     Invalid(Problem),
     #[error("invalid fields: {0:?}")]
     InvalidFields(Vec<FieldError>),
+    /// A segment's conditions do not read: where (line and column, or the node's path) and why.
+    #[error("invalid conditions: {0}")]
+    Conditions(crate::domain::segment::SegmentError),
     /// Something failed on the server; the detail is in the server's log, not here.
     #[error("temporarily unavailable")]
     Unavailable,
@@ -131,7 +134,7 @@ impl AppError {
             }
             AppError::Invalid(Problem::TooManyRequests) => 429,
             AppError::Invalid(Problem::NotWhileAssisting) => 403,
-            AppError::Invalid(_) | AppError::InvalidFields(_) => 422,
+            AppError::Invalid(_) | AppError::InvalidFields(_) | AppError::Conditions(_) => 422,
             AppError::Unavailable => 503,
             AppError::Transport(_) => 502,
         }

@@ -12,6 +12,7 @@ pub mod login_as_customer;
 pub mod login_as_customer_log;
 pub mod now_online;
 pub mod roles;
+pub mod segments;
 pub mod settings;
 pub mod users;
 

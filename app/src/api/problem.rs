@@ -165,6 +165,19 @@ impl From<AppError> for ApiProblem {
                     .collect();
                 p
             }
+            AppError::Conditions(e) => {
+                let mut p = ApiProblem::new(
+                    status,
+                    "conditions_invalid",
+                    "The segment's conditions are not valid: see errors.",
+                );
+                p.errors = vec![FieldProblem {
+                    field: e.at.to_string(),
+                    code: "conditions_invalid".into(),
+                    detail: e.message,
+                }];
+                p
+            }
             AppError::Unavailable | AppError::Transport(_) => ApiProblem::new(
                 503,
                 "unavailable",

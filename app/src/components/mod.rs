@@ -83,6 +83,8 @@ pub fn error_text(i18n: I18nContext<Locale>, e: &AppError) -> String {
         AppError::Unavailable => td_string!(l, errors.unavailable_body).to_string(),
         AppError::Transport(_) => td_string!(l, errors.transport).to_string(),
         AppError::Invalid(p) => problem_text(l, *p),
+        // The text form's words are English in every language; so are its messages.
+        AppError::Conditions(e) => e.to_string(),
         AppError::InvalidFields(errs) => errs
             .iter()
             .map(|e| problem_text(l, e.problem))

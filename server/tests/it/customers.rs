@@ -180,7 +180,7 @@ fn random_activity(rng: &mut StdRng, id: i64) -> Option<ActivityDoc> {
 }
 
 /// Writes random customers straight into the database, as an import would.
-async fn insert_random(app: &TestApp, rng: &mut StdRng, from: i64, n: i64) {
+pub(crate) async fn insert_random(app: &TestApp, rng: &mut StdRng, from: i64, n: i64) {
     let mut id = from;
     while id < from + n {
         let batch: Vec<Row> = (id..(id + 1000).min(from + n))
@@ -213,7 +213,7 @@ async fn insert_random(app: &TestApp, rng: &mut StdRng, from: i64, n: i64) {
         .unwrap();
 }
 
-async fn all_docs(app: &TestApp) -> Vec<GridDoc> {
+pub(crate) async fn all_docs(app: &TestApp) -> Vec<GridDoc> {
     let mut res = app
         .state
         .db

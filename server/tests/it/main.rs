@@ -11,6 +11,7 @@ mod customers;
 mod foundation;
 mod orders;
 mod seed;
+mod segments;
 mod service;
 mod statuses;
 mod wishlists;

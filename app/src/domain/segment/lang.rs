@@ -146,6 +146,9 @@ impl Parsed {
     }
 }
 
+/// Words that join conditions and are never a value.
+const JOINERS: [&str; 3] = ["AND", "OR", "NOT"];
+
 /// Values as written and the line and column where each starts.
 type Values = (Vec<Lit>, Vec<(u32, u32)>);
 
@@ -411,7 +414,7 @@ impl Parser {
             let t = p.here().clone();
             let lit = match t.tok {
                 Tok::Str(s) => Lit::Str(s),
-                Tok::Word(w) => Lit::Word(w),
+                Tok::Word(w) if !JOINERS.iter().any(|k| w.eq_ignore_ascii_case(k)) => Lit::Word(w),
                 _ => return Err(p.expected("a value")),
             };
             p.bump();

@@ -68,6 +68,7 @@ fn empty_text_is_every_customer() {
 fn mistakes_are_placed_by_line_and_column_with_what_was_expected() {
     let cases: &[(&str, (u32, u32), &str)] = &[
         ("number_of_orders >=", (1, 20), "expected a value"),
+        ("number_of_orders >= AND x", (1, 21), "expected a value"),
         (
             "email = 'a' AND\n  nope = 1",
             (2, 3),
