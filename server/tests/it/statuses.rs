@@ -278,6 +278,12 @@ fn rows() -> Vec<Row> {
         ),
         form("/api/admin/dashboard/figures", Admin, "", 200),
         form(
+            "/api/admin/segments/count",
+            AdminWith("segments"),
+            "conditions=number_of_orders+%3E%3D+%27x%27",
+            422,
+        ),
+        form(
             "/api/admin/dashboard/sales",
             AdminWith("customers"),
             "",
