@@ -5,8 +5,7 @@
 use crate::customers::read_model::{EMPTY, GridIndex};
 use crate::domain::grid::Column;
 use crate::domain::segment::{
-    Arg, Field, Group, Node, Op, Test, arg_number, compare, day_of, days_to_birthday, matches,
-    text_passes,
+    Field, Group, Node, Op, Test, compare, day_of, days_to_birthday, matches, text_passes,
 };
 use chrono::NaiveDate;
 use roaring::RoaringBitmap;
@@ -167,15 +166,8 @@ impl Scan<'_> {
     fn fill(&self, t: &Test, words: &mut [u64]) {
         let ix = self.ix;
         let end = ix.slot_end();
-        let texts: Vec<String> = t
-            .args
-            .iter()
-            .map(|a| match a {
-                Arg::Text(s) => s.to_lowercase(),
-                _ => String::new(),
-            })
-            .collect();
-        let nums: Vec<i64> = t.args.iter().map(|a| arg_number(a, self.today)).collect();
+        let texts = t.lowered_texts();
+        let nums = t.numbers(self.today);
         if let Some(c) = text_column(t.field) {
             match t.op {
                 Op::Contains | Op::NotContains => {

@@ -2,7 +2,9 @@
 //! codes and lower-cased text, and one slot's values as the segment rules see them (`Facts`).
 use super::GridIndex;
 use super::bits::Bits;
-use super::columns::{CodeSlot, GENDERS, GridDoc, NONE, NumSlot, Store, TextSlot, store_of};
+use super::columns::{
+    Activity, CodeSlot, GENDERS, GridDoc, NONE, NumSlot, Store, TextSlot, store_of,
+};
 use crate::domain::grid::Column;
 use crate::domain::segment::Facts;
 
@@ -84,8 +86,8 @@ impl GridIndex {
         let text = |t: TextSlot| self.data.text(t).get(slot).to_owned();
         let s = slot as usize;
         let num = |n: NumSlot| self.data.num(n)[s];
-        let time = |n: NumSlot| Some(num(n)).filter(|v| *v != NONE);
         let code = |k: CodeSlot| self.data.code(k)[s];
+        let a = self.activity(slot);
         Facts {
             email: text(TextSlot::Email),
             name: text(TextSlot::Name),
@@ -109,16 +111,26 @@ impl GridIndex {
             confirmed: code(CodeSlot::Confirmed) == 1,
             newsletter: code(CodeSlot::Newsletter) == 1,
             created_at: num(NumSlot::CreatedAt),
-            dob: time(NumSlot::Dob),
-            last_login: time(NumSlot::LastLogin),
-            lifetime_sales: num(NumSlot::LifetimeSales),
-            orders: num(NumSlot::Orders),
-            last_order: time(NumSlot::LastOrder),
-            cart_subtotal: num(NumSlot::CartSubtotal),
-            cart_lines: num(NumSlot::CartLines),
-            cart_qty: num(NumSlot::CartQty),
-            cart_updated: time(NumSlot::CartUpdated),
-            last_viewed: time(NumSlot::LastViewed),
+            dob: Some(num(NumSlot::Dob)).filter(|v| *v != NONE),
+            last_login: Some(num(NumSlot::LastLogin)).filter(|v| *v != NONE),
+            ..Facts::with_activity(&a)
+        }
+    }
+}
+
+impl Facts {
+    /// Facts holding only a customer's activity figures.
+    fn with_activity(a: &Activity) -> Facts {
+        Facts {
+            lifetime_sales: a.lifetime_sales,
+            orders: a.orders,
+            last_order: a.last_order,
+            cart_subtotal: a.cart_subtotal,
+            cart_lines: a.cart_lines,
+            cart_qty: a.cart_qty,
+            cart_updated: a.cart_updated,
+            last_viewed: a.last_viewed,
+            ..Facts::default()
         }
     }
 }
@@ -126,7 +138,6 @@ impl GridIndex {
 impl From<&GridDoc> for Facts {
     /// A customer's values straight from its row (the tests' brute-force view).
     fn from(d: &GridDoc) -> Facts {
-        let a = &d.activity;
         Facts {
             email: d.email.clone(),
             name: d.name.clone(),
@@ -146,14 +157,7 @@ impl From<&GridDoc> for Facts {
             created_at: d.created_at,
             dob: d.dob,
             last_login: d.last_login,
-            lifetime_sales: a.lifetime_sales,
-            orders: a.orders,
-            last_order: a.last_order,
-            cart_subtotal: a.cart_subtotal,
-            cart_lines: a.cart_lines,
-            cart_qty: a.cart_qty,
-            cart_updated: a.cart_updated,
-            last_viewed: a.last_viewed,
+            ..Facts::with_activity(&d.activity)
         }
     }
 }

@@ -164,29 +164,33 @@ pub fn text_passes(v: &str, op: Op, args: &[String]) -> bool {
 
 fn test_passes(f: &Facts, t: &Test, today: NaiveDate) -> bool {
     match value(f, t.field, today) {
-        Value::Text(v) => {
-            let args: Vec<String> = t
-                .args
-                .iter()
-                .map(|a| match a {
-                    Arg::Text(s) => s.to_lowercase(),
-                    _ => String::new(),
-                })
-                .collect();
-            text_passes(&v.to_lowercase(), t.op, &args)
-        }
-        Value::Bool(v) => compare(i64::from(v), t.op, &numbers(t, today)),
+        Value::Text(v) => text_passes(&v.to_lowercase(), t.op, &t.lowered_texts()),
+        Value::Bool(v) => compare(i64::from(v), t.op, &t.numbers(today)),
         Value::Num(None) => matches!(t.op, Op::IsNull | Op::Ne | Op::NotIn),
         Value::Num(Some(v)) => match t.op {
             Op::IsNull => false,
             Op::IsNotNull => true,
-            op => compare(v, op, &numbers(t, today)),
+            op => compare(v, op, &t.numbers(today)),
         },
     }
 }
 
-fn numbers(t: &Test, today: NaiveDate) -> Vec<i64> {
-    t.args.iter().map(|a| arg_number(a, today)).collect()
+impl Test {
+    /// The text values, lower-cased as the rules compare them (empty for other kinds).
+    pub fn lowered_texts(&self) -> Vec<String> {
+        self.args
+            .iter()
+            .map(|a| match a {
+                Arg::Text(s) => s.to_lowercase(),
+                _ => String::new(),
+            })
+            .collect()
+    }
+
+    /// The values as numbers the columns compare with, on `today` (see `arg_number`).
+    pub fn numbers(&self, today: NaiveDate) -> Vec<i64> {
+        self.args.iter().map(|a| arg_number(a, today)).collect()
+    }
 }
 
 /// Whether the customer with `facts` matches `group` on `today`.
