@@ -2,6 +2,7 @@
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
+use std::fmt;
 
 /// A rule the input broke; each has a translated message in every language.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,7 +101,7 @@ pub enum AppError {
     InvalidFields(Vec<FieldError>),
     /// A segment's conditions do not read: where (line and column, or the node's path) and why.
     #[error("invalid conditions: {0}")]
-    Conditions(crate::domain::segment::SegmentError),
+    Conditions(SegmentError),
     /// Something failed on the server; the detail is in the server's log, not here.
     #[error("temporarily unavailable")]
     Unavailable,
@@ -209,5 +210,37 @@ impl From<surrealdb::Error> for AppError {
     #[track_caller]
     fn from(e: surrealdb::Error) -> Self {
         AppError::internal(e)
+    }
+}
+
+/// Where in the input a problem is: a position in the text form or a node's path in the tree.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Place {
+    /// 1-based line and column (in characters).
+    Text { line: u32, column: u32 },
+    /// `children[2].children[0]`, or empty for the root.
+    Node(String),
+}
+
+/// Why a segment's conditions were refused, and where.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SegmentError {
+    pub at: Place,
+    pub message: String,
+}
+
+impl fmt::Display for Place {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Place::Text { line, column } => write!(f, "line {line}, column {column}"),
+            Place::Node(p) if p.is_empty() => write!(f, "the root group"),
+            Place::Node(p) => write!(f, "{p}"),
+        }
+    }
+}
+
+impl fmt::Display for SegmentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.at, self.message)
     }
 }

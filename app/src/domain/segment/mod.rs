@@ -11,8 +11,6 @@ pub use dates::{DateValue, Unit};
 pub use eval::{Facts, arg_number, compare, day_of, days_to_birthday, matches, text_passes};
 pub use json::RawNode;
 pub use lang::{parse, print};
-use serde::{Deserialize, Serialize};
-use std::fmt;
 pub use typing::{Arg, ops_for};
 
 /// Deepest nesting of groups accepted (the root is level 1).
@@ -200,37 +198,8 @@ impl Op {
     }
 }
 
-/// Where in the input a problem is: a position in the text form or a node's path in the tree.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Place {
-    /// 1-based line and column (in characters).
-    Text { line: u32, column: u32 },
-    /// `children[2].children[0]`, or empty for the root.
-    Node(String),
-}
-
-/// Why a segment's conditions were refused, and where.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SegmentError {
-    pub at: Place,
-    pub message: String,
-}
-
-impl fmt::Display for Place {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Place::Text { line, column } => write!(f, "line {line}, column {column}"),
-            Place::Node(p) if p.is_empty() => write!(f, "the root group"),
-            Place::Node(p) => write!(f, "{p}"),
-        }
-    }
-}
-
-impl fmt::Display for SegmentError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.at, self.message)
-    }
-}
+/// Where a problem is and why: the error layer owns these, since `AppError` carries them.
+pub use crate::error::{Place, SegmentError};
 
 impl Group {
     /// Conditions in the tree, at every level.
