@@ -91,6 +91,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("login-as-customer-log") view=login_as_customer_log::AssistanceLogPage />
                         <Route path=path!("login-as-customer/refused") view=login_as_customer::RefusedPage />
                         <Route path=path!("groups") view=GroupsPage />
+                        <Route path=path!("segments") view=crate::admin::segments::SegmentsPage />
+                        <Route path=path!("segments/new") view=crate::admin::segments::SegmentEditPage />
+                        <Route path=path!("segments/:id") view=crate::admin::segments::SegmentEditPage />
                         <Route path=path!("action-log") view=ActionLogPage />
                         <Route path=path!("email-log") view=email_log::EmailLogPage />
                         <Route path=path!("email-log/:id") view=email_log::EmailMessagePage />

@@ -190,7 +190,7 @@ pub async fn grid(db: &Db, customers: u64, iterations: usize) -> anyhow::Result<
             let q = &queries[i % queries.len()];
             let t = Instant::now();
             index.catch_up(db).await?;
-            let page = grid_page(&index, q);
+            let page = grid_page(&index, q, None);
             times.push(t.elapsed());
             if i == 0 {
                 found = page.total;

@@ -35,6 +35,7 @@ const BUILT_AREAS: &[domain::Resource] = &[
     domain::Resource::NowOnline,
     domain::Resource::LoginAsCustomerLog,
     domain::Resource::CustomerGroups,
+    domain::Resource::Segments,
     domain::Resource::AdminUsers,
     domain::Resource::ActionLog,
     domain::Resource::EmailLog,

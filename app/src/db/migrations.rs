@@ -70,6 +70,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "customer_activity",
         sql: include_str!("../../migrations/0012_customer_activity.surql"),
     },
+    Migration {
+        version: 13,
+        name: "segments",
+        sql: include_str!("../../migrations/0013_segments.surql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -322,6 +322,8 @@ pub struct GridQuery {
     pub filters: Vec<Filter>,
     /// Visible columns, in order.
     pub columns: Vec<Column>,
+    /// Only the members of this saved segment (its Matched Customers tab).
+    pub segment: Option<u32>,
 }
 
 impl Default for GridQuery {
@@ -334,6 +336,7 @@ impl Default for GridQuery {
             keyword: String::new(),
             filters: Vec::new(),
             columns: default_columns(),
+            segment: None,
         }
     }
 }
@@ -384,6 +387,9 @@ impl GridQuery {
                 }
                 "sort" => q.sort = Column::parse(v).ok_or(Problem::UnknownColumn)?,
                 "dir" => q.desc = v == "desc",
+                "segment" => {
+                    q.segment = Some(v.trim().parse().map_err(|_| Problem::FilterInvalid)?)
+                }
                 "q" => {
                     if v.chars().count() > MAX_TERM_CHARS {
                         return Err(Problem::SearchTooLong);
@@ -434,6 +440,9 @@ impl GridQuery {
     /// The URL form: only what differs from the defaults, in a stable order.
     pub fn to_query_string(&self) -> String {
         let mut parts: Vec<(String, String)> = Vec::new();
+        if let Some(id) = self.segment {
+            parts.push(("segment".into(), id.to_string()));
+        }
         if !self.keyword.is_empty() {
             parts.push(("q".into(), self.keyword.clone()));
         }
@@ -524,6 +533,7 @@ mod tests {
                 ),
             ],
             columns: vec![Column::Id, Column::Email, Column::City],
+            segment: Some(7),
         };
         let s = q.to_query_string();
         assert_eq!(GridQuery::from_query_string(&s).unwrap(), q);

@@ -479,7 +479,7 @@ async fn the_grid_answers_like_brute_force_over_10000_random_customers() {
             "round {round}: {}",
             q.to_query_string()
         );
-        let rebuilt = app::admin::customers::grid_page(&fresh, &q);
+        let rebuilt = app::admin::customers::grid_page(&fresh, &q, None);
         assert_eq!(
             (
                 rebuilt.total,

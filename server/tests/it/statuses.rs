@@ -283,6 +283,28 @@ fn rows() -> Vec<Row> {
             "conditions=number_of_orders+%3E%3D+%27x%27",
             422,
         ),
+        form("/api/admin/segments/list", AdminWith("segments"), "", 200),
+        json(
+            "/api/admin/segments/get",
+            AdminWith("segments"),
+            || json!({ "id": 999 }),
+            404,
+        ),
+        json(
+            "/api/admin/segments/save",
+            AdminWith("segments"),
+            || {
+                json!({ "input": { "id": null, "name": "", "description": "", "website": "",
+                "active": true, "apply_to": "both", "conditions": "" } })
+            },
+            422,
+        ),
+        json(
+            "/api/admin/segments/delete",
+            AdminWith("segments"),
+            || json!({ "id": 999 }),
+            404,
+        ),
         form(
             "/api/admin/dashboard/sales",
             AdminWith("customers"),

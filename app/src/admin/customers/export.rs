@@ -188,10 +188,15 @@ pub async fn export(
     if let Err(e) = state.customers.catch_up(&state.db).await {
         return refuse(e);
     }
-    let ids = state
-        .customers
-        .read()
-        .matching_ids(&q, chrono::Utc::now().timestamp());
+    let within = match crate::segments::within(&state.db, &state.customers, &q).await {
+        Ok(w) => w,
+        Err(e) => return refuse(e),
+    };
+    let ids = state.customers.read().matching_ids_within(
+        &q,
+        chrono::Utc::now().timestamp(),
+        within.as_ref(),
+    );
     let total = ids.len();
     tracing::info!(event = "customers_exported", admin.id = %me.id, rows = total, "export");
     let log = crate::db::action_log::entry(&me, "export", None, total as i64, "");

@@ -62,17 +62,22 @@ pub async fn customers_grid(query: String) -> Result<GridPage, AppError> {
         let q = crate::domain::grid::GridQuery::from_query_string(&query)?;
         let state = app_state()?;
         state.customers.catch_up(&state.db).await?;
-        Ok(grid_page(&state.customers, &q))
+        let within = crate::segments::within(&state.db, &state.customers, &q).await?;
+        Ok(grid_page(&state.customers, &q, within.as_ref()))
     })
     .await
 }
 
 /// Answers a grid query from the index (already caught up).
 #[cfg(feature = "ssr")]
-pub fn grid_page(index: &feed::CustomerIndex, q: &crate::domain::grid::GridQuery) -> GridPage {
+pub fn grid_page(
+    index: &feed::CustomerIndex,
+    q: &crate::domain::grid::GridQuery,
+    within: Option<&roaring::RoaringBitmap>,
+) -> GridPage {
     let now = chrono::Utc::now().timestamp();
     let ix = index.read();
-    let page = ix.query(q, now);
+    let page = ix.query_within(q, now, within);
     let inline_cols = [
         Column::Email,
         Column::Group,
@@ -157,10 +162,12 @@ pub async fn run_mass_action(
             Selection::Ids(ids) => ids,
             Selection::Matching(q) => {
                 let q = crate::domain::grid::GridQuery::from_query_string(&q)?;
-                state
-                    .customers
-                    .read()
-                    .matching_ids(&q, chrono::Utc::now().timestamp())
+                let within = crate::segments::within(&state.db, &state.customers, &q).await?;
+                state.customers.read().matching_ids_within(
+                    &q,
+                    chrono::Utc::now().timestamp(),
+                    within.as_ref(),
+                )
             }
         };
         repo::mass(&state.db, &state.customers, &me, ids, action).await

@@ -254,10 +254,20 @@ impl GridIndex {
 
     /// The total matching `q` and the slots of the requested page.
     pub fn query(&self, q: &GridQuery, now: i64) -> IndexPage {
+        self.query_within(q, now, None)
+    }
+
+    /// As `query`, among the slots in `within` (a segment's members) when given.
+    pub fn query_within(
+        &self,
+        q: &GridQuery,
+        now: i64,
+        within: Option<&roaring::RoaringBitmap>,
+    ) -> IndexPage {
         let skip = (q.page.saturating_sub(1) as usize).saturating_mul(q.size as usize);
         let take = q.size as usize;
         let order = self.orders.get(Self::order_ix(q.sort));
-        let (total, slots) = match (self.mask(q, now), order) {
+        let (total, slots) = match (self.mask(q, now, within), order) {
             (_, None) => (0, Vec::new()),
             (None, Some(o)) => (self.live, o.page(q.desc, skip, take)),
             (Some(mask), Some(o)) => {
@@ -290,10 +300,20 @@ impl GridIndex {
 
     /// Every matching id in grid order (for exports and "all matching" mass actions).
     pub fn matching_ids(&self, q: &GridQuery, now: i64) -> Vec<i64> {
+        self.matching_ids_within(q, now, None)
+    }
+
+    /// As `matching_ids`, among the slots in `within` when given.
+    pub fn matching_ids_within(
+        &self,
+        q: &GridQuery,
+        now: i64,
+        within: Option<&roaring::RoaringBitmap>,
+    ) -> Vec<i64> {
         let Some(order) = self.orders.get(Self::order_ix(q.sort)) else {
             return Vec::new();
         };
-        match self.mask(q, now) {
+        match self.mask(q, now, within) {
             None => order.iter(q.desc).map(|s| self.data.id(s)).collect(),
             Some(mask) => order
                 .iter(q.desc)

@@ -9,14 +9,27 @@ use memchr::memmem;
 const FEW_CANDIDATES: u64 = 20_000;
 
 impl GridIndex {
-    /// The slots passing every filter and keyword term; None when there are none (all rows).
-    pub(super) fn mask(&self, q: &GridQuery, now: i64) -> Option<Bits> {
+    /// The slots passing every filter and keyword term, among `within` (a segment's members) when
+    /// given; None when nothing narrows the rows (all rows).
+    pub(super) fn mask(
+        &self,
+        q: &GridQuery,
+        now: i64,
+        within: Option<&roaring::RoaringBitmap>,
+    ) -> Option<Bits> {
         let terms = q.terms();
-        if q.filters.is_empty() && terms.is_empty() {
+        if q.filters.is_empty() && terms.is_empty() && within.is_none() {
             return None;
         }
         let mut mask = self.alive.clone();
         let n = self.slots as usize;
+        if let Some(within) = within {
+            let mut keep = Bits::new(n);
+            for s in within.iter().filter(|s| *s < self.slots) {
+                keep.set(s);
+            }
+            mask.and(&keep);
+        }
         for f in &q.filters {
             match f {
                 Filter::Contains(c, needle) => {

@@ -36,7 +36,7 @@ fn err(line: u32, column: u32, message: impl Into<String>) -> SegmentError {
     }
 }
 
-fn word_char(c: char) -> bool {
+pub(super) fn word_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '+' | '@' | ':')
 }
 

@@ -2,12 +2,15 @@
 //! what a condition can test, and the limits. `lang` is the text form, `json` the editor's and the
 //! API's form, `eval` tests one customer; the server's engine counts a million at once.
 mod dates;
+mod draft;
 mod eval;
 mod json;
 mod lang;
+pub mod saved;
 mod typing;
 
 pub use dates::{DateValue, Unit};
+pub use draft::{Draft, DraftGroup, DraftTest};
 pub use eval::{Facts, arg_number, compare, day_of, days_to_birthday, matches, text_passes};
 pub use json::RawNode;
 pub use lang::{parse, print};

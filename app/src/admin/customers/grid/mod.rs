@@ -11,7 +11,7 @@ mod toolbar;
 pub use labels::column_title;
 
 use super::{customer_lookups, customers_grid};
-use crate::components::{DownloadLink, ErrorMessage, loaded_from};
+use crate::components::{DownloadLink, ErrorMessage, fill, loaded_from};
 use crate::domain::grid::GridQuery;
 use crate::error::AppError;
 use crate::i18n::*;
@@ -78,6 +78,7 @@ pub fn CustomersPage() -> impl IntoView {
                 next.desc = q.desc;
                 next.size = q.size;
                 next.columns = q.columns.clone();
+                next.segment = q.segment;
                 next.page = 1;
                 go_to.run(next);
             }
@@ -111,6 +112,16 @@ pub fn CustomersPage() -> impl IntoView {
             <A href="/admin/customers/new" attr:class="button">{t!(i18n, grid.add)}</A>
         </div>
         <ErrorMessage error=Signal::derive(bad_url) />
+        {move || query.get().segment.map(|id| {
+            let all = GridQuery { segment: None, page: 1, ..query.get() }.to_query_string();
+            view! {
+                <p class="notice" data-testid="segment-scope">
+                    {fill(t_string!(i18n, segments.members_of), &[("name", &format!("#{id}"))])}" · "
+                    <A href=format!("/admin/segments/{id}")>{t!(i18n, segments.edit_title)}</A>" · "
+                    <A href=format!("/admin/customers?{all}")>{t!(i18n, segments.show_all)}</A>
+                </p>
+            }
+        })}
         <div class="toolbar">
             <form role="search" class="keyword" on:submit=move |ev| { ev.prevent_default(); apply(); }>
                 <label for="grid-keyword" class="visually-hidden">{t!(i18n, grid.search)}</label>
