@@ -35,6 +35,8 @@ export default defineConfig({
     { name: 'api', testMatch: /api\.spec\.ts/ },
     // Orders register a customer, which needs the settings the journeys above leave as they were.
     { name: 'orders', testMatch: /orders\.spec\.ts/, dependencies: ['interface'] },
+    // Segments count customers exactly, so they run once nothing else changes them.
+    { name: 'segments', testMatch: /segments\.spec\.ts/, dependencies: ['orders'] },
   ],
   use: {
     baseURL,

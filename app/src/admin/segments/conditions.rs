@@ -196,7 +196,7 @@ fn test_view(t: TestUi, drop: Callback<()>) -> AnyView {
     let takes_value = move || !matches!(op(), Op::IsNull | Op::IsNotNull);
     let list = move || matches!(op(), Op::In | Op::NotIn);
     view! {
-        <li class="seg-test" role="group" aria-label=move || t_string!(i18n, segments.condition_label)>
+        <li><div class="seg-test" role="group" aria-label=move || t_string!(i18n, segments.condition_label)>
             <select aria-label=move || t_string!(i18n, segments.field) on:change=on_field>
                 {Field::ALL.iter().map(|f| {
                     let name = f.name();
@@ -225,7 +225,7 @@ fn test_view(t: TestUi, drop: Callback<()>) -> AnyView {
             <button type="button" class="link danger" aria-label=move || t_string!(i18n, segments.remove_condition)
                 on:click=move |_| drop.run(())>"×"</button>
             <span class="field-error" role="status">{move || problem.get()}</span>
-        </li>
+        </div></li>
     }
     .into_any()
 }

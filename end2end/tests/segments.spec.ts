@@ -1,0 +1,90 @@
+// Customer segments from the staff's side: build a nested segment in the editor and watch the
+// exact count change with every condition (no page load), switch to the text form and back, save,
+// open Matched Customers and export them (one row per member).
+import { test, expect, hydrated, adminPage, expectAccessible } from './fixtures';
+import * as fs from 'node:fs';
+
+/** The live count's "N of M customers match": N, once the count has settled on a number. */
+async function members(live: import('@playwright/test').Locator): Promise<number> {
+  await expect(live).toContainText(/\d+ of \d+ customers match/);
+  return Number((await live.textContent())!.match(/(\d+) of \d+ customers match/)![1]);
+}
+
+test('a nested segment is counted live, reads as text and back, and lists its members', async ({ browser }) => {
+  const page = await adminPage(browser);
+  await page.goto('/admin/segments');
+  await hydrated(page);
+  await page.getByRole('link', { name: 'Add segment' }).click();
+  await expect(page).toHaveURL(/\/admin\/segments\/new$/);
+  await hydrated(page);
+  const loads: string[] = [];
+  page.on('framenavigated', (f) => { if (f === page.mainFrame()) loads.push(f.url()); });
+
+  const live = page.getByTestId('live-count');
+  const everyone = await members(live);
+  expect(everyone).toBeGreaterThan(0);
+
+  // Italians: fewer than everyone.
+  await page.getByLabel('Segment name').fill(`Italian women or buyers ${Date.now()}`);
+  await page.getByRole('button', { name: 'Add condition' }).click();
+  const first = page.getByRole('group', { name: 'Condition', exact: true }).first();
+  await first.getByLabel('Field').selectOption('country');
+  await first.getByLabel('Value').fill('IT');
+  await expect.poll(() => members(live)).toBeLessThan(everyone);
+  const italians = await members(live);
+  expect(italians).toBeGreaterThan(0);
+
+  // And, nested: ANY of (female, at least one order).
+  await page.getByRole('button', { name: 'Add group' }).first().click();
+  const inner = page.locator('fieldset fieldset');
+  await inner.getByLabel('All or any').selectOption('any');
+  const nested = inner.getByRole('group', { name: 'Condition', exact: true });
+  await nested.first().getByLabel('Field').selectOption('gender');
+  await nested.first().getByLabel('Value').fill('female');
+  await expect.poll(() => members(live)).toBeLessThan(italians);
+  await inner.getByRole('button', { name: 'Add condition' }).click();
+  await nested.nth(1).getByLabel('Field').selectOption('number_of_orders');
+  await nested.nth(1).getByLabel('Operator').selectOption('>=');
+  await nested.nth(1).getByLabel('Value').fill('1');
+  const counted = await members(live);
+  await expectAccessible(page);
+  // A value that does not read says why beside its row, and the count says where.
+  await nested.nth(1).getByLabel('Value').fill('one');
+  await expect(nested.nth(1)).toContainText('not a whole number');
+  await expect(live).toContainText('line 1');
+  await nested.nth(1).getByLabel('Value').fill('1');
+  expect(await members(live)).toBe(counted);
+
+  // The text form, and back to the tree.
+  await page.getByRole('button', { name: 'Text' }).click();
+  const text = page.getByLabel('Conditions as text');
+  await expect(text).toHaveValue("country = 'IT' AND (gender = 'female' OR number_of_orders >= 1)");
+  await text.fill("country = 'IT' AND NOT (gender = 'female' OR number_of_orders >= 1)");
+  await expect.poll(() => members(live)).toBe(italians - counted);
+  await page.getByRole('button', { name: 'Tree' }).click();
+  await expect(page.locator('fieldset fieldset').getByLabel('True or false')).toHaveValue('false');
+  await page.locator('fieldset fieldset').getByLabel('True or false').selectOption('true');
+  await expect.poll(() => members(live)).toBe(counted);
+  expect(loads, 'no page load while editing').toEqual([]);
+
+  // Saved: the grid lists it with its count; Matched Customers lists and exports the members.
+  await page.getByRole('button', { name: 'Save and Continue Edit' }).click();
+  await expect(page).toHaveURL(/\/admin\/segments\/\d+$/);
+  await page.getByRole('link', { name: 'Matched Customers' }).click();
+  await expect(page).toHaveURL(/\/admin\/customers\?segment=\d+/);
+  await hydrated(page);
+  await expect(page.getByTestId('segment-scope')).toBeVisible();
+  await expect(page.locator('p.total')).toHaveAttribute('data-total', String(counted));
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: 'Export CSV' }).click(),
+  ]);
+  const lines = fs.readFileSync((await download.path())!, 'utf8').trim().split('\n');
+  expect(lines.length - 1).toBe(counted);
+
+  await page.goto('/admin/segments');
+  await hydrated(page);
+  const row = page.getByTestId('segments-grid').getByRole('row', { name: /Italian women or buyers/ });
+  await expect(row).toContainText(String(counted));
+  await expectAccessible(page);
+});
