@@ -35,7 +35,7 @@ pub fn members(ix: &GridIndex, root: &Group, today: NaiveDate) -> RoaringBitmap 
         live_words: &live_words,
         live: &live,
     };
-    scan.group(root)
+    scan.group(root, None)
 }
 
 /// The live count of `root`, with up to `sample` member ids.
@@ -61,11 +61,71 @@ struct Scan<'a> {
     live: &'a RoaringBitmap,
 }
 
-/// Sets bit `s` of `words` for every slot below `end` where `pass(s)`.
-fn mark(words: &mut [u64], end: u32, mut pass: impl FnMut(usize) -> bool) {
-    for s in 0..end as usize {
-        if pass(s) {
-            words[s / 64] |= 1 << (s % 64);
+/// Below this share of all slots (1 in N), a condition is checked slot by slot over the rows still
+/// in question instead of scanning its whole column.
+const SPARSE_SHARE: u64 = 16;
+
+const SECS_PER_DAY: i64 = 86_400;
+
+/// The rows a condition must decide: all of them, or only these.
+#[derive(Clone, Copy)]
+enum Rows<'a> {
+    All(u32),
+    Only(&'a RoaringBitmap),
+}
+
+impl Rows<'_> {
+    /// Sets bit `s` of `words` for every row `s` in question where `pass(s)`.
+    fn mark(self, words: &mut [u64], mut pass: impl FnMut(usize) -> bool) {
+        let mut set = |s: usize| {
+            if pass(s) {
+                words[s / 64] |= 1 << (s % 64);
+            }
+        };
+        match self {
+            Rows::All(end) => (0..end as usize).for_each(&mut set),
+            Rows::Only(b) => b.iter().for_each(|s| set(s as usize)),
+        }
+    }
+}
+
+/// Day numbers (days since 1970-01-01) mapped to an answer, decided once per distinct day: a
+/// column of dates holds far fewer distinct days than rows.
+struct DayTable<F: FnMut(i64) -> bool> {
+    first: i64,
+    answers: Vec<Option<bool>>,
+    decide: F,
+}
+
+impl<F: FnMut(i64) -> bool> DayTable<F> {
+    fn new(decide: F) -> Self {
+        DayTable {
+            first: 0,
+            answers: Vec::new(),
+            decide,
+        }
+    }
+
+    fn get(&mut self, day: i64) -> bool {
+        if self.answers.is_empty() {
+            self.first = day;
+        }
+        if day < self.first {
+            let grow = (self.first - day) as usize;
+            self.answers.splice(0..0, std::iter::repeat_n(None, grow));
+            self.first = day;
+        }
+        let i = (day - self.first) as usize;
+        if i >= self.answers.len() {
+            self.answers.resize(i + 1, None);
+        }
+        match self.answers[i] {
+            Some(a) => a,
+            None => {
+                let a = (self.decide)(day);
+                self.answers[i] = Some(a);
+                a
+            }
         }
     }
 }
@@ -128,44 +188,56 @@ fn number_passes(v: Option<i64>, op: Op, args: &[i64]) -> bool {
 }
 
 impl Scan<'_> {
-    fn group(&self, g: &Group) -> RoaringBitmap {
-        let mut acc: Option<RoaringBitmap> = None;
+    /// The rows of `scope` (every live row when None) that match `g`.
+    fn group(&self, g: &Group, scope: Option<&RoaringBitmap>) -> RoaringBitmap {
+        let all = scope.unwrap_or(self.live);
+        let mut acc = if g.any {
+            RoaringBitmap::new()
+        } else {
+            all.clone()
+        };
         for c in &g.children {
-            let r = match c {
-                Node::Group(inner) => self.group(inner),
-                Node::Test(t) => self.test(t),
-            };
-            acc = Some(match acc {
-                None => r,
-                Some(a) if g.any => a | r,
-                Some(a) => a & r,
-            });
-            if !g.any && acc.as_ref().is_some_and(RoaringBitmap::is_empty) {
-                break;
+            if g.any {
+                // Only the rows no earlier condition took are still in question.
+                let open = all - &acc;
+                if open.is_empty() {
+                    break;
+                }
+                acc |= self.node(c, Some(&open));
+            } else {
+                acc = self.node(c, Some(&acc));
+                if acc.is_empty() {
+                    break;
+                }
             }
         }
-        let hit = acc.unwrap_or_else(|| {
-            if g.any {
-                RoaringBitmap::new()
-            } else {
-                self.live.clone()
-            }
-        });
-        if g.negate { self.live - &hit } else { hit }
+        if g.negate { all - &acc } else { acc }
     }
 
-    fn test(&self, t: &Test) -> RoaringBitmap {
+    fn node(&self, n: &Node, scope: Option<&RoaringBitmap>) -> RoaringBitmap {
+        match n {
+            Node::Group(inner) => self.group(inner, scope),
+            Node::Test(t) => self.test(t, scope),
+        }
+    }
+
+    /// The rows of `scope` that pass `t`: slot by slot when the scope is small, else by a scan of
+    /// the whole column.
+    fn test(&self, t: &Test, scope: Option<&RoaringBitmap>) -> RoaringBitmap {
+        let end = self.ix.slot_end();
+        let scope = scope.unwrap_or(self.live);
+        let sparse = scope.len() * SPARSE_SHARE < u64::from(end);
+        let rows = if sparse { Rows::Only(scope) } else { Rows::All(end) };
         let mut words = vec![0u64; self.live_words.len()];
-        self.fill(t, &mut words);
+        self.fill(t, &mut words, rows);
         for (w, l) in words.iter_mut().zip(self.live_words) {
             *w &= l;
         }
-        bitmap(&words)
+        bitmap(&words) & scope
     }
 
-    fn fill(&self, t: &Test, words: &mut [u64]) {
+    fn fill(&self, t: &Test, words: &mut [u64], rows: Rows<'_>) {
         let ix = self.ix;
-        let end = ix.slot_end();
         let texts = t.lowered_texts();
         let nums = t.numbers(self.today);
         if let Some(c) = text_column(t.field) {
@@ -176,7 +248,7 @@ impl Scan<'_> {
                         words.iter_mut().for_each(|w| *w = !*w);
                     }
                 }
-                op => mark(words, end, |s| {
+                op => rows.mark(words, |s| {
                     text_passes(ix.text_lower(c, s as u32), op, &texts)
                 }),
             }
@@ -186,12 +258,12 @@ impl Scan<'_> {
             let codes = ix.codes(c).unwrap_or_default();
             match t.field {
                 Field::CustomerGroup | Field::Confirmed | Field::Newsletter => {
-                    mark(words, end, |s| compare(i64::from(codes[s]), t.op, &nums))
+                    rows.mark(words, |s| compare(i64::from(codes[s]), t.op, &nums))
                 }
                 _ => {
                     // Few distinct codes: decide each once.
                     let mut table: Vec<Option<bool>> = Vec::new();
-                    mark(words, end, |s| {
+                    rows.mark(words, |s| {
                         let code = codes[s] as usize;
                         if table.len() <= code {
                             table.resize(code + 1, None);
@@ -208,21 +280,25 @@ impl Scan<'_> {
         let at = |c: Column| ix.numbers(c).unwrap_or_default();
         let value = |v: i64| (v != EMPTY).then_some(v);
         match t.field {
-            Field::EmailDomain => mark(words, end, |s| {
+            Field::EmailDomain => rows.mark(words, |s| {
                 let email = ix.text_lower(Column::Email, s as u32);
                 let domain = email.rsplit_once('@').map_or("", |(_, d)| d);
                 text_passes(domain, t.op, &texts)
             }),
             Field::DaysToBirthday => {
                 let dob = at(Column::Dob);
-                mark(words, end, |s| {
-                    let days = value(dob[s]).and_then(|d| days_to_birthday(d, self.today));
+                let mut by_day = DayTable::new(|day| {
+                    let days = days_to_birthday(day * SECS_PER_DAY, self.today);
                     number_passes(days, t.op, &nums)
+                });
+                rows.mark(words, |s| match value(dob[s]) {
+                    Some(d) => by_day.get(day_of(d)),
+                    None => number_passes(None, t.op, &nums),
                 })
             }
             Field::AverageOrderValue => {
                 let (sales, orders) = (at(Column::LifetimeSales), at(Column::Orders));
-                mark(words, end, |s| {
+                rows.mark(words, |s| {
                     let aov = (orders[s] > 0).then(|| sales[s] / orders[s]);
                     number_passes(aov, t.op, &nums)
                 })
@@ -232,7 +308,7 @@ impl Scan<'_> {
                     return;
                 };
                 let col = at(c);
-                mark(words, end, |s| {
+                rows.mark(words, |s| {
                     let v = value(col[s]).map(|v| if is_time { day_of(v) } else { v });
                     number_passes(v, t.op, &nums)
                 })
