@@ -13,6 +13,8 @@ pub struct AppState {
     pub leptos: LeptosOptions,
     /// The customers grid's read model on this node.
     pub customers: crate::customers::feed::SharedIndex,
+    /// Every active segment's members on this node, following the customer feed.
+    pub segments: std::sync::Arc<crate::segments::membership::Memberships>,
     /// The configured public URL (no trailing slash): links in emails start with it, never with
     /// the request's Host header.
     pub base_url: String,

@@ -32,6 +32,9 @@ pub async fn state_on(db: app::db::Db, config: &config::Config) -> anyhow::Resul
     let customers = app::customers::feed::CustomerIndex::start(&db)
         .await
         .map_err(|e| anyhow::anyhow!("cannot build the customer grid index: {e}"))?;
+    let segments = app::segments::start(&db, &customers)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot compute the segments' members: {e}"))?;
     customers.spawn_follower(db.clone());
     let visitor_key = app::activity::VisitorKey::load(&db).await?;
     let leptos = LeptosOptions::builder()
@@ -49,6 +52,7 @@ pub async fn state_on(db: app::db::Db, config: &config::Config) -> anyhow::Resul
         secure_cookies: config.secure_cookies(),
         leptos,
         customers,
+        segments,
         base_url: config.base_url.trim_end_matches('/').to_owned(),
         activity: std::sync::Arc::new(app::activity::Tracker::new(
             config.online.tracking,

@@ -23,8 +23,30 @@ const FEED_BATCH: usize = 500;
 /// it is still applied. Replaying full documents in order is idempotent.
 const REPLAY_WINDOW_MS: i64 = 3000;
 
+/// What one batch of the feed changed, for those that follow it beside the grid.
+#[derive(Clone, Debug)]
+pub enum Touch {
+    /// A customer, or their activity record, was written or deleted.
+    Customer(i64),
+    /// A record of a table a follower asked for: its numeric key and its document (None: deleted).
+    Record {
+        table: String,
+        key: i64,
+        doc: Option<Value>,
+    },
+}
+
+/// Something that keeps state derived from the customers (a segment's members) and learns of each
+/// change right after the grid has applied it, with the grid to read.
+pub trait Follower: Send + Sync {
+    /// Tables besides the customers' whose changes it wants as `Touch::Record`.
+    fn tables(&self) -> &'static [&'static str];
+    fn changed(&self, ix: &GridIndex, touched: &[Touch]);
+}
+
 pub struct CustomerIndex {
     index: RwLock<GridIndex>,
+    followers: RwLock<Vec<Arc<dyn Follower>>>,
     /// The last versionstamp applied.
     cursor: AtomicI64,
     /// One catch-up at a time; the others wait for it and then find nothing new.
@@ -95,6 +117,7 @@ impl CustomerIndex {
         );
         let shared = Arc::new(CustomerIndex {
             index: RwLock::new(index),
+            followers: RwLock::new(Vec::new()),
             cursor: AtomicI64::new(cursor),
             catching_up: tokio::sync::Mutex::new(()),
             built_in: started.elapsed(),
@@ -122,6 +145,14 @@ impl CustomerIndex {
                 }
             }
         });
+    }
+
+    /// Adds a follower: from now on it hears of every change this index applies.
+    pub fn follow(&self, f: Arc<dyn Follower>) {
+        self.followers
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(f);
     }
 
     pub fn read(&self) -> RwLockReadGuard<'_, GridIndex> {
@@ -159,19 +190,48 @@ impl CustomerIndex {
         let Some(last) = sets.last().map(|s| s.versionstamp) else {
             return Ok(None);
         };
+        let followers = self
+            .followers
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let tables: Vec<&str> = followers.iter().flat_map(|f| f.tables()).copied().collect();
         // Read every document before taking the lock; apply them in feed order.
         let changes: Vec<Change> = sets
             .into_iter()
             .flat_map(|set| set.changes)
-            .filter_map(read_change)
+            .filter_map(|c| read_change(c, &tables))
             .collect();
-        let mut ix = self.index.write().unwrap_or_else(|e| e.into_inner());
-        for c in changes {
-            match c {
-                Change::Customer(doc) => ix.upsert_customer(doc.grid_doc()),
-                Change::Removed(id) => ix.remove(id),
-                Change::Activity(id, a) => ix.set_activity(id, a),
-                Change::ActivityGone(id) => ix.clear_activity(id),
+        let mut touched = Vec::with_capacity(changes.len());
+        {
+            let mut ix = self.index.write().unwrap_or_else(|e| e.into_inner());
+            for c in changes {
+                touched.push(match c {
+                    Change::Customer(doc) => {
+                        let id = doc.id();
+                        ix.upsert_customer(doc.grid_doc());
+                        Touch::Customer(id)
+                    }
+                    Change::Removed(id) => {
+                        ix.remove(id);
+                        Touch::Customer(id)
+                    }
+                    Change::Activity(id, a) => {
+                        ix.set_activity(id, a);
+                        Touch::Customer(id)
+                    }
+                    Change::ActivityGone(id) => {
+                        ix.clear_activity(id);
+                        Touch::Customer(id)
+                    }
+                    Change::Record(touch) => touch,
+                });
+            }
+        }
+        if !followers.is_empty() && !touched.is_empty() {
+            let ix = self.read();
+            for f in &followers {
+                f.changed(&ix, &touched);
             }
         }
         Ok(Some(last))
@@ -184,6 +244,8 @@ enum Change {
     Removed(i64),
     Activity(i64, Activity),
     ActivityGone(i64),
+    /// A record of a table a follower asked for.
+    Record(Touch),
 }
 
 /// The table and numeric key of a record id in a change.
@@ -197,13 +259,19 @@ fn table_and_key(doc: &surrealdb::types::Object) -> Option<(&str, i64)> {
     }
 }
 
-/// A change of the customer table or of the activity records; None for any other table's.
-fn read_change(change: Value) -> Option<Change> {
+/// A change of the customer table, of the activity records or of one of `followed` tables; None
+/// for any other table's.
+fn read_change(change: Value, followed: &[&str]) -> Option<Change> {
     let Value::Object(mut obj) = change else {
         return None;
     };
     if let Some(Value::Object(doc)) = obj.remove("update") {
-        let table = table_and_key(&doc)?.0.to_owned();
+        let (table, key) = table_and_key(&doc)?;
+        let table = table.to_owned();
+        if followed.contains(&table.as_str()) {
+            let doc = Some(Value::Object(doc));
+            return Some(Change::Record(Touch::Record { table, key, doc }));
+        }
         let read = match table.as_str() {
             "customer" => {
                 CustomerDoc::from_value(Value::Object(doc)).map(|d| Change::Customer(Box::new(d)))
@@ -222,6 +290,11 @@ fn read_change(change: Value) -> Option<Change> {
     match table_and_key(&del)? {
         ("customer", k) => Some(Change::Removed(k)),
         ("customer_activity", k) => Some(Change::ActivityGone(k)),
+        (t, key) if followed.contains(&t) => Some(Change::Record(Touch::Record {
+            table: t.to_owned(),
+            key,
+            doc: None,
+        })),
         _ => None,
     }
 }

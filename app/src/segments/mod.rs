@@ -1,6 +1,8 @@
 //! Customer segments on the server: the engine that evaluates a segment's conditions over the
-//! read model (live counts and member sets), and the saved segments' table. Below the admin, the storefront and the API.
+//! read model (live counts and member sets), the saved segments' table, and the member sets kept
+//! current as events arrive (`membership`). Below the admin, the storefront and the API.
 pub mod engine;
+pub mod membership;
 pub mod store;
 #[cfg(test)]
 mod tests;
@@ -28,4 +30,34 @@ pub async fn within(
     let tree = store::tree(&row)?;
     let today = chrono::Utc::now().date_naive();
     Ok(Some(engine::members(&index.read(), &tree, today)))
+}
+
+/// How often the clock that moves relative-date segments at the turn of the day looks.
+const CLOCK_SECONDS: u64 = 30;
+
+/// Computes the saved segments' members on this node, follows the customer feed with them, and
+/// starts the clock that moves time-relative segments when the UTC day turns.
+pub async fn start(
+    db: &Db,
+    index: &std::sync::Arc<CustomerIndex>,
+) -> Result<std::sync::Arc<membership::Memberships>, AppError> {
+    let rows = store::list(db).await?;
+    let today = chrono::Utc::now().date_naive();
+    let kept = std::sync::Arc::new(membership::Memberships::new(&index.read(), &rows, today));
+    index.follow(kept.clone());
+    let (weak_kept, weak_index) = (
+        std::sync::Arc::downgrade(&kept),
+        std::sync::Arc::downgrade(index),
+    );
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(CLOCK_SECONDS));
+        loop {
+            tick.tick().await;
+            let (Some(kept), Some(index)) = (weak_kept.upgrade(), weak_index.upgrade()) else {
+                break;
+            };
+            kept.tick(&index.read(), chrono::Utc::now().date_naive());
+        }
+    });
+    Ok(kept)
 }

@@ -2,6 +2,7 @@
 //! of every condition kind, random changes; the bitmap must hold exactly the customers that
 //! `domain::segment::matches` accepts one by one.
 use super::engine::{count, is_member, members};
+use super::membership::{Drift, Memberships, Reason};
 use crate::customers::read_model::tests::{WORDS, random_activity, random_doc};
 use crate::customers::read_model::{GridDoc, GridIndex};
 use crate::domain::customer::Gender;
@@ -203,6 +204,51 @@ fn the_deepest_tree_allowed_evaluates() {
     assert_eq!(engine(&ix, &g), brute(&docs, &g));
 }
 
+/// One random change to the index and the model alike: a customer saved or saved again, their
+/// activity changed (perhaps before they exist), removed, or their account edited keeping their
+/// activity. Returns the customer touched.
+fn random_step(
+    rng: &mut StdRng,
+    ix: &mut GridIndex,
+    docs: &mut HashMap<i64, GridDoc>,
+    early: &mut HashMap<i64, crate::customers::read_model::Activity>,
+) -> i64 {
+    let id = rng.gen_range(1..260);
+    match rng.gen_range(0..4) {
+        0 => {
+            let d = random_doc(rng, id);
+            ix.upsert(&d);
+            early.remove(&id);
+            docs.insert(id, d);
+        }
+        1 => {
+            let a = random_activity(rng);
+            ix.set_activity(id, a);
+            match docs.get_mut(&id) {
+                Some(d) => d.activity = a,
+                None => {
+                    early.insert(id, a);
+                }
+            }
+        }
+        2 => {
+            ix.remove(id);
+            docs.remove(&id);
+            early.remove(&id);
+        }
+        _ => {
+            let mut d = random_doc(rng, id);
+            d.activity = match docs.get(&id) {
+                Some(old) => old.activity,
+                None => early.remove(&id).unwrap_or_default(),
+            };
+            ix.upsert_customer(d.clone());
+            docs.insert(id, d);
+        }
+    }
+    id
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
@@ -217,39 +263,7 @@ proptest! {
         // Activity of customers not there yet, as the index keeps it for them.
         let mut early = HashMap::new();
         for step in 0..steps {
-            let id = rng.gen_range(1..260);
-            match rng.gen_range(0..4) {
-                0 => {
-                    let d = random_doc(&mut rng, id);
-                    ix.upsert(&d);
-                    early.remove(&id);
-                    docs.insert(id, d);
-                }
-                1 => {
-                    let a = random_activity(&mut rng);
-                    ix.set_activity(id, a);
-                    match docs.get_mut(&id) {
-                        Some(d) => d.activity = a,
-                        None => {
-                            early.insert(id, a);
-                        }
-                    }
-                }
-                2 => {
-                    ix.remove(id);
-                    docs.remove(&id);
-                    early.remove(&id);
-                }
-                _ => {
-                    let mut d = random_doc(&mut rng, id);
-                    d.activity = match docs.get(&id) {
-                        Some(old) => old.activity,
-                        None => early.remove(&id).unwrap_or_default(),
-                    };
-                    ix.upsert_customer(d.clone());
-                    docs.insert(id, d);
-                }
-            }
+            random_step(&mut rng, &mut ix, &mut docs, &mut early);
             if step % 50 == 49 {
                 let g = random_group(&mut rng, 1);
                 prop_assert_eq!(engine(&ix, &g), brute(&docs, &g), "{}", print(&g));
@@ -260,4 +274,118 @@ proptest! {
             prop_assert_eq!(engine(&ix, &g), brute(&docs, &g), "{}", print(&g));
         }
     }
+}
+
+/// A saved segment row for `text`, kept (active, registered customers).
+fn saved(id: u32, text: &str) -> crate::domain::segment::saved::SegmentRow {
+    crate::domain::segment::saved::SegmentRow {
+        id,
+        name: format!("s{id}"),
+        description: String::new(),
+        website: String::new(),
+        active: true,
+        apply_to: Default::default(),
+        conditions: text.to_owned(),
+        members: 0,
+        updated_at: String::new(),
+    }
+}
+
+fn kept_ids(m: &Memberships, id: u32) -> Vec<i64> {
+    m.members(id)
+        .unwrap_or_default()
+        .iter()
+        .map(|c| c as i64)
+        .collect()
+}
+
+/// 10,000 random events, each re-evaluating only the customer it touched against 20 random
+/// segments: every kept set equals a full recompute (and the brute-force model), the history
+/// replays to it, and a refresh finds no drift.
+#[test]
+fn incremental_membership_equals_a_full_refresh_after_10000_random_events() {
+    let mut rng = StdRng::seed_from_u64(1515);
+    let mut docs: HashMap<i64, GridDoc> =
+        (1..=200).map(|id| (id, random_doc(&mut rng, id))).collect();
+    let mut ix = GridIndex::build(docs.values().cloned());
+    let mut early = HashMap::new();
+    let trees: Vec<Group> = (0..20).map(|_| random_group(&mut rng, 1)).collect();
+    let rows: Vec<_> = trees
+        .iter()
+        .enumerate()
+        .map(|(i, g)| saved(i as u32 + 1, &print(g)))
+        .collect();
+    let kept = Memberships::new(&ix, &rows, today());
+    let mut replayed: Vec<std::collections::BTreeSet<i64>> = (0..trees.len())
+        .map(|i| kept_ids(&kept, i as u32 + 1).into_iter().collect())
+        .collect();
+    let mut seen = 0;
+    for step in 0..10_000 {
+        let id = random_step(&mut rng, &mut ix, &mut docs, &mut early);
+        kept.customers_changed(&ix, &[id]);
+        if step % 1000 == 999 {
+            for (i, g) in trees.iter().enumerate() {
+                let sid = i as u32 + 1;
+                assert_eq!(kept_ids(&kept, sid), brute(&docs, g), "{}", print(g));
+            }
+        }
+        for t in kept.transitions(seen, usize::MAX, None) {
+            let set = &mut replayed[t.segment as usize - 1];
+            if t.entered {
+                assert!(set.insert(t.customer), "entered twice: {t:?}");
+            } else {
+                assert!(set.remove(&t.customer), "left without being in: {t:?}");
+            }
+            seen = t.seq;
+        }
+    }
+    for (i, history) in replayed.iter().enumerate() {
+        let sid = i as u32 + 1;
+        let ids = kept_ids(&kept, sid);
+        assert_eq!(ids, history.iter().copied().collect::<Vec<_>>());
+        assert_eq!(kept.refresh(&ix, sid), Some(Drift::default()));
+        assert_eq!(kept_ids(&kept, sid), ids);
+    }
+}
+
+/// With no event at all, the turn of the day moves a customer out of "ordered in the last 7
+/// days" and into "birthday today", with the time as the reason; nothing moves within a day.
+#[test]
+fn time_crossing_moves_customers_without_any_other_event() {
+    let mut rng = StdRng::seed_from_u64(7);
+    let mut doc = random_doc(&mut rng, 1);
+    let day = |d: NaiveDate| {
+        d.and_hms_opt(12, 0, 0)
+            .map(|t| t.and_utc().timestamp())
+            .unwrap_or_default()
+    };
+    doc.activity.last_order = Some(day(today() - chrono::Duration::days(7)));
+    doc.activity.orders = 1;
+    doc.dob = Some(day(NaiveDate::from_ymd_opt(1990, 12, 5).unwrap_or_default()));
+    let ix = GridIndex::build([doc]);
+    let kept = Memberships::new(
+        &ix,
+        &[
+            saved(1, "last_order_date >= -7d"),
+            saved(2, "days_to_birthday = 0"),
+            saved(3, "number_of_orders >= 1"),
+        ],
+        today(),
+    );
+    assert_eq!((kept_ids(&kept, 1), kept_ids(&kept, 2)), (vec![1], vec![]));
+    kept.tick(&ix, today());
+    assert!(kept.transitions(0, 10, None).is_empty());
+    kept.tick(&ix, today() + chrono::Duration::days(1));
+    assert_eq!((kept_ids(&kept, 1), kept_ids(&kept, 2)), (vec![], vec![1]));
+    assert_eq!(kept_ids(&kept, 3), vec![1]);
+    let moves: Vec<(u32, bool, Reason)> = kept
+        .transitions(0, 10, Some(1))
+        .iter()
+        .map(|t| (t.segment, t.entered, t.reason))
+        .collect();
+    assert_eq!(
+        moves,
+        vec![(1, false, Reason::TimePassed), (2, true, Reason::TimePassed)]
+    );
+    assert_eq!(kept.segments_of(1), vec![2, 3]);
 }

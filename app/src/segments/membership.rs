@@ -1,0 +1,357 @@
+//! Every active segment's members, kept in memory and following events: each change the customer
+//! feed applies re-evaluates only the customers it touched; a segment's own edit (also from the
+//! feed, so every app server hears of it) recomputes that segment; the turn of the UTC day (the
+//! only time a relative date moves: conditions compare by day) recomputes the segments that use
+//! one. Each join and leave is recorded with its time and reason.
+use super::engine;
+use crate::customers::feed::{Follower, Touch};
+use crate::customers::read_model::GridIndex;
+use crate::domain::segment::Group;
+use crate::domain::segment::saved::{ApplyTo, SegmentRow};
+use chrono::NaiveDate;
+use roaring::RoaringTreemap;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Mutex;
+use surrealdb::types::{SurrealValue, Value};
+
+/// Joins and leaves kept in memory for the customer page and the API's feed.
+const HISTORY: usize = 100_000;
+
+/// Why a customer joined or left a segment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// The customer's account, addresses, orders, cart, wish list or views changed.
+    CustomerChanged,
+    /// The segment's conditions (or status, website) were edited.
+    SegmentEdited,
+    /// A day passed and a relative date moved.
+    TimePassed,
+    /// A full recompute found the kept set had drifted.
+    Refresh,
+}
+
+/// One join or leave.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Transition {
+    /// Increases by one per transition on this node: the cursor of the API's feed.
+    pub seq: u64,
+    pub segment: u32,
+    pub customer: i64,
+    pub entered: bool,
+    /// Unix seconds.
+    pub at: i64,
+    pub reason: Reason,
+}
+
+/// What a full recompute found different from the kept set.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Drift {
+    pub joined: u64,
+    pub left: u64,
+}
+
+struct Kept {
+    tree: Group,
+    /// Whether a relative date or a birthday makes membership move with the day.
+    relative: bool,
+    members: RoaringTreemap,
+}
+
+struct State {
+    today: NaiveDate,
+    kept: BTreeMap<u32, Kept>,
+    history: VecDeque<Transition>,
+    next_seq: u64,
+}
+
+/// The kept member sets of this node.
+pub struct Memberships {
+    state: Mutex<State>,
+}
+
+/// A segment record as the feed carries it.
+#[derive(SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct SegmentDoc {
+    website: Option<String>,
+    active: bool,
+    apply_to: String,
+    conditions: String,
+}
+
+fn customer_key(id: i64) -> u64 {
+    id as u64
+}
+
+/// The customers matching `tree` now, by id.
+fn full(ix: &GridIndex, tree: &Group, today: NaiveDate) -> RoaringTreemap {
+    engine::members(ix, tree, today)
+        .iter()
+        .map(|slot| customer_key(ix.id_at(slot)))
+        .collect()
+}
+
+impl State {
+    fn record(&mut self, segment: u32, customer: u64, entered: bool, reason: Reason) {
+        let t = Transition {
+            seq: self.next_seq,
+            segment,
+            customer: customer as i64,
+            entered,
+            at: chrono::Utc::now().timestamp(),
+            reason,
+        };
+        self.next_seq += 1;
+        if self.history.len() == HISTORY {
+            self.history.pop_front();
+        }
+        self.history.push_back(t);
+    }
+
+    /// Replaces segment `id`'s members with `now`, recording the differences.
+    fn diff(&mut self, id: u32, now: RoaringTreemap, reason: Reason) -> Drift {
+        let old = self
+            .kept
+            .get_mut(&id)
+            .map(|k| std::mem::replace(&mut k.members, now.clone()))
+            .unwrap_or_default();
+        let joined = &now - &old;
+        let left = &old - &now;
+        for c in &joined {
+            self.record(id, c, true, reason);
+        }
+        for c in &left {
+            self.record(id, c, false, reason);
+        }
+        Drift {
+            joined: joined.len(),
+            left: left.len(),
+        }
+    }
+}
+
+impl Memberships {
+    /// Computes every saved, active segment that applies to registered customers.
+    pub fn new(ix: &GridIndex, rows: &[SegmentRow], today: NaiveDate) -> Memberships {
+        let mut kept = BTreeMap::new();
+        for r in rows.iter().filter(|r| r.active && r.apply_to.registered()) {
+            let Ok(tree) = super::store::tree(r) else {
+                continue;
+            };
+            kept.insert(r.id, Kept::new(ix, tree, today));
+        }
+        Memberships {
+            state: Mutex::new(State {
+                today,
+                kept,
+                history: VecDeque::new(),
+                next_seq: 1,
+            }),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Re-evaluates these customers against every kept segment (the event path).
+    pub fn customers_changed(&self, ix: &GridIndex, ids: &[i64]) {
+        let mut st = self.lock();
+        let today = st.today;
+        let mut moves = Vec::new();
+        for (sid, k) in st.kept.iter_mut() {
+            for &id in ids {
+                let now = engine::is_member(ix, &k.tree, id, today).unwrap_or(false);
+                let key = customer_key(id);
+                if now != k.members.contains(key) {
+                    if now {
+                        k.members.insert(key);
+                    } else {
+                        k.members.remove(key);
+                    }
+                    moves.push((*sid, key, now));
+                }
+            }
+        }
+        for (sid, key, entered) in moves {
+            st.record(sid, key, entered, Reason::CustomerChanged);
+        }
+    }
+
+    /// Takes segment `id`'s new definition (None: deleted, inactive or visitors only) and
+    /// recomputes its members.
+    pub fn segment_changed(&self, ix: &GridIndex, id: u32, tree: Option<Group>) {
+        let mut st = self.lock();
+        let today = st.today;
+        match tree {
+            None => {
+                if let Some(k) = st.kept.remove(&id) {
+                    for c in &k.members {
+                        st.record(id, c, false, Reason::SegmentEdited);
+                    }
+                }
+            }
+            Some(tree) => {
+                let now = full(ix, &tree, today);
+                let entry = st.kept.entry(id).or_insert_with(|| Kept {
+                    tree: tree.clone(),
+                    relative: false,
+                    members: RoaringTreemap::new(),
+                });
+                entry.relative = is_relative(&tree);
+                entry.tree = tree;
+                st.diff(id, now, Reason::SegmentEdited);
+            }
+        }
+    }
+
+    /// Moves the clock to `today`: on a new day, segments with relative dates are recomputed.
+    pub fn tick(&self, ix: &GridIndex, today: NaiveDate) {
+        let mut st = self.lock();
+        if st.today == today {
+            return;
+        }
+        st.today = today;
+        let moving: Vec<(u32, Group)> = st
+            .kept
+            .iter()
+            .filter(|(_, k)| k.relative)
+            .map(|(id, k)| (*id, k.tree.clone()))
+            .collect();
+        for (id, tree) in moving {
+            let now = full(ix, &tree, today);
+            st.diff(id, now, Reason::TimePassed);
+        }
+    }
+
+    /// Recomputes segment `id` from scratch and reports how far the kept set had drifted (None if
+    /// the segment is not kept).
+    pub fn refresh(&self, ix: &GridIndex, id: u32) -> Option<Drift> {
+        let mut st = self.lock();
+        let tree = st.kept.get(&id)?.tree.clone();
+        let now = full(ix, &tree, st.today);
+        Some(st.diff(id, now, Reason::Refresh))
+    }
+
+    /// The members of a kept segment, by customer id.
+    pub fn members(&self, id: u32) -> Option<RoaringTreemap> {
+        self.lock().kept.get(&id).map(|k| k.members.clone())
+    }
+
+    /// How many members each kept segment has.
+    pub fn counts(&self) -> BTreeMap<u32, u64> {
+        self.lock()
+            .kept
+            .iter()
+            .map(|(id, k)| (*id, k.members.len()))
+            .collect()
+    }
+
+    /// The kept segments a customer is a member of.
+    pub fn segments_of(&self, customer: i64) -> Vec<u32> {
+        let key = customer_key(customer);
+        self.lock()
+            .kept
+            .iter()
+            .filter(|(_, k)| k.members.contains(key))
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    /// Joins and leaves after `seq`, oldest first, at most `limit`; `customer` narrows them.
+    pub fn transitions(&self, after: u64, limit: usize, customer: Option<i64>) -> Vec<Transition> {
+        self.lock()
+            .history
+            .iter()
+            .filter(|t| t.seq > after && customer.is_none_or(|c| t.customer == c))
+            .take(limit)
+            .cloned()
+            .collect()
+    }
+
+    /// Heap held by the member sets, in bytes.
+    pub fn heap_bytes(&self) -> usize {
+        self.lock()
+            .kept
+            .values()
+            .map(|k| k.members.serialized_size())
+            .sum()
+    }
+}
+
+impl Kept {
+    fn new(ix: &GridIndex, tree: Group, today: NaiveDate) -> Kept {
+        Kept {
+            relative: is_relative(&tree),
+            members: full(ix, &tree, today),
+            tree,
+        }
+    }
+}
+
+/// Whether the tree's answer can change with the day alone.
+fn is_relative(g: &Group) -> bool {
+    use crate::domain::segment::{Arg, Field, Node};
+    g.children.iter().any(|c| match c {
+        Node::Group(inner) => is_relative(inner),
+        Node::Test(t) => {
+            t.field == Field::DaysToBirthday
+                || t.args
+                    .iter()
+                    .any(|a| matches!(a, Arg::Date(d) if d.is_relative()))
+        }
+    })
+}
+
+impl Follower for Memberships {
+    fn tables(&self) -> &'static [&'static str] {
+        &["segment"]
+    }
+
+    fn changed(&self, ix: &GridIndex, touched: &[Touch]) {
+        let mut customers = Vec::new();
+        for t in touched {
+            match t {
+                Touch::Customer(id) => customers.push(*id),
+                Touch::Record { key, doc, .. } => {
+                    let Ok(id) = u32::try_from(*key) else {
+                        continue;
+                    };
+                    let tree = doc.clone().and_then(|d| segment_tree(id, d));
+                    self.segment_changed(ix, id, tree);
+                }
+            }
+        }
+        customers.sort_unstable();
+        customers.dedup();
+        if !customers.is_empty() {
+            self.customers_changed(ix, &customers);
+        }
+    }
+}
+
+/// The tree a segment record evaluates, or None when it keeps no members (inactive, visitors
+/// only, unreadable).
+fn segment_tree(id: u32, doc: Value) -> Option<Group> {
+    let d = SegmentDoc::from_value(doc)
+        .inspect_err(|e| tracing::warn!(error = %e, segment = id, "unreadable segment change"))
+        .ok()?;
+    let apply_to = ApplyTo::parse(&d.apply_to).unwrap_or_default();
+    if !d.active || !apply_to.registered() {
+        return None;
+    }
+    let row = SegmentRow {
+        id,
+        name: String::new(),
+        description: String::new(),
+        website: d.website.unwrap_or_default(),
+        active: d.active,
+        apply_to,
+        conditions: d.conditions,
+        members: 0,
+        updated_at: String::new(),
+    };
+    super::store::tree(&row).ok()
+}
