@@ -227,7 +227,11 @@ impl Scan<'_> {
         let end = self.ix.slot_end();
         let scope = scope.unwrap_or(self.live);
         let sparse = scope.len() * SPARSE_SHARE < u64::from(end);
-        let rows = if sparse { Rows::Only(scope) } else { Rows::All(end) };
+        let rows = if sparse {
+            Rows::Only(scope)
+        } else {
+            Rows::All(end)
+        };
         let mut words = vec![0u64; self.live_words.len()];
         self.fill(t, &mut words, rows);
         for (w, l) in words.iter_mut().zip(self.live_words) {

@@ -385,7 +385,10 @@ fn time_crossing_moves_customers_without_any_other_event() {
         .collect();
     assert_eq!(
         moves,
-        vec![(1, false, Reason::TimePassed), (2, true, Reason::TimePassed)]
+        vec![
+            (1, false, Reason::TimePassed),
+            (2, true, Reason::TimePassed)
+        ]
     );
     assert_eq!(kept.segments_of(1), vec![2, 3]);
 }

@@ -238,3 +238,79 @@ async fn a_segment_that_does_not_read_is_refused_and_nothing_is_saved() {
     let r = app.call("/api/admin/segments/list", None, "").await;
     assert_eq!(r.status, 401, "{}", r.body);
 }
+
+/// Polls `check` every 50 ms for up to `secs` seconds; how long it took, or None.
+async fn within(secs: u64, mut check: impl FnMut() -> bool) -> Option<std::time::Duration> {
+    let start = std::time::Instant::now();
+    while start.elapsed() < std::time::Duration::from_secs(secs) {
+        if check() {
+            return Some(start.elapsed());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    None
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_moves_a_customer_into_a_segment_on_both_app_servers_within_a_second() {
+    use crate::api::{customer, send, staff, token};
+    let a = spawn_app().await;
+    let b = crate::common::spawn_second(&a).await;
+    let admin = a
+        .admin_with_role("segments-two@example.com", "administrators")
+        .await;
+    let it = staff(&a).await;
+    let ann = customer(&a, &it, "ann.segments@example.com").await;
+    let (_, checkout) = token(&a, &it, "Checkout", &["orders:write"]).await;
+    let text = "email_domain = 'example.com' AND number_of_orders >= 1";
+    let r = save(&a, &admin, segment("Buyers at example.com", text)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let id: u32 = serde_json::from_str(&r.body).unwrap();
+    // B learns of the new segment from the feed, without being asked.
+    within(3, || b.state.segments.members(id).is_some())
+        .await
+        .expect("the segment reached B");
+    assert_eq!(b.state.segments.members(id).unwrap().len(), 0);
+
+    // The checkout posts Ann's order through A: both servers' kept members move, B by itself.
+    let order = json!({
+        "number": "S-1", "customer_email": "ann.segments@example.com", "customer_id": ann,
+        "currency": "EUR", "status": "processing", "subtotal": 50.0, "grand_total": 50.0,
+        "created_at": "2026-11-30T10:00:00Z",
+        "items": [{ "sku": "MJ01", "name": "Jacket", "qty": 1, "price": 50.0, "row_total": 50.0 }],
+    });
+    let r = send(&a, &checkout, "POST", "/api/v1/orders", &order.to_string()).await;
+    assert!(r.status < 300, "{}", r.body);
+    let member = |app: &TestApp| {
+        app.state
+            .segments
+            .members(id)
+            .is_some_and(|m| m.contains(ann as u64))
+    };
+    let took = within(3, || member(&b)).await.expect("Ann joined on B");
+    assert!(took.as_millis() <= 1500, "B took {took:?}");
+    within(3, || member(&a)).await.expect("Ann joined on A");
+    let joins = b.state.segments.transitions(0, 10, Some(ann));
+    assert_eq!(joins.len(), 1);
+    assert!(joins[0].entered);
+
+    // An edit saved through B applies on A; deleting it there empties it everywhere.
+    let mut edited = segment("Nobody", "number_of_orders >= 100");
+    edited["id"] = json!(id);
+    let r = save(&b, &admin, edited).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    within(3, || !member(&a)).await.expect("Ann left on A");
+    let r = a
+        .call_json("/api/admin/segments/refresh", &admin, &json!({ "id": id }))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let refreshed: Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(refreshed, json!({ "members": 0, "joined": 0, "left": 0 }));
+    let r = a
+        .call_json("/api/admin/segments/delete", &admin, &json!({ "id": id }))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    within(3, || b.state.segments.members(id).is_none())
+        .await
+        .expect("the deletion reached B");
+}

@@ -300,6 +300,12 @@ fn rows() -> Vec<Row> {
             422,
         ),
         json(
+            "/api/admin/segments/refresh",
+            AdminWith("segments"),
+            || json!({ "id": 999 }),
+            404,
+        ),
+        json(
             "/api/admin/segments/delete",
             AdminWith("segments"),
             || json!({ "id": 999 }),

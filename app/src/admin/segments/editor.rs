@@ -120,6 +120,24 @@ fn editor(row: Option<SegmentRow>) -> impl IntoView {
         let (input, stay) = (input.clone(), *stay);
         async move { save_segment(input).await.map(|id| (id, stay)) }
     });
+    let live = live_count(form);
+    let refresh = Action::new(move |id: &u32| {
+        let id = *id;
+        async move { super::refresh_segment(id).await }
+    });
+    Effect::new(move || {
+        if let Some(Ok(r)) = refresh.value().get() {
+            notice.set(Some(fill(
+                t_string!(i18n, segments.refreshed),
+                &[
+                    ("members", &r.members.to_string()),
+                    ("joined", &r.joined.to_string()),
+                    ("left", &r.left.to_string()),
+                ],
+            )));
+            live.refresh.update(|n| *n += 1);
+        }
+    });
     let remove = Action::new(move |id: &u32| {
         let id = *id;
         async move { delete_segment(id).await }
@@ -147,8 +165,8 @@ fn editor(row: Option<SegmentRow>) -> impl IntoView {
             .get()
             .or_else(|| save.value().get().and_then(|r| r.err()))
             .or_else(|| remove.value().get().and_then(|r| r.err()))
+            .or_else(|| refresh.value().get().and_then(|r| r.err()))
     });
-    let live = live_count(form);
     let unfit = Memo::new(move |_| {
         let tree = parse(&form.conditions()).unwrap_or_default();
         unfit_for_visitors(form.apply_to.get(), &tree)
@@ -196,7 +214,7 @@ fn editor(row: Option<SegmentRow>) -> impl IntoView {
                 <button type="submit" disabled=move || save.pending().get()>{t!(i18n, common.save)}</button>
                 <button type="button" disabled=move || save.pending().get() on:click=move |_| submit(true)>{t!(i18n, segments.save_continue)}</button>
                 {id.map(|sid| view! {
-                    <button type="button" class="secondary" on:click=move |_| { live.refresh.update(|n| *n += 1); }>{t!(i18n, segments.refresh)}</button>
+                    <button type="button" class="secondary" on:click=move |_| { refresh.dispatch(sid); }>{t!(i18n, segments.refresh)}</button>
                     <A href=format!("/admin/customers?segment={sid}") attr:class="button secondary">{t!(i18n, segments.matched)}</A>
                     <button type="button" class="danger" on:click=move |_| {
                         if confirm(t_string!(i18n, segments.delete_confirm)) { remove.dispatch(sid); }

@@ -90,20 +90,27 @@ pub async fn list_segments() -> Result<Vec<SegmentRow>, AppError> {
         let state = crate::state::app_state()?;
         let mut rows = crate::segments::store::list(&state.db).await?;
         state.customers.catch_up(&state.db).await?;
-        let trees = rows
-            .iter()
-            .map(crate::segments::store::tree)
-            .collect::<Result<Vec<_>, _>>()?;
-        let today = chrono::Utc::now().date_naive();
-        let ix = state.customers.read();
-        for (row, tree) in rows.iter_mut().zip(&trees) {
-            if row.apply_to.registered() {
-                row.members = crate::segments::engine::members(&ix, tree, today).len();
-            }
+        for row in &mut rows {
+            row.members = members_now(&state, row)?;
         }
         Ok(rows)
     })
     .await
+}
+
+/// A segment's members now: the kept set's size when the segment is kept (active, registered
+/// customers), else computed from the read model (an inactive segment's would-be members).
+#[cfg(feature = "ssr")]
+fn members_now(state: &crate::state::AppState, row: &SegmentRow) -> Result<u64, AppError> {
+    if !row.apply_to.registered() {
+        return Ok(0);
+    }
+    if let Some(kept) = state.segments.members(row.id) {
+        return Ok(kept.len());
+    }
+    let tree = crate::segments::store::tree(row)?;
+    let today = chrono::Utc::now().date_naive();
+    Ok(crate::segments::engine::members(&state.customers.read(), &tree, today).len())
 }
 
 /// One saved segment with its member count.
@@ -112,14 +119,46 @@ pub async fn get_segment(id: u32) -> Result<SegmentRow, AppError> {
     crate::auth::caller::serve(crate::domain::Resource::Segments, |_| async move {
         let state = crate::state::app_state()?;
         let mut row = crate::segments::store::get(&state.db, id).await?;
-        let tree = crate::segments::store::tree(&row)?;
         state.customers.catch_up(&state.db).await?;
-        if row.apply_to.registered() {
-            let today = chrono::Utc::now().date_naive();
-            row.members =
-                crate::segments::engine::members(&state.customers.read(), &tree, today).len();
-        }
+        row.members = members_now(&state, &row)?;
         Ok(row)
+    })
+    .await
+}
+
+/// What Refresh Segment Data found: the members now, and how far the kept set had drifted.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Refreshed {
+    pub members: u64,
+    pub joined: u64,
+    pub left: u64,
+}
+
+/// Recomputes a kept segment's members from scratch and reports the drift (none is expected:
+/// membership follows every event).
+#[server(prefix = "/api/admin/segments", endpoint = "refresh", input = server_fn::codec::Json)]
+pub async fn refresh_segment(id: u32) -> Result<Refreshed, AppError> {
+    crate::auth::caller::serve(crate::domain::Resource::Segments, |me| async move {
+        let state = crate::state::app_state()?;
+        let row = crate::segments::store::get(&state.db, id).await?;
+        state.customers.catch_up(&state.db).await?;
+        let drift = state.segments.refresh(&state.customers.read(), id);
+        let members = members_now(&state, &row)?;
+        let drift = drift.unwrap_or_default();
+        if drift.joined + drift.left > 0 {
+            tracing::warn!(
+                segment = id,
+                joined = drift.joined,
+                left = drift.left,
+                "segment members drifted"
+            );
+        }
+        tracing::info!(event = "segment_refreshed", admin.id = %me.id, segment = id, "refresh");
+        Ok(Refreshed {
+            members,
+            joined: drift.joined,
+            left: drift.left,
+        })
     })
     .await
 }
@@ -130,8 +169,11 @@ pub async fn get_segment(id: u32) -> Result<SegmentRow, AppError> {
 pub async fn save_segment(input: SegmentInput) -> Result<u32, AppError> {
     crate::auth::caller::serve(crate::domain::Resource::Segments, |me| async move {
         let valid = crate::domain::segment::saved::validate(&input)?;
-        let db = crate::state::app_state()?.db;
-        crate::segments::store::save(&db, &me, valid).await
+        let state = crate::state::app_state()?;
+        let id = crate::segments::store::save(&state.db, &me, valid).await?;
+        // The edit reaches the kept members through the feed: apply it before answering.
+        state.customers.catch_up(&state.db).await?;
+        Ok(id)
     })
     .await
 }
@@ -140,8 +182,9 @@ pub async fn save_segment(input: SegmentInput) -> Result<u32, AppError> {
 #[server(prefix = "/api/admin/segments", endpoint = "delete", input = server_fn::codec::Json)]
 pub async fn delete_segment(id: u32) -> Result<(), AppError> {
     crate::auth::caller::serve(crate::domain::Resource::Segments, |me| async move {
-        let db = crate::state::app_state()?.db;
-        crate::segments::store::delete(&db, &me, id).await
+        let state = crate::state::app_state()?;
+        crate::segments::store::delete(&state.db, &me, id).await?;
+        state.customers.catch_up(&state.db).await
     })
     .await
 }
