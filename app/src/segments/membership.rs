@@ -6,8 +6,8 @@
 use super::engine;
 use crate::customers::feed::{Follower, Touch};
 use crate::customers::read_model::GridIndex;
-use crate::domain::segment::Group;
 use crate::domain::segment::saved::{ApplyTo, SegmentRow};
+use crate::domain::segment::{Group, matches};
 use chrono::NaiveDate;
 use roaring::RoaringTreemap;
 use serde::{Deserialize, Serialize};
@@ -156,15 +156,17 @@ impl Memberships {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Re-evaluates these customers against every kept segment (the event path).
+    /// Re-evaluates these customers against every kept segment (the event path): each
+    /// customer's facts are read from the grid once, then tested against each tree.
     pub fn customers_changed(&self, ix: &GridIndex, ids: &[i64]) {
         let mut st = self.lock();
         let today = st.today;
         let mut moves = Vec::new();
-        for (sid, k) in st.kept.iter_mut() {
-            for &id in ids {
-                let now = engine::is_member(ix, &k.tree, id, today).unwrap_or(false);
-                let key = customer_key(id);
+        for &id in ids {
+            let facts = ix.slot_for(id).map(|slot| ix.facts(slot));
+            let key = customer_key(id);
+            for (sid, k) in st.kept.iter_mut() {
+                let now = facts.as_ref().is_some_and(|f| matches(&k.tree, f, today));
                 if now != k.members.contains(key) {
                     if now {
                         k.members.insert(key);
