@@ -12,6 +12,7 @@ pub mod groups;
 pub mod idempotency;
 pub mod orders;
 pub mod problem;
+pub mod segments;
 
 use crate::state::AppState;
 use axum::Json;
@@ -38,7 +39,8 @@ pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
         (name = "orders", description = "Orders from the shop's checkout, and each customer's sales statistics"),
         (name = "carts", description = "Each customer's and visitor's current cart"),
         (name = "catalog", description = "Categories and products, as targeting needs them"),
-        (name = "activity", description = "Wish lists and product views")
+        (name = "activity", description = "Wish lists and product views"),
+        (name = "segments", description = "Customer segments, their members, and joins and leaves")
     )
 )]
 struct ApiDoc;
@@ -87,6 +89,10 @@ pub fn parts() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(activity::put_wishlist, activity::get_wishlist))
         .routes(routes!(activity::post_views))
         .routes(routes!(activity::get_recently_viewed))
+        .routes(routes!(segments::list_segments))
+        .routes(routes!(segments::segment_events))
+        .routes(routes!(segments::segment_members))
+        .routes(routes!(segments::customer_segments))
         .split_for_parts()
 }
 

@@ -195,6 +195,8 @@ impl Memberships {
                     }
                 }
             }
+            // The feed is replayed over a short window: an unchanged definition changes nothing.
+            Some(tree) if st.kept.get(&id).is_some_and(|k| k.tree == tree) => {}
             Some(tree) => {
                 let now = full(ix, &tree, today);
                 let entry = st.kept.entry(id).or_insert_with(|| Kept {

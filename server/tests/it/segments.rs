@@ -294,6 +294,51 @@ async fn an_order_moves_a_customer_into_a_segment_on_both_app_servers_within_a_s
     assert_eq!(joins.len(), 1);
     assert!(joins[0].entered);
 
+    // Integrations read the same through the public API (on B).
+    let (_, reader) = token(&a, &it, "CDP", &["segments:read"]).await;
+    let get = |path: String| {
+        let (b, reader) = (&b, reader.clone());
+        async move {
+            let r = send(b, &reader, "GET", &path, "").await;
+            (
+                r.status,
+                serde_json::from_str::<Value>(&r.body).unwrap_or(Value::Null),
+            )
+        }
+    };
+    let (status, list) = get("/api/v1/segments".into()).await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(list[0]["members"], json!(1));
+    let (status, page) = get(format!("/api/v1/segments/{id}/members?limit=1")).await;
+    assert_eq!(
+        (status, &page["ids"], &page["total"]),
+        (200, &json!([ann]), &json!(1)),
+        "{page}"
+    );
+    assert_eq!(page["next"], Value::Null);
+    let (_, mine) = get(format!("/api/v1/customers/{ann}/segments")).await;
+    assert_eq!(mine, json!([id]));
+    let (_, events) = get(format!("/api/v1/segments/events?customer={ann}")).await;
+    assert_eq!(events[0]["kind"], "entered", "{events}");
+    assert_eq!(events[0]["reason"], "customer_changed", "{events}");
+    let seq = events[0]["seq"].as_u64().unwrap();
+    let (_, later) = get(format!(
+        "/api/v1/segments/events?after={seq}&customer={ann}"
+    ))
+    .await;
+    assert_eq!(later, json!([]));
+    assert_eq!(
+        get(format!("/api/v1/segments/{id}/members?limit=0"))
+            .await
+            .0,
+        400
+    );
+    assert_eq!(get("/api/v1/segments/events?after=x".into()).await.0, 400);
+    assert_eq!(get("/api/v1/segments/999/members".into()).await.0, 404);
+    assert_eq!(get("/api/v1/customers/999999/segments".into()).await.0, 404);
+    let r = send(&b, &checkout, "GET", "/api/v1/segments", "").await;
+    assert_eq!(r.status, 403, "{}", r.body);
+
     // An edit saved through B applies on A; deleting it there empties it everywhere.
     let mut edited = segment("Nobody", "number_of_orders >= 100");
     edited["id"] = json!(id);

@@ -300,6 +300,12 @@ fn rows() -> Vec<Row> {
             422,
         ),
         json(
+            "/api/admin/customers/segments",
+            AdminWith("customers"),
+            || json!({ "customer": 999999 }),
+            404,
+        ),
+        json(
             "/api/admin/segments/refresh",
             AdminWith("segments"),
             || json!({ "id": 999 }),

@@ -2,9 +2,11 @@
 //! save, delete, and the editor's live count (the exact number of customers the conditions being
 //! edited match, out of all, with a few of them, from the read model).
 mod conditions;
+mod customer;
 mod editor;
 mod grid;
 
+pub use customer::CustomerSegmentsSection;
 pub use editor::SegmentEditPage;
 pub use grid::SegmentsPage;
 

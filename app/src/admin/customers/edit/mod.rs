@@ -149,7 +149,7 @@ fn customer_form(
             {tab_button(Tab::Newsletter, t_string!(i18n, customer.tab_newsletter).to_string())}
         </div>
         <form class="customer-form" novalidate on:submit=move |ev| { ev.prevent_default(); actions.check_and_save.run(true); }>
-            <section role="tabpanel" hidden=move || tab.get() != Tab::View>{summary_view(i18n, summary, form, lookups.groups.clone(), locked)}</section>
+            <section role="tabpanel" hidden=move || tab.get() != Tab::View>{summary_view(i18n, summary, form, lookups.groups.clone(), locked, id)}</section>
             <section role="tabpanel" hidden=move || tab.get() != Tab::Account>
                 {account_fields(i18n, form, errors, settings.clone(), lookups.groups.clone(), lookups.websites.clone())}
             </section>

@@ -1,6 +1,7 @@
 //! The customer page's Customer View tab: sign-in, online, lock and confirmation state, where and
 //! when the account was made, its group, default addresses and sales statistics.
 use super::super::CustomerSummary;
+use crate::admin::segments::CustomerSegmentsSection;
 use crate::components::orders::sales_statistics;
 use crate::domain::customer::CustomerInput;
 use crate::i18n::*;
@@ -14,6 +15,7 @@ pub(super) fn summary_view(
     form: RwSignal<CustomerInput>,
     groups: Vec<(u32, String)>,
     locked: RwSignal<bool>,
+    customer: Option<i64>,
 ) -> Option<AnyView> {
     summary.map(|s| {
         let yes_no = move |b: bool| if b { t_string!(i18n, common.yes) } else { t_string!(i18n, common.no) }.to_string();
@@ -36,6 +38,7 @@ pub(super) fn summary_view(
             </dl>
             <h2>{t!(i18n, orders.sales_statistics)}</h2>
             {sales_statistics(i18n, sales)}
+            {customer.map(|id| view! { <CustomerSegmentsSection customer=id /> })}
         }
         .into_any()
     })

@@ -1,0 +1,100 @@
+//! The customer page's "Segments" section (Customer View): the segments the customer is in now,
+//! and their joins and leaves on this app server with when and why.
+use crate::error::AppError;
+use crate::i18n::*;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use serde::{Deserialize, Serialize};
+
+/// Joins and leaves shown on the customer page.
+#[cfg(feature = "ssr")]
+const SHOWN: usize = 50;
+
+/// One join or leave, as the customer page lists it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Move {
+    pub segment: String,
+    pub entered: bool,
+    /// `YYYY-MM-DD HH:MM` UTC.
+    pub at: String,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SegmentsOfCustomer {
+    /// (id, name) of the segments the customer is in.
+    pub current: Vec<(u32, String)>,
+    /// Newest first.
+    pub moves: Vec<Move>,
+}
+
+/// A customer's segments now and their recent joins and leaves.
+#[server(prefix = "/api/admin/customers", endpoint = "segments", input = server_fn::codec::Json)]
+pub async fn customer_segments(customer: i64) -> Result<SegmentsOfCustomer, AppError> {
+    crate::auth::caller::serve(crate::domain::Resource::Customers, |_| async move {
+        let state = crate::state::app_state()?;
+        state.customers.catch_up(&state.db).await?;
+        if state.customers.read().slot_for(customer).is_none() {
+            return Err(AppError::NotFound);
+        }
+        let names: std::collections::HashMap<u32, String> = crate::segments::store::list(&state.db)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r.name))
+            .collect();
+        let name = |id: u32| names.get(&id).cloned().unwrap_or_else(|| format!("#{id}"));
+        let current = state
+            .segments
+            .segments_of(customer)
+            .into_iter()
+            .map(|id| (id, name(id)))
+            .collect();
+        let mut all = state.segments.transitions(0, usize::MAX, Some(customer));
+        all.reverse();
+        let moves = all
+            .into_iter()
+            .take(SHOWN)
+            .map(|t| Move {
+                segment: name(t.segment),
+                entered: t.entered,
+                at: chrono::DateTime::from_timestamp(t.at, 0)
+                    .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+                    .unwrap_or_default(),
+                reason: serde_json::to_value(t.reason)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+            })
+            .collect();
+        Ok(SegmentsOfCustomer { current, moves })
+    })
+    .await
+}
+
+/// The section, loading on its own.
+#[component]
+pub fn CustomerSegmentsSection(customer: i64) -> impl IntoView {
+    let i18n = use_i18n();
+    let data = Resource::new(move || customer, customer_segments);
+    view! {
+        <section aria-labelledby="customer-segments-h" data-testid="customer-segments">
+            <h2 id="customer-segments-h">{t!(i18n, segments.title)}</h2>
+            {crate::components::loaded(data, move |d: SegmentsOfCustomer| {
+                let current = if d.current.is_empty() {
+                    view! { <p class="muted">{t!(i18n, segments.in_none)}</p> }.into_any()
+                } else {
+                    view! {
+                        <ul>{d.current.into_iter().map(|(id, name)| view! {
+                            <li><A href=format!("/admin/segments/{id}")>{name}</A></li>
+                        }).collect_view()}</ul>
+                    }.into_any()
+                };
+                let moves = d.moves.into_iter().map(|m| {
+                    let what = if m.entered { t_string!(i18n, segments.entered) } else { t_string!(i18n, segments.left) };
+                    view! { <li>{format!("{} · {} {} ({})", m.at, what, m.segment, m.reason.replace('_', " "))}</li> }
+                }).collect_view();
+                view! { {current}<ul class="muted">{moves}</ul> }
+            })}
+        </section>
+    }
+}
