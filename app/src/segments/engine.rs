@@ -89,6 +89,56 @@ impl Rows<'_> {
     }
 }
 
+/// The raw column values (Unix seconds for times) a one-range comparison accepts: inclusive bounds,
+/// and whether the answer is everything outside them (`!=`, which a customer without a value
+/// passes). None for operators that are not one range.
+fn raw_range(op: Op, args: &[i64], is_time: bool) -> Option<(i64, i64, bool)> {
+    let a = *args.first()?;
+    let b = args.get(1).copied().unwrap_or(a);
+    // A day covers its seconds from midnight to the last second before the next.
+    let start = |d: i64| {
+        if is_time {
+            d.saturating_mul(SECS_PER_DAY)
+        } else {
+            d
+        }
+    };
+    let end = |d: i64| {
+        if is_time {
+            d.saturating_mul(SECS_PER_DAY)
+                .saturating_add(SECS_PER_DAY - 1)
+        } else {
+            d
+        }
+    };
+    // The lowest real value: the column's "no value" sits below it and never passes a range.
+    let lowest = EMPTY.saturating_add(1);
+    Some(match op {
+        Op::Eq => (start(a), end(a), false),
+        Op::Ne => (start(a), end(a), true),
+        Op::Lt => (lowest, start(a).saturating_sub(1), false),
+        Op::Le => (lowest, end(a), false),
+        Op::Gt => (end(a).saturating_add(1), i64::MAX, false),
+        Op::Ge => (start(a), i64::MAX, false),
+        Op::Between => (start(a), end(b), false),
+        _ => return None,
+    })
+}
+
+/// Marks the rows of `col` inside (or, negated, outside) the range, 64 rows a word, without a
+/// branch per row.
+fn mark_range(words: &mut [u64], col: &[i64], (lo, hi, outside): (i64, i64, bool)) {
+    let lowest = EMPTY.saturating_add(1);
+    for (w, chunk) in words.iter_mut().zip(col.chunks(64)) {
+        let mut bits = 0u64;
+        for (i, &v) in chunk.iter().enumerate() {
+            let inside = (lo <= v) & (v <= hi) & (v >= lowest);
+            bits |= u64::from(inside) << i;
+        }
+        *w = if outside { !bits } else { bits };
+    }
+}
+
 /// Day numbers (days since 1970-01-01) mapped to an answer, decided once per distinct day: a
 /// column of dates holds far fewer distinct days than rows.
 struct DayTable<F: FnMut(i64) -> bool> {
@@ -312,6 +362,10 @@ impl Scan<'_> {
                     return;
                 };
                 let col = at(c);
+                if let (Rows::All(end), Some(range)) = (rows, raw_range(t.op, &nums, is_time)) {
+                    let n = col.len().min(end as usize);
+                    return mark_range(words, &col[..n], range);
+                }
                 rows.mark(words, |s| {
                     let v = value(col[s]).map(|v| if is_time { day_of(v) } else { v });
                     number_passes(v, t.op, &nums)
