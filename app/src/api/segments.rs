@@ -199,10 +199,7 @@ fn event(t: Transition) -> SegmentEvent {
         at: chrono::DateTime::from_timestamp(t.at, 0)
             .map(|d| d.to_rfc3339())
             .unwrap_or_default(),
-        reason: serde_json::to_value(t.reason)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default(),
+        reason: t.reason.key().to_owned(),
     }
 }
 

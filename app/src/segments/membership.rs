@@ -32,6 +32,18 @@ pub enum Reason {
     Refresh,
 }
 
+impl Reason {
+    /// How the API and the customer page name it.
+    pub fn key(self) -> &'static str {
+        match self {
+            Reason::CustomerChanged => "customer_changed",
+            Reason::SegmentEdited => "segment_edited",
+            Reason::TimePassed => "time_passed",
+            Reason::Refresh => "refresh",
+        }
+    }
+}
+
 /// One join or leave.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Transition {

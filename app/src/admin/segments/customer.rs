@@ -60,10 +60,7 @@ pub async fn customer_segments(customer: i64) -> Result<SegmentsOfCustomer, AppE
                 at: chrono::DateTime::from_timestamp(t.at, 0)
                     .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
                     .unwrap_or_default(),
-                reason: serde_json::to_value(t.reason)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
+                reason: t.reason.key().to_owned(),
             })
             .collect();
         Ok(SegmentsOfCustomer { current, moves })
