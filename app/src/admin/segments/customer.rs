@@ -74,7 +74,7 @@ pub fn CustomerSegmentsSection(customer: i64) -> impl IntoView {
     let i18n = use_i18n();
     let data = Resource::new(move || customer, customer_segments);
     view! {
-        <section aria-labelledby="customer-segments-h" data-testid="customer-segments">
+        <div class="customer-segments" data-testid="customer-segments">
             <h2 id="customer-segments-h">{t!(i18n, segments.title)}</h2>
             {crate::components::loaded(data, move |d: SegmentsOfCustomer| {
                 let current = if d.current.is_empty() {
@@ -92,6 +92,6 @@ pub fn CustomerSegmentsSection(customer: i64) -> impl IntoView {
                 }).collect_view();
                 view! { {current}<ul class="muted">{moves}</ul> }
             })}
-        </section>
+        </div>
     }
 }
