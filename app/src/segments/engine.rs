@@ -1,7 +1,8 @@
-//! Evaluating a segment's tree over every customer at once: each condition scans one column of
-//! the read model into a bitmap over slots (built word by word), and the groups combine the
-//! bitmaps with roaring's set operations. Answers exactly what `domain::segment::matches` answers
-//! customer by customer.
+//! Evaluating a segment's tree over every customer at once: each condition decides only the rows
+//! its group still has in question, scanning its column 64 rows a word (`Slots`), and the groups
+//! combine the word sets; a condition the tree repeats is decided once. Answers exactly what
+//! `domain::segment::matches` answers customer by customer.
+use super::slots::{Bits, Slots};
 use crate::customers::read_model::{EMPTY, GridIndex};
 use crate::domain::grid::Column;
 use crate::domain::segment::{
@@ -9,6 +10,8 @@ use crate::domain::segment::{
 };
 use chrono::NaiveDate;
 use roaring::RoaringBitmap;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 
 /// A live count: how many customers match, out of how many, and a few of them.
 #[derive(Clone, Debug, PartialEq)]
@@ -19,28 +22,14 @@ pub struct Count {
     pub sample: Vec<i64>,
 }
 
-/// A bitmap from words of 64 slots each.
-fn bitmap(words: &[u64]) -> RoaringBitmap {
-    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
-    RoaringBitmap::from_lsb0_bytes(0, &bytes)
-}
-
 /// The slots of the customers who match `root` on `today`.
 pub fn members(ix: &GridIndex, root: &Group, today: NaiveDate) -> RoaringBitmap {
-    let live_words = ix.live_words();
-    let live = bitmap(&live_words);
-    let scan = Scan {
-        ix,
-        today,
-        live_words: &live_words,
-        live: &live,
-    };
-    scan.group(root, None)
+    evaluate(ix, root, today).to_roaring()
 }
 
 /// The live count of `root`, with up to `sample` member ids.
 pub fn count(ix: &GridIndex, root: &Group, today: NaiveDate, sample: usize) -> Count {
-    let m = members(ix, root, today);
+    let m = evaluate(ix, root, today);
     Count {
         members: m.len(),
         total: ix.len(),
@@ -54,38 +43,89 @@ pub fn is_member(ix: &GridIndex, root: &Group, id: i64, today: NaiveDate) -> Opt
     Some(matches(root, &ix.facts(slot), today))
 }
 
+fn evaluate(ix: &GridIndex, root: &Group, today: NaiveDate) -> Slots {
+    let live = Slots::from_words(ix.live_words());
+    let scan = Scan {
+        ix,
+        today,
+        live: &live,
+        repeated: repeated_tests(root),
+        memo: RefCell::new(HashMap::new()),
+    };
+    scan.group(root, &live)
+}
+
+/// How a condition is known when it appears more than once in a tree.
+fn test_key(t: &Test) -> String {
+    format!("{t:?}")
+}
+
+/// The conditions a tree holds more than once (decided once over every row, then narrowed).
+fn repeated_tests(root: &Group) -> HashSet<String> {
+    fn walk(g: &Group, seen: &mut HashMap<String, usize>) {
+        for c in &g.children {
+            match c {
+                Node::Group(inner) => walk(inner, seen),
+                Node::Test(t) => *seen.entry(test_key(t)).or_default() += 1,
+            }
+        }
+    }
+    let mut seen = HashMap::new();
+    walk(root, &mut seen);
+    seen.into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|(k, _)| k)
+        .collect()
+}
+
 struct Scan<'a> {
     ix: &'a GridIndex,
     today: NaiveDate,
-    live_words: &'a [u64],
-    live: &'a RoaringBitmap,
+    live: &'a Slots,
+    repeated: HashSet<String>,
+    /// Repeated conditions decided over every live row.
+    memo: RefCell<HashMap<String, Slots>>,
 }
-
-/// Below this share of all slots (1 in N), a condition is checked slot by slot over the rows still
-/// in question instead of scanning its whole column.
-const SPARSE_SHARE: u64 = 16;
 
 const SECS_PER_DAY: i64 = 86_400;
 
-/// The rows a condition must decide: all of them, or only these.
-#[derive(Clone, Copy)]
-enum Rows<'a> {
-    All(u32),
-    Only(&'a RoaringBitmap),
+/// Sets the bit of every slot of `scope` where `pass(slot)`, slot by slot.
+fn mark_each(words: &mut [u64], scope: &[u64], mut pass: impl FnMut(usize) -> bool) {
+    for (w, (out, &sw)) in words.iter_mut().zip(scope).enumerate() {
+        for b in Bits(sw) {
+            if pass(w * 64 + b as usize) {
+                *out |= 1 << b;
+            }
+        }
+    }
 }
 
-impl Rows<'_> {
-    /// Sets bit `s` of `words` for every row `s` in question where `pass(s)`.
-    fn mark(self, words: &mut [u64], mut pass: impl FnMut(usize) -> bool) {
-        let mut set = |s: usize| {
-            if pass(s) {
-                words[s / 64] |= 1 << (s % 64);
-            }
-        };
-        match self {
-            Rows::All(end) => (0..end as usize).for_each(&mut set),
-            Rows::Only(b) => b.iter().for_each(|s| set(s as usize)),
+/// The up-to-64 values of `col` behind word `w`.
+fn chunk<T>(col: &[T], w: usize) -> &[T] {
+    let start = (w * 64).min(col.len());
+    &col[start..(start + 64).min(col.len())]
+}
+
+/// Marks the slots of `scope` whose code in `col` passes, deciding each distinct code once.
+fn mark_codes(words: &mut [u64], scope: &[u64], col: &[u32], mut pass: impl FnMut(u32) -> bool) {
+    const UNKNOWN: u8 = 2;
+    let mut table: Vec<u8> = Vec::new();
+    for (w, (out, &sw)) in words.iter_mut().zip(scope).enumerate() {
+        if sw == 0 {
+            continue;
         }
+        let mut bits = 0u64;
+        for (i, &code) in chunk(col, w).iter().enumerate() {
+            let c = code as usize;
+            if c >= table.len() {
+                table.resize(c + 1, UNKNOWN);
+            }
+            if table[c] == UNKNOWN {
+                table[c] = u8::from(pass(code));
+            }
+            bits |= u64::from(table[c]) << i;
+        }
+        *out = bits;
     }
 }
 
@@ -125,17 +165,20 @@ fn raw_range(op: Op, args: &[i64], is_time: bool) -> Option<(i64, i64, bool)> {
     })
 }
 
-/// Marks the rows of `col` inside (or, negated, outside) the range, 64 rows a word, without a
-/// branch per row.
-fn mark_range(words: &mut [u64], col: &[i64], (lo, hi, outside): (i64, i64, bool)) {
+/// Marks the slots of `scope` whose value in `col` is inside (or, negated, outside) the range, 64
+/// rows a word without a branch per row; words with no slot in scope are skipped.
+fn mark_range(words: &mut [u64], scope: &[u64], col: &[i64], (lo, hi, outside): (i64, i64, bool)) {
     let lowest = EMPTY.saturating_add(1);
-    for (w, chunk) in words.iter_mut().zip(col.chunks(64)) {
+    for (w, (out, &sw)) in words.iter_mut().zip(scope).enumerate() {
+        if sw == 0 {
+            continue;
+        }
         let mut bits = 0u64;
-        for (i, &v) in chunk.iter().enumerate() {
+        for (i, &v) in chunk(col, w).iter().enumerate() {
             let inside = (lo <= v) & (v <= hi) & (v >= lowest);
             bits |= u64::from(inside) << i;
         }
-        *w = if outside { !bits } else { bits };
+        *out = if outside { !bits } else { bits };
     }
 }
 
@@ -238,59 +281,61 @@ fn number_passes(v: Option<i64>, op: Op, args: &[i64]) -> bool {
 }
 
 impl Scan<'_> {
-    /// The rows of `scope` (every live row when None) that match `g`.
-    fn group(&self, g: &Group, scope: Option<&RoaringBitmap>) -> RoaringBitmap {
-        let all = scope.unwrap_or(self.live);
+    /// The slots of `scope` that match `g`.
+    fn group(&self, g: &Group, scope: &Slots) -> Slots {
         let mut acc = if g.any {
-            RoaringBitmap::new()
+            Slots::empty_like(scope)
         } else {
-            all.clone()
+            scope.clone()
         };
         for c in &g.children {
             if g.any {
                 // Only the rows no earlier condition took are still in question.
-                let open = all - &acc;
+                let open = scope.minus(&acc);
                 if open.is_empty() {
                     break;
                 }
-                acc |= self.node(c, Some(&open));
+                acc.or(&self.node(c, &open));
             } else {
-                acc = self.node(c, Some(&acc));
+                acc = self.node(c, &acc);
                 if acc.is_empty() {
                     break;
                 }
             }
         }
-        if g.negate { all - &acc } else { acc }
+        if g.negate { scope.minus(&acc) } else { acc }
     }
 
-    fn node(&self, n: &Node, scope: Option<&RoaringBitmap>) -> RoaringBitmap {
+    fn node(&self, n: &Node, scope: &Slots) -> Slots {
         match n {
             Node::Group(inner) => self.group(inner, scope),
             Node::Test(t) => self.test(t, scope),
         }
     }
 
-    /// The rows of `scope` that pass `t`: slot by slot when the scope is small, else by a scan of
-    /// the whole column.
-    fn test(&self, t: &Test, scope: Option<&RoaringBitmap>) -> RoaringBitmap {
-        let end = self.ix.slot_end();
-        let scope = scope.unwrap_or(self.live);
-        let sparse = scope.len() * SPARSE_SHARE < u64::from(end);
-        let rows = if sparse {
-            Rows::Only(scope)
-        } else {
-            Rows::All(end)
-        };
-        let mut words = vec![0u64; self.live_words.len()];
-        self.fill(t, &mut words, rows);
-        for (w, l) in words.iter_mut().zip(self.live_words) {
-            *w &= l;
+    /// The slots of `scope` that pass `t`. A condition the tree holds more than once is decided
+    /// once over every live row.
+    fn test(&self, t: &Test, scope: &Slots) -> Slots {
+        let key = test_key(t);
+        if !self.repeated.contains(&key) {
+            return self.decide(t, scope);
         }
-        bitmap(&words) & scope
+        let mut memo = self.memo.borrow_mut();
+        let all = memo.entry(key).or_insert_with(|| self.decide(t, self.live));
+        let mut out = all.clone();
+        out.and(scope);
+        out
     }
 
-    fn fill(&self, t: &Test, words: &mut [u64], rows: Rows<'_>) {
+    fn decide(&self, t: &Test, scope: &Slots) -> Slots {
+        let mut out = Slots::empty_like(scope);
+        self.fill(t, out.words_mut(), scope.words());
+        out.and(scope);
+        out
+    }
+
+    /// Sets the bits of the slots of `scope` that pass `t` (bits outside `scope` may be set too).
+    fn fill(&self, t: &Test, words: &mut [u64], scope: &[u64]) {
         let ix = self.ix;
         let texts = t.lowered_texts();
         let nums = t.numbers(self.today);
@@ -302,7 +347,7 @@ impl Scan<'_> {
                         words.iter_mut().for_each(|w| *w = !*w);
                     }
                 }
-                op => rows.mark(words, |s| {
+                op => mark_each(words, scope, |s| {
                     text_passes(ix.text_lower(c, s as u32), op, &texts)
                 }),
             }
@@ -312,29 +357,21 @@ impl Scan<'_> {
             let codes = ix.codes(c).unwrap_or_default();
             match t.field {
                 Field::CustomerGroup | Field::Confirmed | Field::Newsletter => {
-                    rows.mark(words, |s| compare(i64::from(codes[s]), t.op, &nums))
-                }
-                _ => {
-                    // Few distinct codes: decide each once.
-                    let mut table: Vec<Option<bool>> = Vec::new();
-                    rows.mark(words, |s| {
-                        let code = codes[s] as usize;
-                        if table.len() <= code {
-                            table.resize(code + 1, None);
-                        }
-                        *table[code].get_or_insert_with(|| {
-                            let v = ix.code_text(c, code as u32).to_lowercase();
-                            text_passes(&v, t.op, &texts)
-                        })
+                    mark_codes(words, scope, codes, |code| {
+                        compare(i64::from(code), t.op, &nums)
                     })
                 }
+                _ => mark_codes(words, scope, codes, |code| {
+                    let v = ix.code_text(c, code).to_lowercase();
+                    text_passes(&v, t.op, &texts)
+                }),
             }
             return;
         }
         let at = |c: Column| ix.numbers(c).unwrap_or_default();
         let value = |v: i64| (v != EMPTY).then_some(v);
         match t.field {
-            Field::EmailDomain => rows.mark(words, |s| {
+            Field::EmailDomain => mark_each(words, scope, |s| {
                 let email = ix.text_lower(Column::Email, s as u32);
                 let domain = email.rsplit_once('@').map_or("", |(_, d)| d);
                 text_passes(domain, t.op, &texts)
@@ -345,14 +382,14 @@ impl Scan<'_> {
                     let days = days_to_birthday(day * SECS_PER_DAY, self.today);
                     number_passes(days, t.op, &nums)
                 });
-                rows.mark(words, |s| match value(dob[s]) {
+                mark_each(words, scope, |s| match value(dob[s]) {
                     Some(d) => by_day.get(day_of(d)),
                     None => number_passes(None, t.op, &nums),
                 })
             }
             Field::AverageOrderValue => {
                 let (sales, orders) = (at(Column::LifetimeSales), at(Column::Orders));
-                rows.mark(words, |s| {
+                mark_each(words, scope, |s| {
                     let aov = (orders[s] > 0).then(|| sales[s] / orders[s]);
                     number_passes(aov, t.op, &nums)
                 })
@@ -362,11 +399,10 @@ impl Scan<'_> {
                     return;
                 };
                 let col = at(c);
-                if let (Rows::All(end), Some(range)) = (rows, raw_range(t.op, &nums, is_time)) {
-                    let n = col.len().min(end as usize);
-                    return mark_range(words, &col[..n], range);
+                if let Some(range) = raw_range(t.op, &nums, is_time) {
+                    return mark_range(words, scope, col, range);
                 }
-                rows.mark(words, |s| {
+                mark_each(words, scope, |s| {
                     let v = value(col[s]).map(|v| if is_time { day_of(v) } else { v });
                     number_passes(v, t.op, &nums)
                 })

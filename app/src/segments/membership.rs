@@ -4,10 +4,11 @@
 //! only time a relative date moves: conditions compare by day) recomputes the segments that use
 //! one. Each join and leave is recorded with its time and reason.
 use super::engine;
+use super::store::{Definition, definition};
 use crate::customers::feed::{Follower, Touch};
 use crate::customers::read_model::GridIndex;
 use crate::domain::segment::saved::{ApplyTo, SegmentRow};
-use crate::domain::segment::{Group, matches};
+use crate::domain::segment::{Group, Library, expand_lenient, matches};
 use chrono::NaiveDate;
 use roaring::RoaringTreemap;
 use serde::{Deserialize, Serialize};
@@ -65,7 +66,10 @@ pub struct Drift {
 }
 
 struct Kept {
+    /// The conditions with every reference to another segment expanded.
     tree: Group,
+    /// The segments it refers to, at any depth: an edit of one of them recomputes this one.
+    uses: std::collections::BTreeSet<u32>,
     /// Whether a relative date or a birthday makes membership move with the day.
     relative: bool,
     members: RoaringTreemap,
@@ -73,6 +77,10 @@ struct Kept {
 
 struct State {
     today: NaiveDate,
+    /// Every saved segment's own conditions (see `definition`), what references expand to.
+    library: Library,
+    /// The segments whose members are kept: active, for registered customers.
+    keep: std::collections::BTreeSet<u32>,
     kept: BTreeMap<u32, Kept>,
     history: VecDeque<Transition>,
     next_seq: u64,
@@ -122,6 +130,29 @@ impl State {
         self.history.push_back(t);
     }
 
+    /// Expands kept segment `id` again and, if that changed its conditions, recomputes its
+    /// members.
+    fn recompute(&mut self, ix: &GridIndex, id: u32) {
+        let Some(own) = self.library.get(&id) else {
+            return;
+        };
+        let e = expand_lenient(own, Some(id), &self.library);
+        if self.kept.get(&id).is_some_and(|k| k.tree == e.tree) {
+            return;
+        }
+        let now = full(ix, &e.tree, self.today);
+        let k = self.kept.entry(id).or_insert_with(|| Kept {
+            tree: Group::default(),
+            uses: Default::default(),
+            relative: false,
+            members: RoaringTreemap::new(),
+        });
+        k.relative = is_relative(&e.tree);
+        k.tree = e.tree;
+        k.uses = e.uses;
+        self.diff(id, now, Reason::SegmentEdited);
+    }
+
     /// Replaces segment `id`'s members with `now`, recording the differences.
     fn diff(&mut self, id: u32, now: RoaringTreemap, reason: Reason) -> Drift {
         let old = self
@@ -147,21 +178,40 @@ impl State {
 impl Memberships {
     /// Computes every saved, active segment that applies to registered customers.
     pub fn new(ix: &GridIndex, rows: &[SegmentRow], today: NaiveDate) -> Memberships {
-        let mut kept = BTreeMap::new();
-        for r in rows.iter().filter(|r| r.active && r.apply_to.registered()) {
-            let Ok(tree) = super::store::tree(r) else {
-                continue;
-            };
-            kept.insert(r.id, Kept::new(ix, tree, today));
+        let mut st = State {
+            today,
+            library: Library::new(),
+            keep: Default::default(),
+            kept: BTreeMap::new(),
+            history: VecDeque::new(),
+            next_seq: 1,
+        };
+        for r in rows {
+            if let Some(d) = definition(r) {
+                st.library.insert(r.id, d.tree);
+                if d.keep {
+                    st.keep.insert(r.id);
+                }
+            }
+        }
+        for id in st.keep.clone() {
+            let e = expand_lenient(&st.library[&id], Some(id), &st.library);
+            st.kept.insert(id, Kept::new(ix, e.tree, e.uses, today));
         }
         Memberships {
-            state: Mutex::new(State {
-                today,
-                kept,
-                history: VecDeque::new(),
-                next_seq: 1,
-            }),
+            state: Mutex::new(st),
         }
+    }
+
+    /// Every saved segment's conditions, for expanding `in_segment` in a tree being edited.
+    pub fn library(&self) -> Library {
+        self.lock().library.clone()
+    }
+
+    /// `tree` (of segment `own`, if saved) with its references to other segments expanded as
+    /// this node knows them; one that cannot be followed matches nobody.
+    pub fn expanded(&self, tree: &Group, own: Option<u32>) -> Group {
+        expand_lenient(tree, own, &self.lock().library).tree
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -194,32 +244,40 @@ impl Memberships {
         }
     }
 
-    /// Takes segment `id`'s new definition (None: deleted, inactive or visitors only) and
-    /// recomputes its members.
-    pub fn segment_changed(&self, ix: &GridIndex, id: u32, tree: Option<Group>) {
+    /// Takes segment `id`'s new definition (None: deleted or unreadable) and recomputes its
+    /// members and those of every kept segment that refers to it.
+    pub fn segment_changed(&self, ix: &GridIndex, id: u32, def: Option<Definition>) {
         let mut st = self.lock();
-        let today = st.today;
+        let (tree, keep) = match def {
+            Some(d) => (Some(d.tree), d.keep),
+            None => (None, false),
+        };
+        // The feed is replayed over a short window: an unchanged definition changes nothing.
+        if st.library.get(&id) == tree.as_ref() && st.keep.contains(&id) == keep {
+            return;
+        }
         match tree {
-            None => {
-                if let Some(k) = st.kept.remove(&id) {
-                    for c in &k.members {
-                        st.record(id, c, false, Reason::SegmentEdited);
-                    }
+            Some(t) => st.library.insert(id, t),
+            None => st.library.remove(&id),
+        };
+        if keep {
+            st.keep.insert(id);
+        } else {
+            st.keep.remove(&id);
+            if let Some(k) = st.kept.remove(&id) {
+                for c in &k.members {
+                    st.record(id, c, false, Reason::SegmentEdited);
                 }
             }
-            // The feed is replayed over a short window: an unchanged definition changes nothing.
-            Some(tree) if st.kept.get(&id).is_some_and(|k| k.tree == tree) => {}
-            Some(tree) => {
-                let now = full(ix, &tree, today);
-                let entry = st.kept.entry(id).or_insert_with(|| Kept {
-                    tree: tree.clone(),
-                    relative: false,
-                    members: RoaringTreemap::new(),
-                });
-                entry.relative = is_relative(&tree);
-                entry.tree = tree;
-                st.diff(id, now, Reason::SegmentEdited);
-            }
+        }
+        let affected: Vec<u32> = st
+            .keep
+            .iter()
+            .copied()
+            .filter(|s| *s == id || st.kept.get(s).is_some_and(|k| k.uses.contains(&id)))
+            .collect();
+        for sid in affected {
+            st.recompute(ix, sid);
         }
     }
 
@@ -298,11 +356,17 @@ impl Memberships {
 }
 
 impl Kept {
-    fn new(ix: &GridIndex, tree: Group, today: NaiveDate) -> Kept {
+    fn new(
+        ix: &GridIndex,
+        tree: Group,
+        uses: std::collections::BTreeSet<u32>,
+        today: NaiveDate,
+    ) -> Kept {
         Kept {
             relative: is_relative(&tree),
             members: full(ix, &tree, today),
             tree,
+            uses,
         }
     }
 }
@@ -335,8 +399,8 @@ impl Follower for Memberships {
                     let Ok(id) = u32::try_from(*key) else {
                         continue;
                     };
-                    let tree = doc.clone().and_then(|d| segment_tree(id, d));
-                    self.segment_changed(ix, id, tree);
+                    let def = doc.clone().and_then(|d| segment_definition(id, d));
+                    self.segment_changed(ix, id, def);
                 }
             }
         }
@@ -348,26 +412,21 @@ impl Follower for Memberships {
     }
 }
 
-/// The tree a segment record evaluates, or None when it keeps no members (inactive, visitors
-/// only, unreadable).
-fn segment_tree(id: u32, doc: Value) -> Option<Group> {
+/// A segment record's definition, or None when it cannot be read.
+fn segment_definition(id: u32, doc: Value) -> Option<Definition> {
     let d = SegmentDoc::from_value(doc)
         .inspect_err(|e| tracing::warn!(error = %e, segment = id, "unreadable segment change"))
         .ok()?;
-    let apply_to = ApplyTo::parse(&d.apply_to).unwrap_or_default();
-    if !d.active || !apply_to.registered() {
-        return None;
-    }
     let row = SegmentRow {
         id,
         name: String::new(),
         description: String::new(),
         website: d.website.unwrap_or_default(),
         active: d.active,
-        apply_to,
+        apply_to: ApplyTo::parse(&d.apply_to).unwrap_or_default(),
         conditions: d.conditions,
         members: 0,
         updated_at: String::new(),
     };
-    super::store::tree(&row).ok()
+    definition(&row)
 }

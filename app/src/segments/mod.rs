@@ -3,6 +3,7 @@
 //! current as events arrive (`membership`). Below the admin, the storefront and the API.
 pub mod engine;
 pub mod membership;
+pub mod slots;
 pub mod store;
 #[cfg(test)]
 mod tests;
@@ -18,6 +19,7 @@ use roaring::RoaringBitmap;
 pub async fn within(
     db: &Db,
     index: &CustomerIndex,
+    kept: &membership::Memberships,
     q: &GridQuery,
 ) -> Result<Option<RoaringBitmap>, AppError> {
     let Some(id) = q.segment else {
@@ -27,7 +29,7 @@ pub async fn within(
     if !row.apply_to.registered() {
         return Ok(Some(RoaringBitmap::new()));
     }
-    let tree = store::tree(&row)?;
+    let tree = kept.expanded(&store::tree(&row)?, Some(id));
     let today = chrono::Utc::now().date_naive();
     Ok(Some(engine::members(&index.read(), &tree, today)))
 }

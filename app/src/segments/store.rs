@@ -2,8 +2,8 @@
 //! transaction with its action-log entry.
 use crate::db::{Db, action_log, from_json, tx::Tx};
 use crate::domain::Principal;
-use crate::domain::segment::saved::{ApplyTo, SegmentRow, ValidSegment};
-use crate::domain::segment::{Group, parse};
+use crate::domain::segment::saved::{ApplyTo, SegmentRow, ValidSegment, scoped};
+use crate::domain::segment::{Group, Library, Place, SegmentError, expand, expand_lenient, parse};
 use crate::domain::website::WebsiteId;
 use crate::error::AppError;
 use serde::Deserialize;
@@ -72,10 +72,76 @@ pub fn tree(row: &SegmentRow) -> Result<Group, AppError> {
         "" => None,
         w => Some(WebsiteId::parse(w).map_err(|_| AppError::internal("stored website id"))?),
     };
-    Ok(crate::domain::segment::saved::scoped(
-        &tree,
-        website.as_ref(),
-    ))
+    Ok(scoped(&tree, website.as_ref()))
+}
+
+/// A segment as membership and references need it: its own conditions within its website (a
+/// segment of visitors only stands for no customer), and whether its members are kept.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Definition {
+    pub tree: Group,
+    pub keep: bool,
+}
+
+/// A group no customer matches: what a segment of visitors only is among customers.
+fn no_customer() -> Group {
+    Group {
+        any: true,
+        ..Group::default()
+    }
+}
+
+/// A saved segment's definition (None if its stored conditions do not read).
+pub fn definition(row: &SegmentRow) -> Option<Definition> {
+    let tree = if row.apply_to.registered() {
+        tree(row).ok()?
+    } else {
+        no_customer()
+    };
+    Some(Definition {
+        tree,
+        keep: row.active && row.apply_to.registered(),
+    })
+}
+
+/// Refuses (422, naming the node) a segment whose `in_segment` conditions cannot be followed — an
+/// unknown segment, itself through others, more than `MAX_EXPANDED` conditions in all — and an edit
+/// that would do that to a segment referring to this one.
+pub async fn check_references(db: &Db, s: &ValidSegment) -> Result<(), AppError> {
+    let mut library: Library = list(db)
+        .await?
+        .iter()
+        .filter_map(|r| Some((r.id, definition(r)?.tree)))
+        .collect();
+    let own = if s.apply_to.registered() {
+        scoped(&s.tree, s.website.as_ref())
+    } else {
+        no_customer()
+    };
+    expand(&own, s.id, &library).map_err(AppError::Conditions)?;
+    let Some(id) = s.id else {
+        return Ok(());
+    };
+    library.insert(id, own);
+    for (other, tree) in &library {
+        if *other == id
+            || !expand_lenient(tree, Some(*other), &library)
+                .uses
+                .contains(&id)
+        {
+            continue;
+        }
+        if let Err(e) = expand(tree, Some(*other), &library) {
+            return Err(AppError::Conditions(SegmentError {
+                at: Place::Node(String::new()),
+                message: format!(
+                    "segment {other} refers to this one and would then fail: {}",
+                    e.message
+                ),
+            }));
+        }
+    }
+    Ok(())
 }
 
 /// Creates (no id) or replaces a segment; returns its id. An id that does not exist is 404.

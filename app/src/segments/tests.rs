@@ -82,11 +82,16 @@ fn arg(rng: &mut StdRng, field: Field) -> Arg {
         }),
         Kind::Money => Arg::Money(Cents(rng.gen_range(0..50_000))),
         Kind::Date => Arg::Date(date_arg(rng)),
+        Kind::SegmentId => Arg::Int(rng.gen_range(1..4)),
     }
 }
 
+/// A random condition on a customer fact (references to other segments have their own test).
 fn random_test(rng: &mut StdRng) -> Test {
-    let field = Field::ALL[rng.gen_range(0..Field::ALL.len())];
+    let mut field = Field::InSegment;
+    while field == Field::InSegment {
+        field = Field::ALL[rng.gen_range(0..Field::ALL.len())];
+    }
     let ops = ops_for(field);
     let op = ops[rng.gen_range(0..ops.len())];
     let n = op.arity().unwrap_or_else(|| rng.gen_range(1..4));
@@ -149,7 +154,22 @@ fn every_condition_kind_matches_the_brute_force_model_over_20000_customers() {
     }
     // The random trees must split the customers, not only match all or none.
     assert!(nonempty > 100, "only {nonempty} trees split the customers");
-    for field in Field::ALL {
+    // Repeated conditions are decided once and narrowed to each place's rows.
+    for _ in 0..100 {
+        let (g, h) = (random_group(&mut rng, 2), random_group(&mut rng, 2));
+        let twice = Group {
+            any: rng.gen_bool(0.5),
+            negate: rng.gen_bool(0.25),
+            children: vec![Node::Group(g.clone()), Node::Group(h), Node::Group(g)],
+        };
+        assert_eq!(
+            engine(&ix, &twice),
+            brute(&docs, &twice),
+            "{}",
+            print(&twice)
+        );
+    }
+    for field in Field::ALL.iter().filter(|f| **f != Field::InSegment) {
         for _ in 0..20 {
             let mut t = random_test(&mut rng);
             while t.field != *field {
@@ -391,4 +411,64 @@ fn time_crossing_moves_customers_without_any_other_event() {
         ]
     );
     assert_eq!(kept.segments_of(1), vec![2, 3]);
+}
+
+/// Segments of segments: members follow the customers' events through the references, an edit
+/// of a referenced segment moves the members of the segments using it, and deleting it leaves
+/// its references matching nobody.
+#[test]
+fn segments_of_segments_follow_events_and_edits_of_the_segments_they_use() {
+    let mut rng = StdRng::seed_from_u64(33);
+    let mut docs: HashMap<i64, GridDoc> =
+        (1..=200).map(|id| (id, random_doc(&mut rng, id))).collect();
+    let mut ix = GridIndex::build(docs.values().cloned());
+    let mut early = HashMap::new();
+    let base = random_group(&mut rng, 2);
+    let other = random_group(&mut rng, 2);
+    let rows = [
+        saved(1, &print(&base)),
+        saved(2, &format!("in_segment = 1 AND ({})", print(&other))),
+        saved(3, "in_segment != 2"),
+    ];
+    let kept = Memberships::new(&ix, &rows, today());
+    // What each segment stands for, written out by hand.
+    let expected = |b: &Group| {
+        let two = Group {
+            children: vec![Node::Group(b.clone()), Node::Group(other.clone())],
+            ..Group::default()
+        };
+        let three = Group {
+            negate: true,
+            children: vec![Node::Group(two.clone())],
+            ..Group::default()
+        };
+        (two, three)
+    };
+    let check = |docs: &HashMap<i64, GridDoc>, b: &Group| {
+        let (two, three) = expected(b);
+        assert_eq!(kept_ids(&kept, 1), brute(docs, b));
+        assert_eq!(kept_ids(&kept, 2), brute(docs, &two), "{}", print(&two));
+        assert_eq!(kept_ids(&kept, 3), brute(docs, &three), "{}", print(&three));
+    };
+    check(&docs, &base);
+    for _ in 0..500 {
+        let id = random_step(&mut rng, &mut ix, &mut docs, &mut early);
+        kept.customers_changed(&ix, &[id]);
+    }
+    check(&docs, &base);
+    // Segment 1 edited: 2 and 3 move with it.
+    let edited = random_group(&mut rng, 2);
+    let def = super::store::definition(&saved(1, &print(&edited)));
+    kept.segment_changed(&ix, 1, def);
+    check(&docs, &edited);
+    // Segment 1 deleted: "in segment 1" matches nobody, so 2 is empty and 3 is everyone.
+    kept.segment_changed(&ix, 1, None);
+    let nobody = Group {
+        any: true,
+        ..Group::default()
+    };
+    assert_eq!(kept.members(1), None);
+    assert_eq!(kept_ids(&kept, 2), Vec::<i64>::new());
+    assert_eq!(kept_ids(&kept, 3), brute(&docs, &expected(&nobody).1));
+    assert_eq!(kept_ids(&kept, 3).len(), docs.len());
 }

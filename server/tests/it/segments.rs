@@ -239,6 +239,61 @@ async fn a_segment_that_does_not_read_is_refused_and_nothing_is_saved() {
     assert_eq!(r.status, 401, "{}", r.body);
 }
 
+/// A segment may refer to others, never to itself (directly or through others) nor to one that
+/// does not exist; each refusal is a 422 naming the node, and nothing is saved. The live count
+/// follows references too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn segments_of_segments_refuse_cycles_and_unknown_segments() {
+    let app = spawn_app().await;
+    let admin = app
+        .admin_with_role("segments-refs@example.com", "administrators")
+        .await;
+    let mut rng = StdRng::seed_from_u64(61);
+    insert_random(&app, &mut rng, 1, 300).await;
+    let id_of = |r: &Reply| r.body.trim().parse::<u32>().expect("an id");
+    let a = save(&app, &admin, segment("A", "number_of_orders >= 1")).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let a = id_of(&a);
+    let b_text = format!("in_segment = {a} AND newsletter = true");
+    let b = save(&app, &admin, segment("B", &b_text)).await;
+    assert_eq!(b.status, 200, "{}", b.body);
+    let b = id_of(&b);
+    // The count of B equals that of A's and B's own conditions written out.
+    let written = count(&app, &admin, "number_of_orders >= 1 AND newsletter = true").await;
+    let through = count(&app, &admin, &b_text).await;
+    let members = |r: &Reply| serde_json::from_str::<Value>(&r.body).unwrap()["members"].clone();
+    assert_eq!(members(&through), members(&written), "{}", through.body);
+
+    let mut edit_a = segment("A", &format!("cart_lines > 0 OR in_segment = {b}"));
+    edit_a["id"] = json!(a);
+    let cases = [
+        (
+            edit_a,
+            "children[1]",
+            format!("segment {a} would contain itself ({a} → {b} → {a})"),
+        ),
+        (
+            segment("C", "newsletter = true AND in_segment IN (999)"),
+            "children[1]",
+            "there is no segment 999".to_owned(),
+        ),
+    ];
+    for (input, at, says) in cases {
+        let r = save(&app, &admin, input).await;
+        assert_eq!(r.status, 422, "{}", r.body);
+        assert!(r.body.contains(&says), "{says}: {}", r.body);
+        assert!(r.body.contains(at), "placed at {at}: {}", r.body);
+    }
+    let r = count(&app, &admin, "in_segment = 999").await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("there is no segment 999"), "{}", r.body);
+    // Nothing was saved: A keeps its conditions and there is no C.
+    let r = app.call("/api/admin/segments/list", Some(&admin), "").await;
+    let rows: Vec<Value> = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(rows.len(), 2, "{}", r.body);
+    assert_eq!(rows[0]["conditions"], "number_of_orders >= 1");
+}
+
 /// Polls `check` every 50 ms for up to `secs` seconds; how long it took, or None.
 async fn within(secs: u64, mut check: impl FnMut() -> bool) -> Option<std::time::Duration> {
     let start = std::time::Instant::now();

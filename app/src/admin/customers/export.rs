@@ -188,10 +188,11 @@ pub async fn export(
     if let Err(e) = state.customers.catch_up(&state.db).await {
         return refuse(e);
     }
-    let within = match crate::segments::within(&state.db, &state.customers, &q).await {
-        Ok(w) => w,
-        Err(e) => return refuse(e),
-    };
+    let within =
+        match crate::segments::within(&state.db, &state.customers, &state.segments, &q).await {
+            Ok(w) => w,
+            Err(e) => return refuse(e),
+        };
     let ids = state.customers.read().matching_ids_within(
         &q,
         chrono::Utc::now().timestamp(),

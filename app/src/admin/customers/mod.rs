@@ -62,7 +62,8 @@ pub async fn customers_grid(query: String) -> Result<GridPage, AppError> {
         let q = crate::domain::grid::GridQuery::from_query_string(&query)?;
         let state = app_state()?;
         state.customers.catch_up(&state.db).await?;
-        let within = crate::segments::within(&state.db, &state.customers, &q).await?;
+        let within =
+            crate::segments::within(&state.db, &state.customers, &state.segments, &q).await?;
         Ok(grid_page(&state.customers, &q, within.as_ref()))
     })
     .await
@@ -162,7 +163,9 @@ pub async fn run_mass_action(
             Selection::Ids(ids) => ids,
             Selection::Matching(q) => {
                 let q = crate::domain::grid::GridQuery::from_query_string(&q)?;
-                let within = crate::segments::within(&state.db, &state.customers, &q).await?;
+                let within =
+                    crate::segments::within(&state.db, &state.customers, &state.segments, &q)
+                        .await?;
                 state.customers.read().matching_ids_within(
                     &q,
                     chrono::Utc::now().timestamp(),

@@ -21,6 +21,8 @@ const COUNT_DELAY_MS: u32 = 200;
 /// What the form edits.
 #[derive(Clone, Copy)]
 struct Form {
+    /// None for a new segment.
+    id: Option<u32>,
     name: RwSignal<String>,
     description: RwSignal<String>,
     website: RwSignal<String>,
@@ -40,6 +42,7 @@ impl Form {
             .map(|g| DraftGroup::from_group(&g))
             .unwrap_or_default();
         Form {
+            id: row.map(|r| r.id),
             name: RwSignal::new(row.map(|r| r.name.clone()).unwrap_or_default()),
             description: RwSignal::new(row.map(|r| r.description.clone()).unwrap_or_default()),
             website: RwSignal::new(row.map(|r| r.website.clone()).unwrap_or_default()),
@@ -308,13 +311,13 @@ fn live_count(form: Form) -> Live {
             if asked.get_value() != ticket {
                 return;
             }
-            let answer = super::count_segment(text, website).await;
+            let answer = super::count_segment(text, website, form.id).await;
             if asked.get_value() == ticket {
                 live.answer.set(Some(answer));
             }
         });
         #[cfg(not(feature = "hydrate"))]
-        let _ = (ticket, website);
+        let _ = (ticket, website, form.id);
     });
     live
 }

@@ -38,11 +38,13 @@ pub struct LiveCount {
 }
 
 /// Counts the customers matching `conditions` (the text form) within `website` (empty: every
-/// website); a mistake answers 422 with its line and column.
+/// website) for segment `own` (None: a new one); a mistake answers 422 with its line and column,
+/// a reference that cannot be followed (unknown, circular) 422 with its node.
 #[server(prefix = "/api/admin/segments", endpoint = "count")]
 pub async fn count_segment(
     conditions: String,
     #[server(default)] website: String,
+    #[server(default)] own: Option<u32>,
 ) -> Result<LiveCount, AppError> {
     crate::auth::caller::serve(crate::domain::Resource::Segments, |_| async move {
         use crate::domain::grid::Column;
@@ -53,9 +55,15 @@ pub async fn count_segment(
             "" => None,
             w => Some(WebsiteId::parse(w)?),
         };
-        let tree = scoped(&typed, website.as_ref());
         let state = crate::state::app_state()?;
         state.customers.catch_up(&state.db).await?;
+        let tree = crate::domain::segment::expand(
+            &scoped(&typed, website.as_ref()),
+            own,
+            &state.segments.library(),
+        )
+        .map_err(AppError::Conditions)?
+        .tree;
         let today = chrono::Utc::now().date_naive();
         let (count, sample) = {
             let ix = state.customers.read();
@@ -110,7 +118,9 @@ fn members_now(state: &crate::state::AppState, row: &SegmentRow) -> Result<u64, 
     if let Some(kept) = state.segments.members(row.id) {
         return Ok(kept.len());
     }
-    let tree = crate::segments::store::tree(row)?;
+    let tree = state
+        .segments
+        .expanded(&crate::segments::store::tree(row)?, Some(row.id));
     let today = chrono::Utc::now().date_naive();
     Ok(crate::segments::engine::members(&state.customers.read(), &tree, today).len())
 }
@@ -172,6 +182,7 @@ pub async fn save_segment(input: SegmentInput) -> Result<u32, AppError> {
     crate::auth::caller::serve(crate::domain::Resource::Segments, |me| async move {
         let valid = crate::domain::segment::saved::validate(&input)?;
         let state = crate::state::app_state()?;
+        crate::segments::store::check_references(&state.db, &valid).await?;
         let id = crate::segments::store::save(&state.db, &me, valid).await?;
         // The edit reaches the kept members through the feed: apply it before answering.
         state.customers.catch_up(&state.db).await?;

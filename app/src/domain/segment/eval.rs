@@ -114,6 +114,9 @@ fn value(f: &Facts, field: Field, today: NaiveDate) -> Value<'_> {
         Field::CartQuantity => num(f.cart_qty),
         Field::CartUpdated => Value::Num(f.cart_updated.map(day_of)),
         Field::LastViewed => Value::Num(f.last_viewed.map(day_of)),
+        // Membership of another segment is not a fact: `expand` replaces it with that
+        // segment's conditions before anything is evaluated.
+        Field::InSegment => Value::Num(None),
     }
 }
 
@@ -163,6 +166,9 @@ pub fn text_passes(v: &str, op: Op, args: &[String]) -> bool {
 }
 
 fn test_passes(f: &Facts, t: &Test, today: NaiveDate) -> bool {
+    if t.field == Field::InSegment {
+        return false;
+    }
     match value(f, t.field, today) {
         Value::Text(v) => text_passes(&v.to_lowercase(), t.op, &t.lowered_texts()),
         Value::Bool(v) => compare(i64::from(v), t.op, &t.numbers(today)),

@@ -4,6 +4,7 @@
 mod dates;
 mod draft;
 mod eval;
+mod expand;
 mod json;
 mod lang;
 pub mod saved;
@@ -12,6 +13,7 @@ mod typing;
 pub use dates::{DateValue, Unit};
 pub use draft::{Draft, DraftGroup, DraftTest};
 pub use eval::{Facts, arg_number, compare, day_of, days_to_birthday, matches, text_passes};
+pub use expand::{Expanded, Library, MAX_EXPANDED, expand, expand_lenient};
 pub use json::RawNode;
 pub use lang::{parse, print};
 pub use typing::{Arg, ops_for};
@@ -60,6 +62,8 @@ pub enum Kind {
     Code,
     /// A customer group id.
     GroupId,
+    /// Another saved segment's id.
+    SegmentId,
     Bool,
     /// A whole number.
     Int,
@@ -130,6 +134,7 @@ fields! {
     CartQuantity => "cart_quantity", Int, false, true;
     CartUpdated => "cart_updated_date", Date, true, true;
     LastViewed => "last_viewed_date", Date, true, true;
+    InSegment => "in_segment", SegmentId, false, false;
 }
 
 impl Field {

@@ -197,6 +197,7 @@ fn arg_of(kind: Kind) -> BoxedStrategy<Arg> {
     match kind {
         Kind::Text | Kind::Code => text_value().prop_map(Arg::Text).boxed(),
         Kind::GroupId | Kind::Int => (0i64..2_000).prop_map(Arg::Int).boxed(),
+        Kind::SegmentId => (1i64..2_000).prop_map(Arg::Int).boxed(),
         Kind::Money => (0i64..10_000_000)
             .prop_map(|c| Arg::Money(Cents(c)))
             .boxed(),

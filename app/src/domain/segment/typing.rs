@@ -42,7 +42,7 @@ pub fn ops_for(field: Field) -> Vec<Op> {
     use Op::*;
     let mut ops = match field.kind() {
         Kind::Text => vec![Eq, Ne, In, NotIn, Contains, NotContains, StartsWith],
-        Kind::Code | Kind::GroupId => vec![Eq, Ne, In, NotIn],
+        Kind::Code | Kind::GroupId | Kind::SegmentId => vec![Eq, Ne, In, NotIn],
         Kind::Bool => vec![Eq, Ne],
         Kind::Int | Kind::Money | Kind::Date => vec![Eq, Ne, Lt, Le, Gt, Ge, Between],
     };
@@ -126,6 +126,12 @@ fn arg(kind: Kind, lit: Lit) -> Result<Arg, String> {
             n.map(Arg::Int)
                 .ok_or_else(|| format!("'{text}' is not a whole number from 0 to {MAX_INT}"))
         }
+        Kind::SegmentId => (!quoted)
+            .then(|| text.parse::<u32>().ok())
+            .flatten()
+            .filter(|n| *n > 0)
+            .map(|n| Arg::Int(i64::from(n)))
+            .ok_or_else(|| format!("'{text}' is not a segment id (a whole number from 1)")),
         Kind::Money => (!quoted)
             .then(|| parse_amount(&text))
             .flatten()
