@@ -6,11 +6,13 @@
 # BENCH_CUSTOMERS (default 1000000) sets the grid's size; the seeded database under
 # target/bench-data is reused by later runs.
 #
-# Usage: scripts/bench.sh [home] [online] [signin] [grid] — the parts to run (default: all).
+# `fuzz` runs the segment readers' fuzz test for SEGMENT_FUZZ_SECS (default 600) seconds.
+#
+# Usage: scripts/bench.sh [home] [online] [signin] [grid] [fuzz] — the parts to run (default: all).
 # `home` builds the release site first; the others use the release build already there.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
-parts=" ${*:-home online signin grid} "
+parts=" ${*:-home online signin grid fuzz} "
 want() { [[ "$parts" == *" $1 "* ]]; }
 for p in $parts; do
   case $p in home | online | signin | grid) ;; *) echo "unknown part: $p (home, online, signin, grid)" >&2; exit 2 ;; esac
@@ -168,4 +170,19 @@ Export over HTTP (\`curl\` against \`clientele serve\` on the same database, all
 CSV $csv_rows rows in ${csv_s} s ($(( csv_bytes / 1048576 )) MiB); Excel XML in ${xml_s} s ($(( xml_bytes / 1048576 )) MiB).
 MD
 echo "grid bench appended to BENCHMARKS.md"
+fi
+
+# The segment readers (text form and JSON tree) fuzzed for minutes: no panic, accepted texts stable.
+if want fuzz; then
+fuzz_secs=${SEGMENT_FUZZ_SECS:-600}
+fuzz_line=$(SEGMENT_FUZZ_SECS=$fuzz_secs cargo test -p app --features ssr --lib -- --ignored \
+  fuzz_the_readers_for_a_while --nocapture 2>&1 | grep 'segment readers fuzzed')
+cat >>"$root/BENCHMARKS.md" <<MD
+
+### Segment readers fuzzed, $(date -u +%Y-%m-%d) — $machine
+
+\`SEGMENT_FUZZ_SECS=$fuzz_secs cargo test -p app --features ssr --lib -- --ignored fuzz_the_readers_for_a_while\`
+(dev profile): $fuzz_line.
+MD
+echo "$fuzz_line"
 fi

@@ -1,7 +1,8 @@
 // Customer segments from the staff's side: build a nested segment in the editor and watch the
 // exact count change with every condition (no page load), switch to the text form and back, save,
-// open Matched Customers and export them (one row per member).
-import { test, expect, hydrated, adminPage, expectAccessible } from './fixtures';
+// open Matched Customers and export them (one row per member). A customer who orders through the
+// API joins the segment open in the editor within seconds, with no page load.
+import { test, expect, hydrated, adminPage, register, expectAccessible } from './fixtures';
 import * as fs from 'node:fs';
 
 /** The live count's "N of M customers match": N, once the count has settled on a number. */
@@ -87,4 +88,55 @@ test('a nested segment is counted live, reads as text and back, and lists its me
   const row = page.getByTestId('segments-grid').getByRole('row', { name: /Italian women or buyers/ });
   await expect(row).toContainText(String(counted));
   await expectAccessible(page);
+});
+
+test('a customer who orders through the API joins the open segment within seconds', async ({ page, browser, request }) => {
+  const stamp = Date.now();
+  const email = `segment.buyer.${stamp}@example.com`;
+  const admin = await adminPage(browser);
+  await admin.goto('/admin/integrations');
+  await hydrated(admin);
+  await admin.getByLabel('Name').fill(`Segments checkout ${stamp}`);
+  await admin.getByRole('checkbox', { name: 'orders:write' }).check();
+  await admin.getByRole('checkbox', { name: 'customers:read' }).check();
+  await admin.getByRole('button', { name: 'Create token' }).click();
+  const auth = { Authorization: `Bearer ${(await admin.getByTestId('new-token').textContent())!}` };
+
+  // A new customer, who has not ordered yet.
+  await register(page, email);
+  await expect(page).toHaveURL(/\/customer\/account\/confirmation\?sent=1/);
+  const found = await (await request.get(`/api/v1/customers?q=${encodeURIComponent(email)}`, { headers: auth })).json();
+  expect(found.total).toBe(1);
+  const id: number = found.items[0].id;
+
+  // Staff save "this customer, once they have ordered" and keep the editor open.
+  await admin.goto('/admin/segments/new');
+  await hydrated(admin);
+  await admin.getByLabel('Segment name').fill(`First order ${stamp}`);
+  await admin.getByRole('button', { name: 'Text' }).click();
+  await admin.getByLabel('Conditions as text').fill(`email = '${email}' AND number_of_orders >= 1`);
+  await admin.getByRole('button', { name: 'Save and Continue Edit' }).click();
+  await expect(admin).toHaveURL(/\/admin\/segments\/\d+$/);
+  await hydrated(admin);
+  const live = admin.getByTestId('live-count');
+  expect(await members(live)).toBe(0);
+  const loads: string[] = [];
+  admin.on('framenavigated', (f) => { if (f === admin.mainFrame()) loads.push(f.url()); });
+
+  // The checkout posts their first order.
+  const posted = await request.post('/api/v1/orders', {
+    headers: auth,
+    data: {
+      number: `SEG-${stamp}`, customer_id: id, customer_email: email, currency: 'EUR', status: 'processing',
+      created_at: new Date().toISOString(), subtotal: 80, grand_total: 80,
+      items: [{ sku: 'MJ01', name: 'Jacket MJ01', qty: 1, price: 80, row_total: 80 }],
+    },
+  });
+  expect(posted.status(), await posted.text()).toBeLessThan(300);
+  const ordered = Date.now();
+  await expect.poll(() => members(live), { timeout: 10_000 }).toBe(1);
+  await expect(live.getByRole('list')).toContainText(email);
+  expect(Date.now() - ordered).toBeLessThan(10_000);
+  expect(loads, 'no page load: the open editor follows the members').toEqual([]);
+  await expectAccessible(admin);
 });

@@ -41,7 +41,8 @@ pub enum Touch {
 pub trait Follower: Send + Sync {
     /// Tables besides the customers' whose changes it wants as `Touch::Record`.
     fn tables(&self) -> &'static [&'static str];
-    fn changed(&self, ix: &GridIndex, touched: &[Touch]);
+    /// `touched` were just applied to `ix`, whose generation was `before` until then.
+    fn changed(&self, ix: &GridIndex, touched: &[Touch], before: u64);
 }
 
 pub struct CustomerIndex {
@@ -203,8 +204,10 @@ impl CustomerIndex {
             .filter_map(|c| read_change(c, &tables))
             .collect();
         let mut touched = Vec::with_capacity(changes.len());
+        let before;
         {
             let mut ix = self.index.write().unwrap_or_else(|e| e.into_inner());
+            before = ix.generation();
             for c in changes {
                 touched.push(match c {
                     Change::Customer(doc) => {
@@ -231,7 +234,7 @@ impl CustomerIndex {
         if !followers.is_empty() && !touched.is_empty() {
             let ix = self.read();
             for f in &followers {
-                f.changed(&ix, &touched);
+                f.changed(&ix, &touched, before);
             }
         }
         Ok(Some(last))

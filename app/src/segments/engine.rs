@@ -2,6 +2,7 @@
 //! its group still has in question, scanning its column 64 rows a word (`Slots`), and the groups
 //! combine the word sets; a condition the tree repeats is decided once. Answers exactly what
 //! `domain::segment::matches` answers customer by customer.
+use super::decided::Decided;
 use super::slots::{Bits, Slots};
 use crate::customers::read_model::{EMPTY, GridIndex};
 use crate::domain::grid::Column;
@@ -24,12 +25,24 @@ pub struct Count {
 
 /// The slots of the customers who match `root` on `today`.
 pub fn members(ix: &GridIndex, root: &Group, today: NaiveDate) -> RoaringBitmap {
-    evaluate(ix, root, today).to_roaring()
+    evaluate(ix, root, today, None).to_roaring()
 }
 
 /// The live count of `root`, with up to `sample` member ids.
 pub fn count(ix: &GridIndex, root: &Group, today: NaiveDate, sample: usize) -> Count {
-    let m = evaluate(ix, root, today);
+    count_with(ix, root, today, sample, None)
+}
+
+/// The live count, reusing the conditions `decided` holds and keeping the ones it decides over
+/// every customer for the next count (see `decided`).
+pub fn count_with(
+    ix: &GridIndex,
+    root: &Group,
+    today: NaiveDate,
+    sample: usize,
+    decided: Option<&Decided>,
+) -> Count {
+    let m = evaluate(ix, root, today, decided);
     Count {
         members: m.len(),
         total: ix.len(),
@@ -43,12 +56,13 @@ pub fn is_member(ix: &GridIndex, root: &Group, id: i64, today: NaiveDate) -> Opt
     Some(matches(root, &ix.facts(slot), today))
 }
 
-fn evaluate(ix: &GridIndex, root: &Group, today: NaiveDate) -> Slots {
+fn evaluate(ix: &GridIndex, root: &Group, today: NaiveDate, decided: Option<&Decided>) -> Slots {
     let live = Slots::from_words(ix.live_words());
     let scan = Scan {
         ix,
         today,
         live: &live,
+        decided,
         repeated: repeated_tests(root),
         memo: RefCell::new(HashMap::new()),
     };
@@ -82,12 +96,17 @@ struct Scan<'a> {
     ix: &'a GridIndex,
     today: NaiveDate,
     live: &'a Slots,
+    decided: Option<&'a Decided>,
     repeated: HashSet<String>,
     /// Repeated conditions decided over every live row.
     memo: RefCell<HashMap<String, Slots>>,
 }
 
 const SECS_PER_DAY: i64 = 86_400;
+
+/// A condition with at least 1 in N of the live rows in question is decided over all of them and
+/// kept for the next count.
+const KEEP_SHARE: u64 = 4;
 
 /// Sets the bit of every slot of `scope` where `pass(slot)`, slot by slot.
 fn mark_each(words: &mut [u64], scope: &[u64], mut pass: impl FnMut(usize) -> bool) {
@@ -317,7 +336,25 @@ impl Scan<'_> {
     /// once over every live row.
     fn test(&self, t: &Test, scope: &Slots) -> Slots {
         let key = test_key(t);
-        if !self.repeated.contains(&key) {
+        let repeated = self.repeated.contains(&key);
+        if let Some(d) = self.decided {
+            let all = d.get(self.ix, self.today, &key).or_else(|| {
+                // Worth deciding over everyone (and keeping) when most rows are in question.
+                (repeated || scope.len() * KEEP_SHARE >= self.live.len()).then(|| {
+                    let all = self.decide(t, self.live);
+                    d.put(self.ix, self.today, key.clone(), t, &all);
+                    all
+                })
+            });
+            return match all {
+                Some(mut all) => {
+                    all.and(scope);
+                    all
+                }
+                None => self.decide(t, scope),
+            };
+        }
+        if !repeated {
             return self.decide(t, scope);
         }
         let mut memo = self.memo.borrow_mut();

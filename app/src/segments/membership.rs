@@ -86,9 +86,10 @@ struct State {
     next_seq: u64,
 }
 
-/// The kept member sets of this node.
+/// The kept member sets of this node, and the conditions its live counts have decided.
 pub struct Memberships {
     state: Mutex<State>,
+    pub decided: super::decided::Decided,
 }
 
 /// A segment record as the feed carries it.
@@ -200,6 +201,7 @@ impl Memberships {
         }
         Memberships {
             state: Mutex::new(st),
+            decided: Default::default(),
         }
     }
 
@@ -390,7 +392,7 @@ impl Follower for Memberships {
         &["segment"]
     }
 
-    fn changed(&self, ix: &GridIndex, touched: &[Touch]) {
+    fn changed(&self, ix: &GridIndex, touched: &[Touch], before: u64) {
         let mut customers = Vec::new();
         for t in touched {
             match t {
@@ -409,6 +411,7 @@ impl Follower for Memberships {
         if !customers.is_empty() {
             self.customers_changed(ix, &customers);
         }
+        self.decided.customers_changed(ix, &customers, before);
     }
 }
 

@@ -1,6 +1,7 @@
 //! Customer segments on the server: the engine that evaluates a segment's conditions over the
 //! read model (live counts and member sets), the saved segments' table, and the member sets kept
 //! current as events arrive (`membership`). Below the admin, the storefront and the API.
+pub mod decided;
 pub mod engine;
 pub mod membership;
 pub mod slots;

@@ -25,6 +25,25 @@ impl Slots {
         &mut self.0
     }
 
+    /// Widens the set to `words` words (the new slots are not in it).
+    pub fn grow_to(&mut self, words: usize) {
+        if self.0.len() < words {
+            self.0.resize(words, 0);
+        }
+    }
+
+    /// Puts slot `s` in the set or takes it out (the set must be wide enough).
+    pub fn put(&mut self, s: u32, inside: bool) {
+        let (w, bit) = (s as usize / 64, 1u64 << (s % 64));
+        if let Some(word) = self.0.get_mut(w) {
+            if inside {
+                *word |= bit;
+            } else {
+                *word &= !bit;
+            }
+        }
+    }
+
     pub fn len(&self) -> u64 {
         self.0.iter().map(|w| u64::from(w.count_ones())).sum()
     }

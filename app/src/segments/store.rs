@@ -104,15 +104,38 @@ pub fn definition(row: &SegmentRow) -> Option<Definition> {
     })
 }
 
+/// Every saved segment's definition tree, by id: what references expand to.
+fn library_of(rows: &[SegmentRow]) -> Library {
+    rows.iter()
+        .filter_map(|r| Some((r.id, definition(r)?.tree)))
+        .collect()
+}
+
+/// The segments whose conditions refer to segment `id` (directly or through others), by id with
+/// their names: where deleting it would change who matches. 404 if there is no segment `id`.
+pub async fn used_by(db: &Db, id: u32) -> Result<Vec<(u32, String)>, AppError> {
+    let rows = list(db).await?;
+    if !rows.iter().any(|r| r.id == id) {
+        return Err(AppError::NotFound);
+    }
+    let library = library_of(&rows);
+    Ok(rows
+        .into_iter()
+        .filter(|r| {
+            r.id != id
+                && library
+                    .get(&r.id)
+                    .is_some_and(|t| expand_lenient(t, Some(r.id), &library).uses.contains(&id))
+        })
+        .map(|r| (r.id, r.name))
+        .collect())
+}
+
 /// Refuses (422, naming the node) a segment whose `in_segment` conditions cannot be followed — an
 /// unknown segment, itself through others, more than `MAX_EXPANDED` conditions in all — and an edit
 /// that would do that to a segment referring to this one.
 pub async fn check_references(db: &Db, s: &ValidSegment) -> Result<(), AppError> {
-    let mut library: Library = list(db)
-        .await?
-        .iter()
-        .filter_map(|r| Some((r.id, definition(r)?.tree)))
-        .collect();
+    let mut library = library_of(&list(db).await?);
     let own = if s.apply_to.registered() {
         scoped(&s.tree, s.website.as_ref())
     } else {

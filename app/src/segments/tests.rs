@@ -472,3 +472,55 @@ fn segments_of_segments_follow_events_and_edits_of_the_segments_they_use() {
     assert_eq!(kept_ids(&kept, 3), brute(&docs, &expected(&nobody).1));
     assert_eq!(kept_ids(&kept, 3).len(), docs.len());
 }
+
+/// A random tree whose conditions come from `pool`, so that counts share them.
+fn pooled_group(rng: &mut StdRng, pool: &[Test], level: usize) -> Group {
+    let children = (0..rng.gen_range(1..5))
+        .map(|_| {
+            if level < 3 && rng.gen_bool(0.3) {
+                Node::Group(pooled_group(rng, pool, level + 1))
+            } else {
+                Node::Test(pool[rng.gen_range(0..pool.len())].clone())
+            }
+        })
+        .collect();
+    Group {
+        any: rng.gen_bool(0.5),
+        negate: rng.gen_bool(0.25),
+        children,
+    }
+}
+
+/// The live count reusing kept conditions equals the brute-force model while customers change
+/// between counts: the kept answers follow each change, and one about another index state is never
+/// used.
+#[test]
+fn counts_reusing_decided_conditions_stay_exact_while_customers_change() {
+    use super::decided::Decided;
+    use super::engine::count_with;
+    let mut rng = StdRng::seed_from_u64(808);
+    let mut docs: HashMap<i64, GridDoc> =
+        (1..=250).map(|id| (id, random_doc(&mut rng, id))).collect();
+    let mut ix = GridIndex::build(docs.values().cloned());
+    let mut early = HashMap::new();
+    let pool: Vec<Test> = (0..30).map(|_| random_test(&mut rng)).collect();
+    let decided = Decided::default();
+    let mut reused = 0;
+    for step in 0..3_000 {
+        let before = ix.generation();
+        let id = random_step(&mut rng, &mut ix, &mut docs, &mut early);
+        // Now and then a change the kept answers do not hear of: they must not be used.
+        if step % 97 != 0 {
+            decided.customers_changed(&ix, &[id], before);
+        }
+        if step % 10 == 0 {
+            let g = pooled_group(&mut rng, &pool, 1);
+            let kept_before = decided.size().0;
+            let c = count_with(&ix, &g, today(), 0, Some(&decided));
+            assert_eq!(c.members as usize, brute(&docs, &g).len(), "{}", print(&g));
+            reused += usize::from(kept_before > 0);
+        }
+    }
+    assert!(reused > 100, "the kept answers were reused only {reused} times");
+    assert!(decided.size().0 > 0);
+}

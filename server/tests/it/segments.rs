@@ -287,6 +287,15 @@ async fn segments_of_segments_refuse_cycles_and_unknown_segments() {
     let r = count(&app, &admin, "in_segment = 999").await;
     assert_eq!(r.status, 422, "{}", r.body);
     assert!(r.body.contains("there is no segment 999"), "{}", r.body);
+    // A is used by B: the delete warns of it.
+    let r = app
+        .call_json("/api/admin/segments/used_by", &admin, &json!({ "id": a }))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        serde_json::from_str::<Value>(&r.body).unwrap(),
+        json!([{ "id": b, "name": "B" }])
+    );
     // Nothing was saved: A keeps its conditions and there is no C.
     let r = app.call("/api/admin/segments/list", Some(&admin), "").await;
     let rows: Vec<Value> = serde_json::from_str(&r.body).unwrap();

@@ -312,6 +312,12 @@ fn rows() -> Vec<Row> {
             404,
         ),
         json(
+            "/api/admin/segments/used_by",
+            AdminWith("segments"),
+            || json!({ "id": 999 }),
+            404,
+        ),
+        json(
             "/api/admin/segments/delete",
             AdminWith("segments"),
             || json!({ "id": 999 }),

@@ -17,6 +17,10 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 /// Quiet time after the last change before the count is asked for.
 #[cfg(feature = "hydrate")]
 const COUNT_DELAY_MS: u32 = 200;
+/// How often an open editor asks again with no change of its own: members join and leave as
+/// customers act, and the count and sample follow them while the page is open.
+#[cfg(feature = "hydrate")]
+const COUNT_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// What the form edits.
 #[derive(Clone, Copy)]
@@ -141,6 +145,25 @@ fn editor(row: Option<SegmentRow>) -> impl IntoView {
             live.refresh.update(|n| *n += 1);
         }
     });
+    // Where the segment is used: the delete warns of it.
+    let used_by = Resource::new(
+        || (),
+        move |_| async move {
+            match id {
+                Some(id) => super::segment_used_by(id).await.unwrap_or_default(),
+                None => Vec::new(),
+            }
+        },
+    );
+    let uses_text = move || {
+        used_by
+            .get()
+            .unwrap_or_default()
+            .iter()
+            .map(|u| format!("{} (#{})", u.name, u.id))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let remove = Action::new(move |id: &u32| {
         let id = *id;
         async move { delete_segment(id).await }
@@ -212,6 +235,14 @@ fn editor(row: Option<SegmentRow>) -> impl IntoView {
                 {live_view(live)}
             </section>
             <ErrorMessage error />
+            <Suspense fallback=|| ()>
+                {move || {
+                    let uses = uses_text();
+                    (!uses.is_empty()).then(|| view! {
+                        <p class="notice" role="status">{fill(t_string!(i18n, segments.used_by), &[("segments", &uses)])}</p>
+                    })
+                }}
+            </Suspense>
             <p class="notice" role="status">{move || notice.get()}</p>
             <div class="actions">
                 <button type="submit" disabled=move || save.pending().get()>{t!(i18n, common.save)}</button>
@@ -220,7 +251,13 @@ fn editor(row: Option<SegmentRow>) -> impl IntoView {
                     <button type="button" class="secondary" on:click=move |_| { refresh.dispatch(sid); }>{t!(i18n, segments.refresh)}</button>
                     <A href=format!("/admin/customers?segment={sid}") attr:class="button secondary">{t!(i18n, segments.matched)}</A>
                     <button type="button" class="danger" on:click=move |_| {
-                        if confirm(t_string!(i18n, segments.delete_confirm)) { remove.dispatch(sid); }
+                        let uses = uses_text();
+                        let question = if uses.is_empty() {
+                            t_string!(i18n, segments.delete_confirm).to_owned()
+                        } else {
+                            format!("{}\n\n{}", fill(t_string!(i18n, segments.used_by), &[("segments", &uses)]), t_string!(i18n, segments.delete_confirm))
+                        };
+                        if confirm(&question) { remove.dispatch(sid); }
                     }>{t!(i18n, common.delete)}</button>
                 })}
                 <A href="/admin/segments" attr:class="button secondary">{t!(i18n, common.cancel)}</A>
@@ -319,6 +356,20 @@ fn live_count(form: Form) -> Live {
         #[cfg(not(feature = "hydrate"))]
         let _ = (ticket, website, form.id);
     });
+    #[cfg(feature = "hydrate")]
+    if let Ok(every) = set_interval_with_handle(
+        move || {
+            let hidden = web_sys::window()
+                .and_then(|w| w.document())
+                .is_some_and(|d| d.hidden());
+            if !hidden {
+                live.refresh.update(|n| *n += 1);
+            }
+        },
+        COUNT_EVERY,
+    ) {
+        on_cleanup(move || every.clear());
+    }
     live
 }
 

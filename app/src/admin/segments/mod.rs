@@ -67,7 +67,13 @@ pub async fn count_segment(
         let today = chrono::Utc::now().date_naive();
         let (count, sample) = {
             let ix = state.customers.read();
-            let count = crate::segments::engine::count(&ix, &tree, today, SAMPLE);
+            let count = crate::segments::engine::count_with(
+                &ix,
+                &tree,
+                today,
+                SAMPLE,
+                Some(&state.segments.decided),
+            );
             let sample: Vec<SampleCustomer> = count
                 .sample
                 .iter()
@@ -187,6 +193,28 @@ pub async fn save_segment(input: SegmentInput) -> Result<u32, AppError> {
         // The edit reaches the kept members through the feed: apply it before answering.
         state.customers.catch_up(&state.db).await?;
         Ok(id)
+    })
+    .await
+}
+
+/// A segment whose conditions use another one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SegmentUse {
+    pub id: u32,
+    pub name: String,
+}
+
+/// The segments whose conditions refer to segment `id`, directly or through others: the editor
+/// warns of them before a delete.
+#[server(prefix = "/api/admin/segments", endpoint = "used_by", input = server_fn::codec::Json)]
+pub async fn segment_used_by(id: u32) -> Result<Vec<SegmentUse>, AppError> {
+    crate::auth::caller::serve(crate::domain::Resource::Segments, |_| async move {
+        let state = crate::state::app_state()?;
+        let uses = crate::segments::store::used_by(&state.db, id).await?;
+        Ok(uses
+            .into_iter()
+            .map(|(id, name)| SegmentUse { id, name })
+            .collect())
     })
     .await
 }

@@ -51,11 +51,18 @@ pub struct GridIndex {
     /// Activity of customers not indexed yet: the two change feeds are read one after the other,
     /// so a new customer's first order can arrive before the customer does.
     early: HashMap<i64, Activity>,
+    /// Counts the changes: what was decided over the index holds while it is the same.
+    generation: u64,
 }
 
 impl GridIndex {
     pub fn len(&self) -> u64 {
         self.live
+    }
+
+    /// Grows by one with every change to the index.
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     pub fn is_empty(&self) -> bool {
@@ -150,6 +157,7 @@ impl GridIndex {
     /// Adds or replaces one customer's own columns and keeps its activity columns as they are
     /// (or takes the activity that arrived before the customer did): `d.activity` is ignored.
     pub fn upsert_customer(&mut self, mut d: GridDoc) {
+        self.generation += 1;
         d.activity = match self.slot_of.get(&d.id) {
             Some(&slot) => self.activity(slot),
             None => self.early.remove(&d.id).unwrap_or_default(),
@@ -159,6 +167,7 @@ impl GridIndex {
 
     /// Replaces one customer's activity columns (kept aside until the customer is indexed).
     pub fn set_activity(&mut self, id: i64, a: Activity) {
+        self.generation += 1;
         let Some(&slot) = self.slot_of.get(&id) else {
             self.early.insert(id, a);
             return;
@@ -176,6 +185,7 @@ impl GridIndex {
 
     /// Forgets one customer's activity (its record was deleted).
     pub fn clear_activity(&mut self, id: i64) {
+        self.generation += 1;
         if self.slot_of.contains_key(&id) {
             self.set_activity(id, Activity::default());
         } else {
@@ -202,6 +212,7 @@ impl GridIndex {
 
     /// Adds or replaces one customer, its activity columns included.
     pub fn upsert(&mut self, d: &GridDoc) {
+        self.generation += 1;
         self.early.remove(&d.id);
         if let Some(&slot) = self.slot_of.get(&d.id) {
             for c in Column::ALL {
@@ -238,6 +249,7 @@ impl GridIndex {
 
     /// Removes one customer (nothing happens if it is not there).
     pub fn remove(&mut self, id: i64) {
+        self.generation += 1;
         self.early.remove(&id);
         let Some(slot) = self.slot_of.remove(&id) else {
             return;

@@ -327,3 +327,79 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
             .prop_map(|(any, children)| json!({"type": "group", "any": any, "children": children}))
     })
 }
+
+/// The longer fuzz run of `make bench` (`SEGMENT_FUZZ_SECS`, default 60 s): random text, printed
+/// trees with one character inserted or removed, any Unicode, and loosely tree-shaped JSON. No
+/// reader may panic, and whatever the text reader accepts prints to a text that reads back to it.
+#[test]
+#[ignore = "minutes long: run by scripts/bench.sh fuzz"]
+fn fuzz_the_readers_for_a_while() {
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    use std::time::{Duration, Instant};
+    const BATCH: u32 = 2_000;
+    let secs: u64 = std::env::var("SEGMENT_FUZZ_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    // Each batch its own runner (a runner counts its cases once), seeded by the batch's number.
+    let runner = |batch: u64| {
+        let mut seed = [0u8; 32];
+        seed[..8].copy_from_slice(&batch.to_le_bytes());
+        let config = Config {
+            cases: BATCH,
+            failure_persistence: None,
+            ..Config::default()
+        };
+        TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed))
+    };
+    let stable = |src: &str| -> Result<(), TestCaseError> {
+        if let Ok(t) = parse(src) {
+            let text = print(&t);
+            let back = parse(&text).map_err(|e| TestCaseError::fail(format!("{text}: {e}")))?;
+            prop_assert_eq!(print(&back), text);
+        }
+        Ok(())
+    };
+    let edited = (
+        tree_strategy(),
+        any::<prop::sample::Index>(),
+        any::<char>(),
+        any::<bool>(),
+    )
+        .prop_map(|(t, at, c, insert)| {
+            let mut chars: Vec<char> = print(&t).chars().collect();
+            let i = at.index(chars.len() + 1);
+            if insert {
+                chars.insert(i, c);
+            } else if i < chars.len() {
+                chars.remove(i);
+            }
+            chars.into_iter().collect::<String>()
+        });
+    let (mut cases, mut batch) = (0u64, 0u64);
+    while Instant::now() < deadline {
+        batch += 1;
+        runner(batch)
+            .run(
+                &"[a-z_ ()=<>!',.0-9NOTANDRBEWIHSUL@\n-]{0,400}",
+                |s: String| stable(&s),
+            )
+            .unwrap();
+        runner(batch).run(&edited, |s| stable(&s)).unwrap();
+        runner(batch).run(&any::<String>(), |s| stable(&s)).unwrap();
+        runner(batch)
+            .run(&json_value(), |v| {
+                if let Ok(raw) = serde_json::from_value::<RawNode>(v) {
+                    let _ = raw.check();
+                }
+                Ok(())
+            })
+            .unwrap();
+        cases += 4 * u64::from(BATCH);
+    }
+    println!(
+        "segment readers fuzzed: {cases} cases ({batch} batches) in {secs} s, no panic, every \
+         accepted text stable"
+    );
+}
