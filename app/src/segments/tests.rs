@@ -521,6 +521,9 @@ fn counts_reusing_decided_conditions_stay_exact_while_customers_change() {
             reused += usize::from(kept_before > 0);
         }
     }
-    assert!(reused > 100, "the kept answers were reused only {reused} times");
+    assert!(
+        reused > 100,
+        "the kept answers were reused only {reused} times"
+    );
     assert!(decided.size().0 > 0);
 }
