@@ -5,7 +5,7 @@
 //! state it describes (`GridIndex::generation`), so a count is exact whatever happens meanwhile.
 use super::slots::Slots;
 use crate::customers::read_model::GridIndex;
-use crate::domain::segment::{Facts, Group, Node, Test, matches};
+use crate::domain::segment::{Test, test_passes};
 use chrono::NaiveDate;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -33,14 +33,6 @@ struct Inner {
 #[derive(Default)]
 pub struct Decided {
     inner: Mutex<Inner>,
-}
-
-fn passes(t: &Test, facts: &Facts, today: NaiveDate) -> bool {
-    let one = Group {
-        children: vec![Node::Test(t.clone())],
-        ..Group::default()
-    };
-    matches(&one, facts, today)
 }
 
 impl Decided {
@@ -104,6 +96,10 @@ impl Decided {
             g.entries.clear();
             return;
         }
+        if g.entries.is_empty() {
+            g.generation = ix.generation();
+            return;
+        }
         let words = (ix.slot_end() as usize).div_ceil(64);
         for &id in ids {
             let Some(slot) = ix.slot_for(id) else {
@@ -113,7 +109,7 @@ impl Decided {
             let facts = ix.facts(slot);
             for e in g.entries.values_mut() {
                 e.slots.grow_to(words);
-                e.slots.put(slot, passes(&e.test, &facts, today));
+                e.slots.put(slot, test_passes(&facts, &e.test, today));
             }
         }
         g.generation = ix.generation();

@@ -332,36 +332,36 @@ impl Scan<'_> {
         }
     }
 
-    /// The slots of `scope` that pass `t`. A condition the tree holds more than once is decided
-    /// once over every live row.
+    /// The slots of `scope` that pass `t`. A condition the tree holds more than once, or (with
+    /// kept conditions) one most live rows are in question for, is decided over every live row and
+    /// kept — for this evaluation, or in `decided` for the next count too.
     fn test(&self, t: &Test, scope: &Slots) -> Slots {
         let key = test_key(t);
-        let repeated = self.repeated.contains(&key);
-        if let Some(d) = self.decided {
-            let all = d.get(self.ix, self.today, &key).or_else(|| {
-                // Worth deciding over everyone (and keeping) when most rows are in question.
-                (repeated || scope.len() * KEEP_SHARE >= self.live.len()).then(|| {
-                    let all = self.decide(t, self.live);
-                    d.put(self.ix, self.today, key.clone(), t, &all);
-                    all
-                })
-            });
-            return match all {
-                Some(mut all) => {
-                    all.and(scope);
-                    all
+        let kept = match self.decided {
+            Some(d) => d.get(self.ix, self.today, &key),
+            None => self.memo.borrow().get(&key).cloned(),
+        };
+        let worth = self.repeated.contains(&key)
+            || (self.decided.is_some() && scope.len() * KEEP_SHARE >= self.live.len());
+        let all = kept.or_else(|| {
+            worth.then(|| {
+                let all = self.decide(t, self.live);
+                match self.decided {
+                    Some(d) => d.put(self.ix, self.today, key, t, &all),
+                    None => {
+                        self.memo.borrow_mut().insert(key, all.clone());
+                    }
                 }
-                None => self.decide(t, scope),
-            };
+                all
+            })
+        });
+        match all {
+            Some(mut all) => {
+                all.and(scope);
+                all
+            }
+            None => self.decide(t, scope),
         }
-        if !repeated {
-            return self.decide(t, scope);
-        }
-        let mut memo = self.memo.borrow_mut();
-        let all = memo.entry(key).or_insert_with(|| self.decide(t, self.live));
-        let mut out = all.clone();
-        out.and(scope);
-        out
     }
 
     fn decide(&self, t: &Test, scope: &Slots) -> Slots {

@@ -8,7 +8,7 @@ use super::store::{Definition, definition};
 use crate::customers::feed::{Follower, Touch};
 use crate::customers::read_model::GridIndex;
 use crate::domain::segment::saved::{ApplyTo, SegmentRow};
-use crate::domain::segment::{Group, Library, expand_lenient, matches};
+use crate::domain::segment::{Group, Library, SegmentError, expand, expand_lenient, matches};
 use chrono::NaiveDate;
 use roaring::RoaringTreemap;
 use serde::{Deserialize, Serialize};
@@ -205,9 +205,10 @@ impl Memberships {
         }
     }
 
-    /// Every saved segment's conditions, for expanding `in_segment` in a tree being edited.
-    pub fn library(&self) -> Library {
-        self.lock().library.clone()
+    /// `tree` (of segment `own`, if saved) with its references expanded as this node knows the
+    /// segments, refusing one that cannot be followed (the live count of a tree being edited).
+    pub fn expand(&self, tree: &Group, own: Option<u32>) -> Result<Group, SegmentError> {
+        Ok(expand(tree, own, &self.lock().library)?.tree)
     }
 
     /// `tree` (of segment `own`, if saved) with its references to other segments expanded as

@@ -57,13 +57,10 @@ pub async fn count_segment(
         };
         let state = crate::state::app_state()?;
         state.customers.catch_up(&state.db).await?;
-        let tree = crate::domain::segment::expand(
-            &scoped(&typed, website.as_ref()),
-            own,
-            &state.segments.library(),
-        )
-        .map_err(AppError::Conditions)?
-        .tree;
+        let tree = state
+            .segments
+            .expand(&scoped(&typed, website.as_ref()), own)
+            .map_err(AppError::Conditions)?;
         let today = chrono::Utc::now().date_naive();
         let (count, sample) = {
             let ix = state.customers.read();

@@ -165,7 +165,8 @@ pub fn text_passes(v: &str, op: Op, args: &[String]) -> bool {
     }
 }
 
-fn test_passes(f: &Facts, t: &Test, today: NaiveDate) -> bool {
+/// Whether the customer with `facts` passes the one condition `t` on `today`.
+pub fn test_passes(f: &Facts, t: &Test, today: NaiveDate) -> bool {
     if t.field == Field::InSegment {
         return false;
     }

@@ -12,7 +12,9 @@ mod typing;
 
 pub use dates::{DateValue, Unit};
 pub use draft::{Draft, DraftGroup, DraftTest};
-pub use eval::{Facts, arg_number, compare, day_of, days_to_birthday, matches, text_passes};
+pub use eval::{
+    Facts, arg_number, compare, day_of, days_to_birthday, matches, test_passes, text_passes,
+};
 pub use expand::{Expanded, Library, MAX_EXPANDED, expand, expand_lenient};
 pub use json::RawNode;
 pub use lang::{parse, print};
