@@ -35,8 +35,10 @@ export default defineConfig({
     { name: 'api', testMatch: /api\.spec\.ts/ },
     // Orders register a customer, which needs the settings the journeys above leave as they were.
     { name: 'orders', testMatch: /orders\.spec\.ts/, dependencies: ['interface'] },
+    // A visitor's cart carries over at sign-in: it registers a customer, so it runs before segments.
+    { name: 'visitors', testMatch: /visitors\.spec\.ts/, dependencies: ['orders'] },
     // Segments count customers exactly, so they run once nothing else changes them.
-    { name: 'segments', testMatch: /segments\.spec\.ts/, dependencies: ['orders'] },
+    { name: 'segments', testMatch: /segments\.spec\.ts/, dependencies: ['visitors'] },
   ],
   use: {
     baseURL,

@@ -6,7 +6,8 @@ use crate::admin::{
 };
 use crate::i18n::*;
 use crate::storefront::{
-    HomePage, StorefrontLayout, account, address, orders, password, register, sign_in, wishlist,
+    HomePage, StorefrontLayout, account, address, orders, password, product, register, sign_in,
+    wishlist,
 };
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
@@ -80,6 +81,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("sales/order/history") view=orders::OrderHistoryPage />
                         <Route path=path!("sales/order/view/order_id/:id") view=orders::OrderViewPage />
                         <Route path=path!("wishlist") view=wishlist::WishlistPage />
+                        <Route path=path!("catalog/product/view/sku/:sku") view=product::ProductPage />
                     </ParentRoute>
                     <Route path=path!("admin/login") view=AdminSignInPage ssr=SsrMode::InOrder />
                     <ParentRoute path=path!("admin") view=AdminShell ssr=SsrMode::InOrder>
@@ -93,6 +95,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("groups") view=GroupsPage />
                         <Route path=path!("segments") view=crate::admin::segments::SegmentsPage />
                         <Route path=path!("segments/new") view=crate::admin::segments::SegmentEditPage />
+                        <Route path=path!("segments/report") view=crate::admin::segments::SegmentReportPage />
                         <Route path=path!("segments/:id") view=crate::admin::segments::SegmentEditPage />
                         <Route path=path!("action-log") view=ActionLogPage />
                         <Route path=path!("email-log") view=email_log::EmailLogPage />

@@ -140,3 +140,52 @@ test('a customer who orders through the API joins the open segment within second
   expect(loads, 'no page load: the open editor follows the members').toEqual([]);
   await expectAccessible(admin);
 });
+
+test('the segment report compares chosen segments: members in common and size by day', async ({ browser }) => {
+  const stamp = Date.now();
+  const admin = await adminPage(browser);
+  const names = [`Report buyers ${stamp}`, `Report Italians ${stamp}`];
+  const texts = ['number_of_orders >= 1', "country = 'IT'"];
+  for (const [i, name] of names.entries()) {
+    await admin.goto('/admin/segments/new');
+    await hydrated(admin);
+    await admin.getByLabel('Segment name').fill(name);
+    await admin.getByRole('button', { name: 'Text' }).click();
+    await admin.getByLabel('Conditions as text').fill(texts[i]);
+    await admin.getByRole('button', { name: 'Save and Continue Edit' }).click();
+    await expect(admin).toHaveURL(/\/admin\/segments\/\d+$/);
+  }
+
+  await admin.goto('/admin/segments');
+  await hydrated(admin);
+  await admin.getByRole('link', { name: 'Report', exact: true }).click();
+  await expect(admin).toHaveURL(/\/admin\/segments\/report$/);
+  await hydrated(admin);
+  await expect(admin.getByText('Choose segments to compare.')).toBeVisible();
+  const report = admin.getByTestId('segment-report');
+  const size = async (name: string) =>
+    Number((await report.getByRole('row', { name: new RegExp(name) }).getByRole('cell').last().textContent())!.trim());
+  const sizes = [await size(names[0]), await size(names[1])];
+  await admin.getByRole('checkbox', { name: `Compare ${names[0]}` }).check();
+  await admin.getByRole('checkbox', { name: `Compare ${names[1]}` }).check();
+
+  // Each one's size on the diagonal; fewer (or as many) in common off it.
+  const overlap = admin.getByTestId('segment-overlap');
+  await expect(overlap.getByRole('row')).toHaveCount(3);
+  // Rows and columns in the order chosen.
+  const first = overlap.locator('tbody tr').nth(0).getByRole('cell');
+  const second = overlap.locator('tbody tr').nth(1).getByRole('cell');
+  await expect(overlap.locator('tbody tr').nth(0).getByRole('rowheader')).toHaveText(names[0]);
+  await expect(first.nth(0)).toHaveText(String(sizes[0]));
+  await expect(second.nth(1)).toHaveText(String(sizes[1]));
+  const both = Number(await first.nth(1).textContent());
+  expect(both).toBeLessThanOrEqual(Math.min(...sizes));
+  await expect(second.nth(0)).toHaveText(String(both));
+  await expect(admin.getByTestId('segment-sizes')).toBeVisible();
+  await expectAccessible(admin);
+
+  // Drill-down: a segment's count opens its members in the customers grid.
+  await report.getByRole('row', { name: new RegExp(names[1]) }).getByRole('link', { name: String(sizes[1]) }).click();
+  await expect(admin).toHaveURL(/\/admin\/customers\?segment=\d+/);
+  await expect(admin.getByTestId('segment-scope')).toBeVisible();
+});

@@ -234,6 +234,11 @@ fn page_of(req: &Request) -> Option<String> {
     Some(full[..end].to_owned())
 }
 
+/// The Now Online visitor key of a storefront request (what its carts and views are kept under
+/// until the visitor signs in), which `track` puts in the request's extensions.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ThisVisitor(pub String);
+
 /// What `track` needs of the application state (state.rs derives it from `AppState`, so this
 /// module stays below the state that holds its tracker).
 #[derive(Clone)]
@@ -244,7 +249,7 @@ pub struct Tracking {
 
 /// Notes every storefront request of customers and visitors (staff assisting a customer are not
 /// shoppers: their requests are not counted). Runs after the customer guard has found the session.
-pub async fn track(State(state): State<Tracking>, req: Request, next: Next) -> Response {
+pub async fn track(State(state): State<Tracking>, mut req: Request, next: Next) -> Response {
     if !state.tracker.enabled() || !is_storefront(req.uri().path()) {
         return next.run(req).await;
     }
@@ -266,6 +271,8 @@ pub async fn track(State(state): State<Tracking>, req: Request, next: Next) -> R
     if let Some(stand_in) = visitor.forget {
         tracker.forget(stand_in);
     }
+    req.extensions_mut()
+        .insert(ThisVisitor(visitor.key.clone()));
     tracker.record(
         visitor.key,
         Hit {

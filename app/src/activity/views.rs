@@ -9,6 +9,27 @@ use serde_json::json;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+/// Moves each customer's "last product view" per website forward to `$last` (`customer`,
+/// `website`, `at`, `sku`) where it is newer.
+macro_rules! move_last_viewed {
+    () => {
+        "FOR $l IN $last {
+    LET $c = type::record('customer_activity', $l.customer);
+    LET $was = ((SELECT VALUE viewed FROM ONLY $c) ?? []).find(|$x| $x.website = $l.website);
+    IF ($was = NONE OR $was.at < <datetime>$l.at)
+        AND record::exists(type::record('customer', $l.customer)) {
+        LET $entry = [{ website: $l.website, at: <datetime>$l.at, sku: $l.sku }];
+        IF record::exists($c) {
+            UPDATE $c SET viewed = array::concat((viewed ?? []).filter(|$x| $x.website != $l.website), $entry)
+                RETURN NONE;
+        } ELSE {
+            CREATE $c SET viewed = $entry RETURN NONE;
+        };
+    };
+};"
+    };
+}
+
 /// Products a "recently viewed" list shows.
 pub const RECENT: u32 = 20;
 
@@ -71,7 +92,7 @@ impl ViewBuffer {
             .map(|((c, w), (at, sku))| json!({ "customer": c, "website": w, "at": at.to_rfc3339(), "sku": sku }))
             .collect();
         let result = crate::db::transact(|| {
-            db.query(
+            db.query(concat!(
                 "BEGIN;
                  FOR $r IN $rows {
                     CREATE product_view CONTENT {
@@ -79,22 +100,10 @@ impl ViewBuffer {
                         sku: $r.sku, at: <datetime>$r.at, views: $r.views
                     } RETURN NONE;
                  };
-                 FOR $l IN $last {
-                    LET $c = type::record('customer_activity', $l.customer);
-                    LET $was = ((SELECT VALUE viewed FROM ONLY $c) ?? []).find(|$x| $x.website = $l.website);
-                    IF ($was = NONE OR $was.at < <datetime>$l.at)
-                        AND record::exists(type::record('customer', $l.customer)) {
-                        LET $entry = [{ website: $l.website, at: <datetime>$l.at, sku: $l.sku }];
-                        IF record::exists($c) {
-                            UPDATE $c SET viewed = array::concat((viewed ?? []).filter(|$x| $x.website != $l.website), $entry)
-                                RETURN NONE;
-                        } ELSE {
-                            CREATE $c SET viewed = $entry RETURN NONE;
-                        };
-                    };
-                 };
-                 COMMIT;",
-            )
+",
+                move_last_viewed!(),
+                "COMMIT;"
+            ))
             .bind(("rows", rows.clone()))
             .bind(("last", last.clone()))
             .into_future()
@@ -115,6 +124,58 @@ impl ViewBuffer {
         }
         Ok(batch.len())
     }
+}
+
+/// At sign-in, makes visitor `visitor`'s product views customer `customer`'s (their "recently
+/// viewed" and last view follow), in one transaction. Views this node has not written yet are
+/// written first. Returns how many view rows moved.
+pub async fn carry_over(
+    db: &Db,
+    buffer: &ViewBuffer,
+    visitor: &str,
+    customer: i64,
+) -> Result<usize, AppError> {
+    buffer.flush(db).await?;
+    #[derive(serde::Deserialize)]
+    struct Row {
+        website: String,
+        sku: String,
+        at: String,
+    }
+    let mut res = db
+        .query(
+            "SELECT website, sku, <string> at AS at FROM product_view
+               WHERE visitor = $visitor ORDER BY at DESC",
+        )
+        .bind(("visitor", visitor.to_owned()))
+        .await?;
+    let rows: Vec<serde_json::Value> = res.take(0)?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let mut last: Vec<serde_json::Value> = Vec::new();
+    let mut websites = std::collections::HashSet::new();
+    for r in &rows {
+        let r: Row = crate::db::from_json(r.clone())?;
+        if websites.insert(r.website.clone()) {
+            last.push(
+                json!({ "customer": customer, "website": r.website, "at": r.at, "sku": r.sku }),
+            );
+        }
+    }
+    db.query(concat!(
+        "BEGIN;
+         UPDATE product_view SET customer = $customer, visitor = NONE WHERE visitor = $visitor
+           RETURN NONE;",
+        move_last_viewed!(),
+        "COMMIT;"
+    ))
+    .bind(("visitor", visitor.to_owned()))
+    .bind(("customer", customer))
+    .bind(("last", last))
+    .await?
+    .check()?;
+    Ok(rows.len())
 }
 
 /// Deletes product views older than `days`.

@@ -93,6 +93,7 @@ pub fn parts() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(segments::segment_events))
         .routes(routes!(segments::segment_members))
         .routes(routes!(segments::customer_segments))
+        .routes(routes!(segments::visitor_segments))
         .split_for_parts()
 }
 

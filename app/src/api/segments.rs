@@ -190,6 +190,40 @@ pub async fn customer_segments(
     Ok(Json(state.segments.segments_of(id)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/visitors/{visitor_id}/segments",
+    tag = "segments",
+    summary = "The segments a visitor matches now",
+    description = "A visitor (no account) is tested on this request against the active segments \
+                   that apply to visitors, on their open carts and product views (the conditions \
+                   Magento marks for guests; any other condition is false for a visitor). The id \
+                   is the one their carts and views were sent with. At sign-in, the visitor's \
+                   carts and views carry over to the customer, whose segments follow.",
+    params(("visitor_id" = String, Path, description = "The visitor's id, at most 64 characters")),
+    responses(
+        (status = 200, description = "Segment ids", body = Vec<u32>),
+        (status = 400, description = "An empty or over-long id", body = ProblemDetails, content_type = "application/problem+json"),
+        Refusals,
+    ),
+    security(("bearer" = ["segments:read"]))
+)]
+pub async fn visitor_segments(
+    caller: ApiCaller,
+    State(state): State<AppState>,
+    Path(visitor): Path<String>,
+) -> Result<Json<Vec<u32>>, ApiProblem> {
+    caller.require(Scope::SegmentsRead)?;
+    let chars = visitor.chars().count();
+    if chars == 0 || chars > crate::domain::cart::VISITOR_MAX_CHARS {
+        return Err(ApiProblem::malformed(
+            "The visitor id must be 1 to 64 characters.",
+        ));
+    }
+    let ids = crate::segments::of_visitor(&state.db, &state.segments, &visitor).await?;
+    Ok(Json(ids))
+}
+
 fn event(t: Transition) -> SegmentEvent {
     SegmentEvent {
         seq: t.seq,

@@ -75,6 +75,16 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "segments",
         sql: include_str!("../../migrations/0013_segments.surql"),
     },
+    Migration {
+        version: 14,
+        name: "visitor_activity",
+        sql: include_str!("../../migrations/0014_visitor_activity.surql"),
+    },
+    Migration {
+        version: 15,
+        name: "segment_sizes",
+        sql: include_str!("../../migrations/0015_segment_sizes.surql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

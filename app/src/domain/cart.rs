@@ -107,7 +107,42 @@ pub struct CartView {
     pub abandoned: bool,
 }
 
+/// Adds `line` to `items`: to the line of the same SKU (quantities and row totals add up) or as a
+/// new line.
+fn put_line(items: &mut Vec<OrderItem>, line: OrderItem) {
+    match items.iter_mut().find(|i| i.sku == line.sku) {
+        Some(same) => {
+            same.qty += line.qty;
+            same.row_total = Cents(same.row_total.0 + line.row_total.0);
+        }
+        None => items.push(line),
+    }
+}
+
 impl ValidCart {
+    /// An open cart with no lines.
+    pub fn empty(website: WebsiteId, owner: CartOwner, currency: &str, now: DateTime<Utc>) -> Self {
+        ValidCart {
+            website,
+            owner,
+            status: CartStatus::Open,
+            currency: currency.to_owned(),
+            items: Vec::new(),
+            subtotal: Cents(0),
+            grand_total: Cents(0),
+            updated_at: now,
+        }
+    }
+
+    /// The cart with `line` added (see `put_line`) and its totals grown by the line's, at `now`.
+    pub fn with_line(mut self, line: OrderItem, now: DateTime<Utc>) -> Self {
+        self.subtotal = Cents(self.subtotal.0 + line.row_total.0);
+        self.grand_total = Cents(self.grand_total.0 + line.row_total.0);
+        put_line(&mut self.items, line);
+        self.updated_at = now;
+        self
+    }
+
     /// The summary its customer's record keeps: none for a visitor's cart, a converted cart or an
     /// empty one.
     pub fn summary(&self) -> Option<(i64, CartSummary)> {
@@ -128,6 +163,36 @@ impl ValidCart {
             },
         ))
     }
+}
+
+/// Customer `customer`'s cart on `visitor`'s website once they sign in with it, as Magento merges
+/// a guest's quote into the customer's: `theirs` (their open cart there, if any) keeps its
+/// currency and lines, a line of the same SKU adds up quantities and row totals, other lines are
+/// appended, and the totals are the sums of both carts'. Changed at `now`.
+pub fn carried_over(
+    visitor: ValidCart,
+    customer: i64,
+    theirs: Option<ValidCart>,
+    now: DateTime<Utc>,
+) -> ValidCart {
+    let mut cart = match theirs {
+        Some(t) if t.status == CartStatus::Open => t,
+        _ => ValidCart::empty(
+            visitor.website.clone(),
+            CartOwner::Customer(customer),
+            &visitor.currency,
+            now,
+        ),
+    };
+    for line in visitor.items {
+        put_line(&mut cart.items, line);
+    }
+    cart.subtotal = Cents(cart.subtotal.0 + visitor.subtotal.0);
+    cart.grand_total = Cents(cart.grand_total.0 + visitor.grand_total.0);
+    cart.owner = CartOwner::Customer(customer);
+    cart.status = CartStatus::Open;
+    cart.updated_at = now;
+    cart
 }
 
 /// Whether an open cart last changed `updated_at` counts as abandoned at `now` (Unix seconds),
@@ -200,6 +265,94 @@ impl CartInput {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn line(sku: &str, qty: f64, cents: i64) -> OrderItem {
+        OrderItem {
+            sku: sku.into(),
+            name: format!("Product {sku}"),
+            qty,
+            price: Cents(cents),
+            row_total: Cents((qty * cents as f64) as i64),
+        }
+    }
+
+    fn valid_cart(owner: CartOwner, items: Vec<OrderItem>) -> ValidCart {
+        let total = Cents(items.iter().map(|i| i.row_total.0).sum());
+        ValidCart {
+            website: WebsiteId::storefront(),
+            owner,
+            status: CartStatus::Open,
+            currency: "EUR".into(),
+            items,
+            subtotal: total,
+            grand_total: total,
+            updated_at: DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
+        }
+    }
+
+    #[test]
+    fn a_visitor_s_cart_carries_over_into_the_customer_s_at_sign_in() {
+        let now = DateTime::from_timestamp(1_800_000_600, 0).unwrap();
+        let guest = valid_cart(
+            CartOwner::Visitor("v1".into()),
+            vec![line("MJ01", 1.0, 8_000), line("WS03", 2.0, 1_500)],
+        );
+        // No cart of their own: the visitor's lines become theirs.
+        let alone = carried_over(guest.clone(), 7, None, now);
+        assert_eq!(alone.owner, CartOwner::Customer(7));
+        assert_eq!(alone.items, guest.items);
+        assert_eq!((alone.subtotal, alone.updated_at), (Cents(11_000), now));
+        assert_eq!(alone.summary().map(|(id, s)| (id, s.lines)), Some((7, 2)));
+        // Their own cart: the same SKU adds up, another is appended.
+        let own = valid_cart(CartOwner::Customer(7), vec![line("MJ01", 2.0, 8_000)]);
+        let merged = carried_over(guest.clone(), 7, Some(own), now);
+        assert_eq!(
+            merged.items,
+            vec![
+                OrderItem {
+                    qty: 3.0,
+                    row_total: Cents(24_000),
+                    ..line("MJ01", 1.0, 8_000)
+                },
+                line("WS03", 2.0, 1_500)
+            ]
+        );
+        assert_eq!(
+            (merged.subtotal, merged.grand_total),
+            (Cents(27_000), Cents(27_000))
+        );
+        // A converted cart of theirs is over: the visitor's lines start a new one.
+        let done = ValidCart {
+            status: CartStatus::Converted,
+            ..valid_cart(CartOwner::Customer(7), vec![line("XX", 1.0, 100)])
+        };
+        assert_eq!(carried_over(guest, 7, Some(done), now).items, alone.items);
+    }
+
+    #[test]
+    fn a_line_added_twice_is_one_line_with_both_quantities() {
+        let now = DateTime::from_timestamp(1_800_000_600, 0).unwrap();
+        let empty = ValidCart::empty(
+            WebsiteId::storefront(),
+            CartOwner::Visitor("v1".into()),
+            "EUR",
+            now,
+        );
+        let cart = empty
+            .with_line(line("MJ01", 1.0, 9_713), now)
+            .with_line(line("MJ01", 1.0, 9_713), now)
+            .with_line(line("WS03", 1.0, 1_500), now);
+        assert_eq!(cart.items.len(), 2);
+        assert_eq!(
+            (cart.items[0].qty, cart.items[0].row_total),
+            (2.0, Cents(19_426))
+        );
+        assert_eq!(
+            (cart.subtotal, cart.grand_total),
+            (Cents(20_926), Cents(20_926))
+        );
+        assert_eq!(cart.updated_at, now);
+    }
 
     fn cart(customer: Option<i64>, visitor: Option<&str>) -> CartInput {
         CartInput {

@@ -4,8 +4,12 @@ use super::doc::{ItemDoc, item_json, unix};
 use crate::db::tx::Tx;
 use crate::db::{Db, action_log, from_json};
 use crate::domain::Principal;
-use crate::domain::cart::{CartInput, CartOwner, CartStatus, CartSummary, CartView, ValidCart};
+use crate::domain::cart::{
+    CartInput, CartOwner, CartStatus, CartSummary, CartView, ValidCart, carried_over,
+};
 use crate::domain::money::Cents;
+use crate::domain::order::OrderItem;
+use crate::domain::website::WebsiteId;
 use crate::error::{AppError, FieldError, Problem};
 use serde::Deserialize;
 use serde_json::json;
@@ -98,14 +102,30 @@ pub async fn put(db: &Db, me: &Principal, input: &CartInput) -> Result<Put, AppE
         return Err(field("customer_id", Problem::CustomerUnknown));
     }
     let mut tx = Tx::new();
+    write(&mut tx, &cart);
+    let detail = format!("{} {}", cart.website, cart.owner.key());
+    tx.log(action_log::entry(me, "cart_updated", customer, 1, &detail));
+    tx.commit(db).await?;
+    Ok(if existed.is_empty() {
+        Put::Created
+    } else {
+        Put::Replaced
+    })
+}
+
+/// Adds to `tx` the writes of `cart`: the cart itself and, for a customer's, their summary of it.
+fn write(tx: &mut Tx, cart: &ValidCart) {
     tx.add(
         "UPSERT $record CONTENT $cart RETURN NONE;",
         [
-            ("record", record.into_value()),
-            ("cart", cart_content(&cart)),
+            (
+                "record",
+                cart_record(cart.website.as_str(), &cart.owner).into_value(),
+            ),
+            ("cart", cart_content(cart)),
         ],
     );
-    if let Some(id) = customer {
+    if let CartOwner::Customer(id) = cart.owner {
         let entry: Vec<Value> = cart
             .summary()
             .map(|(_, s)| summary_content(&s))
@@ -124,15 +144,96 @@ pub async fn put(db: &Db, me: &Principal, input: &CartInput) -> Result<Put, AppE
             ],
         );
     }
-    let detail = format!("{} {}", cart.website, cart.owner.key());
-    tx.log(action_log::entry(me, "cart_updated", customer, 1, &detail));
-    tx.commit(db).await?;
-    Ok(if existed.is_empty() {
-        Put::Created
-    } else {
-        Put::Replaced
-    })
 }
+
+/// At sign-in, moves visitor `visitor`'s open carts into customer `customer`'s (see
+/// `domain::cart::carried_over`), in one transaction: the visitor's carts are gone and the
+/// customer's summary follows, so the customer's segments follow through the feed. Returns how
+/// many carts were carried over.
+pub async fn carry_over(db: &Db, visitor: &str, customer: i64) -> Result<usize, AppError> {
+    let mut res = db
+        .query(format!(
+            "SELECT {CART_FIELDS} FROM cart
+               WHERE visitor = $visitor AND status = 'open' AND items_count > 0;
+             SELECT {CART_FIELDS} FROM cart WHERE customer = $customer AND status = 'open';"
+        ))
+        .bind(("visitor", visitor.to_owned()))
+        .bind(("customer", customer))
+        .await?;
+    let guest: Vec<serde_json::Value> = res.take(0)?;
+    let own: Vec<serde_json::Value> = res.take(1)?;
+    if guest.is_empty() {
+        return Ok(0);
+    }
+    let as_valid = |rows: Vec<serde_json::Value>, owner: CartOwner| {
+        rows.into_iter()
+            .map(|r| from_json::<CartDoc>(r)?.valid(owner.clone()))
+            .collect::<Result<Vec<ValidCart>, AppError>>()
+    };
+    let guest = as_valid(guest, CartOwner::Visitor(visitor.to_owned()))?;
+    let mut own = as_valid(own, CartOwner::Customer(customer))?;
+    let now = chrono::Utc::now();
+    let mut tx = Tx::new();
+    for cart in &guest {
+        let theirs = own
+            .iter()
+            .position(|c| c.website == cart.website)
+            .map(|at| own.swap_remove(at));
+        tx.add(
+            "DELETE $record RETURN NONE;",
+            [(
+                "record",
+                cart_record(cart.website.as_str(), &cart.owner).into_value(),
+            )],
+        );
+        write(&mut tx, &carried_over(cart.clone(), customer, theirs, now));
+    }
+    tx.commit(db).await?;
+    Ok(guest.len())
+}
+
+/// `owner`'s open cart on `website`, if they have one.
+pub async fn current(
+    db: &Db,
+    website: &WebsiteId,
+    owner: &CartOwner,
+) -> Result<Option<ValidCart>, AppError> {
+    let mut res = db
+        .query(format!(
+            "SELECT {CART_FIELDS} FROM ONLY $record WHERE status = 'open'"
+        ))
+        .bind(("record", cart_record(website.as_str(), owner)))
+        .await?;
+    let found: Option<serde_json::Value> = res.take(0)?;
+    found
+        .filter(|v| !v.is_null())
+        .map(|v| from_json::<CartDoc>(v)?.valid(owner.clone()))
+        .transpose()
+}
+
+/// Adds `line` to `owner`'s open cart on `website` (a new cart in `currency` if they have none),
+/// with the customer's summary in the same transaction; the cart as it now is.
+pub async fn add_line(
+    db: &Db,
+    website: &WebsiteId,
+    owner: &CartOwner,
+    currency: &str,
+    line: OrderItem,
+) -> Result<ValidCart, AppError> {
+    let now = chrono::Utc::now();
+    let cart = current(db, website, owner)
+        .await?
+        .unwrap_or_else(|| ValidCart::empty(website.clone(), owner.clone(), currency, now))
+        .with_line(line, now);
+    let mut tx = Tx::new();
+    write(&mut tx, &cart);
+    tx.commit(db).await?;
+    Ok(cart)
+}
+
+/// The fields `CartDoc` reads.
+const CART_FIELDS: &str =
+    "website, currency, items, subtotal, grand_total, <string> updated_at AS updated_at";
 
 fn summary_content(s: &CartSummary) -> Value {
     with_time(
@@ -152,14 +253,32 @@ struct CartDoc {
     updated_at: String,
 }
 
+impl CartDoc {
+    /// The stored open cart of `owner` as the rules see it.
+    fn valid(self, owner: CartOwner) -> Result<ValidCart, AppError> {
+        Ok(ValidCart {
+            website: WebsiteId::parse(&self.website)
+                .map_err(|_| AppError::internal("stored cart website"))?,
+            owner,
+            status: CartStatus::Open,
+            currency: self.currency,
+            items: self.items.into_iter().map(ItemDoc::item).collect(),
+            subtotal: Cents(self.subtotal),
+            grand_total: Cents(self.grand_total),
+            updated_at: chrono::DateTime::from_timestamp(unix(&self.updated_at), 0)
+                .unwrap_or_default(),
+        })
+    }
+}
+
 /// A customer's open carts with items, by website; `hours` idle makes one abandoned.
 pub async fn open_carts(db: &Db, customer: i64, hours: u32) -> Result<Vec<CartView>, AppError> {
     let mut res = db
-        .query(
-            "SELECT website, currency, items, subtotal, grand_total, <string> updated_at AS updated_at
-               FROM cart WHERE customer = $customer AND status = 'open' AND items_count > 0
-               ORDER BY website",
-        )
+        .query(format!(
+            "SELECT {CART_FIELDS} FROM cart
+                   WHERE customer = $customer AND status = 'open' AND items_count > 0
+                   ORDER BY website"
+        ))
         .bind(("customer", customer))
         .await?;
     let rows: Vec<serde_json::Value> = res.take(0)?;

@@ -4,7 +4,7 @@
 //! only time a relative date moves: conditions compare by day) recomputes the segments that use
 //! one. Each join and leave is recorded with its time and reason.
 use super::engine;
-use super::store::{Definition, definition};
+use super::store::{Definition, ForVisitors, definition};
 use crate::customers::feed::{Follower, Touch};
 use crate::customers::read_model::GridIndex;
 use crate::domain::segment::saved::{ApplyTo, SegmentRow};
@@ -82,6 +82,8 @@ struct State {
     /// The segments whose members are kept: active, for registered customers.
     keep: std::collections::BTreeSet<u32>,
     kept: BTreeMap<u32, Kept>,
+    /// The active segments that apply to visitors, as a visitor is tested against them.
+    visitors: BTreeMap<u32, ForVisitors>,
     history: VecDeque<Transition>,
     next_seq: u64,
 }
@@ -184,6 +186,7 @@ impl Memberships {
             library: Library::new(),
             keep: Default::default(),
             kept: BTreeMap::new(),
+            visitors: BTreeMap::new(),
             history: VecDeque::new(),
             next_seq: 1,
         };
@@ -192,6 +195,9 @@ impl Memberships {
                 st.library.insert(r.id, d.tree);
                 if d.keep {
                     st.keep.insert(r.id);
+                }
+                if let Some(v) = d.visitors {
+                    st.visitors.insert(r.id, v);
                 }
             }
         }
@@ -251,9 +257,13 @@ impl Memberships {
     /// members and those of every kept segment that refers to it.
     pub fn segment_changed(&self, ix: &GridIndex, id: u32, def: Option<Definition>) {
         let mut st = self.lock();
-        let (tree, keep) = match def {
-            Some(d) => (Some(d.tree), d.keep),
-            None => (None, false),
+        let (tree, keep, visitors) = match def {
+            Some(d) => (Some(d.tree), d.keep, d.visitors),
+            None => (None, false, None),
+        };
+        match visitors {
+            Some(v) => st.visitors.insert(id, v),
+            None => st.visitors.remove(&id),
         };
         // The feed is replayed over a short window: an unchanged definition changes nothing.
         if st.library.get(&id) == tree.as_ref() && st.keep.contains(&id) == keep {
@@ -323,6 +333,29 @@ impl Memberships {
             .kept
             .iter()
             .map(|(id, k)| (*id, k.members.len()))
+            .collect()
+    }
+
+    /// The active segments that apply to visitors, by id, as a visitor is tested against them.
+    pub fn for_visitors(&self) -> Vec<(u32, ForVisitors)> {
+        self.lock()
+            .visitors
+            .iter()
+            .map(|(id, v)| (*id, v.clone()))
+            .collect()
+    }
+
+    /// How many customers each pair of `ids` has in common (the diagonal: each one's size); a
+    /// segment whose members are not kept counts as empty.
+    pub fn overlap(&self, ids: &[u32]) -> Vec<Vec<u64>> {
+        let st = self.lock();
+        let empty = RoaringTreemap::new();
+        let sets: Vec<&RoaringTreemap> = ids
+            .iter()
+            .map(|id| st.kept.get(id).map_or(&empty, |k| &k.members))
+            .collect();
+        sets.iter()
+            .map(|a| sets.iter().map(|b| a.intersection_len(b)).collect())
             .collect()
     }
 

@@ -4,10 +4,12 @@
 pub mod decided;
 pub mod engine;
 pub mod membership;
+pub mod sizes;
 pub mod slots;
 pub mod store;
 #[cfg(test)]
 mod tests;
+pub mod visitors;
 
 use crate::customers::feed::CustomerIndex;
 use crate::db::Db;
@@ -35,8 +37,21 @@ pub async fn within(
     Ok(Some(engine::members(&index.read(), &tree, today)))
 }
 
+/// The segments visitor `visitor` matches now (see `visitors`), by id.
+pub async fn of_visitor(
+    db: &Db,
+    kept: &membership::Memberships,
+    visitor: &str,
+) -> Result<Vec<u32>, AppError> {
+    let activity = visitors::activity(db, visitor).await?;
+    let today = chrono::Utc::now().date_naive();
+    Ok(visitors::matching(&kept.for_visitors(), &activity, today))
+}
+
 /// How often the clock that moves relative-date segments at the turn of the day looks.
 const CLOCK_SECONDS: u64 = 30;
+/// Ticks of that clock between two writes of today's segment sizes (about ten minutes).
+const SIZES_EVERY_TICKS: u64 = 20;
 
 /// Computes the saved segments' members on this node, follows the customer feed with them, and
 /// starts the clock that moves time-relative segments when the UTC day turns.
@@ -52,14 +67,21 @@ pub async fn start(
         std::sync::Arc::downgrade(&kept),
         std::sync::Arc::downgrade(index),
     );
+    let db = db.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(CLOCK_SECONDS));
-        loop {
+        for ticks in 0_u64.. {
             tick.tick().await;
             let (Some(kept), Some(index)) = (weak_kept.upgrade(), weak_index.upgrade()) else {
                 break;
             };
-            kept.tick(&index.read(), chrono::Utc::now().date_naive());
+            let today = chrono::Utc::now().date_naive();
+            kept.tick(&index.read(), today);
+            if ticks % SIZES_EVERY_TICKS == 0
+                && let Err(e) = sizes::record(&db, today, &kept.counts()).await
+            {
+                tracing::warn!(error = %e, "segment sizes not recorded");
+            }
         }
     });
     Ok(kept)

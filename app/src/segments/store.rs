@@ -76,11 +76,21 @@ pub fn tree(row: &SegmentRow) -> Result<Group, AppError> {
 }
 
 /// A segment as membership and references need it: its own conditions within its website (a
-/// segment of visitors only stands for no customer), and whether its members are kept.
+/// segment of visitors only stands for no customer), whether its members are kept, and what a
+/// visitor is tested against (active segments that apply to visitors).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Definition {
     pub tree: Group,
     pub keep: bool,
+    pub visitors: Option<ForVisitors>,
+}
+
+/// A segment as a visitor is tested against it: its own conditions, and its website (a visitor's
+/// carts and views elsewhere do not count).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ForVisitors {
+    pub website: Option<String>,
+    pub tree: Group,
 }
 
 /// A group no customer matches: what a segment of visitors only is among customers.
@@ -98,9 +108,17 @@ pub fn definition(row: &SegmentRow) -> Option<Definition> {
     } else {
         no_customer()
     };
+    let visitors = (row.active && row.apply_to.visitors())
+        .then(|| parse(&row.conditions).ok())
+        .flatten()
+        .map(|tree| ForVisitors {
+            website: Some(row.website.clone()).filter(|w| !w.is_empty()),
+            tree,
+        });
     Some(Definition {
         tree,
         keep: row.active && row.apply_to.registered(),
+        visitors,
     })
 }
 

@@ -4,6 +4,7 @@ pub mod address;
 pub mod assist;
 pub mod orders;
 pub mod password;
+pub mod product;
 pub mod register;
 pub mod sign_in;
 pub mod wishlist;

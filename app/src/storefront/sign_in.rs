@@ -25,6 +25,7 @@ pub async fn sign_in(
             crate::customers::accounts::sign_out(&state, &old).await?;
         }
         super::set_session_cookie(&signed_in.session.token)?;
+        carry_over_visit(&state, &parts, signed_in.customer).await;
         let target = match super::safe_referer(referer.as_deref()) {
             Some(r) if !signed_in.to_dashboard => r,
             _ => "/customer/account/".to_owned(),
@@ -33,6 +34,38 @@ pub async fn sign_in(
         Ok(())
     })
     .await
+}
+
+/// Makes what the customer did as a visitor in this browser theirs (Magento merges the guest's
+/// cart at sign-in): the visit's carts and product views carry over, so the segments the visit
+/// matched follow the customer. A failure is logged and does not stop the sign-in.
+#[cfg(feature = "ssr")]
+async fn carry_over_visit(
+    state: &crate::state::AppState,
+    parts: &http::request::Parts,
+    customer: i64,
+) {
+    let Some(visit) = parts.extensions.get::<crate::activity::ThisVisitor>() else {
+        return;
+    };
+    let carried = async {
+        let carts = crate::sales::carts::carry_over(&state.db, &visit.0, customer).await?;
+        let views =
+            crate::activity::views::carry_over(&state.db, &state.views, &visit.0, customer).await?;
+        Ok::<_, AppError>((carts, views))
+    };
+    match carried.await {
+        Ok((carts, views)) if carts + views > 0 => {
+            tracing::info!(
+                customer.id = customer,
+                carts,
+                views,
+                "visit carried over at sign-in"
+            )
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(customer.id = customer, error = %e, "visit not carried over"),
+    }
 }
 
 /// Ends the customer's session (POST only) and clears the cookie.

@@ -14,4 +14,5 @@ mod seed;
 mod segments;
 mod service;
 mod statuses;
+mod visitors;
 mod wishlists;

@@ -423,3 +423,84 @@ async fn an_order_moves_a_customer_into_a_segment_on_both_app_servers_within_a_s
         .await
         .expect("the deletion reached B");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_report_compares_segments_by_members_in_common_and_size_by_day() {
+    let app = spawn_app().await;
+    let mut rng = StdRng::seed_from_u64(17);
+    insert_random(&app, &mut rng, 1, 500).await;
+    let docs = all_docs(&app).await;
+    let admin = app
+        .admin_with_role("segments-report@example.com", "administrators")
+        .await;
+    let texts = [
+        "number_of_orders >= 1",
+        "country IN ('IT', 'NL')",
+        "newsletter = true OR amount_spent > 50",
+    ];
+    let mut ids = Vec::new();
+    for (i, text) in texts.iter().enumerate() {
+        let r = save(&app, &admin, segment(&format!("Report {i}"), text)).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        ids.push(serde_json::from_str::<u32>(&r.body).unwrap());
+    }
+    let today = chrono::Utc::now().date_naive();
+    let members: Vec<Vec<i64>> = texts
+        .iter()
+        .map(|t| {
+            let tree = parse(t).unwrap();
+            docs.iter()
+                .filter(|d| matches(&tree, &Facts::from(*d), today))
+                .map(|d| d.id)
+                .collect()
+        })
+        .collect();
+    // Today's sizes as the app servers' clock writes them.
+    app.state.customers.catch_up(&app.state.db).await.unwrap();
+    let counts = app.state.segments.counts();
+    app::segments::sizes::record(&app.state.db, today, &counts)
+        .await
+        .unwrap();
+
+    let r = compare(&app, &admin, json!(ids), json!(7)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let c: Value = serde_json::from_str(&r.body).unwrap();
+    for (i, a) in members.iter().enumerate() {
+        for (j, b) in members.iter().enumerate() {
+            let both = a.iter().filter(|x| b.contains(x)).count();
+            assert_eq!(c["overlap"][i][j], json!(both), "{i} and {j}");
+        }
+        let sizes = c["sizes"][i].as_array().unwrap();
+        assert_eq!(sizes.len(), 7);
+        assert_eq!(sizes[6], json!(a.len()), "today's size of {i}");
+        assert!(sizes[..6].iter().all(Value::is_null), "no earlier days");
+    }
+    assert_eq!(c["days"][6], json!(today.to_string()));
+
+    // Bad input names its field; an unknown segment is 404; staff without Segments get 403.
+    for (body_ids, days, field) in [
+        (json!([]), json!(7), "ids"),
+        (json!((1..=11).collect::<Vec<u32>>()), json!(7), "ids"),
+        (json!(ids), json!(0), "days"),
+        (json!(ids), json!(367), "days"),
+    ] {
+        let r = compare(&app, &admin, body_ids, days).await;
+        assert_eq!(r.status, 422, "{}", r.body);
+        assert!(r.body.contains(field), "{}", r.body);
+    }
+    assert_eq!(
+        compare(&app, &admin, json!([999]), json!(7)).await.status,
+        404
+    );
+    let other = app
+        .admin_with_permissions("no-report@example.com", "grid-only-report", &["customers"])
+        .await;
+    let r = compare(&app, &other, json!(ids), json!(7)).await;
+    assert_eq!(r.status, 403, "{}", r.body);
+}
+
+async fn compare(app: &TestApp, token: &str, ids: Value, days: Value) -> Reply {
+    let body = json!({ "ids": ids, "days": days });
+    app.call_json("/api/admin/segments/compare", token, &body)
+        .await
+}

@@ -318,6 +318,12 @@ fn rows() -> Vec<Row> {
             404,
         ),
         json(
+            "/api/admin/segments/compare",
+            AdminWith("segments"),
+            || json!({ "ids": [], "days": 7 }),
+            422,
+        ),
+        json(
             "/api/admin/segments/delete",
             AdminWith("segments"),
             || json!({ "id": 999 }),
@@ -374,6 +380,10 @@ fn rows() -> Vec<Row> {
         form("/api/account/current", Anyone, "", 200),
         form("/api/account/settings", Anyone, "", 200),
         form("/api/account/end_assistance", Anyone, "", 200),
+        // The storefront's shop: anyone; an SKU the catalog does not sell is 404.
+        form("/api/shop/product", Anyone, "sku=NOPE", 404),
+        form("/api/shop/add_to_cart", Anyone, "sku=NOPE", 404),
+        form("/api/shop/cart", Anyone, "", 200),
         // Storefront: a signed-in customer.
         form("/api/account/view", Customer, "", 200),
         form("/api/account/orders", Customer, "page=0", 200),

@@ -106,7 +106,11 @@ pub fn SegmentsPage() -> impl IntoView {
         <Title text=move || t_string!(i18n, segments.title).to_string() />
         <div class="page-head">
             <h1>{t!(i18n, segments.title)}</h1>
-            <A href="/admin/segments/new" attr:class="button">{t!(i18n, segments.add)}</A>
+            <span>
+                <A href="/admin/segments/report" attr:class="button secondary">{t!(i18n, segments.report_link)}</A>
+                " "
+                <A href="/admin/segments/new" attr:class="button">{t!(i18n, segments.add)}</A>
+            </span>
         </div>
         <div class="toolbar">
             <label>

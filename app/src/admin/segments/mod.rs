@@ -5,10 +5,12 @@ mod conditions;
 mod customer;
 mod editor;
 mod grid;
+mod report;
 
 pub use customer::CustomerSegmentsSection;
 pub use editor::SegmentEditPage;
 pub use grid::SegmentsPage;
+pub use report::SegmentReportPage;
 
 use crate::domain::segment::saved::{SegmentInput, SegmentRow};
 use crate::error::AppError;

@@ -49,6 +49,7 @@ pub(super) async fn secret(state: &AppState, id: i64) -> Result<Secret, AppError
 /// A successful sign-in: the new session, and whether the settings send the customer to the
 /// account dashboard (rather than back where they came from).
 pub struct SignedIn {
+    pub customer: i64,
     pub session: NewSession,
     pub to_dashboard: bool,
 }
@@ -129,6 +130,7 @@ pub async fn authenticate(
         "customer session started"
     );
     Ok(SignedIn {
+        customer: account.id,
         session,
         to_dashboard: settings.redirect_to_dashboard,
     })

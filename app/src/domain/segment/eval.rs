@@ -202,9 +202,22 @@ impl Test {
 
 /// Whether the customer with `facts` matches `group` on `today`.
 pub fn matches(group: &Group, facts: &Facts, today: NaiveDate) -> bool {
+    matches_by(group, &|t| test_passes(facts, t, today))
+}
+
+/// Whether a visitor (no account) with `facts` matches `group` on `today`: only the conditions
+/// Magento marks for guests (cart, viewed products) can be true of a visitor; every other one,
+/// whatever its operator, is false, since a visitor has no such value to compare.
+pub fn visitor_matches(group: &Group, facts: &Facts, today: NaiveDate) -> bool {
+    matches_by(group, &|t| {
+        t.field.guest_capable() && test_passes(facts, t, today)
+    })
+}
+
+fn matches_by(group: &Group, passes: &dyn Fn(&Test) -> bool) -> bool {
     let child = |c: &Node| match c {
-        Node::Group(g) => matches(g, facts, today),
-        Node::Test(t) => test_passes(facts, t, today),
+        Node::Group(g) => matches_by(g, passes),
+        Node::Test(t) => passes(t),
     };
     let hit = if group.any {
         group.children.iter().any(child)
@@ -256,6 +269,38 @@ mod tests {
         assert!(q("company NOT CONTAINS 'a'"));
         assert!(q("company IS NULL"));
         assert!(!q("average_order_value >= 0"));
+    }
+
+    #[test]
+    fn a_visitor_matches_only_through_guest_conditions() {
+        let today = day("2026-12-04");
+        let f = Facts {
+            cart_subtotal: 9_713,
+            cart_lines: 1,
+            cart_qty: 2,
+            cart_updated: Some(unix("2026-12-04")),
+            last_viewed: Some(unix("2026-12-03")),
+            ..Facts::default()
+        };
+        let visitor = |s: &str| visitor_matches(&super::super::parse(s).unwrap(), &f, today);
+        let customer = |s: &str| matches(&super::super::parse(s).unwrap(), &f, today);
+        assert!(visitor("cart_subtotal = 97.13 AND cart_lines >= 1"));
+        assert!(visitor(
+            "cart_updated_date = today AND last_viewed_date >= -1d"
+        ));
+        // A customer with the same cart and no orders matches these; a visitor has no such values.
+        for s in [
+            "number_of_orders = 0",
+            "company IS NULL",
+            "last_order_date != today",
+        ] {
+            assert!(customer(s), "{s}");
+            assert!(!visitor(s), "{s}");
+        }
+        // A guest condition still carries an ANY group, and NOT still inverts.
+        assert!(visitor("number_of_orders = 0 OR cart_quantity = 2"));
+        assert!(visitor("NOT (number_of_orders = 0)"));
+        assert!(!visitor("NOT (cart_lines = 1)"));
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub use dates::{DateValue, Unit};
 pub use draft::{Draft, DraftGroup, DraftTest};
 pub use eval::{
     Facts, arg_number, compare, day_of, days_to_birthday, matches, test_passes, text_passes,
+    visitor_matches,
 };
 pub use expand::{Expanded, Library, MAX_EXPANDED, expand, expand_lenient};
 pub use json::RawNode;

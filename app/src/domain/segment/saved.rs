@@ -40,6 +40,11 @@ impl ApplyTo {
     pub fn registered(self) -> bool {
         self != ApplyTo::Visitors
     }
+
+    /// Whether visitors (no account) can be members (their cart and views are evaluated).
+    pub fn visitors(self) -> bool {
+        self != ApplyTo::Registered
+    }
 }
 
 /// What the editor sends.

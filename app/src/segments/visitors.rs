@@ -1,0 +1,161 @@
+//! Visitors' segments: a visitor (no account: the Now Online visitor id, or the shop's own id for
+//! its carts) is tested on each request against the active segments that apply to visitors, on
+//! the only facts a visitor has: their open carts and product views on the segment's website.
+use super::store::ForVisitors;
+use crate::db::{Db, from_json};
+use crate::domain::segment::{Facts, visitor_matches};
+use crate::error::AppError;
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+/// Most product views read for one visitor (the newest: only the latest per website counts).
+const VIEWS_READ: i64 = 500;
+
+/// An open cart with items of a visitor's.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct VisitorCart {
+    pub website: String,
+    /// Hundredths.
+    pub subtotal: i64,
+    pub lines: i64,
+    pub qty: f64,
+    /// Unix seconds.
+    pub updated: i64,
+}
+
+/// A visitor's latest product view on one website.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct VisitorView {
+    pub website: String,
+    /// Unix seconds.
+    pub at: i64,
+}
+
+/// What a visitor has done: open carts and product views, on every website.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VisitorActivity {
+    pub carts: Vec<VisitorCart>,
+    pub views: Vec<VisitorView>,
+}
+
+impl VisitorActivity {
+    /// The visitor's facts on `website` (every website's together when None), summed as a
+    /// customer's carts are (`customers::activity`).
+    pub fn facts(&self, website: Option<&str>) -> Facts {
+        let here = |w: &str| website.is_none_or(|x| x == w);
+        let carts: Vec<&VisitorCart> = self.carts.iter().filter(|c| here(&c.website)).collect();
+        Facts {
+            cart_subtotal: carts.iter().map(|c| c.subtotal).sum(),
+            cart_lines: carts.iter().map(|c| c.lines).sum(),
+            cart_qty: carts.iter().map(|c| c.qty).sum::<f64>().round() as i64,
+            cart_updated: carts.iter().map(|c| c.updated).max(),
+            last_viewed: self
+                .views
+                .iter()
+                .filter(|v| here(&v.website))
+                .map(|v| v.at)
+                .max(),
+            ..Facts::default()
+        }
+    }
+}
+
+/// The segments, of `segments`, that a visitor with `activity` matches on `today`, by id.
+pub fn matching(
+    segments: &[(u32, ForVisitors)],
+    activity: &VisitorActivity,
+    today: NaiveDate,
+) -> Vec<u32> {
+    segments
+        .iter()
+        .filter(|(_, s)| visitor_matches(&s.tree, &activity.facts(s.website.as_deref()), today))
+        .map(|(id, _)| *id)
+        .collect()
+}
+
+/// Visitor `visitor`'s open carts and latest product view per website.
+pub async fn activity(db: &Db, visitor: &str) -> Result<VisitorActivity, AppError> {
+    let mut res = db
+        .query(
+            "SELECT website, subtotal, items_count AS lines, <float> items_qty AS qty,
+                    time::unix(updated_at) AS updated
+               FROM cart WHERE visitor = $visitor AND status = 'open' AND items_count > 0;
+             SELECT website, time::unix(at) AS at FROM product_view
+               WHERE visitor = $visitor ORDER BY at DESC LIMIT $views;",
+        )
+        .bind(("visitor", visitor.to_owned()))
+        .bind(("views", VIEWS_READ))
+        .await?;
+    let carts: Vec<serde_json::Value> = res.take(0)?;
+    let views: Vec<serde_json::Value> = res.take(1)?;
+    let mut latest: Vec<VisitorView> = Vec::new();
+    for v in views {
+        let v: VisitorView = from_json(v)?;
+        if !latest.iter().any(|l| l.website == v.website) {
+            latest.push(v);
+        }
+    }
+    Ok(VisitorActivity {
+        carts: carts.into_iter().map(from_json).collect::<Result<_, _>>()?,
+        views: latest,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::segment::parse;
+
+    fn segment(website: Option<&str>, conditions: &str) -> ForVisitors {
+        ForVisitors {
+            website: website.map(str::to_owned),
+            tree: parse(conditions).unwrap(),
+        }
+    }
+
+    #[test]
+    fn a_visitor_is_tested_on_the_carts_and_views_of_each_segment_s_website() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
+        let noon = today.and_hms_opt(12, 0, 0).unwrap().and_utc().timestamp();
+        let activity = VisitorActivity {
+            carts: vec![
+                VisitorCart {
+                    website: "main".into(),
+                    subtotal: 9_713,
+                    lines: 1,
+                    qty: 2.0,
+                    updated: noon,
+                },
+                VisitorCart {
+                    website: "outlet".into(),
+                    subtotal: 1_000,
+                    lines: 2,
+                    qty: 2.0,
+                    updated: noon - 86_400 * 3,
+                },
+            ],
+            views: vec![VisitorView {
+                website: "outlet".into(),
+                at: noon,
+            }],
+        };
+        let segments = vec![
+            (1, segment(Some("main"), "cart_subtotal = 97.13")),
+            (
+                2,
+                segment(None, "cart_subtotal = 107.13 AND cart_lines = 3"),
+            ),
+            (3, segment(Some("main"), "last_viewed_date = today")),
+            (4, segment(Some("outlet"), "last_viewed_date = today")),
+            (5, segment(Some("outlet"), "cart_updated_date >= -1d")),
+            (6, segment(None, "number_of_orders = 0")),
+        ];
+        assert_eq!(matching(&segments, &activity, today), vec![1, 2, 4]);
+        // No activity at all: only a segment that asks for none matches.
+        let none = vec![(
+            7,
+            segment(None, "cart_lines = 0 AND last_viewed_date IS NULL"),
+        )];
+        assert_eq!(matching(&none, &VisitorActivity::default(), today), vec![7]);
+    }
+}
