@@ -84,6 +84,17 @@ export async function register(page: Page, email: string, password = PASSWORD) {
   await page.getByRole('button', { name: 'Create an Account' }).click();
 }
 
+/** Registers at `email` and confirms through the mailed link: the account is ready to sign in. */
+export async function registerConfirmed(page: Page, email: string) {
+  await register(page, email);
+  await expect(page).toHaveURL(/\/customer\/account\/confirmation\?sent=1/);
+  const link = (await mailTo(email, 'confirm_email')).match(/https?:\/\/\S+token=[0-9a-f]{64}/)![0];
+  await page.goto(new URL(link).pathname + new URL(link).search);
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Confirm my account' }).click();
+  await expect(page).toHaveURL(/\/customer\/account\/login\?confirmed=1/);
+}
+
 export async function customerSignIn(page: Page, email: string, password: string, path = '/customer/account/login', scripts = true) {
   await page.goto(path);
   if (scripts) await hydrated(page);

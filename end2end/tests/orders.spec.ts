@@ -2,7 +2,7 @@
 // posts orders with it, staff see them on the customer's Orders tab and in the grid's Lifetime
 // Sales column at once, and the customer sees their own orders under My Orders — never another's;
 // their cart and wish list show on the customer page, and My Wish List lets them remove an item.
-import { test, expect, hydrated, adminPage, register, customerSignIn, mailTo, expectAccessible } from './fixtures';
+import { test, expect, hydrated, adminPage, registerConfirmed, customerSignIn, expectAccessible } from './fixtures';
 
 // The wish list test reads the account the first test opens.
 test.describe.configure({ mode: 'serial' });
@@ -33,13 +33,7 @@ test('orders posted with a token show on the customer, in the grid and under My 
   const auth = { Authorization: `Bearer ${token}` };
 
   // A customer opens an account and confirms it.
-  await register(page, email);
-  await expect(page).toHaveURL(/\/customer\/account\/confirmation\?sent=1/);
-  const link = (await mailTo(email, 'confirm_email')).match(/https?:\/\/\S+token=[0-9a-f]{64}/)![0];
-  await page.goto(new URL(link).pathname + new URL(link).search);
-  await hydrated(page);
-  await page.getByRole('button', { name: 'Confirm my account' }).click();
-  await expect(page).toHaveURL(/\/customer\/account\/login\?confirmed=1/);
+  await registerConfirmed(page, email);
   const found = await (await request.get(`/api/v1/customers?q=${encodeURIComponent(email)}`, { headers: auth })).json();
   expect(found.total).toBe(1);
   const id: number = found.items[0].id;

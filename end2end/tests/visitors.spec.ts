@@ -1,7 +1,7 @@
 // Visitor segments: a visitor who adds a product to the cart matches a segment for visitors (as
 // the shop's API sees it, tested on the request), and keeps it after signing in: the visit's cart
 // carries over to the customer, whose kept membership follows within seconds.
-import { test, expect, hydrated, adminPage, register, customerSignIn, mailTo, PASSWORD } from './fixtures';
+import { test, expect, hydrated, adminPage, registerConfirmed, customerSignIn, PASSWORD } from './fixtures';
 import { createHash } from 'node:crypto';
 
 test('a visitor who adds a product to the cart matches a visitor segment and keeps it after signing in', async ({ browser, request }) => {
@@ -38,13 +38,7 @@ test('a visitor who adds a product to the cart matches a visitor segment and kee
   // The shopper opens an account (not signed in yet), then browses as a visitor.
   const shopper = await browser.newContext();
   const page = await shopper.newPage();
-  await register(page, email);
-  await expect(page).toHaveURL(/\/customer\/account\/confirmation\?sent=1/);
-  const link = (await mailTo(email, 'confirm_email')).match(/https?:\/\/\S+token=[0-9a-f]{64}/)![0];
-  await page.goto(new URL(link).pathname + new URL(link).search);
-  await hydrated(page);
-  await page.getByRole('button', { name: 'Confirm my account' }).click();
-  await expect(page).toHaveURL(/\/customer\/account\/login\?confirmed=1/);
+  await registerConfirmed(page, email);
 
   await page.goto(`/catalog/product/view/sku/${sku}`);
   await hydrated(page);
