@@ -86,8 +86,9 @@ pub async fn register(#[server(flatten)] form: RegisterForm) -> Result<(), AppEr
             Registered::CheckEmail => {
                 leptos_axum::redirect("/customer/account/confirmation?sent=1")
             }
-            Registered::SignedIn(session) => {
+            Registered::SignedIn(customer, session) => {
                 super::set_session_cookie(&session.token)?;
+                super::sign_in::carry_over_visit(&state, &parts, customer).await;
                 leptos_axum::redirect("/customer/account/?welcome=1");
             }
         }

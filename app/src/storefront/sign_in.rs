@@ -37,10 +37,10 @@ pub async fn sign_in(
 }
 
 /// Makes what the customer did as a visitor in this browser theirs (Magento merges the guest's
-/// cart at sign-in): the visit's carts and product views carry over, so the segments the visit
+/// cart at sign-in and at registration): the visit's carts and product views carry over, so the segments the visit
 /// matched follow the customer. A failure is logged and does not stop the sign-in.
 #[cfg(feature = "ssr")]
-async fn carry_over_visit(
+pub(super) async fn carry_over_visit(
     state: &crate::state::AppState,
     parts: &http::request::Parts,
     customer: i64,

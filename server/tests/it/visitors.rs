@@ -187,3 +187,51 @@ async fn a_visitor_s_cart_matches_visitor_segments_and_carries_over_at_sign_in()
     let r = shop_with(&app, "/api/shop/add_to_cart", Some(&cookie), "sku=NOPE").await;
     assert_eq!(r.status, 404, "{}", r.body);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visitor_who_registers_keeps_the_cart_of_the_visit() {
+    let app = spawn_app().await;
+    crate::common::set(&app, json!({ "require_confirmation": false })).await;
+    let admin = staff(&app).await;
+    let (_, t) = token(&app, &admin, "Shop", &["catalog:write", "segments:read"]).await;
+    let batch =
+        json!({ "items": [{ "sku": "VS-2", "name": { "en": "Wool Scarf" }, "price": 20 }] });
+    let r = crate::api::send(
+        &app,
+        &t,
+        "POST",
+        "/api/v1/products/batch",
+        &batch.to_string(),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let segments = app
+        .admin_with_role("visitor-register@example.com", "administrators")
+        .await;
+    let both = save(
+        &app,
+        &segments,
+        "Scarf in cart",
+        "both",
+        "cart_subtotal = 20",
+    )
+    .await;
+
+    let home = app.request("GET", "/", &[], "").await;
+    let cookie = format!("clientele_vid={}", visitor_cookie(&home).unwrap());
+    let r = shop_with(&app, "/api/shop/add_to_cart", Some(&cookie), "sku=VS-2").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let cookie = format!("clientele_vid={}", visitor_cookie(&r).unwrap());
+    let form = crate::common::shopper::register_form("newcomer@example.com", PASSWORD);
+    let r = shop_with(&app, "/api/account/register", Some(&cookie), &form).await;
+    assert!(r.status < 400, "{}: {}", r.status, r.body);
+    let sql = "SELECT VALUE record::id(id) FROM ONLY customer WHERE email = 'newcomer@example.com' LIMIT 1";
+    let id = crate::common::shopper::scalar(&app, sql)
+        .await
+        .as_i64()
+        .unwrap();
+    assert_eq!(
+        ids(&app, &t, &format!("/api/v1/customers/{id}/segments")).await,
+        vec![both]
+    );
+}

@@ -26,7 +26,8 @@ pub struct Registration {
 /// an account (when confirmation is required), or signed in straight away.
 pub enum Registered {
     CheckEmail,
-    SignedIn(NewSession),
+    /// Signed in straight away: the new customer's id and session.
+    SignedIn(i64, NewSession),
 }
 
 pub async fn register(
@@ -118,7 +119,7 @@ pub async fn register(
             Ok(if confirm {
                 Registered::CheckEmail
             } else {
-                Registered::SignedIn(session)
+                Registered::SignedIn(id, session)
             })
         }
         // The address has an account: say exactly what a new one hears (when confirmation is on).
