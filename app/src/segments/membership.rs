@@ -336,13 +336,14 @@ impl Memberships {
             .collect()
     }
 
-    /// The active segments that apply to visitors, by id, as a visitor is tested against them.
-    pub fn for_visitors(&self) -> Vec<(u32, ForVisitors)> {
-        self.lock()
-            .visitors
-            .iter()
-            .map(|(id, v)| (*id, v.clone()))
-            .collect()
+    /// The active segments that apply to visitors which a visitor with `activity` matches on
+    /// `today`, by id (tested under the lock: nothing is cloned per request).
+    pub fn visitor_segments(
+        &self,
+        activity: &super::visitors::VisitorActivity,
+        today: NaiveDate,
+    ) -> Vec<u32> {
+        super::visitors::matching(&self.lock().visitors, activity, today)
     }
 
     /// How many customers each pair of `ids` has in common (the diagonal: each one's size); a

@@ -45,7 +45,7 @@ pub async fn of_visitor(
 ) -> Result<Vec<u32>, AppError> {
     let activity = visitors::activity(db, visitor).await?;
     let today = chrono::Utc::now().date_naive();
-    Ok(visitors::matching(&kept.for_visitors(), &activity, today))
+    Ok(kept.visitor_segments(&activity, today))
 }
 
 /// How often the clock that moves relative-date segments at the turn of the day looks.

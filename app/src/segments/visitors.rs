@@ -7,6 +7,7 @@ use crate::domain::segment::{Facts, visitor_matches};
 use crate::error::AppError;
 use chrono::NaiveDate;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
 /// Most product views read for one visitor (the newest: only the latest per website counts).
 const VIEWS_READ: i64 = 500;
@@ -62,7 +63,7 @@ impl VisitorActivity {
 
 /// The segments, of `segments`, that a visitor with `activity` matches on `today`, by id.
 pub fn matching(
-    segments: &[(u32, ForVisitors)],
+    segments: &BTreeMap<u32, ForVisitors>,
     activity: &VisitorActivity,
     today: NaiveDate,
 ) -> Vec<u32> {
@@ -139,7 +140,7 @@ mod tests {
                 at: noon,
             }],
         };
-        let segments = vec![
+        let segments = BTreeMap::from([
             (1, segment(Some("main"), "cart_subtotal = 97.13")),
             (
                 2,
@@ -149,13 +150,13 @@ mod tests {
             (4, segment(Some("outlet"), "last_viewed_date = today")),
             (5, segment(Some("outlet"), "cart_updated_date >= -1d")),
             (6, segment(None, "number_of_orders = 0")),
-        ];
+        ]);
         assert_eq!(matching(&segments, &activity, today), vec![1, 2, 4]);
         // No activity at all: only a segment that asks for none matches.
-        let none = vec![(
+        let none = BTreeMap::from([(
             7,
             segment(None, "cart_lines = 0 AND last_viewed_date IS NULL"),
-        )];
+        )]);
         assert_eq!(matching(&none, &VisitorActivity::default(), today), vec![7]);
     }
 }

@@ -30,6 +30,28 @@ async fn save(app: &TestApp, admin: &str, name: &str, apply_to: &str, conditions
     serde_json::from_str(&r.body).unwrap()
 }
 
+/// A shop selling `sku`: the staff session, an integration token (catalog, segments, customers)
+/// and a session of staff who may edit segments.
+async fn shop(app: &TestApp, sku: &str, name: &str, price: f64) -> (String, String, String) {
+    let admin = staff(app).await;
+    let scopes = ["catalog:write", "segments:read", "customers:read"];
+    let (_, t) = token(app, &admin, "Shop", &scopes).await;
+    let batch = json!({ "items": [{ "sku": sku, "name": { "en": name }, "price": price }] });
+    let r = crate::api::send(
+        app,
+        &t,
+        "POST",
+        "/api/v1/products/batch",
+        &batch.to_string(),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let segments = app
+        .admin_with_role(&format!("segments-{sku}@example.com"), "administrators")
+        .await;
+    (admin, t, segments)
+}
+
 async fn ids(app: &TestApp, t: &str, path: &str) -> Vec<u32> {
     let r = api(app, Some(t), path).await;
     assert_eq!(r.status, 200, "{path}: {}", r.body);
@@ -41,28 +63,7 @@ async fn ids(app: &TestApp, t: &str, path: &str) -> Vec<u32> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_visitor_s_cart_matches_visitor_segments_and_carries_over_at_sign_in() {
     let app = spawn_app().await;
-    let admin = staff(&app).await;
-    let (_, t) = token(
-        &app,
-        &admin,
-        "Shop",
-        &["catalog:write", "segments:read", "customers:read"],
-    )
-    .await;
-    let batch =
-        json!({ "items": [{ "sku": "VS-1", "name": { "en": "Rain Jacket" }, "price": 97.13 }] });
-    let r = crate::api::send(
-        &app,
-        &t,
-        "POST",
-        "/api/v1/products/batch",
-        &batch.to_string(),
-    )
-    .await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    let segments = app
-        .admin_with_role("visitor-segments@example.com", "administrators")
-        .await;
+    let (admin, t, segments) = shop(&app, "VS-1", "Rain Jacket", 97.13).await;
     let both = save(
         &app,
         &segments,
@@ -192,22 +193,7 @@ async fn a_visitor_s_cart_matches_visitor_segments_and_carries_over_at_sign_in()
 async fn a_visitor_who_registers_keeps_the_cart_of_the_visit() {
     let app = spawn_app().await;
     crate::common::set(&app, json!({ "require_confirmation": false })).await;
-    let admin = staff(&app).await;
-    let (_, t) = token(&app, &admin, "Shop", &["catalog:write", "segments:read"]).await;
-    let batch =
-        json!({ "items": [{ "sku": "VS-2", "name": { "en": "Wool Scarf" }, "price": 20 }] });
-    let r = crate::api::send(
-        &app,
-        &t,
-        "POST",
-        "/api/v1/products/batch",
-        &batch.to_string(),
-    )
-    .await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    let segments = app
-        .admin_with_role("visitor-register@example.com", "administrators")
-        .await;
+    let (_, t, segments) = shop(&app, "VS-2", "Wool Scarf", 20.0).await;
     let both = save(
         &app,
         &segments,

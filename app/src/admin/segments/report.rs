@@ -68,16 +68,15 @@ pub async fn compare_segments(ids: Vec<u32>, days: u32) -> Result<Comparison, Ap
             .take_while(|d| *d <= today)
             .map(|d| d.to_string())
             .collect();
+        let recorded: std::collections::HashMap<(u32, &str), u64> = recorded
+            .iter()
+            .map(|r| ((r.segment, r.day.as_str()), r.members))
+            .collect();
         let sizes = ids
             .iter()
             .map(|id| {
                 days.iter()
-                    .map(|d| {
-                        recorded
-                            .iter()
-                            .find(|r| r.segment == *id && r.day == *d)
-                            .map(|r| r.members)
-                    })
+                    .map(|d| recorded.get(&(*id, d.as_str())).copied())
                     .collect()
             })
             .collect();
