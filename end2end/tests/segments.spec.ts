@@ -114,7 +114,7 @@ test('a customer who orders through the API joins the open segment within second
   await hydrated(admin);
   await admin.getByLabel('Segment name').fill(`First order ${stamp}`);
   await admin.getByRole('button', { name: 'Text' }).click();
-  await admin.getByLabel('Conditions as text').fill(`email = '${email}' AND number_of_orders >= 1`);
+  await admin.getByLabel('Conditions as text').fill(`email = '${email}' AND number_of_orders >= 1 AND products_purchased MATCHES (sku = 'MJ01', date >= -1d, status = processing)`);
   await admin.getByRole('button', { name: 'Save and Continue Edit' }).click();
   await expect(admin).toHaveURL(/\/admin\/segments\/\d+$/);
   await hydrated(admin);

@@ -24,13 +24,14 @@ test('a visitor who adds a product to the cart matches a visitor segment and kee
   });
   expect(product.status(), await product.text()).toBe(200);
 
-  // Staff save a segment for visitors and registered customers: "this jacket in the cart".
+  // Staff save a segment for visitors and registered customers: "this jacket in the cart" (a
+  // product condition: the SKU, and the catalog's name for it).
   await admin.goto('/admin/segments/new');
   await hydrated(admin);
   await admin.getByLabel('Segment name').fill(`Storm jacket in cart ${stamp}`);
   await admin.getByLabel('Apply to').selectOption({ label: 'Visitors and registered customers' });
   await admin.getByRole('button', { name: 'Text' }).click();
-  await admin.getByLabel('Conditions as text').fill(`cart_subtotal = ${price.toFixed(2)}`);
+  await admin.getByLabel('Conditions as text').fill(`products_in_cart MATCHES (sku = '${sku}', product_name = 'Storm Jacket') AND cart_subtotal = ${price.toFixed(2)}`);
   await admin.getByRole('button', { name: 'Save and Continue Edit' }).click();
   await expect(admin).toHaveURL(/\/admin\/segments\/\d+$/);
   const segment = Number(admin.url().match(/\/admin\/segments\/(\d+)$/)![1]);

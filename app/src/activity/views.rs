@@ -30,6 +30,30 @@ macro_rules! move_last_viewed {
     };
 }
 
+/// Keeps each customer's 50 latest distinct products viewed (`views`, the segments' "products
+/// viewed") up to date with `$seen` (`customer`, `website`, `sku`, `at`), oldest first.
+macro_rules! keep_views {
+    () => {
+        "FOR $l IN $seen {
+    LET $c = type::record('customer_activity', $l.customer);
+    IF record::exists(type::record('customer', $l.customer)) {
+        LET $views = (SELECT VALUE views FROM ONLY $c) ?? [];
+        LET $same = $views.find(|$x| $x.website = $l.website AND $x.sku = $l.sku);
+        IF $same = NONE OR $same.at < <datetime>$l.at {
+            LET $list = array::slice(array::concat(
+                [{ website: $l.website, sku: $l.sku, at: <datetime>$l.at }],
+                $views.filter(|$x| !($x.website = $l.website AND $x.sku = $l.sku))), 0, 50);
+            IF record::exists($c) {
+                UPDATE $c SET views = $list RETURN NONE;
+            } ELSE {
+                CREATE $c SET views = $list RETURN NONE;
+            };
+        };
+    };
+};"
+    };
+}
+
 /// Products a "recently viewed" list shows.
 pub const RECENT: u32 = 20;
 
@@ -87,6 +111,10 @@ impl ViewBuffer {
                               "sku": sku, "at": at.to_rfc3339(), "views": views }),
             );
         }
+        let mut seen: Vec<&serde_json::Value> =
+            rows.iter().filter(|r| !r["customer"].is_null()).collect();
+        seen.sort_by(|a, b| a["at"].as_str().cmp(&b["at"].as_str()));
+        let seen: Vec<serde_json::Value> = seen.into_iter().cloned().collect();
         let last: Vec<serde_json::Value> = latest
             .into_iter()
             .map(|((c, w), (at, sku))| json!({ "customer": c, "website": w, "at": at.to_rfc3339(), "sku": sku }))
@@ -102,10 +130,12 @@ impl ViewBuffer {
                  };
 ",
                 move_last_viewed!(),
+                keep_views!(),
                 "COMMIT;"
             ))
             .bind(("rows", rows.clone()))
             .bind(("last", last.clone()))
+            .bind(("seen", seen.clone()))
             .into_future()
         })
         .await;
@@ -154,25 +184,30 @@ pub async fn carry_over(
         return Ok(0);
     }
     let mut last: Vec<serde_json::Value> = Vec::new();
+    let mut seen: Vec<serde_json::Value> = Vec::new();
     let mut websites = std::collections::HashSet::new();
     for r in &rows {
         let r: Row = crate::db::from_json(r.clone())?;
+        let entry = json!({ "customer": customer, "website": r.website, "at": r.at, "sku": r.sku });
         if websites.insert(r.website.clone()) {
-            last.push(
-                json!({ "customer": customer, "website": r.website, "at": r.at, "sku": r.sku }),
-            );
+            last.push(entry.clone());
         }
+        seen.push(entry);
     }
+    // Oldest first, so the latest ends first in the list.
+    seen.reverse();
     db.query(concat!(
         "BEGIN;
          UPDATE product_view SET customer = $customer, visitor = NONE WHERE visitor = $visitor
            RETURN NONE;",
         move_last_viewed!(),
+        keep_views!(),
         "COMMIT;"
     ))
     .bind(("visitor", visitor.to_owned()))
     .bind(("customer", customer))
     .bind(("last", last))
+    .bind(("seen", seen))
     .await?
     .check()?;
     Ok(rows.len())

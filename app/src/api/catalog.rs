@@ -177,6 +177,7 @@ pub async fn put_products(
         .map(|p| p.sku.trim().to_owned())
         .collect();
     let answers = catalog::put_products(&state.db, &caller.actor(), items.inputs).await?;
+    crate::segments::take_catalog(&state.db, &state.customers, &state.segments).await;
     Ok(Json(answer(
         items.positions,
         keys,

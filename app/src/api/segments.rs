@@ -220,7 +220,8 @@ pub async fn visitor_segments(
             "The visitor id must be 1 to 64 characters.",
         ));
     }
-    let ids = crate::segments::of_visitor(&state.db, &state.segments, &visitor).await?;
+    let ids =
+        crate::segments::of_visitor(&state.db, &state.customers, &state.segments, &visitor).await?;
     Ok(Json(ids))
 }
 

@@ -281,3 +281,31 @@ pub async fn product(db: &Db, sku: &str) -> Result<Product, AppError> {
         .remove(sku)
         .ok_or(AppError::NotFound)
 }
+
+/// What segment conditions can test of every product: SKU, English name, categories, brand and
+/// price (the read model holds it; `segments::start` refreshes it).
+pub async fn segment_facts(db: &Db) -> Result<Vec<crate::domain::segment::ProductFacts>, AppError> {
+    #[derive(serde::Deserialize)]
+    struct Row {
+        sku: String,
+        name: String,
+        categories: Vec<String>,
+        brand: Option<String>,
+        price: i64,
+    }
+    let mut res = db
+        .query("SELECT sku, name.en AS name, categories, brand, price FROM product")
+        .await?;
+    let rows: Vec<Json> = res.take(0)?;
+    rows.into_iter()
+        .map(|r| {
+            from_json::<Row>(r).map(|r| crate::domain::segment::ProductFacts {
+                sku: r.sku,
+                name: r.name,
+                categories: r.categories,
+                brand: r.brand.unwrap_or_default(),
+                price: r.price,
+            })
+        })
+        .collect()
+}

@@ -2,10 +2,12 @@
 //! statistics, open-cart summaries and last product views per website that order, cart and view
 //! events keep up to date, and the grid's activity columns made from them. It is a small record
 //! beside the customer's because SurrealDB rewrites a record whole on every update.
-use super::read_model::Activity;
+use super::read_model::{Activity, ProductRef};
 use crate::db::Db;
 use crate::domain::money::Cents;
+use crate::domain::order::OrderStatus;
 use crate::domain::sales::{WebsiteSales, totals};
+use crate::domain::segment::Source;
 use crate::error::AppError;
 use surrealdb::types::{Datetime, Number, RecordId, SurrealValue};
 
@@ -32,6 +34,8 @@ pub struct CartDoc {
     /// Units; whole ones may be stored as integers.
     pub qty: Number,
     pub updated_at: Datetime,
+    /// The SKUs in the cart (none in records written before product conditions).
+    pub skus: Option<Vec<String>>,
 }
 
 /// The last product view on one website (`activity::views`).
@@ -41,6 +45,26 @@ pub struct ViewedDoc {
     pub website: String,
     pub at: Datetime,
     pub sku: String,
+}
+
+/// One order with its products (`sales::stats`): the order's id, website, Unix seconds of its
+/// creation, status and line SKUs.
+#[derive(SurrealValue, Clone, Debug)]
+#[surreal(crate = "surrealdb::types")]
+pub struct OrderedDoc {
+    pub order_id: i64,
+    pub website: String,
+    pub at: i64,
+    pub status: String,
+    pub skus: Vec<String>,
+}
+
+/// A product in the wish list, or one of the latest distinct products viewed.
+#[derive(SurrealValue, Clone, Debug)]
+#[surreal(crate = "surrealdb::types")]
+pub struct ProductAtDoc {
+    pub sku: String,
+    pub at: Datetime,
 }
 
 /// A customer's activity record; its id's key is the customer's id.
@@ -54,6 +78,12 @@ pub struct ActivityDoc {
     pub cart: Option<Vec<CartDoc>>,
     /// The last product view per website (none until the first).
     pub viewed: Option<Vec<ViewedDoc>>,
+    /// Every order with its products.
+    pub ordered: Option<Vec<OrderedDoc>>,
+    /// The wish list's products.
+    pub wished: Option<Vec<ProductAtDoc>>,
+    /// The latest distinct products viewed (`activity::views`).
+    pub views: Option<Vec<ProductAtDoc>>,
 }
 
 impl ActivityDoc {
@@ -98,6 +128,44 @@ impl ActivityDoc {
             cart_updated: carts.iter().map(|c| c.updated_at.timestamp()).max(),
             last_viewed: self.viewed.iter().flatten().map(|v| v.at.timestamp()).max(),
         }
+    }
+}
+
+impl ActivityDoc {
+    /// Every product event of the record, for the segments' product conditions.
+    pub fn products(&self) -> Vec<ProductRef> {
+        let mut out = Vec::new();
+        for o in self.ordered.iter().flatten() {
+            let status = OrderStatus::parse(&o.status);
+            out.extend(o.skus.iter().map(|sku| ProductRef {
+                source: Source::Ordered,
+                sku: sku.clone(),
+                at: o.at,
+                status,
+            }));
+        }
+        for c in self.cart.iter().flatten() {
+            let at = c.updated_at.timestamp();
+            out.extend(c.skus.iter().flatten().map(|sku| ProductRef {
+                source: Source::Cart,
+                sku: sku.clone(),
+                at,
+                status: None,
+            }));
+        }
+        let lists = [
+            (Source::Wishlist, &self.wished),
+            (Source::Viewed, &self.views),
+        ];
+        for (source, list) in lists {
+            out.extend(list.iter().flatten().map(|p| ProductRef {
+                source,
+                sku: p.sku.clone(),
+                at: p.at.timestamp(),
+                status: None,
+            }));
+        }
+        out
     }
 }
 

@@ -4,7 +4,7 @@
 //! every second in the background, so writes made through any app server show up everywhere.
 use super::activity::ActivityDoc;
 use super::doc::CustomerDoc;
-use super::read_model::{Activity, GridIndex};
+use super::read_model::{Activity, GridIndex, ProductRef};
 use crate::db::Db;
 use crate::error::AppError;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -94,14 +94,16 @@ impl CustomerIndex {
             } else {
                 Some(hi)
             };
-            let mut activity: std::collections::HashMap<i64, Activity> = activity
-                .iter()
-                .map(|a| (a.customer(), a.columns()))
-                .collect();
+            let mut activity: std::collections::HashMap<i64, &ActivityDoc> =
+                activity.iter().map(|a| (a.customer(), a)).collect();
             for doc in &batch {
                 let mut row = doc.grid_doc();
-                row.activity = activity.remove(&row.id).unwrap_or_default();
+                let a = activity.remove(&row.id);
+                row.activity = a.map(ActivityDoc::columns).unwrap_or_default();
                 index.append(&row);
+                if let Some(a) = a {
+                    index.set_products(row.id, a.products());
+                }
             }
         }
         let scanned = started.elapsed();
@@ -154,6 +156,13 @@ impl CustomerIndex {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .push(f);
+    }
+
+    /// Takes the catalog's description of its products (see `GridIndex::set_catalog`); whether
+    /// anything changed.
+    pub fn set_catalog(&self, catalog: Vec<crate::domain::segment::ProductFacts>) -> bool {
+        let mut ix = self.index.write().unwrap_or_else(|e| e.into_inner());
+        ix.set_catalog(catalog)
     }
 
     pub fn read(&self) -> RwLockReadGuard<'_, GridIndex> {
@@ -219,8 +228,9 @@ impl CustomerIndex {
                         ix.remove(id);
                         Touch::Customer(id)
                     }
-                    Change::Activity(id, a) => {
+                    Change::Activity(id, a, products) => {
                         ix.set_activity(id, a);
+                        ix.set_products(id, products);
                         Touch::Customer(id)
                     }
                     Change::ActivityGone(id) => {
@@ -245,7 +255,7 @@ impl CustomerIndex {
 enum Change {
     Customer(Box<CustomerDoc>),
     Removed(i64),
-    Activity(i64, Activity),
+    Activity(i64, Activity, Vec<ProductRef>),
     ActivityGone(i64),
     /// A record of a table a follower asked for.
     Record(Touch),
@@ -280,7 +290,7 @@ fn read_change(change: Value, followed: &[&str]) -> Option<Change> {
                 CustomerDoc::from_value(Value::Object(doc)).map(|d| Change::Customer(Box::new(d)))
             }
             "customer_activity" => ActivityDoc::from_value(Value::Object(doc))
-                .map(|a| Change::Activity(a.customer(), a.columns())),
+                .map(|a| Change::Activity(a.customer(), a.columns(), a.products())),
             _ => return None,
         };
         return read

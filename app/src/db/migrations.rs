@@ -85,6 +85,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "segment_sizes",
         sql: include_str!("../../migrations/0015_segment_sizes.surql"),
     },
+    Migration {
+        version: 16,
+        name: "product_activity",
+        sql: include_str!("../../migrations/0016_product_activity.surql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

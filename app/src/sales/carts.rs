@@ -128,7 +128,7 @@ fn write(tx: &mut Tx, cart: &ValidCart) {
     if let CartOwner::Customer(id) = cart.owner {
         let entry: Vec<Value> = cart
             .summary()
-            .map(|(_, s)| summary_content(&s))
+            .map(|(_, s)| summary_content(&s, cart.items.iter().map(|i| i.sku.as_str())))
             .into_iter()
             .collect();
         tx.add(
@@ -235,9 +235,12 @@ pub async fn add_line(
 const CART_FIELDS: &str =
     "website, currency, items, subtotal, grand_total, <string> updated_at AS updated_at";
 
-fn summary_content(s: &CartSummary) -> Value {
+/// A cart's summary in the activity record, with its SKUs (for the segments' "products in cart").
+fn summary_content<'a>(s: &CartSummary, skus: impl Iterator<Item = &'a str>) -> Value {
+    let skus: Vec<&str> = skus.collect();
     with_time(
-        json!({ "website": s.website, "subtotal": s.subtotal.0, "lines": s.lines, "qty": s.qty }),
+        json!({ "website": s.website, "subtotal": s.subtotal.0, "lines": s.lines, "qty": s.qty,
+            "skus": skus }),
         "updated_at",
         s.updated_at,
     )

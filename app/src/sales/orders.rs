@@ -115,10 +115,13 @@ impl Stored {
     fn part(&self) -> Option<Part> {
         Some(Part {
             customer: self.customer?,
+            order: self.order_id,
             website: self.key.0.clone(),
             status: self.status,
             net: Cents(self.net),
             created_at: super::doc::unix(&self.created_at),
+            // Only what the order adds needs its products; a stored one goes by its id.
+            skus: Vec::new(),
         })
     }
 }
@@ -133,13 +136,15 @@ struct Planned {
 }
 
 impl Planned {
-    fn part(&self) -> Option<Part> {
+    fn part(&self, order: i64) -> Option<Part> {
         Some(Part {
             customer: self.customer?,
+            order,
             website: self.order.website.to_string(),
             status: self.order.status,
             net: self.order.totals.net(),
             created_at: self.order.created_at.timestamp(),
+            skus: self.order.items.iter().map(|i| i.sku.clone()).collect(),
         })
     }
 }
@@ -194,7 +199,7 @@ async fn write(
             ],
         );
         out.extend(p.stored.as_ref().and_then(Stored::part));
-        into.extend(p.part());
+        into.extend(p.part(written.id));
         answers.push((p.at, Ok(written)));
     }
     add_moves(&tx, &mut stmts, &out, &into).await?;

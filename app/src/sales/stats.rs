@@ -94,10 +94,14 @@ fn of(parts: &[Part], c: i64) -> Vec<Contribution<'_>> {
 #[derive(Clone, Debug)]
 pub struct Part {
     pub customer: i64,
+    /// The order's id.
+    pub order: i64,
     pub website: String,
     pub status: OrderStatus,
     pub net: Cents,
     pub created_at: i64,
+    /// The SKUs of its lines.
+    pub skus: Vec<String>,
 }
 
 impl Part {
@@ -160,6 +164,46 @@ fn content(sales: &[WebsiteSales]) -> Value {
     items.into_value()
 }
 
+/// Customer `c`'s orders with their products (`ordered` in the activity record: order id,
+/// website, Unix seconds of creation, status, SKUs) once the orders of `out` are gone and those of `into` are in.
+fn ordered_after(
+    now: &[serde_json::Value],
+    out: &[Part],
+    into: &[Part],
+    c: i64,
+) -> Vec<serde_json::Value> {
+    let entry = |p: &Part| {
+        serde_json::json!({
+            "order_id": p.order, "website": p.website, "status": p.status.key(),
+            "at": p.created_at, "skus": p.skus,
+        })
+    };
+    let mut coming: BTreeMap<i64, serde_json::Value> = into
+        .iter()
+        .filter(|p| p.customer == c)
+        .map(|p| (p.order, entry(p)))
+        .collect();
+    let going: BTreeSet<i64> = out
+        .iter()
+        .filter(|p| p.customer == c)
+        .map(|p| p.order)
+        .collect();
+    // An order sent again keeps its place, so an unchanged one leaves the list equal.
+    let mut after: Vec<serde_json::Value> = now
+        .iter()
+        .filter_map(|o| {
+            let id = o.get("order_id").and_then(serde_json::Value::as_i64);
+            match id.and_then(|id| coming.remove(&id)) {
+                Some(new) => Some(new),
+                None if id.is_some_and(|id| going.contains(&id)) => None,
+                None => Some(o.clone()),
+            }
+        })
+        .collect();
+    after.extend(coming.into_values());
+    after
+}
+
 /// Adds to `stmts` what moves each customer's statistics by the parts going `out` and coming
 /// `into`: new figures from deltas, or a recount (after the orders' own statements, so it sees
 /// them). The figures are read inside `tx`, so a writer that changed them since is a conflict.
@@ -181,34 +225,31 @@ pub async fn add_moves(
     struct Row {
         id: i64,
         sales: Vec<serde_json::Value>,
+        ordered: Vec<serde_json::Value>,
     }
     let mut res = tx
-        .query("SELECT record::id(id) AS id, sales ?? [] AS sales FROM $records")
+        .query(
+            "SELECT record::id(id) AS id, sales ?? [] AS sales, ordered ?? [] AS ordered
+                FROM $records",
+        )
         .bind(("records", records))
         .await?;
     let rows: Vec<serde_json::Value> = res.take(0)?;
-    let mut current: BTreeMap<i64, Vec<WebsiteSales>> = BTreeMap::new();
+    let mut current: BTreeMap<i64, (Vec<WebsiteSales>, Vec<serde_json::Value>)> = BTreeMap::new();
     for row in rows {
         let r: Row = from_json(row)?;
-        current.insert(r.id, from_rows(r.sales)?);
+        current.insert(r.id, (from_rows(r.sales)?, r.ordered));
     }
-    let none = Vec::new();
+    let none = (Vec::new(), Vec::new());
     for c in touched {
         // Customers without a record yet start from nothing (the orders' plan checked they exist).
-        let now = current.get(&c).unwrap_or(&none);
+        let (now, ordered_now) = current.get(&c).unwrap_or(&none);
+        let ordered = ordered_after(ordered_now, out, into, c);
+        let record = surrealdb::types::RecordId::new("customer_activity", c).into_value();
+        let mut set = Vec::new();
         match moved(now, &of(out, c), &of(into, c)) {
             Moved::To(sales) if sales == *now => {}
-            Moved::To(sales) => {
-                let record = surrealdb::types::RecordId::new("customer_activity", c).into_value();
-                // UPDATE or CREATE, never UPSERT: SurrealDB 3.3.5's UPSERT reads through the
-                // transaction's pending writes, ~1.4 ms each inside a batch of 1,000 orders.
-                let sql = if current.contains_key(&c) {
-                    "UPDATE $record SET sales = $sales RETURN NONE;"
-                } else {
-                    "CREATE $record SET sales = $sales RETURN NONE;"
-                };
-                stmts.add(sql, [("record", record), ("sales", content(&sales))]);
-            }
+            Moved::To(sales) => set.push(("sales", content(&sales))),
             Moved::Recount => {
                 stmts.add(
                     "fn::refresh_sales([$customer]);",
@@ -216,6 +257,72 @@ pub async fn add_moves(
                 );
             }
         }
+        if ordered != *ordered_now {
+            set.push(("ordered", serde_json::Value::Array(ordered).into_value()));
+        }
+        if set.is_empty() {
+            continue;
+        }
+        let fields: Vec<String> = set.iter().map(|(f, _)| format!("{f} = ${f}")).collect();
+        // UPDATE or CREATE, never UPSERT: SurrealDB 3.3.5's UPSERT reads through the
+        // transaction's pending writes, ~1.4 ms each inside a batch of 1,000 orders.
+        let verb = if current.contains_key(&c) {
+            "UPDATE"
+        } else {
+            "CREATE"
+        };
+        let sql = format!("{verb} $record SET {} RETURN NONE;", fields.join(", "));
+        stmts.add(&sql, std::iter::once(("record", record)).chain(set));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn part(customer: i64, order: i64, status: OrderStatus, skus: &[&str]) -> Part {
+        Part {
+            customer,
+            order,
+            website: "main".into(),
+            status,
+            net: Cents(1_000),
+            created_at: 1_700_000_000 + order,
+            skus: skus.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn an_order_sent_again_replaces_its_entry_in_place_and_a_moved_one_leaves() {
+        let first = ordered_after(&[], &[], &[part(1, 10, OrderStatus::Pending, &["A"])], 1);
+        let both = ordered_after(
+            &first,
+            &[],
+            &[part(1, 11, OrderStatus::Complete, &["B"])],
+            1,
+        );
+        assert_eq!(both.len(), 2);
+        // The same order again, unchanged: the list is equal (nothing to write).
+        let stored = part(1, 10, OrderStatus::Pending, &[]);
+        let again = part(1, 10, OrderStatus::Pending, &["A"]);
+        let same = ordered_after(&both, std::slice::from_ref(&stored), &[again], 1);
+        assert_eq!(same, both);
+        // Canceled: the entry changes where it is.
+        let canceled = part(1, 10, OrderStatus::Canceled, &["A"]);
+        let changed = ordered_after(&both, std::slice::from_ref(&stored), &[canceled], 1);
+        assert_eq!(changed[0]["status"], "canceled");
+        assert_eq!(changed[1], both[1]);
+        // Moved to another customer: it leaves this one's list and joins the other's.
+        let moved = part(2, 10, OrderStatus::Pending, &["A"]);
+        let left = ordered_after(
+            &both,
+            std::slice::from_ref(&stored),
+            std::slice::from_ref(&moved),
+            1,
+        );
+        assert_eq!(left, vec![both[1].clone()]);
+        let joined = ordered_after(&[], std::slice::from_ref(&stored), &[moved], 2);
+        assert_eq!(joined[0]["order_id"], 10);
+    }
 }

@@ -8,6 +8,17 @@ use crate::error::AppError;
 use serde_json::json;
 use surrealdb::types::{RecordId, SurrealValue};
 
+/// Copies customer `$id`'s wish list (SKU and when each was wished) into their activity record,
+/// which the read model follows for the segments' "products in the wish list".
+const SYNC_WISHED: &str = "LET $wished_rec = type::record('customer_activity', $id);
+    LET $wished_now = ((SELECT VALUE items FROM ONLY type::record('wishlist', $id)) ?? [])
+        .map(|$i| { sku: $i.sku, at: $i.added_at });
+    IF record::exists($wished_rec) {
+        UPDATE $wished_rec SET wished = $wished_now RETURN NONE;
+    } ELSE {
+        CREATE $wished_rec SET wished = $wished_now RETURN NONE;
+    };";
+
 /// Replaces `customer`'s wish list (the customer must exist).
 pub async fn put(db: &Db, me: &Principal, customer: i64, items: &[Wish]) -> Result<(), AppError> {
     let mut res = db
@@ -32,6 +43,7 @@ pub async fn put(db: &Db, me: &Principal, customer: i64, items: &[Wish]) -> Resu
             ("items", items.into_value()),
         ],
     );
+    tx.add(SYNC_WISHED, [("id", customer.into_value())]);
     tx.log(action_log::entry(
         me,
         "wishlist_updated",
@@ -58,6 +70,7 @@ pub async fn remove(
             ("sku", sku.to_owned().into_value()),
         ],
     );
+    tx.add(SYNC_WISHED, [("id", customer.into_value())]);
     if let Some(entry) = log {
         tx.log(entry);
     }

@@ -374,6 +374,9 @@ impl Scan<'_> {
     /// Sets the bits of the slots of `scope` that pass `t` (bits outside `scope` may be set too).
     fn fill(&self, t: &Test, words: &mut [u64], scope: &[u64]) {
         let ix = self.ix;
+        if t.field.source().is_some() {
+            return ix.mark_products(t, self.today, words, scope);
+        }
         let texts = t.lowered_texts();
         let nums = t.numbers(self.today);
         if let Some(c) = text_column(t.field) {

@@ -31,6 +31,8 @@ pub enum Reason {
     TimePassed,
     /// A full recompute found the kept set had drifted.
     Refresh,
+    /// The catalog's description of a product changed.
+    CatalogChanged,
 }
 
 impl Reason {
@@ -41,6 +43,7 @@ impl Reason {
             Reason::SegmentEdited => "segment_edited",
             Reason::TimePassed => "time_passed",
             Reason::Refresh => "refresh",
+            Reason::CatalogChanged => "catalog_changed",
         }
     }
 }
@@ -313,6 +316,22 @@ impl Memberships {
         }
     }
 
+    /// The catalog changed: segments with product conditions on catalog details are recomputed.
+    pub fn catalog_changed(&self, ix: &GridIndex) {
+        let mut st = self.lock();
+        let today = st.today;
+        let moving: Vec<(u32, Group)> = st
+            .kept
+            .iter()
+            .filter(|(_, k)| uses_catalog(&k.tree))
+            .map(|(id, k)| (*id, k.tree.clone()))
+            .collect();
+        for (id, tree) in moving {
+            let now = full(ix, &tree, today);
+            st.diff(id, now, Reason::CatalogChanged);
+        }
+    }
+
     /// Recomputes segment `id` from scratch and reports how far the kept set had drifted (None if
     /// the segment is not kept).
     pub fn refresh(&self, ix: &GridIndex, id: u32) -> Option<Drift> {
@@ -410,15 +429,29 @@ impl Kept {
 
 /// Whether the tree's answer can change with the day alone.
 fn is_relative(g: &Group) -> bool {
-    use crate::domain::segment::{Arg, Field, Node};
+    use crate::domain::segment::Node;
     g.children.iter().any(|c| match c {
         Node::Group(inner) => is_relative(inner),
-        Node::Test(t) => {
-            t.field == Field::DaysToBirthday
-                || t.args
-                    .iter()
-                    .any(|a| matches!(a, Arg::Date(d) if d.is_relative()))
-        }
+        Node::Test(t) => test_is_relative(t),
+    })
+}
+
+fn test_is_relative(t: &crate::domain::segment::Test) -> bool {
+    use crate::domain::segment::{Arg, Field};
+    t.field == Field::DaysToBirthday
+        || t.args.iter().any(|a| match a {
+            Arg::Date(d) => d.is_relative(),
+            Arg::Products(details) => details.iter().any(test_is_relative),
+            _ => false,
+        })
+}
+
+/// Whether the tree has a product condition with a detail the catalog answers.
+fn uses_catalog(g: &Group) -> bool {
+    use crate::domain::segment::Node;
+    g.children.iter().any(|c| match c {
+        Node::Group(inner) => uses_catalog(inner),
+        Node::Test(t) => t.details().iter().any(|d| d.field.is_product_detail()),
     })
 }
 

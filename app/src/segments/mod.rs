@@ -8,6 +8,8 @@ pub mod sizes;
 pub mod slots;
 pub mod store;
 #[cfg(test)]
+mod test_products;
+#[cfg(test)]
 mod tests;
 pub mod visitors;
 
@@ -40,15 +42,32 @@ pub async fn within(
 /// The segments visitor `visitor` matches now (see `visitors`), by id.
 pub async fn of_visitor(
     db: &Db,
+    index: &CustomerIndex,
     kept: &membership::Memberships,
     visitor: &str,
 ) -> Result<Vec<u32>, AppError> {
-    let activity = visitors::activity(db, visitor).await?;
+    let mut activity = visitors::activity(db, visitor).await?;
+    activity.describe(&index.read());
     let today = chrono::Utc::now().date_naive();
     Ok(kept.visitor_segments(&activity, today))
 }
 
-/// How often the clock that moves relative-date segments at the turn of the day looks.
+/// Reads the catalog into the read model and, if it changed, recomputes the kept segments that
+/// test catalog details. The clock does it for changes made through any server; the catalog API
+/// right after its own writes.
+pub async fn take_catalog(db: &Db, index: &CustomerIndex, kept: &membership::Memberships) {
+    match crate::catalog::segment_facts(db).await {
+        Ok(catalog) => {
+            if index.set_catalog(catalog) {
+                kept.catalog_changed(&index.read());
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "catalog not read for the segments"),
+    }
+}
+
+/// How often the clock that moves relative-date segments at the turn of the day (and takes the
+/// catalog's changes to products) looks.
 const CLOCK_SECONDS: u64 = 30;
 /// Ticks of that clock between two writes of today's segment sizes (about ten minutes).
 const SIZES_EVERY_TICKS: u64 = 20;
@@ -60,6 +79,7 @@ pub async fn start(
     index: &std::sync::Arc<CustomerIndex>,
 ) -> Result<std::sync::Arc<membership::Memberships>, AppError> {
     let rows = store::list(db).await?;
+    index.set_catalog(crate::catalog::segment_facts(db).await?);
     let today = chrono::Utc::now().date_naive();
     let kept = std::sync::Arc::new(membership::Memberships::new(&index.read(), &rows, today));
     index.follow(kept.clone());
@@ -77,6 +97,7 @@ pub async fn start(
             };
             let today = chrono::Utc::now().date_naive();
             kept.tick(&index.read(), today);
+            take_catalog(&db, &index, &kept).await;
             if ticks % SIZES_EVERY_TICKS == 0
                 && let Err(e) = sizes::record(&db, today, &kept.counts()).await
             {

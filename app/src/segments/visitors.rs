@@ -2,14 +2,15 @@
 //! its carts) is tested on each request against the active segments that apply to visitors, on
 //! the only facts a visitor has: their open carts and product views on the segment's website.
 use super::store::ForVisitors;
+use crate::customers::read_model::GridIndex;
 use crate::db::{Db, from_json};
-use crate::domain::segment::{Facts, visitor_matches};
+use crate::domain::segment::{Facts, ProductEvent, Source, visitor_matches};
 use crate::error::AppError;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-/// Most product views read for one visitor (the newest: only the latest per website counts).
+/// Most product views read for one visitor (the newest).
 const VIEWS_READ: i64 = 500;
 
 /// An open cart with items of a visitor's.
@@ -22,14 +23,18 @@ pub struct VisitorCart {
     pub qty: f64,
     /// Unix seconds.
     pub updated: i64,
+    #[serde(default)]
+    pub skus: Vec<String>,
 }
 
-/// A visitor's latest product view on one website.
+/// A visitor's product view on one website.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct VisitorView {
     pub website: String,
     /// Unix seconds.
     pub at: i64,
+    #[serde(default)]
+    pub sku: String,
 }
 
 /// What a visitor has done: open carts and product views, on every website.
@@ -37,6 +42,9 @@ pub struct VisitorView {
 pub struct VisitorActivity {
     pub carts: Vec<VisitorCart>,
     pub views: Vec<VisitorView>,
+    /// The carts' and views' products as the catalog describes them, with their website (see
+    /// `describe`).
+    pub products: Vec<(String, ProductEvent)>,
 }
 
 impl VisitorActivity {
@@ -56,8 +64,40 @@ impl VisitorActivity {
                 .filter(|v| here(&v.website))
                 .map(|v| v.at)
                 .max(),
+            products: self
+                .products
+                .iter()
+                .filter(|(w, _)| here(w))
+                .map(|(_, e)| e.clone())
+                .collect(),
             ..Facts::default()
         }
+    }
+
+    /// Fills `products` from the carts' and views' SKUs, as the read model's catalog describes
+    /// them.
+    pub fn describe(&mut self, ix: &GridIndex) {
+        let carts = self.carts.iter().flat_map(|c| {
+            c.skus
+                .iter()
+                .map(|sku| (c.website.clone(), Source::Cart, sku, c.updated))
+        });
+        let views = self
+            .views
+            .iter()
+            .map(|v| (v.website.clone(), Source::Viewed, &v.sku, v.at));
+        self.products = carts
+            .chain(views)
+            .map(|(website, source, sku, at)| {
+                let event = ProductEvent {
+                    source,
+                    at,
+                    status: None,
+                    product: ix.product(sku),
+                };
+                (website, event)
+            })
+            .collect();
     }
 }
 
@@ -74,14 +114,14 @@ pub fn matching(
         .collect()
 }
 
-/// Visitor `visitor`'s open carts and latest product view per website.
+/// Visitor `visitor`'s open carts and latest product views (`products` left to `describe`).
 pub async fn activity(db: &Db, visitor: &str) -> Result<VisitorActivity, AppError> {
     let mut res = db
         .query(
             "SELECT website, subtotal, items_count AS lines, <float> items_qty AS qty,
-                    time::unix(updated_at) AS updated
+                    time::unix(updated_at) AS updated, items.sku AS skus
                FROM cart WHERE visitor = $visitor AND status = 'open' AND items_count > 0;
-             SELECT website, time::unix(at) AS at FROM product_view
+             SELECT website, time::unix(at) AS at, sku FROM product_view
                WHERE visitor = $visitor ORDER BY at DESC LIMIT $views;",
         )
         .bind(("visitor", visitor.to_owned()))
@@ -89,16 +129,10 @@ pub async fn activity(db: &Db, visitor: &str) -> Result<VisitorActivity, AppErro
         .await?;
     let carts: Vec<serde_json::Value> = res.take(0)?;
     let views: Vec<serde_json::Value> = res.take(1)?;
-    let mut latest: Vec<VisitorView> = Vec::new();
-    for v in views {
-        let v: VisitorView = from_json(v)?;
-        if !latest.iter().any(|l| l.website == v.website) {
-            latest.push(v);
-        }
-    }
     Ok(VisitorActivity {
         carts: carts.into_iter().map(from_json).collect::<Result<_, _>>()?,
-        views: latest,
+        views: views.into_iter().map(from_json).collect::<Result<_, _>>()?,
+        products: Vec::new(),
     })
 }
 
@@ -126,6 +160,7 @@ mod tests {
                     lines: 1,
                     qty: 2.0,
                     updated: noon,
+                    skus: vec!["MJ01".into()],
                 },
                 VisitorCart {
                     website: "outlet".into(),
@@ -133,13 +168,18 @@ mod tests {
                     lines: 2,
                     qty: 2.0,
                     updated: noon - 86_400 * 3,
+                    skus: vec!["WS02".into(), "WS03".into()],
                 },
             ],
             views: vec![VisitorView {
                 website: "outlet".into(),
                 at: noon,
+                sku: "MJ01".into(),
             }],
+            products: Vec::new(),
         };
+        let mut activity = activity;
+        activity.describe(&GridIndex::default());
         let segments = BTreeMap::from([
             (1, segment(Some("main"), "cart_subtotal = 97.13")),
             (
@@ -150,8 +190,31 @@ mod tests {
             (4, segment(Some("outlet"), "last_viewed_date = today")),
             (5, segment(Some("outlet"), "cart_updated_date >= -1d")),
             (6, segment(None, "number_of_orders = 0")),
+            (
+                8,
+                segment(Some("main"), "products_in_cart MATCHES (sku = 'MJ01')"),
+            ),
+            (
+                9,
+                segment(Some("main"), "products_viewed MATCHES (sku = 'MJ01')"),
+            ),
+            (
+                10,
+                segment(
+                    Some("outlet"),
+                    "products_viewed MATCHES (sku = 'MJ01', date = today)",
+                ),
+            ),
+            (
+                11,
+                segment(None, "products_in_cart MATCHES (sku = 'WS03', date >= -3d)"),
+            ),
+            (12, segment(None, "products_purchased NOT MATCHES ()")),
         ]);
-        assert_eq!(matching(&segments, &activity, today), vec![1, 2, 4]);
+        assert_eq!(
+            matching(&segments, &activity, today),
+            vec![1, 2, 4, 8, 10, 11]
+        );
         // No activity at all: only a segment that asks for none matches.
         let none = BTreeMap::from([(
             7,

@@ -19,7 +19,7 @@ const KEPT: usize = 100;
 /// Customers checked one by one against the kept segments.
 const EVENTS: usize = 10_000;
 
-/// The representative trees, by name (the list, as far as the catalogue reaches).
+/// The representative trees, by name (the list, RFM groups aside).
 fn trees() -> Vec<(&'static str, String)> {
     let hundred: Vec<String> = (0..25)
         .map(|i| {
@@ -58,6 +58,18 @@ fn trees() -> Vec<(&'static str, String)> {
         (
             "recent visitors who never ordered",
             "last_viewed_date >= -30d AND number_of_orders = 0".into(),
+        ),
+        (
+            "sales in the last 90 days with order status",
+            "products_purchased MATCHES (date > -90d, status IN (complete, processing)) AND amount_spent >= 200".into(),
+        ),
+        (
+            "product ordered matching an attribute",
+            "products_purchased MATCHES (category = 'women-jackets', price >= 100)".into(),
+        ),
+        (
+            "product in cart",
+            "products_in_cart MATCHES (brand = 'acme')".into(),
         ),
         ("a 100-condition tree", hundred.join(" OR ")),
         (

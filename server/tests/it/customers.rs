@@ -161,6 +161,7 @@ fn random_activity(rng: &mut StdRng, id: i64) -> Option<ActivityDoc> {
                 lines: rng.gen_range(1..6),
                 qty: surrealdb::types::Number::Float(f64::from(rng.gen_range(1..20)) / 2.0),
                 updated_at: when(rng),
+                skus: None,
             })
             .collect()
     });
@@ -176,6 +177,9 @@ fn random_activity(rng: &mut StdRng, id: i64) -> Option<ActivityDoc> {
         sales: None,
         cart,
         viewed,
+        ordered: None,
+        wished: None,
+        views: None,
     })
 }
 

@@ -195,12 +195,13 @@ fn test_view(t: TestUi, drop: Callback<()>) -> AnyView {
     let problem = Memo::new(move |_| t.draft().check().err());
     let takes_value = move || !matches!(op(), Op::IsNull | Op::IsNotNull);
     let list = move || matches!(op(), Op::In | Op::NotIn);
+    let details = move || matches!(op(), Op::Matches | Op::NotMatches);
     view! {
         <li><div class="seg-test" role="group" aria-label=move || t_string!(i18n, segments.condition_label)>
             <select aria-label=move || t_string!(i18n, segments.field) on:change=on_field>
-                {Field::ALL.iter().map(|f| {
+                {Field::conditions().map(|f| {
                     let name = f.name();
-                    view! { <option value=name selected=move || t.field.get() == name>{field_label(*f)}</option> }
+                    view! { <option value=name selected=move || t.field.get() == name>{field_label(f)}</option> }
                 }).collect_view()}
             </select>
             <select aria-label=move || t_string!(i18n, segments.operator)
@@ -212,7 +213,13 @@ fn test_view(t: TestUi, drop: Callback<()>) -> AnyView {
             </select>
             <Show when=takes_value>
                 <input type="text" aria-label=move || t_string!(i18n, segments.value)
-                    placeholder=move || if list() { t_string!(i18n, segments.list_hint) } else { "" }
+                    placeholder=move || if list() {
+                        t_string!(i18n, segments.list_hint)
+                    } else if details() {
+                        t_string!(i18n, segments.details_hint)
+                    } else {
+                        ""
+                    }
                     prop:value=move || t.value.get()
                     on:input=move |ev| t.value.set(event_target_value(&ev)) />
             </Show>

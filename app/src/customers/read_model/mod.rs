@@ -8,6 +8,7 @@
 mod bits;
 mod columns;
 mod order;
+mod products;
 mod query;
 mod scan;
 #[cfg(test)]
@@ -27,6 +28,7 @@ use columns::{CodeSlot, Data, GENDERS, NONE, NumSlot, Store, is_activity, store_
 #[cfg(test)]
 use columns::{num_of, text_of};
 use order::Order;
+pub use products::ProductRef;
 pub use scan::EMPTY;
 use std::collections::HashMap;
 
@@ -51,6 +53,10 @@ pub struct GridIndex {
     /// Activity of customers not indexed yet: the two change feeds are read one after the other,
     /// so a new customer's first order can arrive before the customer does.
     early: HashMap<i64, Activity>,
+    /// The same for the products of that activity.
+    early_products: HashMap<i64, Vec<ProductRef>>,
+    /// Each customer's product events and the catalog (the segments' product conditions).
+    products: products::Products,
     /// Counts the changes: what was decided over the index holds while it is the same.
     generation: u64,
 }
@@ -108,7 +114,11 @@ impl GridIndex {
     /// Bytes the index holds on the heap (arenas, columns, orders, id map), for the benchmark.
     pub fn heap_bytes(&self) -> usize {
         let orders: usize = self.orders.iter().map(Order::heap_bytes).sum();
-        self.data.heap_bytes() + orders + self.slot_of.capacity() * 16 + self.alive.heap_bytes()
+        self.data.heap_bytes()
+            + orders
+            + self.slot_of.capacity() * 16
+            + self.alive.heap_bytes()
+            + self.products.heap_bytes()
     }
 
     /// Bytes one column holds on the heap: its values and its sorted order (for the benchmark).
@@ -162,7 +172,32 @@ impl GridIndex {
             Some(&slot) => self.activity(slot),
             None => self.early.remove(&d.id).unwrap_or_default(),
         };
+        let early = self.early_products.remove(&d.id);
         self.upsert(&d);
+        if let Some(refs) = early {
+            self.set_products(d.id, refs);
+        }
+    }
+
+    /// Replaces one customer's product events (kept aside until the customer is indexed).
+    pub fn set_products(&mut self, id: i64, refs: Vec<ProductRef>) {
+        self.generation += 1;
+        match self.slot_of.get(&id) {
+            Some(&slot) => self.products.set(slot, &refs),
+            None => {
+                self.early_products.insert(id, refs);
+            }
+        }
+    }
+
+    /// Takes the catalog's description of its products (SKU, name, categories, brand, price);
+    /// whether anything changed.
+    pub fn set_catalog(&mut self, catalog: Vec<crate::domain::segment::ProductFacts>) -> bool {
+        let changed = self.products.set_catalog(catalog);
+        if changed {
+            self.generation += 1;
+        }
+        changed
     }
 
     /// Replaces one customer's activity columns (kept aside until the customer is indexed).
@@ -188,8 +223,10 @@ impl GridIndex {
         self.generation += 1;
         if self.slot_of.contains_key(&id) {
             self.set_activity(id, Activity::default());
+            self.set_products(id, Vec::new());
         } else {
             self.early.remove(&id);
+            self.early_products.remove(&id);
         }
     }
 
@@ -214,6 +251,7 @@ impl GridIndex {
     pub fn upsert(&mut self, d: &GridDoc) {
         self.generation += 1;
         self.early.remove(&d.id);
+        self.early_products.remove(&d.id);
         if let Some(&slot) = self.slot_of.get(&d.id) {
             for c in Column::ALL {
                 if self.data.differs(c, slot, d) {
@@ -251,9 +289,11 @@ impl GridIndex {
     pub fn remove(&mut self, id: i64) {
         self.generation += 1;
         self.early.remove(&id);
+        self.early_products.remove(&id);
         let Some(slot) = self.slot_of.remove(&id) else {
             return;
         };
+        self.products.set(slot, &[]);
         for c in Column::ALL {
             let data = &self.data;
             self.orders[Self::order_ix(c)].remove(slot, |x, y| data.cmp(c, x, y));

@@ -113,6 +113,7 @@ impl GridIndex {
             created_at: num(NumSlot::CreatedAt),
             dob: Some(num(NumSlot::Dob)).filter(|v| *v != NONE),
             last_login: Some(num(NumSlot::LastLogin)).filter(|v| *v != NONE),
+            products: self.products.of(slot),
             ..Facts::with_activity(&a)
         }
     }

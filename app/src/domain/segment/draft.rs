@@ -94,10 +94,18 @@ impl DraftTest {
     }
 }
 
-/// A value as a person types it: text without its quotes.
+/// A value as a person types it: text without its quotes, a product's details without the
+/// parentheses around them.
 fn raw(a: &Arg) -> String {
     match a {
         Arg::Text(s) => s.clone(),
+        Arg::Products(_) => {
+            let text = a.text();
+            text.strip_prefix('(')
+                .and_then(|t| t.strip_suffix(')'))
+                .unwrap_or(&text)
+                .to_owned()
+        }
         other => other.text(),
     }
 }
@@ -105,9 +113,10 @@ fn raw(a: &Arg) -> String {
 /// A typed value as the text form writes it: text in quotes; numbers, dates and true/false bare
 /// when they are one word, else quoted, so that a wrong value is refused as a value.
 fn literal(kind: Kind, v: &str) -> String {
-    let word = !v.is_empty() && v.chars().all(super::lang::word_char);
+    let word = !v.is_empty() && v.chars().all(super::lex::word_char);
     match kind {
         Kind::Text | Kind::Code => format!("'{}'", v.replace('\'', "''")),
+        Kind::Products => format!("({v})"),
         _ if word => v.to_owned(),
         _ => format!("'{}'", v.replace('\'', "''")),
     }

@@ -42,6 +42,8 @@ pub struct Facts {
     pub cart_qty: i64,
     pub cart_updated: Option<i64>,
     pub last_viewed: Option<i64>,
+    /// Products ordered, in open carts and the wish list, and viewed.
+    pub products: Vec<super::ProductEvent>,
 }
 
 /// The UTC day of a Unix time, as days since 1970-01-01.
@@ -115,8 +117,20 @@ fn value(f: &Facts, field: Field, today: NaiveDate) -> Value<'_> {
         Field::CartUpdated => Value::Num(f.cart_updated.map(day_of)),
         Field::LastViewed => Value::Num(f.last_viewed.map(day_of)),
         // Membership of another segment is not a fact: `expand` replaces it with that
-        // segment's conditions before anything is evaluated.
-        Field::InSegment => Value::Num(None),
+        // segment's conditions before anything is evaluated. Product conditions are decided over
+        // the product events (`list_passes`), their details event by event.
+        Field::InSegment
+        | Field::ProductsPurchased
+        | Field::ProductsInCart
+        | Field::ProductsInWishlist
+        | Field::ProductsViewed
+        | Field::Sku
+        | Field::ProductName
+        | Field::Category
+        | Field::Brand
+        | Field::Price
+        | Field::EventDate
+        | Field::OrderStatus => Value::Num(None),
     }
 }
 
@@ -127,7 +141,7 @@ pub fn arg_number(a: &Arg, today: NaiveDate) -> i64 {
         Arg::Money(c) => c.0,
         Arg::Date(d) => day_number(d.resolve(today)),
         Arg::Bool(b) => i64::from(*b),
-        Arg::Text(_) => 0,
+        Arg::Text(_) | Arg::Products(_) => 0,
     }
 }
 
@@ -144,7 +158,13 @@ pub fn compare(v: i64, op: Op, args: &[i64]) -> bool {
         Op::Between => v >= a && v <= args.get(1).copied().unwrap_or(a),
         Op::In => args.contains(&v),
         Op::NotIn => !args.contains(&v),
-        Op::Contains | Op::NotContains | Op::StartsWith | Op::IsNull | Op::IsNotNull => false,
+        Op::Contains
+        | Op::NotContains
+        | Op::StartsWith
+        | Op::IsNull
+        | Op::IsNotNull
+        | Op::Matches
+        | Op::NotMatches => false,
     }
 }
 
@@ -161,14 +181,17 @@ pub fn text_passes(v: &str, op: Op, args: &[String]) -> bool {
         Op::StartsWith => !v.is_empty() && v.starts_with(a),
         Op::IsNull => v.is_empty(),
         Op::IsNotNull => !v.is_empty(),
-        Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::Between => false,
+        Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::Between | Op::Matches | Op::NotMatches => false,
     }
 }
 
 /// Whether the customer with `facts` passes the one condition `t` on `today`.
 pub fn test_passes(f: &Facts, t: &Test, today: NaiveDate) -> bool {
-    if t.field == Field::InSegment {
+    if t.field == Field::InSegment || t.field.is_detail() {
         return false;
+    }
+    if t.field.source().is_some() {
+        return super::list_passes(&f.products, t, today);
     }
     match value(f, t.field, today) {
         Value::Text(v) => text_passes(&v.to_lowercase(), t.op, &t.lowered_texts()),

@@ -3,7 +3,8 @@
 //! "number_of_orders","op":"ge","value":3}]}`. `check` types it, naming the path of a bad node.
 use super::typing::{Lit, TypeError};
 use super::{
-    Field, Group, MAX_CONDITIONS, MAX_DEPTH, Node, Op, Place, SegmentError, Test, typing::ops_for,
+    Field, Group, Kind, MAX_CONDITIONS, MAX_DEPTH, MAX_DETAILS, Node, Op, Place, SegmentError,
+    Test, typing::ops_for,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -23,7 +24,8 @@ pub enum RawNode {
     Condition {
         field: String,
         op: String,
-        /// A value, a list (`in`, `not_in`: any length; `between`: two) or nothing (`is_null`).
+        /// A value, a list (`in`, `not_in`: any length; `between`: two), nothing (`is_null`), or
+        /// for `matches` / `not_matches` the list of detail conditions (`sku`, `category`, `date`…).
         #[serde(default)]
         value: Value,
     },
@@ -89,7 +91,7 @@ impl RawNode {
                             format!("a segment holds at most {MAX_CONDITIONS} conditions"),
                         ));
                     }
-                    Node::Test(condition(&at, field, op, value)?)
+                    Node::Test(condition(&at, field, op, value, false)?)
                 }
             });
         }
@@ -110,28 +112,92 @@ impl RawNode {
                 .iter()
                 .map(|c| match c {
                     Node::Group(inner) => RawNode::from_group(inner),
-                    Node::Test(t) => RawNode::Condition {
-                        field: t.field.name().to_owned(),
-                        op: t.op.key().to_owned(),
-                        value: match t.op.arity() {
-                            Some(0) => Value::Null,
-                            Some(1) => t.args.first().map_or(Value::Null, |a| a.json()),
-                            _ => Value::Array(t.args.iter().map(|a| a.json()).collect()),
-                        },
-                    },
+                    Node::Test(t) => RawNode::from_test(t),
                 })
                 .collect(),
         }
     }
+
+    /// The JSON form of one condition.
+    pub fn from_test(t: &Test) -> RawNode {
+        RawNode::Condition {
+            field: t.field.name().to_owned(),
+            op: t.op.key().to_owned(),
+            value: match t.op.arity() {
+                Some(0) => Value::Null,
+                Some(1) => t.args.first().map_or(Value::Null, |a| a.json()),
+                _ => Value::Array(t.args.iter().map(|a| a.json()).collect()),
+            },
+        }
+    }
 }
 
-fn condition(path: &str, field: &str, op: &str, value: &Value) -> Result<Test, SegmentError> {
+/// A product condition's details (`value`: a list of conditions on details, or nothing).
+fn product_list(path: &str, field: Field, op: Op, value: &Value) -> Result<Test, SegmentError> {
+    let at_value = format!("{path}.value");
+    let items: &[Value] = match value {
+        Value::Null => &[],
+        Value::Array(items) => items,
+        _ => {
+            return Err(fail(
+                &at_value,
+                "expected a list of details such as {\"type\":\"condition\",\"field\":\"sku\",\"op\":\"eq\",\"value\":\"MJ01\"}",
+            ));
+        }
+    };
+    if items.len() > MAX_DETAILS {
+        return Err(fail(
+            &at_value,
+            format!("a product condition holds at most {MAX_DETAILS} details"),
+        ));
+    }
+    let mut details = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let at = format!("{at_value}[{i}]");
+        let Ok(RawNode::Condition {
+            field: name,
+            op: key,
+            value: v,
+        }) = RawNode::deserialize(item)
+        else {
+            return Err(fail(&at, "expected a condition on a product detail"));
+        };
+        details.push(condition(&at, &name, &key, &v, true)?);
+    }
+    Test::product_list(field, op, details).map_err(|TypeError { arg, message }| match arg {
+        Some(i) => fail(&format!("{at_value}[{i}]"), message),
+        None => fail(path, message),
+    })
+}
+
+fn condition(
+    path: &str,
+    field: &str,
+    op: &str,
+    value: &Value,
+    detail: bool,
+) -> Result<Test, SegmentError> {
     let Some(field) = Field::from_name(field) else {
         return Err(fail(
             &format!("{path}.field"),
             format!("'{field}' is not a field"),
         ));
     };
+    if detail && !field.is_detail() {
+        return Err(fail(
+            &format!("{path}.field"),
+            format!("{} is not a product detail", field.name()),
+        ));
+    }
+    if field.is_detail() && !detail {
+        return Err(fail(
+            &format!("{path}.field"),
+            format!(
+                "{} is a product detail: use it inside a products_… condition",
+                field.name()
+            ),
+        ));
+    }
     let Some(op) = Op::from_key(op) else {
         let takes: Vec<&str> = ops_for(field).iter().map(|o| o.key()).collect();
         return Err(fail(
@@ -143,6 +209,9 @@ fn condition(path: &str, field: &str, op: &str, value: &Value) -> Result<Test, S
             ),
         ));
     };
+    if field.kind() == Kind::Products && ops_for(field).contains(&op) {
+        return product_list(path, field, op, value);
+    }
     let scalar = |v: &Value, at: &str| -> Result<Lit, SegmentError> {
         match v {
             Value::String(s) => Ok(Lit::Str(s.clone())),

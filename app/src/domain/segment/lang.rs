@@ -2,133 +2,16 @@
 //! `number_of_orders >= 3 AND (country IN ('IT', 'NL') OR NOT newsletter = true)`. AND binds
 //! tighter than OR, parentheses group, NOT negates; `parse` reads it into the tree with the line
 //! and column of any mistake, `print` writes a tree back so that `parse(print(t)) == t.normalized()`.
+use super::lex::{Tok, Token, err, lex};
 use super::typing::{Lit, TypeError};
 use super::{
-    Field, Group, MAX_CONDITIONS, MAX_DEPTH, MAX_QUERY_BYTES, Node, Op, Place, SegmentError, Test,
+    Field, Group, Kind, MAX_CONDITIONS, MAX_DEPTH, MAX_DETAILS, MAX_QUERY_BYTES, Node, Op,
+    SegmentError, Test,
 };
 
 /// Parentheses and NOTs open at once before the parser gives up (the tree's own limit is
 /// `MAX_DEPTH` groups; this only keeps a hostile input from exhausting the stack).
 const MAX_NESTING: usize = 4 * MAX_DEPTH;
-
-#[derive(Clone, Debug, PartialEq)]
-enum Tok {
-    Open,
-    Close,
-    Comma,
-    Cmp(Op),
-    Str(String),
-    Word(String),
-    End,
-}
-
-#[derive(Clone, Debug)]
-struct Token {
-    tok: Tok,
-    line: u32,
-    column: u32,
-}
-
-fn err(line: u32, column: u32, message: impl Into<String>) -> SegmentError {
-    SegmentError {
-        at: Place::Text { line, column },
-        message: message.into(),
-    }
-}
-
-pub(super) fn word_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '+' | '@' | ':')
-}
-
-fn lex(src: &str) -> Result<Vec<Token>, SegmentError> {
-    let mut out = Vec::new();
-    let mut chars = src.chars().peekable();
-    let (mut line, mut column) = (1u32, 1u32);
-    while let Some(c) = chars.next() {
-        let (at_line, at_col) = (line, column);
-        let mut advance = |c: char| {
-            if c == '\n' {
-                line += 1;
-                column = 1;
-            } else {
-                column += 1;
-            }
-        };
-        advance(c);
-        let tok = match c {
-            c if c.is_whitespace() => continue,
-            '(' => Tok::Open,
-            ')' => Tok::Close,
-            ',' => Tok::Comma,
-            '=' => Tok::Cmp(Op::Eq),
-            '!' if chars.peek() == Some(&'=') => {
-                advance(chars.next().unwrap_or('='));
-                Tok::Cmp(Op::Ne)
-            }
-            '<' | '>' => {
-                let eq = chars.peek() == Some(&'=');
-                if eq {
-                    advance(chars.next().unwrap_or('='));
-                }
-                Tok::Cmp(match (c, eq) {
-                    ('<', false) => Op::Lt,
-                    ('<', true) => Op::Le,
-                    (_, false) => Op::Gt,
-                    (_, true) => Op::Ge,
-                })
-            }
-            '\'' => {
-                let mut s = String::new();
-                loop {
-                    match chars.next() {
-                        None => return Err(err(at_line, at_col, "this quote is never closed")),
-                        Some('\'') if chars.peek() == Some(&'\'') => {
-                            advance('\'');
-                            advance(chars.next().unwrap_or('\''));
-                            s.push('\'');
-                        }
-                        Some('\'') => {
-                            advance('\'');
-                            break;
-                        }
-                        Some(c) => {
-                            advance(c);
-                            s.push(c);
-                        }
-                    }
-                }
-                Tok::Str(s)
-            }
-            c if word_char(c) => {
-                let mut s = String::from(c);
-                while let Some(&n) = chars.peek().filter(|n| word_char(**n)) {
-                    advance(n);
-                    chars.next();
-                    s.push(n);
-                }
-                Tok::Word(s)
-            }
-            other => {
-                return Err(err(
-                    at_line,
-                    at_col,
-                    format!("unexpected character '{}'", other.escape_default()),
-                ));
-            }
-        };
-        out.push(Token {
-            tok,
-            line: at_line,
-            column: at_col,
-        });
-    }
-    out.push(Token {
-        tok: Tok::End,
-        line,
-        column,
-    });
-    Ok(out)
-}
 
 /// What a parse step gives back: one item (a condition or a parenthesized group) or a chain of
 /// items joined by AND or OR, which becomes a group of its own.
@@ -341,14 +224,20 @@ impl Parser {
         let Tok::Word(name) = &start.tok else {
             return Err(self.expected("a condition (a field name, NOT or '(')"));
         };
-        let Some(field) = Field::from_name(name) else {
-            let names: Vec<&str> = Field::ALL.iter().map(|f| f.name()).collect();
-            return Err(err(
-                start.line,
-                start.column,
-                format!("'{name}' is not a field; fields are {}", names.join(", ")),
-            ));
+        let Some(field) = Field::from_name(name).filter(|f| !f.is_detail()) else {
+            let names: Vec<&str> = Field::conditions().map(|f| f.name()).collect();
+            let message = match Field::from_name(name) {
+                Some(d) => format!(
+                    "{} is a product detail: write it inside products_purchased MATCHES (…) or another product condition",
+                    d.name()
+                ),
+                None => format!("'{name}' is not a field; fields are {}", names.join(", ")),
+            };
+            return Err(err(start.line, start.column, message));
         };
+        if field.kind() == Kind::Products {
+            return self.product_condition(field, &start);
+        }
         if self.test_places.len() >= MAX_CONDITIONS {
             return Err(err(
                 start.line,
@@ -359,6 +248,7 @@ impl Parser {
         self.test_places.push((start.line, start.column));
         self.bump();
         let op = self.operator()?;
+        self.refuse_matches(field, op, &start)?;
         let (lits, places) = self.values(op)?;
         Test::typed(field, op, lits).map_err(|TypeError { arg, message }| {
             let (line, column) = arg
@@ -368,6 +258,110 @@ impl Parser {
         })
     }
 
+    /// `products_… MATCHES (detail, …)` or `NOT MATCHES`; the details are conditions on the
+    /// product and the event, which one event must all meet.
+    fn product_condition(&mut self, field: Field, start: &Token) -> Result<Test, SegmentError> {
+        if self.test_places.len() >= MAX_CONDITIONS {
+            return Err(err(
+                start.line,
+                start.column,
+                format!("a segment holds at most {MAX_CONDITIONS} conditions"),
+            ));
+        }
+        self.test_places.push((start.line, start.column));
+        self.bump();
+        let op = self.operator()?;
+        if !matches!(op, Op::Matches | Op::NotMatches) {
+            return Err(err(
+                start.line,
+                start.column,
+                format!("{} takes MATCHES (…) or NOT MATCHES (…)", field.name()),
+            ));
+        }
+        if self.peek() != &Tok::Open {
+            return Err(self.expected("'(' and the product's details"));
+        }
+        self.bump();
+        let mut details = Vec::new();
+        let mut places = Vec::new();
+        if self.peek() == &Tok::Close {
+            self.bump();
+        } else {
+            loop {
+                let at = self.here().clone();
+                if details.len() >= MAX_DETAILS {
+                    return Err(err(
+                        at.line,
+                        at.column,
+                        format!("a product condition holds at most {MAX_DETAILS} details"),
+                    ));
+                }
+                details.push(self.detail()?);
+                places.push((at.line, at.column));
+                match self.peek() {
+                    Tok::Comma => {
+                        self.bump();
+                    }
+                    Tok::Close => {
+                        self.bump();
+                        break;
+                    }
+                    _ => return Err(self.expected("',' or ')'")),
+                }
+            }
+        }
+        Test::product_list(field, op, details).map_err(|TypeError { arg, message }| {
+            let (line, column) = arg
+                .and_then(|i| places.get(i).copied())
+                .unwrap_or((start.line, start.column));
+            err(line, column, message)
+        })
+    }
+
+    /// One detail inside a product condition's parentheses.
+    fn detail(&mut self) -> Result<Test, SegmentError> {
+        let start = self.here().clone();
+        let Tok::Word(name) = &start.tok else {
+            return Err(self.expected("a product detail (sku, category, date, …)"));
+        };
+        let Some(field) = Field::from_name(name) else {
+            return Err(err(
+                start.line,
+                start.column,
+                format!("'{name}' is not a field"),
+            ));
+        };
+        if !field.is_detail() {
+            return Err(err(
+                start.line,
+                start.column,
+                format!("{} is not a detail of a product", field.name()),
+            ));
+        }
+        self.bump();
+        let op = self.operator()?;
+        self.refuse_matches(field, op, &start)?;
+        let (lits, places) = self.values(op)?;
+        Test::typed(field, op, lits).map_err(|TypeError { arg, message }| {
+            let (line, column) = arg
+                .and_then(|i| places.get(i).copied())
+                .unwrap_or((start.line, start.column));
+            err(line, column, message)
+        })
+    }
+
+    /// `MATCHES` belongs to product conditions only.
+    fn refuse_matches(&self, field: Field, op: Op, start: &Token) -> Result<(), SegmentError> {
+        if matches!(op, Op::Matches | Op::NotMatches) {
+            return Err(err(
+                start.line,
+                start.column,
+                format!("{} does not take {}", field.name(), op.text()),
+            ));
+        }
+        Ok(())
+    }
+
     fn operator(&mut self) -> Result<Op, SegmentError> {
         let op = match self.peek().clone() {
             Tok::Cmp(op) => op,
@@ -375,6 +369,7 @@ impl Parser {
                 "BETWEEN" => Op::Between,
                 "IN" => Op::In,
                 "CONTAINS" => Op::Contains,
+                "MATCHES" => Op::Matches,
                 "STARTS" => {
                     self.bump();
                     self.keyword("WITH")?;
@@ -394,6 +389,10 @@ impl Parser {
                     if self.at_keyword("IN") {
                         self.bump();
                         return Ok(Op::NotIn);
+                    }
+                    if self.at_keyword("MATCHES") {
+                        self.bump();
+                        return Ok(Op::NotMatches);
                     }
                     self.keyword("CONTAINS")?;
                     return Ok(Op::NotContains);
@@ -498,29 +497,10 @@ fn join(g: &Group) -> String {
     g.children
         .iter()
         .map(|c| match c {
-            Node::Test(t) => test_text(t),
+            Node::Test(t) => t.text(),
             Node::Group(inner) if inner.negate => format!("NOT ({})", join(inner)),
             Node::Group(inner) => format!("({})", join(inner)),
         })
         .collect::<Vec<_>>()
         .join(sep)
-}
-
-fn test_text(t: &Test) -> String {
-    let name = t.field.name();
-    let args: Vec<String> = t.args.iter().map(|a| a.text()).collect();
-    match t.op {
-        Op::IsNull | Op::IsNotNull => format!("{name} {}", t.op.text()),
-        Op::Between => format!(
-            "{name} BETWEEN {} AND {}",
-            args.first().map_or("", String::as_str),
-            args.get(1).map_or("", String::as_str)
-        ),
-        Op::In | Op::NotIn => format!("{name} {} ({})", t.op.text(), args.join(", ")),
-        _ => format!(
-            "{name} {} {}",
-            t.op.text(),
-            args.first().map_or("", String::as_str)
-        ),
-    }
 }

@@ -7,6 +7,8 @@ mod eval;
 mod expand;
 mod json;
 mod lang;
+mod lex;
+mod products;
 pub mod saved;
 mod typing;
 
@@ -19,6 +21,7 @@ pub use eval::{
 pub use expand::{Expanded, Library, MAX_EXPANDED, expand, expand_lenient};
 pub use json::RawNode;
 pub use lang::{parse, print};
+pub use products::{MAX_DETAILS, ProductEvent, ProductFacts, Source, detail_passes, list_passes};
 pub use typing::{Arg, ops_for};
 
 /// Deepest nesting of groups accepted (the root is level 1).
@@ -74,6 +77,8 @@ pub enum Kind {
     Money,
     /// A day (times are compared by their UTC day).
     Date,
+    /// Products ordered, in a cart or wish list, or viewed, tested with `MATCHES (details)`.
+    Products,
 }
 
 macro_rules! fields {
@@ -138,11 +143,28 @@ fields! {
     CartUpdated => "cart_updated_date", Date, true, true;
     LastViewed => "last_viewed_date", Date, true, true;
     InSegment => "in_segment", SegmentId, false, false;
+    ProductsPurchased => "products_purchased", Products, false, false;
+    ProductsInCart => "products_in_cart", Products, false, true;
+    ProductsInWishlist => "products_in_wishlist", Products, false, false;
+    ProductsViewed => "products_viewed", Products, false, true;
+    // The details of a product condition (`products`), written only inside its parentheses.
+    Sku => "sku", Text, false, false;
+    ProductName => "product_name", Text, false, false;
+    Category => "category", Text, true, false;
+    Brand => "brand", Text, true, false;
+    Price => "price", Money, false, false;
+    EventDate => "date", Date, false, false;
+    OrderStatus => "status", Code, false, false;
 }
 
 impl Field {
     pub fn from_name(name: &str) -> Option<Field> {
         Field::ALL.iter().copied().find(|f| f.name() == name)
+    }
+
+    /// The fields a condition can test at any level of the tree (the details excluded).
+    pub fn conditions() -> impl Iterator<Item = Field> {
+        Field::ALL.iter().copied().filter(|f| !f.is_detail())
     }
 }
 
@@ -183,6 +205,8 @@ ops! {
     StartsWith => "STARTS WITH", "starts_with";
     IsNull => "IS NULL", "is_null";
     IsNotNull => "IS NOT NULL", "is_not_null";
+    Matches => "MATCHES", "matches";
+    NotMatches => "NOT MATCHES", "not_matches";
 }
 
 impl Op {
@@ -204,7 +228,9 @@ impl Op {
             | Op::Ge
             | Op::Contains
             | Op::NotContains
-            | Op::StartsWith => Some(1),
+            | Op::StartsWith
+            | Op::Matches
+            | Op::NotMatches => Some(1),
         }
     }
 }

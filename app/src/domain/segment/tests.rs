@@ -203,24 +203,57 @@ fn arg_of(kind: Kind) -> BoxedStrategy<Arg> {
             .boxed(),
         Kind::Date => date_value().prop_map(Arg::Date).boxed(),
         Kind::Bool => any::<bool>().prop_map(Arg::Bool).boxed(),
+        Kind::Products => Just(Arg::Products(Vec::new())).boxed(),
     }
+}
+
+/// A random condition on `field` (not a product condition): an operator it takes, values of its
+/// kind (an order status detail takes real statuses).
+fn plain_test(field: Field) -> BoxedStrategy<Test> {
+    let ops = typing::ops_for(field);
+    (0..ops.len())
+        .prop_flat_map(move |o| {
+            let op = typing::ops_for(field)[o];
+            let n = match op.arity() {
+                Some(n) => n..n + 1,
+                None => 1..4,
+            };
+            let arg = if field == Field::OrderStatus {
+                prop::sample::select(
+                    crate::domain::order::OrderStatus::ALL
+                        .iter()
+                        .map(|s| Arg::Text(s.key().to_owned()))
+                        .collect::<Vec<_>>(),
+                )
+                .boxed()
+            } else {
+                arg_of(field.kind())
+            };
+            prop::collection::vec(arg, n).prop_map(move |args| Test { field, op, args })
+        })
+        .boxed()
+}
+
+/// A random product condition on `list` with up to three details.
+fn product_test(list: Field) -> BoxedStrategy<Test> {
+    let details = prop::sample::select(list.details()).prop_flat_map(plain_test);
+    (any::<bool>(), prop::collection::vec(details, 0..4))
+        .prop_map(move |(found, details)| Test {
+            field: list,
+            op: if found { Op::Matches } else { Op::NotMatches },
+            args: vec![Arg::Products(details)],
+        })
+        .boxed()
 }
 
 /// A random condition: any field, an operator it takes, values of its kind.
 pub(crate) fn test_strategy() -> impl Strategy<Value = Test> {
-    (0..Field::ALL.len(), any::<prop::sample::Index>()).prop_flat_map(|(f, pick)| {
-        let field = Field::ALL[f];
-        let ops = typing::ops_for(field);
-        let op = ops[pick.index(ops.len())];
-        let n = match op.arity() {
-            Some(n) => n..n + 1,
-            None => 1..4,
-        };
-        prop::collection::vec(arg_of(field.kind()), n).prop_map(move |args| Test {
-            field,
-            op,
-            args,
-        })
+    prop::sample::select(Field::conditions().collect::<Vec<_>>()).prop_flat_map(|field| {
+        if field.kind() == Kind::Products {
+            product_test(field)
+        } else {
+            plain_test(field)
+        }
     })
 }
 

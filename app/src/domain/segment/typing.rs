@@ -12,6 +12,8 @@ pub enum Arg {
     Money(Cents),
     Date(DateValue),
     Bool(bool),
+    /// A product condition's details, which one product event must all meet.
+    Products(Vec<Test>),
 }
 
 /// A value as the input wrote it, before the field's kind gives it a type.
@@ -45,6 +47,7 @@ pub fn ops_for(field: Field) -> Vec<Op> {
         Kind::Code | Kind::GroupId | Kind::SegmentId => vec![Eq, Ne, In, NotIn],
         Kind::Bool => vec![Eq, Ne],
         Kind::Int | Kind::Money | Kind::Date => vec![Eq, Ne, Lt, Le, Gt, Ge, Between],
+        Kind::Products => vec![Matches, NotMatches],
     };
     if field.nullable() {
         ops.extend([IsNull, IsNotNull]);
@@ -143,6 +146,7 @@ fn arg(kind: Kind, lit: Lit) -> Result<Arg, String> {
             (false, "false") => Ok(Arg::Bool(false)),
             _ => Err(format!("'{text}' is not true or false")),
         },
+        Kind::Products => Err("a product condition takes its details in parentheses: MATCHES (sku = 'MJ01', date > -30d)".into()),
     }
 }
 
@@ -155,6 +159,10 @@ impl Arg {
             Arg::Money(c) => c.to_string(),
             Arg::Date(d) => d.to_string(),
             Arg::Bool(b) => b.to_string(),
+            Arg::Products(details) => {
+                let each: Vec<String> = details.iter().map(Test::text).collect();
+                format!("({})", each.join(", "))
+            }
         }
     }
 
@@ -167,6 +175,33 @@ impl Arg {
             Arg::Money(c) => serde_json::Value::from(c.to_decimal()),
             Arg::Date(d) => serde_json::Value::String(d.to_string()),
             Arg::Bool(b) => serde_json::Value::Bool(*b),
+            Arg::Products(details) => details
+                .iter()
+                .map(|d| serde_json::to_value(super::RawNode::from_test(d)).unwrap_or_default())
+                .collect(),
+        }
+    }
+}
+
+impl Test {
+    /// The condition as the text form writes it.
+    pub fn text(&self) -> String {
+        let t = self;
+        let name = t.field.name();
+        let args: Vec<String> = t.args.iter().map(|a| a.text()).collect();
+        match t.op {
+            Op::IsNull | Op::IsNotNull => format!("{name} {}", t.op.text()),
+            Op::Between => format!(
+                "{name} BETWEEN {} AND {}",
+                args.first().map_or("", String::as_str),
+                args.get(1).map_or("", String::as_str)
+            ),
+            Op::In | Op::NotIn => format!("{name} {} ({})", t.op.text(), args.join(", ")),
+            _ => format!(
+                "{name} {} {}",
+                t.op.text(),
+                args.first().map_or("", String::as_str)
+            ),
         }
     }
 }
