@@ -165,6 +165,12 @@ impl CustomerIndex {
         ix.set_catalog(catalog)
     }
 
+    /// Takes the RFM quintiles again (see `GridIndex::refresh_rfm`); whether they moved.
+    pub fn refresh_rfm(&self) -> bool {
+        let mut ix = self.index.write().unwrap_or_else(|e| e.into_inner());
+        ix.refresh_rfm()
+    }
+
     pub fn read(&self) -> RwLockReadGuard<'_, GridIndex> {
         self.index.read().unwrap_or_else(|e| e.into_inner())
     }

@@ -427,6 +427,9 @@ impl Scan<'_> {
                     None => number_passes(None, t.op, &nums),
                 })
             }
+            Field::RfmGroup => mark_each(words, scope, |s| {
+                text_passes(ix.rfm_group(s as u32).key(), t.op, &texts)
+            }),
             Field::AverageOrderValue => {
                 let (sales, orders) = (at(Column::LifetimeSales), at(Column::Orders));
                 mark_each(words, scope, |s| {

@@ -33,6 +33,8 @@ pub enum Reason {
     Refresh,
     /// The catalog's description of a product changed.
     CatalogChanged,
+    /// The store's RFM quintiles moved.
+    RfmMoved,
 }
 
 impl Reason {
@@ -44,6 +46,7 @@ impl Reason {
             Reason::TimePassed => "time_passed",
             Reason::Refresh => "refresh",
             Reason::CatalogChanged => "catalog_changed",
+            Reason::RfmMoved => "rfm_moved",
         }
     }
 }
@@ -318,17 +321,30 @@ impl Memberships {
 
     /// The catalog changed: segments with product conditions on catalog details are recomputed.
     pub fn catalog_changed(&self, ix: &GridIndex) {
+        self.recompute_where(ix, uses_catalog, Reason::CatalogChanged);
+    }
+
+    /// The RFM quintiles moved: segments that test an RFM group are recomputed.
+    pub fn rfm_moved(&self, ix: &GridIndex) {
+        let uses_rfm = |g: &Group| {
+            g.fields()
+                .contains(&crate::domain::segment::Field::RfmGroup)
+        };
+        self.recompute_where(ix, uses_rfm, Reason::RfmMoved);
+    }
+
+    fn recompute_where(&self, ix: &GridIndex, pick: impl Fn(&Group) -> bool, reason: Reason) {
         let mut st = self.lock();
         let today = st.today;
         let moving: Vec<(u32, Group)> = st
             .kept
             .iter()
-            .filter(|(_, k)| uses_catalog(&k.tree))
+            .filter(|(_, k)| pick(&k.tree))
             .map(|(id, k)| (*id, k.tree.clone()))
             .collect();
         for (id, tree) in moving {
             let now = full(ix, &tree, today);
-            st.diff(id, now, Reason::CatalogChanged);
+            st.diff(id, now, reason);
         }
     }
 

@@ -67,7 +67,7 @@ pub async fn take_catalog(db: &Db, index: &CustomerIndex, kept: &membership::Mem
 }
 
 /// How often the clock that moves relative-date segments at the turn of the day (and takes the
-/// catalog's changes to products) looks.
+/// catalog's changes to products, and the store's RFM quintiles again) looks.
 const CLOCK_SECONDS: u64 = 30;
 /// Ticks of that clock between two writes of today's segment sizes (about ten minutes).
 const SIZES_EVERY_TICKS: u64 = 20;
@@ -98,6 +98,9 @@ pub async fn start(
             let today = chrono::Utc::now().date_naive();
             kept.tick(&index.read(), today);
             take_catalog(&db, &index, &kept).await;
+            if index.refresh_rfm() {
+                kept.rfm_moved(&index.read());
+            }
             if ticks % SIZES_EVERY_TICKS == 0
                 && let Err(e) = sizes::record(&db, today, &kept.counts()).await
             {

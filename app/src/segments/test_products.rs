@@ -128,7 +128,9 @@ pub(super) fn random_product_test(
                     Field::Category => Arg::Text(pick(rng, &["men", "SALE", "sh"]).to_owned()),
                     Field::Brand => Arg::Text(pick(rng, &["acme", "ZETA", "a"]).to_owned()),
                     Field::ProductName => {
-                        Arg::Text(WORDS[rng.gen_range(0..WORDS.len())].to_owned())
+                        // A value is never empty (the text form refuses one).
+                        let w = WORDS[rng.gen_range(0..WORDS.len())];
+                        Arg::Text(if w.is_empty() { "a" } else { w }.to_owned())
                     }
                     Field::OrderStatus => Arg::Text(
                         OrderStatus::ALL[rng.gen_range(0..OrderStatus::ALL.len())]

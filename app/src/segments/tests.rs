@@ -99,7 +99,8 @@ fn event_date_arg(rng: &mut StdRng) -> Arg {
 /// A random condition on a customer fact (references to other segments have their own test).
 fn random_test(rng: &mut StdRng) -> Test {
     let mut field = Field::InSegment;
-    while field == Field::InSegment || field.is_detail() {
+    // RFM groups depend on every customer at once: `rfm_groups_match_the_model` tests them.
+    while field == Field::InSegment || field == Field::RfmGroup || field.is_detail() {
         field = Field::ALL[rng.gen_range(0..Field::ALL.len())];
     }
     if field.kind() == Kind::Products {
@@ -195,7 +196,7 @@ fn every_condition_kind_matches_the_brute_force_model_over_20000_customers() {
             print(&twice)
         );
     }
-    for field in Field::conditions().filter(|f| *f != Field::InSegment) {
+    for field in Field::conditions().filter(|f| !matches!(f, Field::InSegment | Field::RfmGroup)) {
         let field = &field;
         for _ in 0..20 {
             let mut t = random_test(&mut rng);
@@ -556,3 +557,6 @@ fn counts_reusing_decided_conditions_stay_exact_while_customers_change() {
     );
     assert!(decided.size().0 > 0);
 }
+
+/// RFM groups, which depend on every customer at once.
+mod rfm;

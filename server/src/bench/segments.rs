@@ -19,7 +19,7 @@ const KEPT: usize = 100;
 /// Customers checked one by one against the kept segments.
 const EVENTS: usize = 10_000;
 
-/// The representative trees, by name (the list, RFM groups aside).
+/// The representative trees, by name (the list).
 fn trees() -> Vec<(&'static str, String)> {
     let hundred: Vec<String> = (0..25)
         .map(|i| {
@@ -71,6 +71,7 @@ fn trees() -> Vec<(&'static str, String)> {
             "product in cart",
             "products_in_cart MATCHES (brand = 'acme')".into(),
         ),
+        ("RFM group", "rfm_group IN (champions, loyal)".into()),
         ("a 100-condition tree", hundred.join(" OR ")),
         (
             "segment of segments (in 3, not in 5)",

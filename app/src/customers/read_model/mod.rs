@@ -57,6 +57,8 @@ pub struct GridIndex {
     early_products: HashMap<i64, Vec<ProductRef>>,
     /// Each customer's product events and the catalog (the segments' product conditions).
     products: products::Products,
+    /// The RFM quintiles last taken (`refresh_rfm`).
+    rfm: crate::domain::segment::Quintiles,
     /// Counts the changes: what was decided over the index holds while it is the same.
     generation: u64,
 }
@@ -109,6 +111,7 @@ impl GridIndex {
     /// Sorts every column once, after a bulk load.
     pub fn finish(&mut self) {
         self.build_orders();
+        self.refresh_rfm();
     }
 
     /// Bytes the index holds on the heap (arenas, columns, orders, id map), for the benchmark.

@@ -6,7 +6,7 @@ use super::columns::{
     Activity, CodeSlot, GENDERS, GridDoc, NONE, NumSlot, Store, TextSlot, store_of,
 };
 use crate::domain::grid::Column;
-use crate::domain::segment::Facts;
+use crate::domain::segment::{Facts, Quintiles, RfmGroup, day_of};
 
 /// An empty number or time in a number column.
 pub const EMPTY: i64 = NONE;
@@ -71,6 +71,41 @@ impl GridIndex {
         }
     }
 
+    /// Takes the RFM quintiles again from every live customer's orders, last order and sales;
+    /// whether they moved (then every RFM group must be decided again).
+    pub fn refresh_rfm(&mut self) -> bool {
+        let (orders, last, sales) = (
+            self.data.num(NumSlot::Orders),
+            self.data.num(NumSlot::LastOrder),
+            self.data.num(NumSlot::LifetimeSales),
+        );
+        let buyers = self
+            .slot_of
+            .values()
+            .map(|s| *s as usize)
+            .filter(|&s| orders[s] > 0 && last[s] != NONE)
+            .map(|s| (day_of(last[s]), orders[s], sales[s]));
+        let q = Quintiles::of(buyers);
+        let moved = q != self.rfm;
+        if moved {
+            self.rfm = q;
+            self.generation += 1;
+        }
+        moved
+    }
+
+    /// The RFM group of `slot` under the quintiles last taken.
+    pub fn rfm_group(&self, slot: u32) -> RfmGroup {
+        let s = slot as usize;
+        let num = |n: NumSlot| self.data.num(n)[s];
+        let last = Some(num(NumSlot::LastOrder)).filter(|v| *v != NONE);
+        self.rfm.group(
+            num(NumSlot::Orders),
+            last.map(day_of),
+            num(NumSlot::LifetimeSales),
+        )
+    }
+
     /// The customer id in a slot.
     pub fn id_at(&self, slot: u32) -> i64 {
         self.data.id(slot)
@@ -114,6 +149,7 @@ impl GridIndex {
             dob: Some(num(NumSlot::Dob)).filter(|v| *v != NONE),
             last_login: Some(num(NumSlot::LastLogin)).filter(|v| *v != NONE),
             products: self.products.of(slot),
+            rfm: Some(self.rfm_group(slot)),
             ..Facts::with_activity(&a)
         }
     }

@@ -44,6 +44,8 @@ pub struct Facts {
     pub last_viewed: Option<i64>,
     /// Products ordered, in open carts and the wish list, and viewed.
     pub products: Vec<super::ProductEvent>,
+    /// The RFM group among all customers (None: a prospect, as without orders).
+    pub rfm: Option<super::RfmGroup>,
 }
 
 /// The UTC day of a Unix time, as days since 1970-01-01.
@@ -116,6 +118,7 @@ fn value(f: &Facts, field: Field, today: NaiveDate) -> Value<'_> {
         Field::CartQuantity => num(f.cart_qty),
         Field::CartUpdated => Value::Num(f.cart_updated.map(day_of)),
         Field::LastViewed => Value::Num(f.last_viewed.map(day_of)),
+        Field::RfmGroup => text(f.rfm.unwrap_or(super::RfmGroup::Prospects).key()),
         // Membership of another segment is not a fact: `expand` replaces it with that
         // segment's conditions before anything is evaluated. Product conditions are decided over
         // the product events (`list_passes`), their details event by event.

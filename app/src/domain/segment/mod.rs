@@ -9,6 +9,7 @@ mod json;
 mod lang;
 mod lex;
 mod products;
+mod rfm;
 pub mod saved;
 mod typing;
 
@@ -22,6 +23,7 @@ pub use expand::{Expanded, Library, MAX_EXPANDED, expand, expand_lenient};
 pub use json::RawNode;
 pub use lang::{parse, print};
 pub use products::{MAX_DETAILS, ProductEvent, ProductFacts, Source, detail_passes, list_passes};
+pub use rfm::{Quintiles, RfmGroup};
 pub use typing::{Arg, ops_for};
 
 /// Deepest nesting of groups accepted (the root is level 1).
@@ -143,6 +145,7 @@ fields! {
     CartUpdated => "cart_updated_date", Date, true, true;
     LastViewed => "last_viewed_date", Date, true, true;
     InSegment => "in_segment", SegmentId, false, false;
+    RfmGroup => "rfm_group", Code, false, false;
     ProductsPurchased => "products_purchased", Products, false, false;
     ProductsInCart => "products_in_cart", Products, false, true;
     ProductsInWishlist => "products_in_wishlist", Products, false, false;

@@ -226,6 +226,14 @@ fn plain_test(field: Field) -> BoxedStrategy<Test> {
                         .collect::<Vec<_>>(),
                 )
                 .boxed()
+            } else if field == Field::RfmGroup {
+                prop::sample::select(
+                    RfmGroup::ALL
+                        .iter()
+                        .map(|g| Arg::Text(g.key().to_owned()))
+                        .collect::<Vec<_>>(),
+                )
+                .boxed()
             } else {
                 arg_of(field.kind())
             };

@@ -95,6 +95,17 @@ impl Test {
                 })
             })
             .collect::<Result<Vec<Arg>, TypeError>>()?;
+        if field == Field::RfmGroup
+            && let Some(i) = args.iter().position(|a| {
+                matches!(a, Arg::Text(s) if super::RfmGroup::parse(&s.to_lowercase()).is_none())
+            })
+        {
+            let keys: Vec<&str> = super::RfmGroup::ALL.iter().map(|g| g.key()).collect();
+            return Err(TypeError {
+                arg: Some(i),
+                message: format!("not an RFM group; the groups are {}", keys.join(", ")),
+            });
+        }
         Ok(Test { field, op, args })
     }
 }
