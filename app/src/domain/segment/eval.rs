@@ -254,14 +254,15 @@ fn matches_by(group: &Group, passes: &dyn Fn(&Test) -> bool) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn day(s: &str) -> NaiveDate {
+    pub(in crate::domain::segment) fn day(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
     }
 
-    fn unix(s: &str) -> i64 {
+    /// Noon UTC of day `s`, in Unix seconds.
+    pub(in crate::domain::segment) fn unix(s: &str) -> i64 {
         day(s).and_hms_opt(12, 0, 0).unwrap().and_utc().timestamp()
     }
 

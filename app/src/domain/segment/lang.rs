@@ -238,37 +238,15 @@ impl Parser {
         if field.kind() == Kind::Products {
             return self.product_condition(field, &start);
         }
-        if self.test_places.len() >= MAX_CONDITIONS {
-            return Err(err(
-                start.line,
-                start.column,
-                format!("a segment holds at most {MAX_CONDITIONS} conditions"),
-            ));
-        }
-        self.test_places.push((start.line, start.column));
+        self.count_condition(&start)?;
         self.bump();
-        let op = self.operator()?;
-        self.refuse_matches(field, op, &start)?;
-        let (lits, places) = self.values(op)?;
-        Test::typed(field, op, lits).map_err(|TypeError { arg, message }| {
-            let (line, column) = arg
-                .and_then(|i| places.get(i).copied())
-                .unwrap_or((start.line, start.column));
-            err(line, column, message)
-        })
+        self.operator_and_values(field, &start)
     }
 
     /// `products_… MATCHES (detail, …)` or `NOT MATCHES`; the details are conditions on the
     /// product and the event, which one event must all meet.
     fn product_condition(&mut self, field: Field, start: &Token) -> Result<Test, SegmentError> {
-        if self.test_places.len() >= MAX_CONDITIONS {
-            return Err(err(
-                start.line,
-                start.column,
-                format!("a segment holds at most {MAX_CONDITIONS} conditions"),
-            ));
-        }
-        self.test_places.push((start.line, start.column));
+        self.count_condition(start)?;
         self.bump();
         let op = self.operator()?;
         if !matches!(op, Op::Matches | Op::NotMatches) {
@@ -339,8 +317,27 @@ impl Parser {
             ));
         }
         self.bump();
+        self.operator_and_values(field, &start)
+    }
+
+    /// Notes where one more condition starts, refusing one past `MAX_CONDITIONS`.
+    fn count_condition(&mut self, start: &Token) -> Result<(), SegmentError> {
+        if self.test_places.len() >= MAX_CONDITIONS {
+            return Err(err(
+                start.line,
+                start.column,
+                format!("a segment holds at most {MAX_CONDITIONS} conditions"),
+            ));
+        }
+        self.test_places.push((start.line, start.column));
+        Ok(())
+    }
+
+    /// The operator and values of a condition on `field` that starts at `start`, typed; a bad
+    /// value is placed where it is written.
+    fn operator_and_values(&mut self, field: Field, start: &Token) -> Result<Test, SegmentError> {
         let op = self.operator()?;
-        self.refuse_matches(field, op, &start)?;
+        self.refuse_matches(field, op, start)?;
         let (lits, places) = self.values(op)?;
         Test::typed(field, op, lits).map_err(|TypeError { arg, message }| {
             let (line, column) = arg

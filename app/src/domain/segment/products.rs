@@ -238,16 +238,9 @@ pub fn list_passes(events: &[ProductEvent], t: &Test, today: NaiveDate) -> bool 
 
 #[cfg(test)]
 mod tests {
+    use super::super::eval::tests::{day, unix};
     use super::super::{Facts, matches, parse, print};
     use super::*;
-
-    fn day(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
-
-    fn unix(s: &str) -> i64 {
-        day(s).and_hms_opt(12, 0, 0).unwrap().and_utc().timestamp()
-    }
 
     fn shirt() -> Arc<ProductFacts> {
         Arc::new(ProductFacts {
