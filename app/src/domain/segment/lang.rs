@@ -276,15 +276,8 @@ impl Parser {
                 }
                 details.push(self.detail()?);
                 places.push((at.line, at.column));
-                match self.peek() {
-                    Tok::Comma => {
-                        self.bump();
-                    }
-                    Tok::Close => {
-                        self.bump();
-                        break;
-                    }
-                    _ => return Err(self.expected("',' or ')'")),
+                if !self.list_goes_on()? {
+                    break;
                 }
             }
         }
@@ -318,6 +311,17 @@ impl Parser {
         }
         self.bump();
         self.operator_and_values(field, &start)
+    }
+
+    /// After an item of a parenthesized list: true past a comma, false past the closing ')'.
+    fn list_goes_on(&mut self) -> Result<bool, SegmentError> {
+        let more = match self.peek() {
+            Tok::Comma => true,
+            Tok::Close => false,
+            _ => return Err(self.expected("',' or ')'")),
+        };
+        self.bump();
+        Ok(more)
     }
 
     /// Notes where one more condition starts, refusing one past `MAX_CONDITIONS`.
@@ -432,15 +436,8 @@ impl Parser {
                 self.bump();
                 loop {
                     one(self)?;
-                    match self.peek() {
-                        Tok::Comma => {
-                            self.bump();
-                        }
-                        Tok::Close => {
-                            self.bump();
-                            break;
-                        }
-                        _ => return Err(self.expected("',' or ')'")),
+                    if !self.list_goes_on()? {
+                        break;
                     }
                 }
             }
