@@ -171,13 +171,13 @@ pub async fn put_products(
 ) -> Result<Json<KeyedBatch>, ApiProblem> {
     caller.require(Scope::CatalogWrite)?;
     let items = read_items::<ProductInput>(&body)?;
-    let keys = items
+    let keys: Vec<String> = items
         .inputs
         .iter()
         .map(|p| p.sku.trim().to_owned())
         .collect();
     let answers = catalog::put_products(&state.db, &caller.actor(), items.inputs).await?;
-    crate::segments::take_catalog(&state.db, &state.customers, &state.segments).await;
+    crate::segments::take_catalog(&state.db, &state.customers, &state.segments, Some(&keys)).await;
     Ok(Json(answer(
         items.positions,
         keys,

@@ -282,9 +282,12 @@ pub async fn product(db: &Db, sku: &str) -> Result<Product, AppError> {
         .ok_or(AppError::NotFound)
 }
 
-/// What segment conditions can test of every product: SKU, English name, categories, brand and
-/// price (the read model holds it; `segments::start` refreshes it).
-pub async fn segment_facts(db: &Db) -> Result<Vec<crate::domain::segment::ProductFacts>, AppError> {
+/// What segment conditions can test of every product (or `only` these SKUs): SKU, English name,
+/// categories, brand and price (the read model holds it; `segments` keeps it fresh).
+pub async fn segment_facts(
+    db: &Db,
+    only: Option<&[String]>,
+) -> Result<Vec<crate::domain::segment::ProductFacts>, AppError> {
     #[derive(serde::Deserialize)]
     struct Row {
         sku: String,
@@ -293,9 +296,19 @@ pub async fn segment_facts(db: &Db) -> Result<Vec<crate::domain::segment::Produc
         brand: Option<String>,
         price: i64,
     }
-    let mut res = db
-        .query("SELECT sku, name.en AS name, categories, brand, price FROM product")
-        .await?;
+    let fields = "SELECT sku, name.en AS name, categories, brand, price FROM";
+    let mut res = match only {
+        None => db.query(format!("{fields} product")).await?,
+        Some(skus) => {
+            let records: Vec<RecordId> = skus
+                .iter()
+                .map(|s| RecordId::new("product", s.clone()))
+                .collect();
+            db.query(format!("{fields} $records"))
+                .bind(("records", records))
+                .await?
+        }
+    };
     let rows: Vec<Json> = res.take(0)?;
     rows.into_iter()
         .map(|r| {

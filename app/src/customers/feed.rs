@@ -165,10 +165,18 @@ impl CustomerIndex {
         ix.set_catalog(catalog)
     }
 
-    /// Takes the RFM quintiles again (see `GridIndex::refresh_rfm`); whether they moved.
-    pub fn refresh_rfm(&self) -> bool {
+    /// Takes the description of these products only (see `GridIndex::describe_products`).
+    pub fn describe_products(&self, products: Vec<crate::domain::segment::ProductFacts>) -> bool {
         let mut ix = self.index.write().unwrap_or_else(|e| e.into_inner());
-        ix.refresh_rfm()
+        ix.describe_products(products)
+    }
+
+    /// Takes the RFM quintiles again (see `GridIndex::refresh_rfm`); whether they moved.
+    /// The scan runs under the read lock; only the swap takes the write lock.
+    pub fn refresh_rfm(&self) -> bool {
+        let q = self.read().rfm_quintiles();
+        let mut ix = self.index.write().unwrap_or_else(|e| e.into_inner());
+        ix.set_rfm(q)
     }
 
     pub fn read(&self) -> RwLockReadGuard<'_, GridIndex> {

@@ -52,17 +52,25 @@ pub async fn of_visitor(
     Ok(kept.visitor_segments(&activity, today))
 }
 
-/// Reads the catalog into the read model and, if it changed, recomputes the kept segments that
-/// test catalog details. The clock does it for changes made through any server; the catalog API
-/// right after its own writes.
-pub async fn take_catalog(db: &Db, index: &CustomerIndex, kept: &membership::Memberships) {
-    match crate::catalog::segment_facts(db).await {
-        Ok(catalog) => {
-            if index.set_catalog(catalog) {
-                kept.catalog_changed(&index.read());
-            }
+/// Reads the catalog (or `only` these SKUs, just written) into the read model and, if it
+/// changed, recomputes the kept segments that test catalog details. The clock reads it all, for
+/// changes made through any server; the catalog API reads what it wrote, right after writing.
+pub async fn take_catalog(
+    db: &Db,
+    index: &CustomerIndex,
+    kept: &membership::Memberships,
+    only: Option<&[String]>,
+) {
+    let changed = match crate::catalog::segment_facts(db, only).await {
+        Ok(products) if only.is_some() => index.describe_products(products),
+        Ok(catalog) => index.set_catalog(catalog),
+        Err(e) => {
+            tracing::warn!(error = %e, "catalog not read for the segments");
+            false
         }
-        Err(e) => tracing::warn!(error = %e, "catalog not read for the segments"),
+    };
+    if changed {
+        kept.catalog_changed(&index.read());
     }
 }
 
@@ -79,7 +87,7 @@ pub async fn start(
     index: &std::sync::Arc<CustomerIndex>,
 ) -> Result<std::sync::Arc<membership::Memberships>, AppError> {
     let rows = store::list(db).await?;
-    index.set_catalog(crate::catalog::segment_facts(db).await?);
+    index.set_catalog(crate::catalog::segment_facts(db, None).await?);
     let today = chrono::Utc::now().date_naive();
     let kept = std::sync::Arc::new(membership::Memberships::new(&index.read(), &rows, today));
     index.follow(kept.clone());
@@ -97,7 +105,7 @@ pub async fn start(
             };
             let today = chrono::Utc::now().date_naive();
             kept.tick(&index.read(), today);
-            take_catalog(&db, &index, &kept).await;
+            take_catalog(&db, &index, &kept, None).await;
             if index.refresh_rfm() {
                 kept.rfm_moved(&index.read());
             }

@@ -203,6 +203,19 @@ impl GridIndex {
         changed
     }
 
+    /// Takes the catalog's description of these products only (just written); whether anything
+    /// changed.
+    pub fn describe_products(
+        &mut self,
+        products: Vec<crate::domain::segment::ProductFacts>,
+    ) -> bool {
+        let changed = self.products.describe(products);
+        if changed {
+            self.generation += 1;
+        }
+        changed
+    }
+
     /// Replaces one customer's activity columns (kept aside until the customer is indexed).
     pub fn set_activity(&mut self, id: i64, a: Activity) {
         self.generation += 1;

@@ -104,6 +104,19 @@ impl Products {
         changed
     }
 
+    /// Takes what the catalog says of these products only; whether anything changed.
+    pub(super) fn describe(&mut self, products: Vec<ProductFacts>) -> bool {
+        let mut changed = false;
+        for p in products {
+            let c = self.code(&p.sku) as usize;
+            if *self.info[c] != p {
+                self.info[c] = Arc::new(p);
+                changed = true;
+            }
+        }
+        changed
+    }
+
     /// One slot's events as the segment rules read them.
     pub(super) fn of(&self, slot: u32) -> Vec<ProductEvent> {
         let Some(events) = self.events.get(slot as usize) else {

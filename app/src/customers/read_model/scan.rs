@@ -71,27 +71,38 @@ impl GridIndex {
         }
     }
 
-    /// Takes the RFM quintiles again from every live customer's orders, last order and sales;
-    /// whether they moved (then every RFM group must be decided again).
-    pub fn refresh_rfm(&mut self) -> bool {
+    /// The RFM quintiles of every live customer's orders, last order and sales now (reading only:
+    /// the feed takes them with `set_rfm`, so the write lock is held for the swap alone).
+    pub fn rfm_quintiles(&self) -> Quintiles {
         let (orders, last, sales) = (
             self.data.num(NumSlot::Orders),
             self.data.num(NumSlot::LastOrder),
             self.data.num(NumSlot::LifetimeSales),
         );
-        let buyers = self
-            .slot_of
-            .values()
-            .map(|s| *s as usize)
-            .filter(|&s| orders[s] > 0 && last[s] != NONE)
-            .map(|s| (day_of(last[s]), orders[s], sales[s]));
-        let q = Quintiles::of(buyers);
+        Quintiles::of(
+            self.slot_of
+                .values()
+                .map(|s| *s as usize)
+                .filter(|&s| orders[s] > 0 && last[s] != NONE)
+                .map(|s| (day_of(last[s]), orders[s], sales[s])),
+        )
+    }
+
+    /// Takes quintiles `q` (from `rfm_quintiles`); whether they moved (then every RFM group must
+    /// be decided again).
+    pub fn set_rfm(&mut self, q: Quintiles) -> bool {
         let moved = q != self.rfm;
         if moved {
             self.rfm = q;
             self.generation += 1;
         }
         moved
+    }
+
+    /// Takes the RFM quintiles again (`rfm_quintiles`, then `set_rfm`).
+    pub fn refresh_rfm(&mut self) -> bool {
+        let q = self.rfm_quintiles();
+        self.set_rfm(q)
     }
 
     /// The RFM group of `slot` under the quintiles last taken.
