@@ -29,6 +29,8 @@ test('filter, sort and keyword narrow the grid, and the URL brings the state bac
   await page.locator('#grid-keyword').fill('rossi');
   await page.locator('#grid-keyword').press('Enter');
   await expect(page).toHaveURL(/q=rossi/);
+  // The URL changes before the grid's new answer arrives: wait for the total to follow.
+  await expect.poll(() => total(page)).toBeLessThan(all);
   const rossi = await total(page);
   expect(rossi).toBeGreaterThan(0);
   expect(rossi).toBeLessThan(all);
