@@ -179,6 +179,16 @@ impl CustomerIndex {
         ix.set_rfm(q)
     }
 
+    /// Draws again the value ranges of the number columns whose values moved away from them (see
+    /// `GridIndex::skewed_ranges`); the check runs under the read lock.
+    pub fn redraw_ranges(&self) {
+        let skewed = self.read().skewed_ranges();
+        if !skewed.is_empty() {
+            let mut ix = self.index.write().unwrap_or_else(|e| e.into_inner());
+            skewed.into_iter().for_each(|c| ix.draw_ranges(c));
+        }
+    }
+
     pub fn read(&self) -> RwLockReadGuard<'_, GridIndex> {
         self.index.read().unwrap_or_else(|e| e.into_inner())
     }

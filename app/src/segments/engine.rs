@@ -184,23 +184,6 @@ fn raw_range(op: Op, args: &[i64], is_time: bool) -> Option<(i64, i64, bool)> {
     })
 }
 
-/// Marks the slots of `scope` whose value in `col` is inside (or, negated, outside) the range, 64
-/// rows a word without a branch per row; words with no slot in scope are skipped.
-fn mark_range(words: &mut [u64], scope: &[u64], col: &[i64], (lo, hi, outside): (i64, i64, bool)) {
-    let lowest = EMPTY.saturating_add(1);
-    for (w, (out, &sw)) in words.iter_mut().zip(scope).enumerate() {
-        if sw == 0 {
-            continue;
-        }
-        let mut bits = 0u64;
-        for (i, &v) in chunk(col, w).iter().enumerate() {
-            let inside = (lo <= v) & (v <= hi) & (v >= lowest);
-            bits |= u64::from(inside) << i;
-        }
-        *out = if outside { !bits } else { bits };
-    }
-}
-
 /// Day numbers (days since 1970-01-01) mapped to an answer, decided once per distinct day: a
 /// column of dates holds far fewer distinct days than rows.
 struct DayTable<F: FnMut(i64) -> bool> {
@@ -441,10 +424,10 @@ impl Scan<'_> {
                 let Some((c, is_time)) = number_column(f) else {
                     return;
                 };
-                let col = at(c);
                 if let Some(range) = raw_range(t.op, &nums, is_time) {
-                    return mark_range(words, scope, col, range);
+                    return ix.mark_range(c, range, words, scope);
                 }
+                let col = at(c);
                 mark_each(words, scope, |s| {
                     let v = value(col[s]).map(|v| if is_time { day_of(v) } else { v });
                     number_passes(v, t.op, &nums)

@@ -109,6 +109,7 @@ pub async fn start(
             if index.refresh_rfm() {
                 kept.rfm_moved(&index.read());
             }
+            index.redraw_ranges();
             if ticks % SIZES_EVERY_TICKS == 0
                 && let Err(e) = sizes::record(&db, today, &kept.counts()).await
             {

@@ -1,6 +1,7 @@
 //! Where each grid column lives in the read model: the row type (`GridDoc`), one storage slot per
 //! column (text arenas, numbers, codes) chosen by an exhaustive `match` — a new column does not
 //! compile until it has a place — and the column store (`Data`) that compares and writes rows.
+use super::coarse::Coarse;
 use super::text::{Interner, TextCol};
 use crate::domain::customer::Gender;
 use crate::domain::grid::Column;
@@ -115,7 +116,7 @@ pub(super) enum CodeSlot {
 const CODE_SLOTS: usize = CodeSlot::Newsletter as usize + 1;
 
 /// An empty number or time.
-pub(super) const NONE: i64 = i64::MIN;
+pub(super) use super::coarse::NONE;
 /// Gender codes: 0 for none, then `Gender::ALL`'s order.
 pub(super) const GENDERS: [&str; 4] = [
     "",
@@ -256,6 +257,8 @@ pub(super) fn num_of(d: &GridDoc, c: Column) -> i64 {
 pub(super) struct Data {
     texts: [TextCol; TEXT_SLOTS],
     nums: [Vec<i64>; NUM_SLOTS],
+    /// Each number column's values coarsened to a byte a row, for range conditions.
+    coarse: [Coarse; NUM_SLOTS],
     codes: [Vec<u32>; CODE_SLOTS],
     pub(super) countries: Interner,
     pub(super) websites: Interner,
@@ -268,6 +271,16 @@ impl Data {
 
     pub(super) fn num(&self, n: NumSlot) -> &[i64] {
         &self.nums[n as usize]
+    }
+
+    pub(super) fn coarse(&self, n: NumSlot) -> &Coarse {
+        &self.coarse[n as usize]
+    }
+
+    /// Draws a number column's value ranges again, from the column's sorted order.
+    pub(super) fn draw_ranges(&mut self, n: NumSlot, in_order: impl Iterator<Item = u32>) {
+        let values = &self.nums[n as usize];
+        self.coarse[n as usize].draw(in_order.map(|s| values[s as usize]), values);
     }
 
     pub(super) fn code(&self, k: CodeSlot) -> &[u32] {
@@ -338,6 +351,9 @@ impl Data {
                 v.resize(n, NONE);
             }
         }
+        for c in &mut self.coarse {
+            c.ensure(n);
+        }
         for v in &mut self.codes {
             if v.len() < n {
                 v.resize(n, 0);
@@ -355,7 +371,11 @@ impl Data {
     pub(super) fn set(&mut self, c: Column, slot: u32, d: &GridDoc) {
         match store_of(c) {
             Store::Text(t) => self.texts[t as usize].set(slot, text_in(d, t)),
-            Store::Num(n) => self.nums[n as usize][slot as usize] = num_in(d, n),
+            Store::Num(n) => {
+                let v = num_in(d, n);
+                self.nums[n as usize][slot as usize] = v;
+                self.coarse[n as usize].set(slot, v);
+            }
             Store::Code(k) => {
                 let code = self.code_of(k, d);
                 self.codes[k as usize][slot as usize] = code;
@@ -380,7 +400,9 @@ impl Data {
     pub(super) fn column_bytes(&self, c: Column) -> usize {
         match store_of(c) {
             Store::Text(t) => self.texts[t as usize].heap_bytes(),
-            Store::Num(n) => self.nums[n as usize].capacity() * 8,
+            Store::Num(n) => {
+                self.nums[n as usize].capacity() * 8 + self.coarse[n as usize].heap_bytes()
+            }
             Store::Code(k) => self.codes[k as usize].capacity() * 4,
         }
     }
@@ -388,7 +410,8 @@ impl Data {
     /// Bytes on the heap (for the benchmark).
     pub(super) fn heap_bytes(&self) -> usize {
         let texts: usize = self.texts.iter().map(TextCol::heap_bytes).sum();
-        let nums: usize = self.nums.iter().map(|v| v.capacity() * 8).sum();
+        let nums: usize = self.nums.iter().map(|v| v.capacity() * 8).sum::<usize>()
+            + self.coarse.iter().map(Coarse::heap_bytes).sum::<usize>();
         let codes: usize = self.codes.iter().map(|v| v.capacity() * 4).sum();
         texts + nums + codes
     }

@@ -6,6 +6,7 @@
 //! filter masks and the sorted orders, `query` answers filters and keywords, `scan` opens the
 //! columns to the segment engine.
 mod bits;
+mod coarse;
 mod columns;
 mod order;
 mod products;
@@ -111,6 +112,9 @@ impl GridIndex {
     /// Sorts every column once, after a bulk load.
     pub fn finish(&mut self) {
         self.build_orders();
+        for c in Column::ALL {
+            self.draw_ranges(c);
+        }
         self.refresh_rfm();
     }
 
@@ -152,6 +156,25 @@ impl GridIndex {
             (a, h.join().unwrap_or_default())
         });
         self.orders = a.into_iter().chain(b).collect();
+    }
+
+    /// Draws a number column's value ranges again from its sorted order (see `coarse`); answers
+    /// do not change, only how fast a range condition over the column is.
+    pub fn draw_ranges(&mut self, c: Column) {
+        if let (Store::Num(n), Some(order)) = (store_of(c), self.orders.get(Self::order_ix(c))) {
+            self.data.draw_ranges(n, order.iter(false));
+        }
+    }
+
+    /// The number columns whose value ranges no longer fit their values (`draw_ranges` them).
+    pub fn skewed_ranges(&self) -> Vec<Column> {
+        Column::ALL
+            .into_iter()
+            .filter(|c| match store_of(*c) {
+                Store::Num(n) => self.data.coarse(n).is_skewed(u64::from(self.slots)),
+                Store::Text(_) | Store::Code(_) => false,
+            })
+            .collect()
     }
 
     fn order_ix(c: Column) -> usize {

@@ -76,6 +76,23 @@ impl Order {
         }
     }
 
+    /// The slots in ascending order from the first that is not `below` (which must hold for a
+    /// leading run of the order and no further).
+    pub(super) fn from(&self, below: impl Fn(u32) -> bool) -> impl Iterator<Item = u32> + '_ {
+        let bi = self
+            .blocks
+            .partition_point(|b| b.last().is_some_and(|s| below(*s)));
+        let at = self
+            .blocks
+            .get(bi)
+            .map_or(0, |b| b.partition_point(|s| below(*s)));
+        self.blocks
+            .iter()
+            .skip(bi)
+            .enumerate()
+            .flat_map(move |(i, b)| b[if i == 0 { at } else { 0 }..].iter().copied())
+    }
+
     /// Slots `skip..skip+take` in order, skipping whole blocks where it can.
     pub(super) fn page(&self, desc: bool, skip: usize, take: usize) -> Vec<u32> {
         let mut skip = skip;

@@ -32,6 +32,39 @@ impl GridIndex {
         }
     }
 
+    /// Marks the slots of `scope` whose value in number column `c` is within `lo ..= hi` (never
+    /// "no value") or, `outside`, is not. Words with no slot in `scope` may be left as they are
+    /// or get bits of slots outside it: callers keep `scope` alone.
+    pub fn mark_range(
+        &self,
+        c: Column,
+        (lo, hi, outside): (i64, i64, bool),
+        words: &mut [u64],
+        scope: &[u64],
+    ) {
+        let Store::Num(n) = store_of(c) else {
+            return;
+        };
+        let coarse = self.data.coarse(n);
+        let plan = coarse.plan(lo, hi);
+        match plan.whole {
+            Some(codes) => coarse.mark(words, scope, codes),
+            None => words.iter_mut().for_each(|w| *w = 0),
+        }
+        let values = self.data.num(n);
+        let value = |s: u32| values[s as usize];
+        if let Some(order) = self.orders.get(Self::order_ix(c)) {
+            for (a, b) in plan.cuts {
+                for s in order.from(|s| value(s) < a).take_while(|s| value(*s) <= b) {
+                    words[s as usize / 64] |= 1 << (s % 64);
+                }
+            }
+        }
+        if outside {
+            words.iter_mut().for_each(|w| *w = !*w);
+        }
+    }
+
     /// A coded column, or None if `c` is not coded.
     pub fn codes(&self, c: Column) -> Option<&[u32]> {
         match store_of(c) {
