@@ -4,7 +4,7 @@
 use super::problem::{ApiProblem, ProblemDetails, Refusals};
 use crate::auth::integration::ApiCaller;
 use crate::domain::integration::Scope;
-use crate::segments::membership::Transition;
+use crate::segments::history::Event;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -53,7 +53,8 @@ pub struct SegmentEvent {
     pub kind: String,
     /// RFC 3339.
     pub at: String,
-    /// `customer_changed`, `segment_edited`, `time_passed` or `refresh`.
+    /// `customer_changed`, `segment_edited`, `time_passed`, `refresh`, `catalog_changed` or
+    /// `rfm_moved`.
     pub reason: String,
 }
 
@@ -225,7 +226,7 @@ pub async fn visitor_segments(
     Ok(Json(ids))
 }
 
-fn event(t: Transition) -> SegmentEvent {
+fn event(t: Event) -> SegmentEvent {
     SegmentEvent {
         seq: t.seq,
         segment: t.segment,
@@ -242,7 +243,7 @@ fn event(t: Transition) -> SegmentEvent {
     get,
     path = "/api/v1/segments/events",
     tag = "segments",
-    summary = "Joins and leaves since a cursor, oldest first (this app server's, since it started)",
+    summary = "Joins and leaves since a cursor, oldest first (the same on every app server; kept 400 days)",
     params(
         ("after" = Option<u64>, Query, description = "The last `seq` seen (0 or absent: from the start)"),
         ("customer" = Option<i64>, Query, description = "Only this customer's"),
@@ -264,7 +265,6 @@ pub async fn segment_events(
     let after = number::<u64>(&q, "after")?.unwrap_or(0);
     let customer = number::<i64>(&q, "customer")?;
     let limit = limit(&q)?;
-    state.customers.catch_up(&state.db).await?;
-    let events = state.segments.transitions(after, limit, customer);
+    let events = crate::segments::history::since(&state.db, after, limit, customer).await?;
     Ok(Json(events.into_iter().map(event).collect()))
 }

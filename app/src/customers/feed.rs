@@ -20,7 +20,9 @@ const BUILD_BATCH: usize = 5000;
 const FEED_BATCH: usize = 500;
 /// The background pass re-reads this much of the recent feed (versionstamps carry milliseconds in
 /// their upper bits): a transaction that took its versionstamp before another but committed after
-/// it is still applied. Replaying full documents in order is idempotent.
+/// it is still applied. Only entries not applied before are applied again (`Applied`): an older
+/// document applied after a newer one would undo it for a moment, and the segments' followers
+/// would record a join and a leave that never happened.
 const REPLAY_WINDOW_MS: i64 = 3000;
 
 /// What one batch of the feed changed, for those that follow it beside the grid.
@@ -50,8 +52,9 @@ pub struct CustomerIndex {
     followers: RwLock<Vec<Arc<dyn Follower>>>,
     /// The last versionstamp applied.
     cursor: AtomicI64,
-    /// One catch-up at a time; the others wait for it and then find nothing new.
-    catching_up: tokio::sync::Mutex<()>,
+    /// One catch-up at a time; the others wait for it and then find nothing new. It holds the
+    /// feed entries applied lately.
+    catching_up: tokio::sync::Mutex<Applied>,
     pub built_in: Duration,
 }
 
@@ -122,7 +125,7 @@ impl CustomerIndex {
             index: RwLock::new(index),
             followers: RwLock::new(Vec::new()),
             cursor: AtomicI64::new(cursor),
-            catching_up: tokio::sync::Mutex::new(()),
+            catching_up: tokio::sync::Mutex::new(Applied::default()),
             built_in: started.elapsed(),
         });
         shared.replay_from(db, Some(cursor)).await?;
@@ -201,29 +204,36 @@ impl CustomerIndex {
     /// Applies the feed from `from` (None: from where this index stands once it is its turn, so
     /// callers that waited do not replay what the one before them applied).
     async fn replay_from(&self, db: &Db, from: Option<i64>) -> Result<(), AppError> {
-        let _one = self.catching_up.lock().await;
+        let mut applied = self.catching_up.lock().await;
         let from = from.unwrap_or_else(|| self.cursor.load(Ordering::Acquire) + 1);
         let mut since = from.max(1);
-        while let Some(last) = self.apply(db, since).await? {
+        applied.forget_before(since - (REPLAY_WINDOW_MS << 16));
+        while let Some(last) = self.apply(db, since, &mut applied).await? {
             self.cursor.fetch_max(last, Ordering::AcqRel);
             if last <= since {
                 break;
             }
             // Read the last transaction again: the limit counts entries, one per table, so it may
-            // have cut that transaction's short. Applying the same documents again changes nothing.
+            // have cut that transaction's short (the entries already applied are skipped).
             since = last;
         }
         Ok(())
     }
 
     /// Applies one batch of the feed from `since`; the batch's last versionstamp, None at the end.
-    async fn apply(&self, db: &Db, since: i64) -> Result<Option<i64>, AppError> {
+    async fn apply(
+        &self,
+        db: &Db,
+        since: i64,
+        applied: &mut Applied,
+    ) -> Result<Option<i64>, AppError> {
         let sql = format!("SHOW CHANGES FOR DATABASE SINCE {since} LIMIT {FEED_BATCH}");
         let mut res = db.query(sql).await.map_err(db_err)?;
         let sets: Vec<ChangeSet> = res.take(0).map_err(db_err)?;
         let Some(last) = sets.last().map(|s| s.versionstamp) else {
             return Ok(None);
         };
+        let sets: Vec<ChangeSet> = sets.into_iter().filter(|s| applied.first_time(s)).collect();
         let followers = self
             .followers
             .read()
@@ -272,6 +282,30 @@ impl CustomerIndex {
             }
         }
         Ok(Some(last))
+    }
+}
+
+/// The feed entries applied within the replay window, by versionstamp and table (a transaction
+/// has one entry per table it wrote).
+#[derive(Default)]
+struct Applied(std::collections::BTreeSet<(i64, String)>);
+
+impl Applied {
+    /// Whether `set` was not applied before (it is from now on).
+    fn first_time(&mut self, set: &ChangeSet) -> bool {
+        let table = set.changes.iter().find_map(|c| match c {
+            Value::Object(obj) => obj.values().find_map(|doc| match doc {
+                Value::Object(doc) => table_and_key(doc).map(|(t, _)| t.to_owned()),
+                _ => None,
+            }),
+            _ => None,
+        });
+        self.0.insert((set.versionstamp, table.unwrap_or_default()))
+    }
+
+    /// Forgets the entries before `versionstamp` (they will not be read again).
+    fn forget_before(&mut self, versionstamp: i64) {
+        self.0 = self.0.split_off(&(versionstamp, String::new()));
     }
 }
 

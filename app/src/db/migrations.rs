@@ -90,6 +90,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "product_activity",
         sql: include_str!("../../migrations/0016_product_activity.surql"),
     },
+    Migration {
+        version: 17,
+        name: "segment_history",
+        sql: include_str!("../../migrations/0017_segment_history.surql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -2,7 +2,7 @@
 //! feed applies re-evaluates only the customers it touched; a segment's own edit (also from the
 //! feed, so every app server hears of it) recomputes that segment; the turn of the UTC day (the
 //! only time a relative date moves: conditions compare by day) recomputes the segments that use
-//! one. Each join and leave is recorded with its time and reason.
+//! one. Each join and leave is recorded with its time and reason, for `history` to write.
 use super::engine;
 use super::store::{Definition, ForVisitors, definition};
 use crate::customers::feed::{Follower, Touch};
@@ -16,8 +16,9 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::Mutex;
 use surrealdb::types::{SurrealValue, Value};
 
-/// Joins and leaves kept in memory for the customer page and the API's feed.
-const HISTORY: usize = 100_000;
+/// Joins and leaves waiting for `history` to write them, at most (the oldest go first when the
+/// database stays out of reach).
+const PENDING: usize = 1_000_000;
 
 /// Why a customer joined or left a segment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,8 +55,6 @@ impl Reason {
 /// One join or leave.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Transition {
-    /// Increases by one per transition on this node: the cursor of the API's feed.
-    pub seq: u64,
     pub segment: u32,
     pub customer: i64,
     pub entered: bool,
@@ -90,8 +89,8 @@ struct State {
     kept: BTreeMap<u32, Kept>,
     /// The active segments that apply to visitors, as a visitor is tested against them.
     visitors: BTreeMap<u32, ForVisitors>,
-    history: VecDeque<Transition>,
-    next_seq: u64,
+    /// Joins and leaves not yet taken by the history's writer.
+    pending: VecDeque<Transition>,
 }
 
 /// The kept member sets of this node, and the conditions its live counts have decided.
@@ -125,18 +124,17 @@ fn full(ix: &GridIndex, tree: &Group, today: NaiveDate) -> RoaringTreemap {
 impl State {
     fn record(&mut self, segment: u32, customer: u64, entered: bool, reason: Reason) {
         let t = Transition {
-            seq: self.next_seq,
             segment,
             customer: customer as i64,
             entered,
             at: chrono::Utc::now().timestamp(),
             reason,
         };
-        self.next_seq += 1;
-        if self.history.len() == HISTORY {
-            self.history.pop_front();
+        if self.pending.len() == PENDING {
+            self.pending.pop_front();
+            tracing::warn!("segment joins and leaves dropped: the history's writer is behind");
         }
-        self.history.push_back(t);
+        self.pending.push_back(t);
     }
 
     /// Expands kept segment `id` again and, if that changed its conditions, recomputes its
@@ -193,8 +191,7 @@ impl Memberships {
             keep: Default::default(),
             kept: BTreeMap::new(),
             visitors: BTreeMap::new(),
-            history: VecDeque::new(),
-            next_seq: 1,
+            pending: VecDeque::new(),
         };
         for r in rows {
             if let Some(d) = definition(r) {
@@ -406,15 +403,20 @@ impl Memberships {
             .collect()
     }
 
-    /// Joins and leaves after `seq`, oldest first, at most `limit`; `customer` narrows them.
-    pub fn transitions(&self, after: u64, limit: usize, customer: Option<i64>) -> Vec<Transition> {
-        self.lock()
-            .history
-            .iter()
-            .filter(|t| t.seq > after && customer.is_none_or(|c| t.customer == c))
-            .take(limit)
-            .cloned()
-            .collect()
+    /// The joins and leaves recorded since the last call, oldest first (for `history::write`).
+    pub fn take_moves(&self) -> Vec<Transition> {
+        self.lock().pending.drain(..).collect()
+    }
+
+    /// Puts back moves the writer could not write, ahead of the ones recorded since.
+    pub fn put_back(&self, moves: Vec<Transition>) {
+        let mut st = self.lock();
+        for t in moves.into_iter().rev() {
+            if st.pending.len() == PENDING {
+                break;
+            }
+            st.pending.push_front(t);
+        }
     }
 
     /// Heap held by the member sets, in bytes.
@@ -478,17 +480,22 @@ impl Follower for Memberships {
 
     fn changed(&self, ix: &GridIndex, touched: &[Touch], before: u64) {
         let mut customers = Vec::new();
+        // A segment written twice in one batch takes its last version only: the first is
+        // already out of date, and taking it would record moves that never held.
+        let mut segments = BTreeMap::new();
         for t in touched {
             match t {
                 Touch::Customer(id) => customers.push(*id),
                 Touch::Record { key, doc, .. } => {
-                    let Ok(id) = u32::try_from(*key) else {
-                        continue;
-                    };
-                    let def = doc.clone().and_then(|d| segment_definition(id, d));
-                    self.segment_changed(ix, id, def);
+                    if let Ok(id) = u32::try_from(*key) {
+                        segments.insert(id, doc);
+                    }
                 }
             }
+        }
+        for (id, doc) in segments {
+            let def = doc.clone().and_then(|d| segment_definition(id, d));
+            self.segment_changed(ix, id, def);
         }
         customers.sort_unstable();
         customers.dedup();

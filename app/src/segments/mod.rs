@@ -3,6 +3,7 @@
 //! current as events arrive (`membership`). Below the admin, the storefront and the API.
 pub mod decided;
 pub mod engine;
+pub mod history;
 pub mod membership;
 pub mod sizes;
 pub mod slots;
@@ -80,8 +81,9 @@ const CLOCK_SECONDS: u64 = 30;
 /// Ticks of that clock between two writes of today's segment sizes (about ten minutes).
 const SIZES_EVERY_TICKS: u64 = 20;
 
-/// Computes the saved segments' members on this node, follows the customer feed with them, and
-/// starts the clock that moves time-relative segments when the UTC day turns.
+/// Computes the saved segments' members on this node, follows the customer feed with them, starts
+/// the clock that moves time-relative segments when the UTC day turns, and the writer of their
+/// joins and leaves (`history`).
 pub async fn start(
     db: &Db,
     index: &std::sync::Arc<CustomerIndex>,
@@ -95,8 +97,9 @@ pub async fn start(
         std::sync::Arc::downgrade(&kept),
         std::sync::Arc::downgrade(index),
     );
-    let db = db.clone();
+    let clock_db = db.clone();
     tokio::spawn(async move {
+        let db = clock_db;
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(CLOCK_SECONDS));
         for ticks in 0_u64.. {
             tick.tick().await;
@@ -110,11 +113,25 @@ pub async fn start(
                 kept.rfm_moved(&index.read());
             }
             index.redraw_ranges();
-            if ticks % SIZES_EVERY_TICKS == 0
-                && let Err(e) = sizes::record(&db, today, &kept.counts()).await
-            {
-                tracing::warn!(error = %e, "segment sizes not recorded");
+            if ticks % SIZES_EVERY_TICKS == 0 {
+                if let Err(e) = sizes::record(&db, today, &kept.counts()).await {
+                    tracing::warn!(error = %e, "segment sizes not recorded");
+                }
+                if let Err(e) = history::prune(&db, chrono::Utc::now().timestamp()).await {
+                    tracing::warn!(error = %e, "old segment joins and leaves not pruned");
+                }
             }
+        }
+    });
+    let (weak_kept, db) = (std::sync::Arc::downgrade(&kept), db.clone());
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(history::WRITE_EVERY);
+        loop {
+            tick.tick().await;
+            let Some(kept) = weak_kept.upgrade() else {
+                break;
+            };
+            history::flush(&db, &kept).await;
         }
     });
     Ok(kept)

@@ -369,7 +369,6 @@ fn incremental_membership_equals_a_full_refresh_after_10000_random_events() {
     let mut replayed: Vec<std::collections::BTreeSet<i64>> = (0..trees.len())
         .map(|i| kept_ids(&kept, i as u32 + 1).into_iter().collect())
         .collect();
-    let mut seen = 0;
     for step in 0..10_000 {
         let id = random_step(&mut rng, &mut ix, &mut docs, &mut early);
         kept.customers_changed(&ix, &[id]);
@@ -379,14 +378,13 @@ fn incremental_membership_equals_a_full_refresh_after_10000_random_events() {
                 assert_eq!(kept_ids(&kept, sid), brute(&docs, g), "{}", print(g));
             }
         }
-        for t in kept.transitions(seen, usize::MAX, None) {
+        for t in kept.take_moves() {
             let set = &mut replayed[t.segment as usize - 1];
             if t.entered {
                 assert!(set.insert(t.customer), "entered twice: {t:?}");
             } else {
                 assert!(set.remove(&t.customer), "left without being in: {t:?}");
             }
-            seen = t.seq;
         }
     }
     for (i, history) in replayed.iter().enumerate() {
@@ -424,12 +422,12 @@ fn time_crossing_moves_customers_without_any_other_event() {
     );
     assert_eq!((kept_ids(&kept, 1), kept_ids(&kept, 2)), (vec![1], vec![]));
     kept.tick(&ix, today());
-    assert!(kept.transitions(0, 10, None).is_empty());
+    assert!(kept.take_moves().is_empty());
     kept.tick(&ix, today() + chrono::Duration::days(1));
     assert_eq!((kept_ids(&kept, 1), kept_ids(&kept, 2)), (vec![], vec![1]));
     assert_eq!(kept_ids(&kept, 3), vec![1]);
     let moves: Vec<(u32, bool, Reason)> = kept
-        .transitions(0, 10, Some(1))
+        .take_moves()
         .iter()
         .map(|t| (t.segment, t.entered, t.reason))
         .collect();

@@ -354,8 +354,20 @@ async fn an_order_moves_a_customer_into_a_segment_on_both_app_servers_within_a_s
     let took = within(3, || member(&b)).await.expect("Ann joined on B");
     assert!(took.as_millis() <= 1500, "B took {took:?}");
     within(3, || member(&a)).await.expect("Ann joined on A");
-    let joins = b.state.segments.transitions(0, 10, Some(ann));
-    assert_eq!(joins.len(), 1);
+    // Both servers computed Ann's join and both write their moves: the history holds it once.
+    let history = app::segments::history::since;
+    let mut joins = Vec::new();
+    for _ in 0..60 {
+        joins = history(&b.state.db, 0, 10, Some(ann)).await.unwrap();
+        if !joins.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(app::segments::history::WRITE_EVERY * 4).await;
+    let joins_now = history(&a.state.db, 0, 10, Some(ann)).await.unwrap();
+    assert_eq!(joins_now, joins, "written once, read the same through A");
+    assert_eq!(joins.len(), 1, "{joins:?}");
     assert!(joins[0].entered);
 
     // Integrations read the same through the public API (on B).
@@ -383,6 +395,20 @@ async fn an_order_moves_a_customer_into_a_segment_on_both_app_servers_within_a_s
     let (_, mine) = get(format!("/api/v1/customers/{ann}/segments")).await;
     assert_eq!(mine, json!([id]));
     let (_, events) = get(format!("/api/v1/segments/events?customer={ann}")).await;
+    let on_a = send(
+        &a,
+        &reader,
+        "GET",
+        &format!("/api/v1/segments/events?customer={ann}"),
+        "",
+    )
+    .await;
+    assert_eq!(
+        serde_json::from_str::<Value>(&on_a.body).unwrap(),
+        events,
+        "A and B agree"
+    );
+    assert_eq!(events.as_array().map(Vec::len), Some(1), "{events}");
     assert_eq!(events[0]["kind"], "entered", "{events}");
     assert_eq!(events[0]["reason"], "customer_changed", "{events}");
     let seq = events[0]["seq"].as_u64().unwrap();
@@ -409,6 +435,32 @@ async fn an_order_moves_a_customer_into_a_segment_on_both_app_servers_within_a_s
     let r = save(&b, &admin, edited).await;
     assert_eq!(r.status, 200, "{}", r.body);
     within(3, || !member(&a)).await.expect("Ann left on A");
+    within(3, || !member(&b)).await.expect("Ann left on B");
+    let mut moves = Vec::new();
+    for _ in 0..60 {
+        moves = history(&a.state.db, 0, 10, Some(ann)).await.unwrap();
+        if moves.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(app::segments::history::WRITE_EVERY * 4).await;
+    let moves_now = history(&b.state.db, joins[0].seq, 10, None).await.unwrap();
+    assert_eq!(
+        moves_now,
+        moves[1..],
+        "the leave, once, after the join's cursor"
+    );
+    let kinds: Vec<_> = moves.iter().map(|m| (m.entered, m.reason)).collect();
+    use app::segments::membership::Reason;
+    assert_eq!(
+        kinds,
+        vec![
+            (true, Reason::CustomerChanged),
+            (false, Reason::SegmentEdited)
+        ]
+    );
+    assert!(moves[0].seq < moves[1].seq);
     let r = a
         .call_json("/api/admin/segments/refresh", &admin, &json!({ "id": id }))
         .await;

@@ -1,5 +1,5 @@
 //! The customer page's "Segments" section (Customer View): the segments the customer is in now,
-//! and their joins and leaves on this app server with when and why.
+//! and their latest joins and leaves with when and why.
 use crate::error::AppError;
 use crate::i18n::*;
 use leptos::prelude::*;
@@ -49,11 +49,9 @@ pub async fn customer_segments(customer: i64) -> Result<SegmentsOfCustomer, AppE
             .into_iter()
             .map(|id| (id, name(id)))
             .collect();
-        let mut all = state.segments.transitions(0, usize::MAX, Some(customer));
-        all.reverse();
-        let moves = all
+        let moves = crate::segments::history::latest_of(&state.db, customer, SHOWN)
+            .await?
             .into_iter()
-            .take(SHOWN)
             .map(|t| Move {
                 segment: name(t.segment),
                 entered: t.entered,

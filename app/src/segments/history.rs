@@ -1,0 +1,132 @@
+//! Each customer's joins and leaves, kept in the database for the customer page and the API's
+//! feed, written once however many app servers compute them: every server records the moves of
+//! its kept member sets (`membership`) and writes them here, and a move is written only when it
+//! differs from the last one written for that segment and customer (`segment_state`). Each
+//! written move takes the next number of one counter in the same transaction, so writers queue on
+//! it, the numbers follow the order of the commits, and a cursor never skips a move written late.
+use super::membership::{Memberships, Reason, Transition};
+use crate::db::{Db, from_json};
+use crate::error::AppError;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// Moves written per transaction.
+const BATCH: usize = 500;
+/// How often a server writes what its member sets recorded.
+pub const WRITE_EVERY: Duration = Duration::from_millis(250);
+/// Days of joins and leaves kept.
+pub const KEEP_DAYS: i64 = 400;
+
+/// One written join or leave, with its number in the feed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// The feed's cursor: grows by one per move written, in the order of the commits.
+    pub seq: u64,
+    pub segment: u32,
+    pub customer: i64,
+    pub entered: bool,
+    /// Unix seconds.
+    pub at: i64,
+    pub reason: Reason,
+}
+
+/// Writes `moves` (oldest first), skipping each that repeats the last move written for its
+/// segment and customer.
+pub async fn write(db: &Db, moves: &[Transition]) -> Result<(), AppError> {
+    for batch in moves.chunks(BATCH) {
+        let rows: Vec<serde_json::Value> = batch
+            .iter()
+            .map(|t| {
+                serde_json::json!({
+                    "segment": t.segment, "customer": t.customer, "entered": t.entered,
+                    "at": t.at, "reason": t.reason.key(),
+                })
+            })
+            .collect();
+        let (_, errors) = crate::db::transact(|| {
+            db.query(
+                "BEGIN;
+                 FOR $m IN $rows {
+                    LET $state = type::record('segment_state', [$m.segment, $m.customer]);
+                    IF $state.entered != $m.entered {
+                        UPSERT $state SET entered = $m.entered, at = $m.at RETURN NONE;
+                        LET $seq = (UPSERT segment_seq:feed SET n = (n ?? 0) + 1 RETURN AFTER)[0].n;
+                        CREATE type::record('segment_event', $seq) SET segment = $m.segment,
+                            customer = $m.customer, entered = $m.entered, at = $m.at,
+                            reason = $m.reason RETURN NONE;
+                    };
+                 };
+                 COMMIT;",
+            )
+            .bind(("rows", rows.clone()))
+            .into_future()
+        })
+        .await?;
+        if let Some(e) = errors.into_iter().next() {
+            return Err(e.into());
+        }
+    }
+    Ok(())
+}
+
+/// Writes what `kept` recorded since the last call; what could not be written goes back for the
+/// next call.
+pub async fn flush(db: &Db, kept: &Memberships) {
+    let moves = kept.take_moves();
+    if moves.is_empty() {
+        return;
+    }
+    if let Err(e) = write(db, &moves).await {
+        tracing::warn!(error = %e, moves = moves.len(), "segment joins and leaves not written yet");
+        kept.put_back(moves);
+    }
+}
+
+const FIELDS: &str = "record::id(id) AS seq, segment, customer, entered, at, reason";
+
+/// The moves after cursor `after`, oldest first, at most `limit`; `customer` narrows them.
+pub async fn since(
+    db: &Db,
+    after: u64,
+    limit: usize,
+    customer: Option<i64>,
+) -> Result<Vec<Event>, AppError> {
+    let from = after.saturating_add(1);
+    let sql = match customer {
+        None => format!("SELECT {FIELDS} FROM segment_event:{from}.. LIMIT $limit"),
+        Some(_) => format!(
+            "SELECT {FIELDS} FROM segment_event WHERE customer = $customer AND id >= segment_event:{from}
+               ORDER BY seq LIMIT $limit"
+        ),
+    };
+    let mut res = db
+        .query(sql)
+        .bind(("customer", customer))
+        .bind(("limit", limit))
+        .await?;
+    let rows: Vec<serde_json::Value> = res.take(0)?;
+    rows.into_iter().map(from_json).collect()
+}
+
+/// A customer's latest moves, newest first.
+pub async fn latest_of(db: &Db, customer: i64, limit: usize) -> Result<Vec<Event>, AppError> {
+    let mut res = db
+        .query(format!(
+            "SELECT {FIELDS} FROM segment_event WHERE customer = $customer ORDER BY seq DESC LIMIT $limit"
+        ))
+        .bind(("customer", customer))
+        .bind(("limit", limit))
+        .await?;
+    let rows: Vec<serde_json::Value> = res.take(0)?;
+    rows.into_iter().map(from_json).collect()
+}
+
+/// Forgets moves older than `KEEP_DAYS` (their numbers are not reused).
+pub async fn prune(db: &Db, now: i64) -> Result<(), AppError> {
+    let oldest = now - KEEP_DAYS * 86_400;
+    db.query("DELETE segment_event WHERE at < $oldest RETURN NONE")
+        .bind(("oldest", oldest))
+        .await?
+        .check()?;
+    Ok(())
+}
