@@ -112,6 +112,7 @@ impl CustomerIndex {
         let scanned = started.elapsed();
         let index = tokio::task::spawn_blocking(move || {
             index.finish();
+            index.advance_to(cursor);
             index
         })
         .await
@@ -251,6 +252,7 @@ impl CustomerIndex {
         {
             let mut ix = self.index.write().unwrap_or_else(|e| e.into_inner());
             before = ix.generation();
+            ix.advance_to(last);
             for c in changes {
                 touched.push(match c {
                     Change::Customer(doc) => {

@@ -1,7 +1,9 @@
 //! Each customer's joins and leaves, kept in the database for the customer page and the API's
 //! feed, written once however many app servers compute them: every server records the moves of
 //! its kept member sets (`membership`) and writes them here, and a move is written only when it
-//! differs from the last one written for that segment and customer (`segment_state`). Each
+//! differs from the last one written for that segment and customer (`segment_state`) and was not
+//! decided on older data than that one (`Transition::cause`: a server reading the feed behind
+//! another does not write a join the other has already seen undone). Each
 //! written move takes the next number of one counter in the same transaction, so writers queue on
 //! it, the numbers follow the order of the commits, and a cursor never skips a move written late.
 use super::membership::{Memberships, Reason, Transition};
@@ -31,7 +33,7 @@ pub struct Event {
 }
 
 /// Writes `moves` (oldest first), skipping each that repeats the last move written for its
-/// segment and customer.
+/// segment and customer or was decided on older data.
 pub async fn write(db: &Db, moves: &[Transition]) -> Result<(), AppError> {
     for batch in moves.chunks(BATCH) {
         let rows: Vec<serde_json::Value> = batch
@@ -39,7 +41,7 @@ pub async fn write(db: &Db, moves: &[Transition]) -> Result<(), AppError> {
             .map(|t| {
                 serde_json::json!({
                     "segment": t.segment, "customer": t.customer, "entered": t.entered,
-                    "at": t.at, "reason": t.reason.key(),
+                    "at": t.at, "reason": t.reason.key(), "cause": t.cause,
                 })
             })
             .collect();
@@ -48,8 +50,9 @@ pub async fn write(db: &Db, moves: &[Transition]) -> Result<(), AppError> {
                 "BEGIN;
                  FOR $m IN $rows {
                     LET $state = type::record('segment_state', [$m.segment, $m.customer]);
-                    IF $state.entered != $m.entered {
-                        UPSERT $state SET entered = $m.entered, at = $m.at RETURN NONE;
+                    IF $state.entered != $m.entered AND $m.cause >= ($state.cause ?? 0) {
+                        UPSERT $state SET entered = $m.entered, at = $m.at, cause = $m.cause
+                            RETURN NONE;
                         LET $seq = (UPSERT segment_seq:feed SET n = (n ?? 0) + 1 RETURN AFTER)[0].n;
                         CREATE type::record('segment_event', $seq) SET segment = $m.segment,
                             customer = $m.customer, entered = $m.entered, at = $m.at,

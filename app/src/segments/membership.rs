@@ -61,6 +61,9 @@ pub struct Transition {
     /// Unix seconds.
     pub at: i64,
     pub reason: Reason,
+    /// The change feed's position (versionstamp) of the data the move was decided on: servers
+    /// that read the feed at different paces agree on which of two moves is the later.
+    pub cause: i64,
 }
 
 /// What a full recompute found different from the kept set.
@@ -91,6 +94,8 @@ struct State {
     visitors: BTreeMap<u32, ForVisitors>,
     /// Joins and leaves not yet taken by the history's writer.
     pending: VecDeque<Transition>,
+    /// The feed position of the index the moves being recorded were decided on.
+    as_of: i64,
 }
 
 /// The kept member sets of this node, and the conditions its live counts have decided.
@@ -129,6 +134,7 @@ impl State {
             entered,
             at: chrono::Utc::now().timestamp(),
             reason,
+            cause: self.as_of,
         };
         if self.pending.len() == PENDING {
             self.pending.pop_front();
@@ -192,6 +198,7 @@ impl Memberships {
             kept: BTreeMap::new(),
             visitors: BTreeMap::new(),
             pending: VecDeque::new(),
+            as_of: ix.as_of(),
         };
         for r in rows {
             if let Some(d) = definition(r) {
@@ -230,10 +237,17 @@ impl Memberships {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The state, about to record moves decided on `ix` (their cause is where it stands).
+    fn lock_at(&self, ix: &GridIndex) -> std::sync::MutexGuard<'_, State> {
+        let mut st = self.lock();
+        st.as_of = ix.as_of();
+        st
+    }
+
     /// Re-evaluates these customers against every kept segment (the event path): each
     /// customer's facts are read from the grid once, then tested against each tree.
     pub fn customers_changed(&self, ix: &GridIndex, ids: &[i64]) {
-        let mut st = self.lock();
+        let mut st = self.lock_at(ix);
         let today = st.today;
         let mut moves = Vec::new();
         for &id in ids {
@@ -259,7 +273,7 @@ impl Memberships {
     /// Takes segment `id`'s new definition (None: deleted or unreadable) and recomputes its
     /// members and those of every kept segment that refers to it.
     pub fn segment_changed(&self, ix: &GridIndex, id: u32, def: Option<Definition>) {
-        let mut st = self.lock();
+        let mut st = self.lock_at(ix);
         let (tree, keep, visitors) = match def {
             Some(d) => (Some(d.tree), d.keep, d.visitors),
             None => (None, false, None),
@@ -299,7 +313,7 @@ impl Memberships {
 
     /// Moves the clock to `today`: on a new day, segments with relative dates are recomputed.
     pub fn tick(&self, ix: &GridIndex, today: NaiveDate) {
-        let mut st = self.lock();
+        let mut st = self.lock_at(ix);
         if st.today == today {
             return;
         }
@@ -331,7 +345,7 @@ impl Memberships {
     }
 
     fn recompute_where(&self, ix: &GridIndex, pick: impl Fn(&Group) -> bool, reason: Reason) {
-        let mut st = self.lock();
+        let mut st = self.lock_at(ix);
         let today = st.today;
         let moving: Vec<(u32, Group)> = st
             .kept
@@ -348,7 +362,7 @@ impl Memberships {
     /// Recomputes segment `id` from scratch and reports how far the kept set had drifted (None if
     /// the segment is not kept).
     pub fn refresh(&self, ix: &GridIndex, id: u32) -> Option<Drift> {
-        let mut st = self.lock();
+        let mut st = self.lock_at(ix);
         let tree = st.kept.get(&id)?.tree.clone();
         let now = full(ix, &tree, st.today);
         Some(st.diff(id, now, Reason::Refresh))

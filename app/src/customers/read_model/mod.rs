@@ -62,6 +62,8 @@ pub struct GridIndex {
     rfm: crate::domain::segment::Quintiles,
     /// Counts the changes: what was decided over the index holds while it is the same.
     generation: u64,
+    /// The change feed's position (versionstamp) the index stands at.
+    as_of: i64,
 }
 
 impl GridIndex {
@@ -76,6 +78,16 @@ impl GridIndex {
 
     pub fn is_empty(&self) -> bool {
         self.live == 0
+    }
+
+    /// The change feed's position (versionstamp) of the data the index holds.
+    pub fn as_of(&self) -> i64 {
+        self.as_of
+    }
+
+    /// Records that the index now holds the data up to feed position `versionstamp`.
+    pub fn advance_to(&mut self, versionstamp: i64) {
+        self.as_of = self.as_of.max(versionstamp);
     }
 
     pub fn contains(&self, id: i64) -> bool {
