@@ -8,7 +8,8 @@ use app::customers::feed::CustomerIndex;
 use app::db::Db;
 use app::domain::segment::saved::SegmentRow;
 use app::domain::segment::{Group, Library, expand, parse};
-use app::segments::engine::count;
+use app::segments::decided::Decided;
+use app::segments::engine::{count, count_with};
 use app::segments::membership::Memberships;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -19,18 +20,27 @@ const KEPT: usize = 100;
 /// Customers checked one by one against the kept segments.
 const EVENTS: usize = 10_000;
 
-/// The representative trees, by name (the list).
-fn trees() -> Vec<(&'static str, String)> {
-    let hundred: Vec<String> = (0..25)
+/// The 100-condition tree: 25 ANY branches of 4 conditions; `edit` moves branch `k`'s amount to
+/// `v` (what staff do while editing: one condition at a time).
+fn hundred(edit: Option<(usize, usize)>) -> String {
+    let branches: Vec<String> = (0..25)
         .map(|i| {
+            let amount = match edit {
+                Some((k, v)) if k == i => v,
+                _ => i * 10,
+            };
             format!(
-                "(number_of_orders >= {} AND amount_spent > {} AND country != 'GB' AND last_order_date > -{}d)",
+                "(number_of_orders >= {} AND amount_spent > {amount} AND country != 'GB' AND last_order_date > -{}d)",
                 i % 5,
-                i * 10,
                 (i + 1) * 10
             )
         })
         .collect();
+    branches.join(" OR ")
+}
+
+/// The representative trees, by name (the list).
+fn trees() -> Vec<(&'static str, String)> {
     vec![
         ("one attribute", "country = 'IT'".into()),
         (
@@ -72,12 +82,33 @@ fn trees() -> Vec<(&'static str, String)> {
             "products_in_cart MATCHES (brand = 'acme')".into(),
         ),
         ("RFM group", "rfm_group IN (champions, loyal)".into()),
-        ("a 100-condition tree", hundred.join(" OR ")),
+        ("a 100-condition tree", hundred(None)),
         (
             "segment of segments (in 3, not in 5)",
             "in_segment = 3 AND in_segment != 5".into(),
         ),
     ]
+}
+
+/// The live count while the 100-condition tree is edited: opened once, then each count after one
+/// condition changed, reusing the conditions the counts before decided (`Decided`, as the
+/// editor's server function does).
+fn time_editing(index: &CustomerIndex, iterations: usize) -> anyhow::Result<(u64, Vec<Duration>)> {
+    let today = chrono::Utc::now().date_naive();
+    let decided = Decided::default();
+    let tree = |edit| parse(&hundred(edit)).map_err(|e| anyhow::anyhow!("{e}"));
+    let ix = index.read();
+    count_with(&ix, &tree(None)?, today, 10, Some(&decided));
+    let mut times = Vec::with_capacity(iterations);
+    let mut found = 0;
+    for e in 0..iterations {
+        let g = tree(Some((e % 25, e * 7 % 400)))?;
+        let t = Instant::now();
+        found = count_with(&ix, &g, today, 10, Some(&decided)).members;
+        times.push(t.elapsed());
+    }
+    times.sort();
+    Ok((found, times))
 }
 
 fn time_counts(index: &CustomerIndex, g: &Group, iterations: usize) -> (u64, Vec<Duration>) {
@@ -99,6 +130,8 @@ fn time_counts(index: &CustomerIndex, g: &Group, iterations: usize) -> (u64, Vec
 pub async fn run(db: &Db, iterations: usize) -> anyhow::Result<String> {
     let before = rss_mib();
     let index = CustomerIndex::start(db).await?;
+    // The catalog's description of the products, as `segments::start` takes it.
+    index.set_catalog(app::catalog::segment_facts(db, None).await?);
     let total = index.read().len();
     let mut report = format!(
         "- {total} customers; read model built in {:.1} s (RSS {before} → {} MiB)\n\n",
@@ -127,6 +160,13 @@ pub async fn run(db: &Db, iterations: usize) -> anyhow::Result<String> {
         ));
         kept.push(g);
     }
+    let (found, times) = time_editing(&index, iterations)?;
+    report.push_str(&format!(
+        "| the 100-condition tree while it is edited (one condition changed a count) | 100 | {found} | {:.2} | {:.2} | {:.2} |\n",
+        ms(percentile(&times, 0.5)),
+        ms(percentile(&times, 0.95)),
+        ms(percentile(&times, 0.99)),
+    ));
     // 100 kept segments: the ten trees with shifted thresholds.
     let mut rng = StdRng::seed_from_u64(15);
     let base = kept.clone();
