@@ -44,7 +44,7 @@ test('a nested segment is counted live, reads as text and back, and lists its me
   await nested.first().getByLabel('Value').fill('female');
   await expect.poll(() => members(live)).toBeLessThan(italians);
   await inner.getByRole('button', { name: 'Add condition' }).click();
-  await nested.nth(1).getByLabel('Field').selectOption('number_of_orders');
+  await nested.nth(1).getByLabel('Field').selectOption({ label: 'Number of orders' });
   await nested.nth(1).getByLabel('Operator').selectOption('>=');
   await nested.nth(1).getByLabel('Value').fill('1');
   const counted = await members(live);
@@ -139,6 +139,15 @@ test('a customer who orders through the API joins the open segment within second
   expect(Date.now() - ordered).toBeLessThan(10_000);
   expect(loads, 'no page load: the open editor follows the members').toEqual([]);
   await expectAccessible(admin);
+
+  // The customer's page lists the segment and the join, with why (the history kept in the database).
+  const section = admin.getByTestId('customer-segments');
+  await expect.poll(async () => {
+    await admin.goto(`/admin/customers/${id}`);
+    await hydrated(admin);
+    return (await section.textContent()) ?? '';
+  }, { timeout: 10_000 }).toContain(`joined First order ${stamp} (customer changed)`);
+  await expect(section.getByRole('link', { name: `First order ${stamp}` })).toBeVisible();
 });
 
 test('the segment report compares chosen segments: members in common and size by day', async ({ browser }) => {

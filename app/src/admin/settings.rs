@@ -21,8 +21,7 @@ pub async fn get_settings()
             .query("SELECT VALUE [record::id(id), code] FROM customer_group WHERE record::id(id) != 0 ORDER BY code")
             .await?;
         let groups: Vec<(i64, String)> = res.take(0)?;
-        let mut res = db.query("SELECT VALUE [record::id(id), name] FROM website ORDER BY name").await?;
-        let websites: Vec<(String, String)> = res.take(0)?;
+        let websites = crate::customers::settings::websites(&db).await?;
         Ok((settings, groups.into_iter().map(|(i, c)| (i as u32, c)).collect(), websites))
     })
     .await

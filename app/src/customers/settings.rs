@@ -5,6 +5,14 @@ use crate::domain::customer::CustomerSettings;
 use crate::error::AppError;
 use serde_json::Value as Json;
 
+/// The store's websites, (id, name), by name.
+pub async fn websites(db: &Db) -> Result<Vec<(String, String)>, AppError> {
+    let mut res = db
+        .query("SELECT VALUE [record::id(id), name] FROM website ORDER BY name")
+        .await?;
+    Ok(res.take(0)?)
+}
+
 /// The stored settings, with the defaults for anything not set. A stored row that cannot be read
 /// stops the request (and says why in the log): quietly using the defaults could weaken lockout.
 pub async fn settings(db: &Db) -> Result<CustomerSettings, AppError> {

@@ -284,6 +284,12 @@ fn rows() -> Vec<Row> {
             422,
         ),
         form("/api/admin/segments/list", AdminWith("segments"), "", 200),
+        form(
+            "/api/admin/segments/websites",
+            AdminWith("segments"),
+            "",
+            200,
+        ),
         json(
             "/api/admin/segments/get",
             AdminWith("segments"),

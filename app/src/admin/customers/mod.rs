@@ -118,12 +118,11 @@ pub async fn customer_lookups() -> Result<Lookups, AppError> {
         let db = app_state()?.db;
         let mut res = db
             .query(
-                "SELECT VALUE [record::id(id), code] FROM customer_group WHERE record::id(id) != 0 ORDER BY id;
-                 SELECT VALUE [record::id(id), name] FROM website ORDER BY name;",
+                "SELECT VALUE [record::id(id), code] FROM customer_group WHERE record::id(id) != 0 ORDER BY id;",
             )
             .await?;
         let groups: Vec<(i64, String)> = res.take(0)?;
-        let websites: Vec<(String, String)> = res.take(1)?;
+        let websites = crate::customers::settings::websites(&db).await?;
         Ok(Lookups {
             groups: groups.into_iter().map(|(i, c)| (i as u32, c)).collect(),
             websites,

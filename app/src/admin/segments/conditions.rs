@@ -4,6 +4,7 @@
 use crate::domain::segment::{Draft, DraftGroup, DraftTest, Field, Op, ops_for};
 use crate::i18n::*;
 use leptos::prelude::*;
+use leptos_i18n::I18nContext;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The field a new condition starts on.
@@ -99,11 +100,56 @@ impl GroupUi {
     }
 }
 
-/// How a field is named in the editor: its text-form name, spaced.
-fn field_label(f: Field) -> String {
-    let name = f.name().replace('_', " ");
+/// How a field is named in the editor, in the staff's language (the text form's name for the
+/// product details, which are written inside a product condition's value).
+fn field_label(i18n: I18nContext<Locale>, f: Field) -> String {
+    use Field as F;
+    let name = match f {
+        F::Email => t_string!(i18n, segments.fields.email).to_string(),
+        F::EmailDomain => t_string!(i18n, segments.fields.email_domain).to_string(),
+        F::Name => t_string!(i18n, segments.fields.name).to_string(),
+        F::Telephone => t_string!(i18n, segments.fields.telephone).to_string(),
+        F::Postcode => t_string!(i18n, segments.fields.postcode).to_string(),
+        F::City => t_string!(i18n, segments.fields.city).to_string(),
+        F::Region => t_string!(i18n, segments.fields.region).to_string(),
+        F::Company => t_string!(i18n, segments.fields.company).to_string(),
+        F::VatId => t_string!(i18n, segments.fields.vat_id).to_string(),
+        F::Taxvat => t_string!(i18n, segments.fields.taxvat).to_string(),
+        F::Country => t_string!(i18n, segments.fields.country).to_string(),
+        F::Website => t_string!(i18n, segments.fields.website).to_string(),
+        F::Gender => t_string!(i18n, segments.fields.gender).to_string(),
+        F::CustomerGroup => t_string!(i18n, segments.fields.customer_group).to_string(),
+        F::Confirmed => t_string!(i18n, segments.fields.confirmed).to_string(),
+        F::Newsletter => t_string!(i18n, segments.fields.newsletter).to_string(),
+        F::CreatedAt => t_string!(i18n, segments.fields.customer_added_date).to_string(),
+        F::Dob => t_string!(i18n, segments.fields.date_of_birth).to_string(),
+        F::DaysToBirthday => t_string!(i18n, segments.fields.days_to_birthday).to_string(),
+        F::LastLogin => t_string!(i18n, segments.fields.last_login_date).to_string(),
+        F::LifetimeSales => t_string!(i18n, segments.fields.amount_spent).to_string(),
+        F::NumberOfOrders => t_string!(i18n, segments.fields.number_of_orders).to_string(),
+        F::AverageOrderValue => t_string!(i18n, segments.fields.average_order_value).to_string(),
+        F::LastOrderDate => t_string!(i18n, segments.fields.last_order_date).to_string(),
+        F::CartSubtotal => t_string!(i18n, segments.fields.cart_subtotal).to_string(),
+        F::CartLines => t_string!(i18n, segments.fields.cart_lines).to_string(),
+        F::CartQuantity => t_string!(i18n, segments.fields.cart_quantity).to_string(),
+        F::CartUpdated => t_string!(i18n, segments.fields.cart_updated_date).to_string(),
+        F::LastViewed => t_string!(i18n, segments.fields.last_viewed_date).to_string(),
+        F::InSegment => t_string!(i18n, segments.fields.in_segment).to_string(),
+        F::RfmGroup => t_string!(i18n, segments.fields.rfm_group).to_string(),
+        F::ProductsPurchased => t_string!(i18n, segments.fields.products_purchased).to_string(),
+        F::ProductsInCart => t_string!(i18n, segments.fields.products_in_cart).to_string(),
+        F::ProductsInWishlist => t_string!(i18n, segments.fields.products_in_wishlist).to_string(),
+        F::ProductsViewed => t_string!(i18n, segments.fields.products_viewed).to_string(),
+        F::Sku
+        | F::ProductName
+        | F::Category
+        | F::Brand
+        | F::Price
+        | F::EventDate
+        | F::OrderStatus => f.name().replace('_', " "),
+    };
     if f.guest_capable() {
-        format!("{name} (visitors too)")
+        format!("{name} ({})", t_string!(i18n, segments.visitors_too))
     } else {
         name
     }
@@ -201,7 +247,7 @@ fn test_view(t: TestUi, drop: Callback<()>) -> AnyView {
             <select aria-label=move || t_string!(i18n, segments.field) on:change=on_field>
                 {Field::conditions().map(|f| {
                     let name = f.name();
-                    view! { <option value=name selected=move || t.field.get() == name>{field_label(f)}</option> }
+                    view! { <option value=name selected=move || t.field.get() == name>{field_label(i18n, f)}</option> }
                 }).collect_view()}
             </select>
             <select aria-label=move || t_string!(i18n, segments.operator)

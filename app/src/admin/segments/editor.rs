@@ -283,6 +283,7 @@ fn confirm(question: &str) -> bool {
 
 fn properties(form: Form) -> impl IntoView {
     let i18n = use_i18n();
+    let websites = Resource::new(|| (), |_| super::segment_websites());
     view! {
         <div class="field">
             <label for="seg-name">{t!(i18n, segments.name)}" *"</label>
@@ -295,8 +296,27 @@ fn properties(form: Form) -> impl IntoView {
         </div>
         <div class="field">
             <label for="seg-website">{t!(i18n, segments.website)}</label>
-            <input id="seg-website" type="text" maxlength="32" bind:value=form.website
-                placeholder=move || t_string!(i18n, segments.all_websites) />
+            <select id="seg-website" on:change=move |ev| form.website.set(event_target_value(&ev))>
+                <option value="" selected=move || form.website.get().is_empty()>
+                    {t!(i18n, segments.all_websites)}
+                </option>
+                <Suspense>
+                    {move || websites.get().map(|list| {
+                        // A website the segment names but the store no longer has stays listed.
+                        let mut list = list.unwrap_or_default();
+                        let current = form.website.get_untracked();
+                        if !current.is_empty() && list.iter().all(|(id, _)| *id != current) {
+                            list.push((current.clone(), current));
+                        }
+                        list.into_iter().map(|(id, name)| {
+                            let value = id.clone();
+                            view! {
+                                <option value=id selected=move || form.website.get() == value>{name}</option>
+                            }
+                        }).collect_view()
+                    })}
+                </Suspense>
+            </select>
         </div>
         <div class="field check">
             <input id="seg-active" type="checkbox" bind:checked=form.active />

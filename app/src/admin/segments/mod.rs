@@ -39,6 +39,16 @@ pub struct LiveCount {
     pub text: String,
 }
 
+/// The store's websites (id, name), for the segment's website select.
+#[server(prefix = "/api/admin/segments", endpoint = "websites")]
+pub async fn segment_websites() -> Result<Vec<(String, String)>, AppError> {
+    crate::auth::caller::serve(crate::domain::Resource::Segments, |_| async move {
+        let db = crate::state::app_state()?.db;
+        crate::customers::settings::websites(&db).await
+    })
+    .await
+}
+
 /// Counts the customers matching `conditions` (the text form) within `website` (empty: every
 /// website) for segment `own` (None: a new one); a mistake answers 422 with its line and column,
 /// a reference that cannot be followed (unknown, circular) 422 with its node.
