@@ -7,7 +7,7 @@ use super::slots::{Bits, Slots};
 use crate::customers::read_model::{EMPTY, GridIndex};
 use crate::domain::grid::Column;
 use crate::domain::segment::{
-    Field, Group, Node, Op, Test, compare, day_of, days_to_birthday, matches, text_passes,
+    Field, Group, Node, Op, RfmGroup, Test, compare, day_of, days_to_birthday, matches, text_passes,
 };
 use chrono::NaiveDate;
 use roaring::RoaringBitmap;
@@ -410,9 +410,14 @@ impl Scan<'_> {
                     None => number_passes(None, t.op, &nums),
                 })
             }
-            Field::RfmGroup => mark_each(words, scope, |s| {
-                text_passes(ix.rfm_group(s as u32).key(), t.op, &texts)
-            }),
+            Field::RfmGroup => {
+                // Eleven groups: each decided once, then each row only placed.
+                let passing: Vec<RfmGroup> = RfmGroup::ALL
+                    .into_iter()
+                    .filter(|g| text_passes(g.key(), t.op, &texts))
+                    .collect();
+                mark_each(words, scope, |s| passing.contains(&ix.rfm_group(s as u32)))
+            }
             Field::AverageOrderValue => {
                 let (sales, orders) = (at(Column::LifetimeSales), at(Column::Orders));
                 mark_each(words, scope, |s| {

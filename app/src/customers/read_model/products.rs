@@ -1,7 +1,9 @@
 //! The products each customer ordered, has in an open cart or the wish list, and viewed (from the
 //! activity record), with the catalog's description of each product, for the segments' product
-//! conditions: events per slot, and per product and source the slots that have one, so a
-//! condition opens only the customers of the products its catalog details let through.
+//! conditions: events per slot; per product and source the slots that have one, so a condition
+//! opens only the customers of the products its catalog details let through; and per source, day
+//! and order status the slots with such an event, so a condition on when (and in what status)
+//! alone is a union of sets, without reading any customer's events.
 use super::GridIndex;
 use crate::domain::order::OrderStatus;
 use crate::domain::segment::{
@@ -43,7 +45,12 @@ pub(super) struct Products {
     events: Vec<Box<[Event]>>,
     /// Per product code and source, the slots with such an event.
     postings: Vec<[RoaringBitmap; 4]>,
+    /// Per source, per day and order status, the slots with such an event.
+    moments: [HashMap<Moment, RoaringBitmap>; 4],
 }
+
+/// An event's UTC day and order status: what the event details (date, status) read.
+type Moment = (i32, Option<OrderStatus>);
 
 impl Products {
     fn code(&mut self, sku: &str) -> u32 {
@@ -68,6 +75,13 @@ impl Products {
         }
         for e in self.events[s].iter() {
             self.postings[e.product as usize][e.source.index()].remove(slot);
+            let moments = &mut self.moments[e.source.index()];
+            if let Some(slots) = moments.get_mut(&(e.day, e.status)) {
+                slots.remove(slot);
+                if slots.is_empty() {
+                    moments.remove(&(e.day, e.status));
+                }
+            }
         }
         let events: Box<[Event]> = refs
             .iter()
@@ -80,6 +94,10 @@ impl Products {
             .collect();
         for e in events.iter() {
             self.postings[e.product as usize][e.source.index()].insert(slot);
+            self.moments[e.source.index()]
+                .entry((e.day, e.status))
+                .or_default()
+                .insert(slot);
         }
         self.events[s] = events;
     }
@@ -145,7 +163,13 @@ impl Products {
             .flat_map(|p| p.iter())
             .map(|b| b.serialized_size())
             .sum();
-        events + self.events.capacity() * size_of::<Box<[Event]>>() + postings
+        let moments: usize = self
+            .moments
+            .iter()
+            .flat_map(|m| m.values())
+            .map(|b| b.serialized_size() + size_of::<(Moment, RoaringBitmap)>())
+            .sum();
+        events + self.events.capacity() * size_of::<Box<[Event]>>() + postings + moments
     }
 }
 
@@ -213,9 +237,57 @@ impl GridIndex {
                 texts: d.lowered_texts(),
             })
             .collect();
+        let every_product = passing.iter().all(|ok| *ok);
+        // The slots with an event whose day and status pass: the answer itself when every product
+        // passes, otherwise a bound on the candidates.
+        let when = (every_product || !on_event.is_empty()).then(|| {
+            let mut when = RoaringBitmap::new();
+            for (&(day, status), slots) in &p.moments[source.index()] {
+                let probe = Event {
+                    product: 0,
+                    day,
+                    source,
+                    status,
+                };
+                if on_event.iter().all(|d| d.passes(&probe)) {
+                    when |= slots;
+                }
+            }
+            when
+        });
+        match when {
+            Some(when) if every_product => {
+                for slot in &when {
+                    if let Some(w) = words.get_mut(slot as usize / 64) {
+                        *w |= 1 << (slot % 64);
+                    }
+                }
+            }
+            when => self.mark_events(source, &passing, &on_event, when, words, scope),
+        }
+        if t.op == Op::NotMatches {
+            words.iter_mut().for_each(|w| *w = !*w);
+        }
+    }
+
+    /// Marks the slots of `scope` (within `when`, if given) with an event from `source` of a
+    /// `passing` product that passes every event detail, reading each candidate's events.
+    fn mark_events(
+        &self,
+        source: Source,
+        passing: &[bool],
+        on_event: &[EventDetail],
+        when: Option<RoaringBitmap>,
+        words: &mut [u64],
+        scope: &[u64],
+    ) {
+        let p = &self.products;
         let mut candidates = RoaringBitmap::new();
         for (code, _) in passing.iter().enumerate().filter(|(_, ok)| **ok) {
             candidates |= &p.postings[code][source.index()];
+        }
+        if let Some(when) = when {
+            candidates &= when;
         }
         for slot in candidates {
             let (w, b) = (slot as usize / 64, slot % 64);
@@ -231,9 +303,6 @@ impl GridIndex {
             if found {
                 words[w] |= 1 << b;
             }
-        }
-        if t.op == Op::NotMatches {
-            words.iter_mut().for_each(|w| *w = !*w);
         }
     }
 }
