@@ -53,8 +53,8 @@ pub struct SegmentEvent {
     pub kind: String,
     /// RFC 3339.
     pub at: String,
-    /// `customer_changed`, `segment_edited`, `time_passed`, `refresh`, `catalog_changed` or
-    /// `rfm_moved`.
+    /// `customer_changed`, `segment_edited`, `time_passed`, `refresh`, `catalog_changed`,
+    /// `rfm_moved` or `caught_up`.
     pub reason: String,
 }
 

@@ -6,9 +6,11 @@
 //! another does not write a join the other has already seen undone). Each
 //! written move takes the next number of one counter in the same transaction, so writers queue on
 //! it, the numbers follow the order of the commits, and a cursor never skips a move written late.
-use super::membership::{Memberships, Reason, Transition};
+use super::membership::{Drift, Memberships, Reason, Transition};
+use crate::customers::feed::CustomerIndex;
 use crate::db::{Db, from_json};
 use crate::error::AppError;
+use roaring::RoaringTreemap;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -16,6 +18,8 @@ use std::time::Duration;
 const BATCH: usize = 500;
 /// How often a server writes what its member sets recorded.
 pub const WRITE_EVERY: Duration = Duration::from_millis(250);
+/// Segment states read per query when comparing the history with the member sets.
+const READ_PAGE: usize = 10_000;
 /// Days of joins and leaves kept.
 pub const KEEP_DAYS: i64 = 400;
 
@@ -83,6 +87,60 @@ pub async fn flush(db: &Db, kept: &Memberships) {
         tracing::warn!(error = %e, moves = moves.len(), "segment joins and leaves not written yet");
         kept.put_back(moves);
     }
+}
+
+/// The customers whose last written move in segment `id` is a join (read by record-id range, a
+/// page at a time: the states of one segment are next to each other).
+pub async fn entered(db: &Db, id: u32) -> Result<RoaringTreemap, AppError> {
+    entered_by_pages(db, id, READ_PAGE).await
+}
+
+/// `entered`, reading `page` states per query.
+pub async fn entered_by_pages(db: &Db, id: u32, page: usize) -> Result<RoaringTreemap, AppError> {
+    #[derive(Deserialize)]
+    struct State {
+        customer: i64,
+        entered: bool,
+    }
+    let mut members = RoaringTreemap::new();
+    let mut from = "NONE".to_owned();
+    loop {
+        let sql = format!(
+            "SELECT record::id(id)[1] AS customer, entered
+               FROM segment_state:[{id}, {from}]..[{next}, NONE] LIMIT {page}",
+            next = u64::from(id) + 1
+        );
+        let rows: Vec<serde_json::Value> = db.query(sql).await?.take(0)?;
+        let rows: Vec<State> = rows.into_iter().map(from_json).collect::<Result<_, _>>()?;
+        for r in &rows {
+            if r.entered {
+                members.insert(r.customer as u64);
+            }
+        }
+        match rows.last() {
+            // Customer ids are integers: the next page starts at the next one.
+            Some(last) if rows.len() == page => from = (last.customer + 1).to_string(),
+            _ => return Ok(members),
+        }
+    }
+}
+
+/// Compares every segment's members on this node with the written history and records the
+/// differences as caught up (see `Reason::CaughtUp`): at a server's start, and after moves were
+/// dropped. How many joins and leaves it recorded.
+pub async fn catch_up(
+    db: &Db,
+    index: &CustomerIndex,
+    kept: &Memberships,
+) -> Result<Drift, AppError> {
+    let mut found = Drift::default();
+    for id in kept.known() {
+        let written = entered(db, id).await?;
+        let d = kept.catch_up(&index.read(), id, &written);
+        found.joined += d.joined;
+        found.left += d.left;
+    }
+    Ok(found)
 }
 
 const FIELDS: &str = "record::id(id) AS seq, segment, customer, entered, at, reason";

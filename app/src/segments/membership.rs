@@ -36,6 +36,10 @@ pub enum Reason {
     CatalogChanged,
     /// The store's RFM quintiles moved.
     RfmMoved,
+    /// Found when a server compared its member sets with the written history: the move happened
+    /// while no server was writing (the day turned with every server down, say, or a server
+    /// stopped before writing what it had recorded).
+    CaughtUp,
 }
 
 impl Reason {
@@ -48,6 +52,7 @@ impl Reason {
             Reason::Refresh => "refresh",
             Reason::CatalogChanged => "catalog_changed",
             Reason::RfmMoved => "rfm_moved",
+            Reason::CaughtUp => "caught_up",
         }
     }
 }
@@ -96,6 +101,8 @@ struct State {
     pending: VecDeque<Transition>,
     /// The feed position of the index the moves being recorded were decided on.
     as_of: i64,
+    /// Whether moves were dropped since the last catch-up (the writer fell too far behind).
+    dropped: bool,
 }
 
 /// The kept member sets of this node, and the conditions its live counts have decided.
@@ -138,6 +145,7 @@ impl State {
         };
         if self.pending.len() == PENDING {
             self.pending.pop_front();
+            self.dropped = true;
             tracing::warn!("segment joins and leaves dropped: the history's writer is behind");
         }
         self.pending.push_back(t);
@@ -199,6 +207,7 @@ impl Memberships {
             visitors: BTreeMap::new(),
             pending: VecDeque::new(),
             as_of: ix.as_of(),
+            dropped: false,
         };
         for r in rows {
             if let Some(d) = definition(r) {
@@ -366,6 +375,35 @@ impl Memberships {
         let tree = st.kept.get(&id)?.tree.clone();
         let now = full(ix, &tree, st.today);
         Some(st.diff(id, now, Reason::Refresh))
+    }
+
+    /// Every saved segment this node knows of, by id.
+    pub fn known(&self) -> Vec<u32> {
+        self.lock().library.keys().copied().collect()
+    }
+
+    /// Records, as caught up, where segment `id`'s members now differ from `written` (whom the
+    /// written history has in it; a segment not kept has no members).
+    pub fn catch_up(&self, ix: &GridIndex, id: u32, written: &RoaringTreemap) -> Drift {
+        let mut st = self.lock_at(ix);
+        let empty = RoaringTreemap::new();
+        let now = st.kept.get(&id).map_or(&empty, |k| &k.members);
+        let (joined, left) = (now - written, written - now);
+        for c in &joined {
+            st.record(id, c, true, Reason::CaughtUp);
+        }
+        for c in &left {
+            st.record(id, c, false, Reason::CaughtUp);
+        }
+        Drift {
+            joined: joined.len(),
+            left: left.len(),
+        }
+    }
+
+    /// Whether moves were dropped since the last call (a catch-up is due).
+    pub fn take_dropped(&self) -> bool {
+        std::mem::take(&mut self.lock().dropped)
     }
 
     /// The members of a kept segment, by customer id.

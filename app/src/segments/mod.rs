@@ -124,14 +124,31 @@ pub async fn start(
         }
     });
     let (weak_kept, db) = (std::sync::Arc::downgrade(&kept), db.clone());
+    let weak_index = std::sync::Arc::downgrade(index);
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(history::WRITE_EVERY);
+        // Moves made while no server wrote them are found by comparing, once at the start.
+        let mut behind = true;
         loop {
             tick.tick().await;
-            let Some(kept) = weak_kept.upgrade() else {
+            let (Some(kept), Some(index)) = (weak_kept.upgrade(), weak_index.upgrade()) else {
                 break;
             };
             history::flush(&db, &kept).await;
+            behind |= kept.take_dropped();
+            if behind {
+                match history::catch_up(&db, &index, &kept).await {
+                    Ok(d) => {
+                        tracing::info!(
+                            joined = d.joined,
+                            left = d.left,
+                            "segment history compared"
+                        );
+                        behind = false;
+                    }
+                    Err(e) => tracing::warn!(error = %e, "segment history not compared yet"),
+                }
+            }
         }
     });
     Ok(kept)

@@ -11,6 +11,7 @@ mod customers;
 mod foundation;
 mod orders;
 mod seed;
+mod segment_history;
 mod segment_products;
 mod segments;
 mod service;

@@ -3,6 +3,7 @@
 use crate::error::AppError;
 use crate::i18n::*;
 use leptos::prelude::*;
+use leptos_i18n::I18nContext;
 use leptos_router::components::A;
 use serde::{Deserialize, Serialize};
 
@@ -17,7 +18,22 @@ pub struct Move {
     pub entered: bool,
     /// `YYYY-MM-DD HH:MM` UTC.
     pub at: String,
+    /// The reason's key (`Reason::key`).
     pub reason: String,
+}
+
+/// A reason for a join or leave in the staff's language (an unknown key as it is).
+fn reason_label(i18n: I18nContext<Locale>, key: &str) -> String {
+    match key {
+        "customer_changed" => t_string!(i18n, segments.reasons.customer_changed).to_string(),
+        "segment_edited" => t_string!(i18n, segments.reasons.segment_edited).to_string(),
+        "time_passed" => t_string!(i18n, segments.reasons.time_passed).to_string(),
+        "refresh" => t_string!(i18n, segments.reasons.refresh).to_string(),
+        "catalog_changed" => t_string!(i18n, segments.reasons.catalog_changed).to_string(),
+        "rfm_moved" => t_string!(i18n, segments.reasons.rfm_moved).to_string(),
+        "caught_up" => t_string!(i18n, segments.reasons.caught_up).to_string(),
+        other => other.to_owned(),
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -86,7 +102,8 @@ pub fn CustomerSegmentsSection(customer: i64) -> impl IntoView {
                 };
                 let moves = d.moves.into_iter().map(|m| {
                     let what = if m.entered { t_string!(i18n, segments.entered) } else { t_string!(i18n, segments.left) };
-                    view! { <li>{format!("{} · {} {} ({})", m.at, what, m.segment, m.reason.replace('_', " "))}</li> }
+                    let why = reason_label(i18n, &m.reason);
+                    view! { <li>{format!("{} · {} {} ({why})", m.at, what, m.segment)}</li> }
                 }).collect_view();
                 view! { {current}<ul class="muted">{moves}</ul> }
             })}

@@ -102,6 +102,19 @@ pub(super) enum NumSlot {
 }
 const NUM_SLOTS: usize = NumSlot::LastViewed as usize + 1;
 
+impl NumSlot {
+    /// Whether segment conditions compare ranges of it (the customer id and the lock do not): only
+    /// those are coarsened.
+    pub(super) fn ranged(self) -> bool {
+        is_ranged(self as usize)
+    }
+}
+
+/// `NumSlot::ranged`, by the slot's index.
+fn is_ranged(n: usize) -> bool {
+    n != NumSlot::Id as usize && n != NumSlot::Lock as usize
+}
+
 /// The coded columns: a group id, an interned country or website, a gender's index in `GENDERS`,
 /// or a yes/no as 1/0.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -279,6 +292,9 @@ impl Data {
 
     /// Draws a number column's value ranges again, from the column's sorted order.
     pub(super) fn draw_ranges(&mut self, n: NumSlot, in_order: impl Iterator<Item = u32>) {
+        if !n.ranged() {
+            return;
+        }
         let values = &self.nums[n as usize];
         self.coarse[n as usize].draw(in_order.map(|s| values[s as usize]), values);
     }
@@ -351,8 +367,10 @@ impl Data {
                 v.resize(n, NONE);
             }
         }
-        for c in &mut self.coarse {
-            c.ensure(n);
+        for (i, c) in self.coarse.iter_mut().enumerate() {
+            if is_ranged(i) {
+                c.ensure(n);
+            }
         }
         for v in &mut self.codes {
             if v.len() < n {
@@ -374,7 +392,9 @@ impl Data {
             Store::Num(n) => {
                 let v = num_in(d, n);
                 self.nums[n as usize][slot as usize] = v;
-                self.coarse[n as usize].set(slot, v);
+                if n.ranged() {
+                    self.coarse[n as usize].set(slot, v);
+                }
             }
             Store::Code(k) => {
                 let code = self.code_of(k, d);
