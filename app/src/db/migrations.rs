@@ -95,6 +95,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "segment_history",
         sql: include_str!("../../migrations/0017_segment_history.surql"),
     },
+    Migration {
+        version: 18,
+        name: "cart_revision",
+        sql: include_str!("../../migrations/0018_cart_revision.surql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -116,7 +116,9 @@ pub async fn put(db: &Db, me: &Principal, input: &CartInput) -> Result<Put, AppE
 /// Adds to `tx` the writes of `cart`: the cart itself and, for a customer's, their summary of it.
 fn write(tx: &mut Tx, cart: &ValidCart) {
     tx.add(
-        "UPSERT $record CONTENT $cart RETURN NONE;",
+        "LET $rev = ($record.rev ?? 0) + 1;
+         UPSERT $record CONTENT $cart RETURN NONE;
+         UPDATE $record SET rev = $rev RETURN NONE;",
         [
             (
                 "record",
@@ -198,21 +200,41 @@ pub async fn current(
     website: &WebsiteId,
     owner: &CartOwner,
 ) -> Result<Option<ValidCart>, AppError> {
+    Ok(current_at(db, website, owner).await?.map(|(cart, _)| cart))
+}
+
+/// `current`, with the cart's revision (see `write`).
+async fn current_at(
+    db: &Db,
+    website: &WebsiteId,
+    owner: &CartOwner,
+) -> Result<Option<(ValidCart, i64)>, AppError> {
     let mut res = db
         .query(format!(
-            "SELECT {CART_FIELDS} FROM ONLY $record WHERE status = 'open'"
+            "SELECT {CART_FIELDS}, rev ?? 0 AS rev FROM ONLY $record WHERE status = 'open'"
         ))
         .bind(("record", cart_record(website.as_str(), owner)))
         .await?;
     let found: Option<serde_json::Value> = res.take(0)?;
     found
         .filter(|v| !v.is_null())
-        .map(|v| from_json::<CartDoc>(v)?.valid(owner.clone()))
+        .map(|v| {
+            let doc = from_json::<CartDoc>(v)?;
+            let rev = doc.rev;
+            Ok((doc.valid(owner.clone())?, rev))
+        })
         .transpose()
 }
 
+/// Tries at adding a line while other writes to the same cart keep coming in between.
+const ADD_TRIES: usize = 8;
+/// What the transaction throws when the cart moved since it was read.
+const MOVED: &str = "the cart moved while a line was added";
+
 /// Adds `line` to `owner`'s open cart on `website` (a new cart in `currency` if they have none),
-/// with the customer's summary in the same transaction; the cart as it now is.
+/// with the customer's summary in the same transaction; the cart as it now is. The cart is read,
+/// the line added, and the result written only if no other write came in between (else it is
+/// read again): two lines added at once both stay.
 pub async fn add_line(
     db: &Db,
     website: &WebsiteId,
@@ -220,15 +242,39 @@ pub async fn add_line(
     currency: &str,
     line: OrderItem,
 ) -> Result<ValidCart, AppError> {
-    let now = chrono::Utc::now();
-    let cart = current(db, website, owner)
-        .await?
-        .unwrap_or_else(|| ValidCart::empty(website.clone(), owner.clone(), currency, now))
-        .with_line(line, now);
-    let mut tx = Tx::new();
-    write(&mut tx, &cart);
-    tx.commit(db).await?;
-    Ok(cart)
+    for _ in 0..ADD_TRIES {
+        let now = chrono::Utc::now();
+        let (cart, seen) = match current_at(db, website, owner).await? {
+            Some((cart, rev)) => (cart, rev),
+            None => (
+                ValidCart::empty(website.clone(), owner.clone(), currency, now),
+                -1,
+            ),
+        };
+        let cart = cart.with_line(line.clone(), now);
+        let mut tx = Tx::new();
+        tx.add(
+            &format!(
+                "IF (IF $record.status = 'open' {{ $record.rev ?? 0 }} ELSE {{ -1 }}) != $seen {{
+                    THROW '{MOVED}';
+                 }};"
+            ),
+            [
+                ("record", cart_record(website.as_str(), owner).into_value()),
+                ("seen", seen.into_value()),
+            ],
+        );
+        write(&mut tx, &cart);
+        let errors = tx.run(db).await?;
+        if errors.iter().any(|e| e.to_string().contains(MOVED)) {
+            continue;
+        }
+        return match errors.into_iter().next() {
+            None => Ok(cart),
+            Some(e) => Err(e.into()),
+        };
+    }
+    Err(AppError::Unavailable)
 }
 
 /// The fields `CartDoc` reads.
@@ -248,6 +294,9 @@ fn summary_content<'a>(s: &CartSummary, skus: impl Iterator<Item = &'a str>) -> 
 
 #[derive(Deserialize)]
 struct CartDoc {
+    /// Read only where the revision matters (`current_at`).
+    #[serde(default)]
+    rev: i64,
     website: String,
     currency: String,
     items: Vec<ItemDoc>,

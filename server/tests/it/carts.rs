@@ -267,3 +267,49 @@ async fn summaries_equal_a_recount_of_the_carts_after_10000_events_from_four_wri
         assert_eq!(open.len(), want.len(), "customer {id}");
     }
 }
+
+/// Lines added at once to one cart (two tabs, a double click) all stay: each add writes only over
+/// the cart it read, and reads it again when another write came in between.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lines_added_at_once_to_one_cart_all_stay() {
+    use app::domain::WebsiteId;
+    use app::domain::cart::CartOwner;
+    use app::domain::order::OrderItem;
+    let app = spawn_app().await;
+    let admin = staff(&app).await;
+    let id = customer(&app, &admin, "cart-race@example.com").await;
+    let website = WebsiteId::storefront();
+    let owner = CartOwner::Customer(id);
+    let adds: Vec<_> = (0..12)
+        .map(|n| {
+            let (db, website, owner) = (app.state.db.clone(), website.clone(), owner.clone());
+            tokio::spawn(async move {
+                let line = OrderItem {
+                    sku: format!("RACE{n}"),
+                    name: format!("Race {n}"),
+                    qty: 1.0,
+                    price: Cents(100),
+                    row_total: Cents(100),
+                };
+                app::sales::carts::add_line(&db, &website, &owner, "EUR", line).await
+            })
+        })
+        .collect();
+    for a in adds {
+        a.await.unwrap().expect("added");
+    }
+    let cart = app::sales::carts::current(&app.state.db, &website, &owner)
+        .await
+        .unwrap()
+        .expect("a cart");
+    let mut skus: Vec<String> = cart.items.iter().map(|i| i.sku.clone()).collect();
+    skus.sort();
+    let mut want: Vec<String> = (0..12).map(|n| format!("RACE{n}")).collect();
+    want.sort();
+    assert_eq!(skus, want);
+    assert_eq!(cart.subtotal, Cents(1_200));
+    let s = app::sales::carts::summaries(&app.state.db, id)
+        .await
+        .unwrap();
+    assert_eq!((s[0].lines, s[0].subtotal), (12, Cents(1_200)));
+}
