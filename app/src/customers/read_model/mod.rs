@@ -183,7 +183,7 @@ impl GridIndex {
         Column::ALL
             .into_iter()
             .filter(|c| match store_of(*c) {
-                Store::Num(n) => n.ranged() && self.data.coarse(n).is_skewed(u64::from(self.slots)),
+                Store::Num(n) => self.data.coarse(n).is_skewed(u64::from(self.slots)),
                 Store::Text(_) | Store::Code(_) => false,
             })
             .collect()

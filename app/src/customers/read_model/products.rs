@@ -203,9 +203,11 @@ impl GridIndex {
         }
     }
 
-    /// Marks in `words` the slots of `scope` that pass the product condition `t` on `today` (and,
-    /// for `NOT MATCHES`, bits outside `scope` too): the catalog details are decided once per
-    /// product, then only the slots with an event of a passing product are looked at.
+    /// Marks in `words` the slots of `scope` that pass the product condition `t` on `today` (bits
+    /// outside `scope` may be set too): the catalog details are decided once per product and the
+    /// date and status details once per day and status; when every product passes, the passing
+    /// days' sets are the answer, otherwise only the slots with an event of a passing product on
+    /// a passing day are looked at.
     pub fn mark_products(&self, t: &Test, today: NaiveDate, words: &mut [u64], scope: &[u64]) {
         let Some(source) = t.field.source() else {
             return;
