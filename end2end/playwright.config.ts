@@ -39,6 +39,8 @@ export default defineConfig({
     { name: 'visitors', testMatch: /visitors\.spec\.ts/, dependencies: ['orders'] },
     // Segments count customers exactly, so they run once nothing else changes them.
     { name: 'segments', testMatch: /segments\.spec\.ts/, dependencies: ['visitors'] },
+    // Dynamic blocks make a segment and register customers: after the exact segment counts.
+    { name: 'content', testMatch: /content\.spec\.ts/, dependencies: ['segments'] },
   ],
   use: {
     baseURL,

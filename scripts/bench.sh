@@ -8,14 +8,18 @@
 #
 # `fuzz` runs the segment readers' fuzz test for SEGMENT_FUZZ_SECS (default 600) seconds.
 #
-# Usage: scripts/bench.sh [home] [online] [signin] [grid] [fuzz] — the parts to run (default: all).
+# `blocks` times dynamic-block resolution (1,000 blocks, 100 segments) and the storefront home with
+# personalization on and off, alternated three times in one run.
+#
+# Usage: scripts/bench.sh [home] [online] [signin] [grid] [fuzz] [blocks] — the parts to run
+# (default: all).
 # `home` builds the release site first; the others use the release build already there.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
-parts=" ${*:-home online signin grid fuzz} "
+parts=" ${*:-home online signin grid fuzz blocks} "
 want() { [[ "$parts" == *" $1 "* ]]; }
 for p in $parts; do
-  case $p in home | online | signin | grid) ;; *) echo "unknown part: $p (home, online, signin, grid)" >&2; exit 2 ;; esac
+  case $p in home | online | signin | grid | fuzz | blocks) ;; *) echo "unknown part: $p (home, online, signin, grid, fuzz, blocks)" >&2; exit 2 ;; esac
 done
 
 machine="$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB RAM, $(uname -m), $(rustc --version | cut -d' ' -f1-2)"
@@ -185,4 +189,61 @@ cat >>"$root/BENCHMARKS.md" <<MD
 (dev profile): $fuzz_line.
 MD
 echo "$fuzz_line"
+fi
+
+# Dynamic blocks: resolution in-process, then the storefront home over HTTP on a database without
+# blocks (off) and one with the 1,000 blocks and 100 segments (on), alternated three times.
+if want blocks; then
+off_db=$(mktemp -d); on_db=$(mktemp -d)
+blocks_report=$(CLIENTELE_DATABASE__URL="rocksdb://$on_db/db" CLIENTELE_LOG__LEVEL=warn \
+  "$target_dir/release/clientele" bench blocks --write)
+home_rps() {
+  local port
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  CLIENTELE_LISTEN=127.0.0.1:$port CLIENTELE_BASE_URL=http://127.0.0.1:$port CLIENTELE_DATABASE__URL="rocksdb://$1/db" \
+    CLIENTELE_SITE_ROOT=$root/target/site CLIENTELE_LOG__LEVEL=warn "$target_dir/release/clientele" serve >/dev/null 2>&1 &
+  local server=$!
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+  # Personalization is really in the page (or really not).
+  local blocks
+  blocks=$(curl -s "http://127.0.0.1:$port/" | grep -c 'data-block=' || true)
+  if { [ "$2" = on ] && [ "$blocks" = 0 ]; } || { [ "$2" = off ] && [ "$blocks" != 0 ]; }; then
+    echo "personalization $2 but $blocks block(s) in the page" >&2; exit 1
+  fi
+  wrk -t2 -c32 -d3s -s "$root/scripts/wrk-visitors.lua" "http://127.0.0.1:$port/" >/dev/null
+  wrk -t2 -c32 -d15s --latency -s "$root/scripts/wrk-visitors.lua" "http://127.0.0.1:$port/" | awk '/Requests\/sec/{r=$2} $1=="99%"{p=$2} END{print r "/" p}'
+  kill $server 2>/dev/null || true
+  wait $server 2>/dev/null || true
+}
+off_runs=(); on_runs=()
+for _ in 1 2 3; do
+  off_runs+=("$(home_rps "$off_db" off)")
+  on_runs+=("$(home_rps "$on_db" on)")
+done
+rm -rf "$off_db" "$on_db"
+read -r off_mean on_mean ratio < <(python3 -c "
+import sys
+off = [float(x.split('/')[0]) for x in sys.argv[1].split()]; on = [float(x.split('/')[0]) for x in sys.argv[2].split()]
+a = sum(off) / len(off); b = sum(on) / len(on)
+print(f'{a:.0f} {b:.0f} {b / a:.3f}')" "${off_runs[*]}" "${on_runs[*]}")
+cat >>"$root/BENCHMARKS.md" <<MD
+
+### Dynamic blocks, $(date -u +%Y-%m-%d) — $machine
+
+\`clientele bench blocks --write\` (release build):
+
+$blocks_report
+Storefront home \`GET /\` (three placements resolved in the server render) under \`wrk -t2 -c32 -d15s --latency -s
+scripts/wrk-visitors.lua\` (1,000 visitors with their own cookies), release build, embedded RocksDB; a database
+without blocks (off) and one with the 1,000 blocks and 100 segments above (on), alternated three times in one run
+(requests/s / p99):
+
+| personalization | runs | mean requests/s |
+|---|---|---|
+| off (no blocks) | ${off_runs[*]} | ${off_mean} |
+| on (1,000 blocks, 100 segments) | ${on_runs[*]} | ${on_mean} |
+
+Ratio on/off: **${ratio}** (target ≥ 0.95).
+MD
+echo "blocks: off ${off_mean} req/s, on ${on_mean} req/s, ratio ${ratio}"
 fi

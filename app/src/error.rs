@@ -76,6 +76,10 @@ pub enum Problem {
     RefundTooLarge,
     /// No category has this code (send the categories first).
     CategoryUnknown,
+    /// An end that is not after the start.
+    EndsBeforeStart,
+    /// A segment or audience named that does not exist.
+    TargetUnknown,
 }
 
 /// A rule one form field broke; `field` is the input's name (`email`, `addresses.0.city`).

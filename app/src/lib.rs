@@ -26,6 +26,8 @@ pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod catalog;
 #[cfg(feature = "ssr")]
+pub mod content;
+#[cfg(feature = "ssr")]
 pub mod customers;
 #[cfg(feature = "ssr")]
 pub mod db;

@@ -15,6 +15,8 @@ pub struct AppState {
     pub customers: crate::customers::feed::SharedIndex,
     /// Every active segment's members on this node, following the customer feed.
     pub segments: std::sync::Arc<crate::segments::membership::Memberships>,
+    /// The dynamic blocks, compiled, with their impression and click counters.
+    pub content: std::sync::Arc<crate::content::Blocks>,
     /// The configured public URL (no trailing slash): links in emails start with it, never with
     /// the request's Host header.
     pub base_url: String,

@@ -35,6 +35,9 @@ pub async fn state_on(db: app::db::Db, config: &config::Config) -> anyhow::Resul
     let segments = app::segments::start(&db, &customers)
         .await
         .map_err(|e| anyhow::anyhow!("cannot compute the segments' members: {e}"))?;
+    let content = app::content::start(&db, &customers)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot load the dynamic blocks: {e}"))?;
     customers.spawn_follower(db.clone());
     let visitor_key = app::activity::VisitorKey::load(&db).await?;
     let leptos = LeptosOptions::builder()
@@ -53,6 +56,7 @@ pub async fn state_on(db: app::db::Db, config: &config::Config) -> anyhow::Resul
         leptos,
         customers,
         segments,
+        content,
         base_url: config.base_url.trim_end_matches('/').to_owned(),
         activity: std::sync::Arc::new(app::activity::Tracker::new(
             config.online.tracking,

@@ -71,6 +71,14 @@ enum BenchCommand {
         #[arg(long, default_value_t = 50)]
         iterations: usize,
     },
+    /// Time dynamic-block resolution with 1,000 blocks and 100 segments; `--write` also saves them
+    /// (and the segments) to the database, for timing the personalised storefront.
+    Blocks {
+        #[arg(long, default_value_t = 200_000)]
+        iterations: usize,
+        #[arg(long)]
+        write: bool,
+    },
     /// Register accounts, then time sign-ins against one Argon2id hash and sign them all in at once.
     Signin {
         #[arg(long, default_value_t = 200)]
@@ -187,6 +195,14 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         } => {
             let db = migrated(&config).await?;
             let report = server::bench::segments::run(&db, iterations).await?;
+            println!("{report}");
+            Ok(())
+        }
+        Command::Bench {
+            command: BenchCommand::Blocks { iterations, write },
+        } => {
+            let db = migrated(&config).await?;
+            let report = server::bench::blocks::run(&db, iterations, write).await?;
             println!("{report}");
             Ok(())
         }

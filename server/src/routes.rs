@@ -60,6 +60,7 @@ pub fn router_with(
             "/api/admin/login-as-customer-log/export",
             get(app::admin::login_as_customer_log::export_log),
         )
+        .route("/content/click", get(app::storefront::placement::click))
         .leptos_routes(&state, routes, move || shell(leptos.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))

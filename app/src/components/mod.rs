@@ -153,6 +153,8 @@ pub fn problem_text(l: Locale, p: Problem) -> String {
         Problem::CategoryUnknown => td_string!(l, problems.category_unknown),
         Problem::CustomerUnknown => td_string!(l, problems.customer_unknown),
         Problem::RefundTooLarge => td_string!(l, problems.refund_too_large),
+        Problem::EndsBeforeStart => td_string!(l, problems.ends_before_start),
+        Problem::TargetUnknown => td_string!(l, problems.target_unknown),
     }
     .to_string()
 }

@@ -100,6 +100,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "cart_revision",
         sql: include_str!("../../migrations/0018_cart_revision.surql"),
     },
+    Migration {
+        version: 19,
+        name: "content_blocks",
+        sql: include_str!("../../migrations/0019_content_blocks.surql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -2,6 +2,7 @@
 pub mod access;
 pub mod api_reference;
 pub mod cart;
+pub mod content;
 pub mod countries;
 pub mod customer;
 pub mod customer_view;

@@ -444,6 +444,15 @@ impl Memberships {
             .collect()
     }
 
+    /// The active segments, sorted: those kept for customers and those tested on visitors.
+    pub fn live(&self) -> Vec<u32> {
+        let st = self.lock();
+        let mut v: Vec<u32> = st.kept.keys().chain(st.visitors.keys()).copied().collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
     /// The kept segments a customer is a member of.
     pub fn segments_of(&self, customer: i64) -> Vec<u32> {
         let key = customer_key(customer);
@@ -538,11 +547,12 @@ impl Follower for Memberships {
         for t in touched {
             match t {
                 Touch::Customer(id) => customers.push(*id),
-                Touch::Record { key, doc, .. } => {
+                Touch::Record { table, key, doc } if table == "segment" => {
                     if let Ok(id) = u32::try_from(*key) {
                         segments.insert(id, doc);
                     }
                 }
+                Touch::Record { .. } => {}
             }
         }
         for (id, doc) in segments {

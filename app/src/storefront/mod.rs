@@ -4,6 +4,7 @@ pub mod address;
 pub mod assist;
 pub mod orders;
 pub mod password;
+pub mod placement;
 pub mod product;
 pub mod register;
 pub mod sign_in;
@@ -123,6 +124,7 @@ pub fn StorefrontLayout() -> impl IntoView {
             </nav>
             <LanguageSwitch />
         </header>
+        <placement::Placement name=crate::domain::content::Placement::HEADER_NOTICE />
         <Outlet />
         <footer class="store-footer">
             <p>{t!(i18n, store.footer)}</p>
@@ -141,14 +143,18 @@ pub fn HomePage() -> impl IntoView {
             <Show when=signed_out>
                 <p class="notice" role="status">{t!(i18n, account.signed_out)}</p>
             </Show>
-            <section class="hero">
-                <h1>{t!(i18n, store.welcome_title)}</h1>
-                <p>{t!(i18n, store.welcome_body)}</p>
-                <p class="cta">
-                    <A href="/customer/account/create" attr:class="button">{t!(i18n, store.create_account)}</A>
-                    <A href="/customer/account/login" attr:class="button secondary">{t!(i18n, store.sign_in)}</A>
-                </p>
-            </section>
+            // The hero placement's block, or the store's own welcome when none qualifies.
+            <placement::Placement name=crate::domain::content::Placement::HOME_HERO otherwise=move || view! {
+                <section class="hero">
+                    <h1>{t!(i18n, store.welcome_title)}</h1>
+                    <p>{t!(i18n, store.welcome_body)}</p>
+                    <p class="cta">
+                        <A href="/customer/account/create" attr:class="button">{t!(i18n, store.create_account)}</A>
+                        <A href="/customer/account/login" attr:class="button secondary">{t!(i18n, store.sign_in)}</A>
+                    </p>
+                </section>
+            } />
+            <placement::Placement name=crate::domain::content::Placement::HOME_SECONDARY />
         </main>
     }
 }

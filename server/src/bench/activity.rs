@@ -21,7 +21,7 @@ const WRITERS: usize = 2;
 /// Customers the timed orders are spread over (read once from the database).
 const SAMPLE: usize = 10_000;
 
-fn bench_principal() -> Principal {
+pub(crate) fn bench_principal() -> Principal {
     Principal {
         id: String::new(),
         email: "integration:bench".into(),

@@ -7,6 +7,7 @@ mod audit;
 mod carts;
 mod catalog;
 mod common;
+mod content;
 mod customers;
 mod foundation;
 mod orders;

@@ -294,7 +294,7 @@ async fn segments_of_segments_refuse_cycles_and_unknown_segments() {
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(
         serde_json::from_str::<Value>(&r.body).unwrap(),
-        json!([{ "id": b, "name": "B" }])
+        json!([{ "id": b, "name": "B", "block": false }])
     );
     // Nothing was saved: A keeps its conditions and there is no C.
     let r = app.call("/api/admin/segments/list", Some(&admin), "").await;

@@ -335,6 +335,50 @@ fn rows() -> Vec<Row> {
             || json!({ "id": 999 }),
             404,
         ),
+        form("/api/admin/content/list", AdminWith("content"), "", 200),
+        json(
+            "/api/admin/content/form",
+            AdminWith("content"),
+            || json!({ "id": 999 }),
+            404,
+        ),
+        json(
+            "/api/admin/content/save",
+            AdminWith("content"),
+            || {
+                json!({ "id": null, "input": {
+                    "name": "", "active": true, "placement": "home_hero", "content": {},
+                    "starts": "", "ends": "", "priority": "", "weight": "", "fallback": false,
+                    "cap_per_day": "", "who": "everyone", "mode": "any", "segments": [],
+                    "groups": [], "audiences": [],
+                } })
+            },
+            422,
+        ),
+        json(
+            "/api/admin/content/delete",
+            AdminWith("content"),
+            || json!({ "id": 999 }),
+            404,
+        ),
+        json(
+            "/api/admin/content/rotation",
+            AdminWith("content"),
+            || json!({ "placement": "Not A Name", "rotation": { "kind": "priority" } }),
+            422,
+        ),
+        json(
+            "/api/admin/content/stats",
+            AdminWith("content"),
+            || json!({ "id": 999 }),
+            404,
+        ),
+        json(
+            "/api/admin/content/preview",
+            AdminWith("content"),
+            || json!({ "input": { "customer": "nobody@example.com", "segments": [], "at": "" } }),
+            422,
+        ),
         form(
             "/api/admin/dashboard/sales",
             AdminWith("customers"),
@@ -384,6 +428,12 @@ fn rows() -> Vec<Row> {
             422,
         ),
         form("/api/account/current", Anyone, "", 200),
+        form(
+            "/api/content/placement",
+            Anyone,
+            "placement=home_hero&lang=en",
+            200,
+        ),
         form("/api/account/settings", Anyone, "", 200),
         form("/api/account/end_assistance", Anyone, "", 200),
         // The storefront's shop: anyone; an SKU the catalog does not sell is 404.

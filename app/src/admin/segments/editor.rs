@@ -155,15 +155,7 @@ fn editor(row: Option<SegmentRow>) -> impl IntoView {
             }
         },
     );
-    let uses_text = move || {
-        used_by
-            .get()
-            .unwrap_or_default()
-            .iter()
-            .map(|u| format!("{} (#{})", u.name, u.id))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let uses_text = move || uses_warning(i18n, &used_by.get().unwrap_or_default());
     let remove = Action::new(move |id: &u32| {
         let id = *id;
         async move { delete_segment(id).await }
@@ -239,7 +231,7 @@ fn editor(row: Option<SegmentRow>) -> impl IntoView {
                 {move || {
                     let uses = uses_text();
                     (!uses.is_empty()).then(|| view! {
-                        <p class="notice" role="status">{fill(t_string!(i18n, segments.used_by), &[("segments", &uses)])}</p>
+                        <p class="notice" role="status">{uses}</p>
                     })
                 }}
             </Suspense>
@@ -255,7 +247,7 @@ fn editor(row: Option<SegmentRow>) -> impl IntoView {
                         let question = if uses.is_empty() {
                             t_string!(i18n, segments.delete_confirm).to_owned()
                         } else {
-                            format!("{}\n\n{}", fill(t_string!(i18n, segments.used_by), &[("segments", &uses)]), t_string!(i18n, segments.delete_confirm))
+                            format!("{uses}\n\n{}", t_string!(i18n, segments.delete_confirm))
                         };
                         if confirm(&question) { remove.dispatch(sid); }
                     }>{t!(i18n, common.delete)}</button>
@@ -419,4 +411,34 @@ fn live_view(live: Live) -> impl IntoView {
             }}
         </div>
     }
+}
+
+/// The delete's warning: the segments that use this one, then the blocks that target it.
+fn uses_warning(i18n: leptos_i18n::I18nContext<Locale>, uses: &[super::SegmentUse]) -> String {
+    let list = |block: bool| {
+        uses.iter()
+            .filter(|u| u.block == block)
+            .map(|u| format!("{} (#{})", u.name, u.id))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (segments, blocks) = (list(false), list(true));
+    [
+        (!segments.is_empty()).then(|| {
+            fill(
+                t_string!(i18n, segments.used_by),
+                &[("segments", &segments)],
+            )
+        }),
+        (!blocks.is_empty()).then(|| {
+            fill(
+                t_string!(i18n, segments.used_by_blocks),
+                &[("blocks", &blocks)],
+            )
+        }),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" ")
 }

@@ -206,23 +206,28 @@ pub async fn save_segment(input: SegmentInput) -> Result<u32, AppError> {
     .await
 }
 
-/// A segment whose conditions use another one.
+/// A segment whose conditions use another one, or a dynamic block that targets it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SegmentUse {
     pub id: u32,
     pub name: String,
+    /// A dynamic block (else a segment).
+    pub block: bool,
 }
 
-/// The segments whose conditions refer to segment `id`, directly or through others: the editor
-/// warns of them before a delete.
+/// The segments whose conditions refer to segment `id`, directly or through others, and the
+/// dynamic blocks that target it: the editor warns of them before a delete.
 #[server(prefix = "/api/admin/segments", endpoint = "used_by", input = server_fn::codec::Json)]
 pub async fn segment_used_by(id: u32) -> Result<Vec<SegmentUse>, AppError> {
     crate::auth::caller::serve(crate::domain::Resource::Segments, |_| async move {
         let state = crate::state::app_state()?;
-        let uses = crate::segments::store::used_by(&state.db, id).await?;
-        Ok(uses
+        let segments = crate::segments::store::used_by(&state.db, id).await?;
+        let blocks = crate::content::store::using_segment(&state.db, id).await?;
+        let tag = |block: bool| move |(id, name): (u32, String)| SegmentUse { id, name, block };
+        Ok(segments
             .into_iter()
-            .map(|(id, name)| SegmentUse { id, name })
+            .map(tag(false))
+            .chain(blocks.into_iter().map(tag(true)))
             .collect())
     })
     .await

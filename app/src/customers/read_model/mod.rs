@@ -391,6 +391,12 @@ impl GridIndex {
         }
     }
 
+    /// A customer's group id (None: no such customer).
+    pub fn group_of(&self, id: i64) -> Option<u32> {
+        let slot = *self.slot_of.get(&id)?;
+        Some(self.data.code(CodeSlot::Group)[slot as usize])
+    }
+
     /// Customers per group id.
     pub fn count_by_group(&self) -> HashMap<u32, u64> {
         let mut counts = HashMap::new();
