@@ -31,8 +31,8 @@ test('a segment-targeted block is in the member\'s first HTML, others see the fa
   await admin.getByRole('link', { name: 'Add block' }).click();
   await expect(admin).toHaveURL(/\/admin\/content\/blocks\/new$/);
   await hydrated(admin);
-  await admin.getByLabel('Name').fill(blockName);
-  await admin.getByLabel('Placement').fill('home_secondary');
+  await admin.getByLabel('Name', { exact: true }).fill(blockName);
+  await admin.getByLabel('Placement', { exact: true }).fill('home_secondary');
   await admin.getByLabel('Content (en)').fill(`<p>Hello member ${stamp}! <a href="/customer/account/">Your offers</a></p><script>alert(1)</script>`);
   await admin.getByLabel('Starts (UTC)').fill('2020-01-01T00:00');
   await admin.getByRole('group', { name: 'Segments' }).getByLabel(segmentName).check();
