@@ -123,6 +123,14 @@ impl FromServerFnError for AppError {
 }
 
 impl AppError {
+    /// One field's problem: 422 naming `field`.
+    pub fn field(field: &str, problem: Problem) -> AppError {
+        AppError::InvalidFields(vec![FieldError {
+            field: field.to_owned(),
+            problem,
+        }])
+    }
+
     /// The HTTP status a server function answers with for this error.
     pub fn status(&self) -> u16 {
         match self {

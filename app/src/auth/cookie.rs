@@ -56,15 +56,25 @@ impl CookieSpec {
     /// The token in a request's `Cookie` headers, if one is there and well formed (64 hex digits).
     pub fn token(&self, headers: &http::HeaderMap, secure: bool) -> Option<String> {
         let name = self.name(secure);
-        headers
-            .get_all(http::header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
+        pairs(headers)
             .find(|(k, v)| *k == name && v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
             .map(|(_, v)| v.to_owned())
     }
+}
+
+/// Every `name=value` pair of a request's `Cookie` headers, in order.
+pub fn pairs(headers: &http::HeaderMap) -> impl Iterator<Item = (&str, &str)> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+}
+
+/// The value of the first cookie called `name`.
+pub fn value<'h>(headers: &'h http::HeaderMap, name: &str) -> Option<&'h str> {
+    pairs(headers).find(|(k, _)| *k == name).map(|(_, v)| v)
 }
 
 /// 256 random bits from the OS, as 64 hex digits: session ids and one-time tokens.

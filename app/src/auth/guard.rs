@@ -88,14 +88,8 @@ pub fn locale_of(req: &Request) -> Locale {
 
 /// The language named by a request's headers (locale cookie, then Accept-Language).
 pub fn locale_from_headers(headers: &http::HeaderMap) -> Locale {
-    let cookie_choice = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|p| p.trim().split_once('='))
-        .find(|(k, _)| *k == "i18n_pref_locale")
-        .and_then(|(_, v)| v.parse::<Locale>().ok());
+    let cookie_choice = crate::auth::cookie::value(headers, "i18n_pref_locale")
+        .and_then(|v| v.parse::<Locale>().ok());
     cookie_choice.unwrap_or_else(|| {
         let accepted: Vec<String> = headers
             .get(header::ACCEPT_LANGUAGE)

@@ -5,7 +5,7 @@ use crate::db::tx::Tx;
 use crate::db::{Db, Outcome, action_log, from_json};
 use crate::domain::Principal;
 use crate::domain::product::{Category, Product, ProductInput, tree_allows};
-use crate::error::{AppError, FieldError, Problem};
+use crate::error::{AppError, Problem};
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
@@ -13,13 +13,6 @@ use surrealdb::types::{RecordId, SurrealValue};
 
 /// One item's answer in a batch.
 pub type Answer = Result<Outcome, AppError>;
-
-fn field(field: &str, problem: Problem) -> AppError {
-    AppError::InvalidFields(vec![FieldError {
-        field: field.to_owned(),
-        problem,
-    }])
-}
 
 fn digest(v: &impl serde::Serialize) -> String {
     hex::encode(Sha256::digest(serde_json::to_vec(v).unwrap_or_default()))
@@ -59,7 +52,7 @@ pub async fn put_categories(
             }
         };
         if !tree_allows(&tree, &c.code, c.parent.as_deref()) {
-            answers.push(Err(field("parent", Problem::FieldInvalid)));
+            answers.push(Err(AppError::field("parent", Problem::FieldInvalid)));
             continue;
         }
         let outcome = if tree.contains_key(&c.code) {
@@ -167,7 +160,10 @@ pub async fn put_products(
     let mut written = 0;
     for (i, p) in valid {
         if let Some(at) = p.categories.iter().position(|c| !known.contains(c)) {
-            answers[i] = Err(field(&format!("categories.{at}"), Problem::CategoryUnknown));
+            answers[i] = Err(AppError::field(
+                &format!("categories.{at}"),
+                Problem::CategoryUnknown,
+            ));
             continue;
         }
         let fingerprint = digest(&p);

@@ -103,11 +103,7 @@ pub async fn save(db: &Db, me: &Principal, mut b: Block) -> Result<u32, AppError
     }
     b.content.retain(|_, html| !html.trim().is_empty());
     if b.content.is_empty() {
-        return Err(vec![FieldError {
-            field: "content.en".into(),
-            problem: Problem::FieldRequired,
-        }]
-        .into());
+        return Err(AppError::field("content.en", Problem::FieldRequired));
     }
     let (id, action) = if b.id == 0 {
         let mut res = db
@@ -184,11 +180,7 @@ pub async fn set_rotation(
     if let Rotation::Weighted { holdout } = rotation
         && holdout > MAX_HOLDOUT_PERCENT
     {
-        return Err(vec![FieldError {
-            field: "holdout".into(),
-            problem: Problem::FieldInvalid,
-        }]
-        .into());
+        return Err(AppError::field("holdout", Problem::FieldInvalid));
     }
     let json = serde_json::to_string(&rotation).map_err(AppError::internal)?;
     let mut tx = Tx::new();

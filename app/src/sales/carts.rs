@@ -10,7 +10,7 @@ use crate::domain::cart::{
 use crate::domain::money::Cents;
 use crate::domain::order::OrderItem;
 use crate::domain::website::WebsiteId;
-use crate::error::{AppError, FieldError, Problem};
+use crate::error::{AppError, Problem};
 use serde::Deserialize;
 use serde_json::json;
 use surrealdb::types::{Array, Datetime, RecordId, SurrealValue, Value};
@@ -64,13 +64,6 @@ pub enum Put {
     Replaced,
 }
 
-fn field(field: &str, problem: Problem) -> AppError {
-    AppError::InvalidFields(vec![FieldError {
-        field: field.to_owned(),
-        problem,
-    }])
-}
-
 /// Replaces the cart of its owner on its website, and the customer's summary of it, at once.
 /// A node's customer index sees the new summary at its next catch-up (the API catches up first).
 pub async fn put(db: &Db, me: &Principal, input: &CartInput) -> Result<Put, AppError> {
@@ -96,10 +89,10 @@ pub async fn put(db: &Db, me: &Principal, input: &CartInput) -> Result<Put, AppE
     let website: Vec<String> = res.take(1)?;
     let existed: Vec<Value> = res.take(2)?;
     if website.is_empty() {
-        return Err(field("website", Problem::WebsiteInvalid));
+        return Err(AppError::field("website", Problem::WebsiteInvalid));
     }
     if customer.is_some() && known.is_empty() {
-        return Err(field("customer_id", Problem::CustomerUnknown));
+        return Err(AppError::field("customer_id", Problem::CustomerUnknown));
     }
     let mut tx = Tx::new();
     write(&mut tx, &cart);

@@ -10,7 +10,7 @@ use crate::domain::Principal;
 use crate::domain::money::Cents;
 use crate::domain::order::{OrderInput, OrderStatus, ValidOrder};
 use crate::domain::settings::CustomerSettings;
-use crate::error::{AppError, FieldError, Problem};
+use crate::error::{AppError, Problem};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 use surrealdb::engine::any::Any;
@@ -147,13 +147,6 @@ impl Planned {
             skus: self.order.items.iter().map(|i| i.sku.clone()).collect(),
         })
     }
-}
-
-fn field(field: &str, problem: Problem) -> AppError {
-    AppError::InvalidFields(vec![FieldError {
-        field: field.to_owned(),
-        problem,
-    }])
 }
 
 /// Inside `tx`: decides what each order does, writes the orders and moves their customers'
@@ -295,12 +288,15 @@ async fn plan(
             order.created_at = t.with_timezone(&chrono::Utc);
         }
         if !websites.contains(order.website.as_str()) {
-            answers.push((at, Err(field("website", Problem::WebsiteInvalid))));
+            answers.push((at, Err(AppError::field("website", Problem::WebsiteInvalid))));
             continue;
         }
         let customer = match order.customer_id {
             Some(id) if !known.contains(&id) => {
-                answers.push((at, Err(field("customer_id", Problem::CustomerUnknown))));
+                answers.push((
+                    at,
+                    Err(AppError::field("customer_id", Problem::CustomerUnknown)),
+                ));
                 continue;
             }
             Some(id) => Some(id),

@@ -31,17 +31,6 @@ pub fn asker(parts: &http::request::Parts, secure: bool) -> crate::content::Aske
         .extensions
         .get::<crate::activity::ThisVisitor>()
         .map(|v| v.0.clone());
-    let cookie = |name: &str| {
-        parts
-            .headers
-            .get_all(http::header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.to_owned())
-    };
     let browser = crate::activity::VISITOR.token(&parts.headers, secure);
     let draw_key = match (customer, &visitor, browser) {
         (Some(c), _, _) => format!("customer|{c}"),
@@ -53,7 +42,10 @@ pub fn asker(parts: &http::request::Parts, secure: bool) -> crate::content::Aske
         customer,
         visitor,
         draw_key,
-        seen: crate::content::Seen::parse(&cookie(crate::content::SEEN_COOKIE).unwrap_or_default()),
+        seen: crate::content::Seen::parse(
+            crate::auth::cookie::value(&parts.headers, crate::content::SEEN_COOKIE)
+                .unwrap_or_default(),
+        ),
     }
 }
 

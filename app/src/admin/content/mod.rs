@@ -50,14 +50,11 @@ pub struct BlocksData {
 
 #[cfg(feature = "ssr")]
 fn standing(b: &crate::domain::content::Block, now: i64) -> Standing {
-    if !b.active {
-        Standing::Inactive
-    } else if b.starts.is_some_and(|s| now < s) {
-        Standing::Scheduled
-    } else if b.ends.is_some_and(|e| now >= e) {
-        Standing::Ended
-    } else {
-        Standing::Live
+    match crate::domain::content::rules::off_schedule(b, now) {
+        Some(Verdict::Inactive) => Standing::Inactive,
+        Some(Verdict::NotStarted) => Standing::Scheduled,
+        Some(_) => Standing::Ended,
+        None => Standing::Live,
     }
 }
 

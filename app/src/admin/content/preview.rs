@@ -10,16 +10,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 #[cfg(feature = "ssr")]
-use crate::error::{AppError, FieldError, Problem};
-
-#[cfg(feature = "ssr")]
-fn field(name: &str, problem: Problem) -> AppError {
-    vec![FieldError {
-        field: name.into(),
-        problem,
-    }]
-    .into()
-}
+use crate::error::{AppError, Problem};
 
 /// The customer `who` names (an id or an email), by id and email.
 #[cfg(feature = "ssr")]
@@ -36,7 +27,7 @@ async fn find_customer(db: &crate::db::Db, who: &str) -> Result<(i64, String), A
     found
         .into_iter()
         .next()
-        .ok_or_else(|| field("customer", Problem::CustomerUnknown))
+        .ok_or_else(|| AppError::field("customer", Problem::CustomerUnknown))
 }
 
 /// Resolves every placement for the viewer `input` describes, with each block's verdict.
@@ -45,7 +36,7 @@ pub async fn run(state: &crate::state::AppState, input: PreviewInput) -> Result<
     use crate::domain::content::rules::Viewer;
     use crate::domain::content::{Placement, parse_moment};
     let now = parse_moment(&input.at)
-        .map_err(|p| field("at", p))?
+        .map_err(|p| AppError::field("at", p))?
         .unwrap_or_else(|| chrono::Utc::now().timestamp());
     let live = crate::content::live(&state.segments);
     let who = input.customer.trim();

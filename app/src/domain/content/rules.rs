@@ -45,12 +45,8 @@ pub enum Verdict {
 /// Whether `b` qualifies for `v` at `now` (Unix seconds), the viewer having seen it `seen` times
 /// today.
 pub fn verdict(b: &Block, v: &Viewer, live: &Live, now: i64, seen: u32) -> Verdict {
-    if !b.active {
-        Verdict::Inactive
-    } else if b.starts.is_some_and(|s| now < s) {
-        Verdict::NotStarted
-    } else if b.ends.is_some_and(|e| now >= e) {
-        Verdict::Ended
+    if let Some(off) = off_schedule(b, now) {
+        off
     } else if b.targeting.who == Who::Guests && v.registered {
         Verdict::GuestsOnly
     } else if b.targeting.who == Who::Registered && !v.registered {
@@ -60,6 +56,19 @@ pub fn verdict(b: &Block, v: &Viewer, live: &Live, now: i64, seen: u32) -> Verdi
             Verdict::Qualifies if b.cap_per_day.is_some_and(|c| seen >= c) => Verdict::Capped,
             other => other,
         }
+    }
+}
+
+/// Why `b` shows to nobody at `now` (inactive, not started, ended), or None when it is live.
+pub fn off_schedule(b: &Block, now: i64) -> Option<Verdict> {
+    if !b.active {
+        Some(Verdict::Inactive)
+    } else if b.starts.is_some_and(|s| now < s) {
+        Some(Verdict::NotStarted)
+    } else if b.ends.is_some_and(|e| now >= e) {
+        Some(Verdict::Ended)
+    } else {
+        None
     }
 }
 
