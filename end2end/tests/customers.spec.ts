@@ -40,7 +40,13 @@ test('filter, sort and keyword narrow the grid, and the URL brings the state bac
   await expect(page).toHaveURL(/sort=email/);
   await page.locator('th button[data-column=email]').click();
   await expect(page).toHaveURL(/dir=desc/);
-  const emails = await page.locator('tbody td[data-column=email]').allTextContents();
+  // As above, the URL changes before the grid's answer: wait for the rows to follow it.
+  const cells = page.locator('tbody td[data-column=email]');
+  await expect.poll(async () => {
+    const shown = await cells.allTextContents();
+    return shown.length > 1 && [...shown].sort().reverse().join() === shown.join();
+  }).toBe(true);
+  const emails = await cells.allTextContents();
   expect(emails.length).toBeGreaterThan(1);
   expect(emails.every((e) => e.includes('rossi'))).toBe(true);
   expect([...emails].sort().reverse()).toEqual(emails);
