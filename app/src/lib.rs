@@ -22,6 +22,8 @@ pub mod storefront;
 #[cfg(feature = "ssr")]
 pub mod activity;
 #[cfg(feature = "ssr")]
+pub mod audiences;
+#[cfg(feature = "ssr")]
 pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod catalog;

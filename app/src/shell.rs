@@ -98,6 +98,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("segments/report") view=crate::admin::segments::SegmentReportPage />
                         <Route path=path!("segments/:id") view=crate::admin::segments::SegmentEditPage />
                         <Route path=path!("content") view=crate::admin::content::BlocksPage />
+                        <Route path=path!("audiences") view=crate::admin::audiences::AudiencesPage />
                         <Route path=path!("content/preview") view=crate::admin::content::PreviewPage />
                         <Route path=path!("content/blocks/new") view=crate::admin::content::BlockEditPage />
                         <Route path=path!("content/blocks/:id") view=crate::admin::content::BlockEditPage />

@@ -17,6 +17,8 @@ pub struct AppState {
     pub segments: std::sync::Arc<crate::segments::membership::Memberships>,
     /// The dynamic blocks, compiled, with their impression and click counters.
     pub content: std::sync::Arc<crate::content::Blocks>,
+    /// The CDP audiences' members on this node.
+    pub audiences: std::sync::Arc<crate::audiences::Audiences>,
     /// The configured public URL (no trailing slash): links in emails start with it, never with
     /// the request's Host header.
     pub base_url: String,

@@ -38,6 +38,9 @@ pub async fn state_on(db: app::db::Db, config: &config::Config) -> anyhow::Resul
     let content = app::content::start(&db, &customers)
         .await
         .map_err(|e| anyhow::anyhow!("cannot load the dynamic blocks: {e}"))?;
+    let audiences = app::audiences::Audiences::start(&db)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot load the audiences: {e}"))?;
     customers.spawn_follower(db.clone());
     let visitor_key = app::activity::VisitorKey::load(&db).await?;
     let leptos = LeptosOptions::builder()
@@ -57,6 +60,7 @@ pub async fn state_on(db: app::db::Db, config: &config::Config) -> anyhow::Resul
         customers,
         segments,
         content,
+        audiences,
         base_url: config.base_url.trim_end_matches('/').to_owned(),
         activity: std::sync::Arc::new(app::activity::Tracker::new(
             config.online.tracking,

@@ -239,6 +239,11 @@ fn page_of(req: &Request) -> Option<String> {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ThisVisitor(pub String);
 
+/// The segments this request's visitor is in, worked out at most once per request however many
+/// placements ask (`track` puts an empty one in the request's extensions).
+#[derive(Clone, Debug, Default)]
+pub struct VisitorSegments(pub std::sync::Arc<tokio::sync::OnceCell<Vec<u32>>>);
+
 /// What `track` needs of the application state (state.rs derives it from `AppState`, so this
 /// module stays below the state that holds its tracker).
 #[derive(Clone)]
@@ -273,6 +278,7 @@ pub async fn track(State(state): State<Tracking>, mut req: Request, next: Next) 
     }
     req.extensions_mut()
         .insert(ThisVisitor(visitor.key.clone()));
+    req.extensions_mut().insert(VisitorSegments::default());
     tracker.record(
         visitor.key,
         Hit {

@@ -1,6 +1,7 @@
 //! The back office: its shell (navigation by permission), sign-in, dashboard, admin users and roles.
 pub mod action_log;
 pub mod api_reference;
+pub mod audiences;
 pub mod content;
 pub mod customer_groups;
 pub mod customers;
@@ -37,6 +38,7 @@ const BUILT_AREAS: &[domain::Resource] = &[
     domain::Resource::LoginAsCustomerLog,
     domain::Resource::CustomerGroups,
     domain::Resource::Segments,
+    domain::Resource::Audiences,
     domain::Resource::Content,
     domain::Resource::AdminUsers,
     domain::Resource::ActionLog,

@@ -2,6 +2,7 @@
 //! integration token (Admin > System > Integrations) whose scopes say what it may do; errors are
 //! RFC 9457 problem details; the OpenAPI 3.1 document is generated from these handlers.
 pub mod activity;
+pub mod audiences;
 pub mod batch;
 pub mod body;
 pub mod caller;
@@ -40,7 +41,8 @@ pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
         (name = "carts", description = "Each customer's and visitor's current cart"),
         (name = "catalog", description = "Categories and products, as targeting needs them"),
         (name = "activity", description = "Wish lists and product views"),
-        (name = "segments", description = "Customer segments, their members, and joins and leaves")
+        (name = "segments", description = "Customer segments, their members, and joins and leaves"),
+        (name = "audiences", description = "A CDP's audiences, pushed in: definitions, member deltas and snapshots")
     )
 )]
 struct ApiDoc;
@@ -94,6 +96,12 @@ pub fn parts() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(segments::segment_members))
         .routes(routes!(segments::customer_segments))
         .routes(routes!(segments::visitor_segments))
+        .routes(routes!(audiences::list_audiences))
+        .routes(routes!(audiences::put_audience, audiences::delete_audience))
+        .routes(routes!(audiences::post_members))
+        .routes(routes!(audiences::open_snapshot))
+        .routes(routes!(audiences::put_part))
+        .routes(routes!(audiences::commit_snapshot))
         .split_for_parts()
 }
 

@@ -149,6 +149,8 @@ pub struct Asker {
     pub customer: Option<i64>,
     /// The Now Online visitor key (tracking on), for a visitor's segments.
     pub visitor: Option<String>,
+    /// The visitor's segments once worked out for this request.
+    pub visitor_segments: crate::activity::VisitorSegments,
     /// What tells this viewer apart for rotation (their customer id or visitor cookie).
     pub draw_key: String,
     /// Impressions today so far, from the cap cookie.
@@ -156,18 +158,36 @@ pub struct Asker {
 }
 
 /// The segments and audiences that exist and are active on this node now.
-pub fn live(kept: &Memberships) -> Live {
+pub fn live(kept: &Memberships, audiences: &crate::audiences::Audiences) -> Live {
     Live {
         segments: kept.live(),
-        audiences: Vec::new(),
+        audiences: audiences.keys(),
     }
 }
 
-/// The viewer `asker` is: their group and the segments the placement's blocks name.
+/// The audiences customer `id` is in, by key (sorted).
+pub fn audiences_of(
+    index: &CustomerIndex,
+    audiences: &crate::audiences::Audiences,
+    id: i64,
+) -> Vec<String> {
+    let email = index.read().email_of(id).map(str::to_owned);
+    let mut keys: Vec<String> = audiences
+        .of_customer(id, email.as_deref())
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    keys.sort();
+    keys
+}
+
+/// The viewer `asker` is: their group, the segments the placement's blocks name, and (when its
+/// blocks name any) their audiences.
 pub async fn viewer(
     db: &Db,
     index: &CustomerIndex,
     kept: &Memberships,
+    audiences: &crate::audiences::Audiences,
     catalog: &Catalog,
     placement: &str,
     asker: &Asker,
@@ -180,8 +200,16 @@ pub async fn viewer(
         if !used.is_empty() {
             v.segments = kept.segments_of(id);
         }
+        if catalog.uses_audiences(placement) {
+            v.audiences = audiences_of(index, audiences, id);
+        }
     } else if let Some(visitor) = asker.visitor.as_deref().filter(|_| !used.is_empty()) {
-        v.segments = crate::segments::of_visitor(db, index, kept, visitor).await?;
+        v.segments = asker
+            .visitor_segments
+            .0
+            .get_or_try_init(|| crate::segments::of_visitor(db, index, kept, visitor))
+            .await?
+            .clone();
     }
     v.segments.retain(|s| used.binary_search(s).is_ok());
     v.segments.sort_unstable();

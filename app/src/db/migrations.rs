@@ -105,6 +105,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "content_blocks",
         sql: include_str!("../../migrations/0019_content_blocks.surql"),
     },
+    Migration {
+        version: 20,
+        name: "audiences",
+        sql: include_str!("../../migrations/0020_audiences.surql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -1,6 +1,7 @@
 //! Types and pure rules shared by the browser and the server.
 pub mod access;
 pub mod api_reference;
+pub mod audience;
 pub mod cart;
 pub mod content;
 pub mod countries;

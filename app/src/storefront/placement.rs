@@ -41,6 +41,11 @@ pub fn asker(parts: &http::request::Parts, secure: bool) -> crate::content::Aske
     crate::content::Asker {
         customer,
         visitor,
+        visitor_segments: parts
+            .extensions
+            .get::<crate::activity::VisitorSegments>()
+            .cloned()
+            .unwrap_or_default(),
         draw_key,
         seen: crate::content::Seen::parse(
             crate::auth::cookie::value(&parts.headers, crate::content::SEEN_COOKIE)
@@ -65,12 +70,13 @@ pub async fn resolve(
         &state.db,
         &state.customers,
         &state.segments,
+        &state.audiences,
         &catalog,
         placement,
         asker,
     )
     .await?;
-    let live = crate::content::live(&state.segments);
+    let live = crate::content::live(&state.segments, &state.audiences);
     let ask = crate::content::Ask {
         placement,
         lang,

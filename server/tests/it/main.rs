@@ -3,6 +3,7 @@
 mod accounts;
 mod activity_record;
 mod api;
+mod audiences;
 mod audit;
 mod carts;
 mod catalog;

@@ -336,6 +336,7 @@ fn rows() -> Vec<Row> {
             404,
         ),
         form("/api/admin/content/list", AdminWith("content"), "", 200),
+        form("/api/admin/audiences/list", AdminWith("audiences"), "", 200),
         json(
             "/api/admin/content/form",
             AdminWith("content"),

@@ -50,31 +50,33 @@ fn input(
 }
 
 /// Checkboxes for a list of ids (segments, groups) bound to `ids`.
-fn choices(
+fn choices<T: Clone + PartialEq + Send + Sync + 'static>(
     legend: String,
-    options: Vec<(u32, String)>,
-    get: impl Fn() -> Vec<u32> + Copy + Send + Sync + 'static,
-    set: impl Fn(u32, bool) + Copy + Send + Sync + 'static,
+    options: Vec<(T, String)>,
+    get: impl Fn() -> Vec<T> + Copy + Send + Sync + 'static,
+    set: impl Fn(T, bool) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     view! {
         <fieldset class="choices">
             <legend>{legend}</legend>
-            {options.into_iter().map(|(id, name)| view! {
+            {options.into_iter().map(|(id, name)| {
+                let (mine, on) = (id.clone(), id);
+                view! {
                 <label class="check">
-                    <input type="checkbox" prop:checked=move || get().contains(&id)
-                        on:change=move |ev| set(id, event_target_checked(&ev)) />
+                    <input type="checkbox" prop:checked=move || get().contains(&mine)
+                        on:change=move |ev| set(on.clone(), event_target_checked(&ev)) />
                     {name}
                 </label>
-            }).collect_view()}
+            }}).collect_view()}
         </fieldset>
     }
 }
 
-fn toggle(v: &mut Vec<u32>, id: u32, on: bool) {
-    v.retain(|x| *x != id);
+fn toggle<T: Ord>(v: &mut Vec<T>, id: T, on: bool) {
+    v.retain(|x| x != &id);
     if on {
         v.push(id);
-        v.sort_unstable();
+        v.sort();
     }
 }
 
@@ -196,6 +198,8 @@ fn Editor(id: Option<u32>, form: BlockEditing) -> impl IntoView {
                 move || f.with(|b| b.segments.clone()), move |id, on| f.update(|b| toggle(&mut b.segments, id, on)))}
             {choices(t_string!(i18n, content.groups).to_owned(), form.groups,
                 move || f.with(|b| b.groups.clone()), move |id, on| f.update(|b| toggle(&mut b.groups, id, on)))}
+            {choices(t_string!(i18n, content.audiences).to_owned(), form.audiences,
+                move || f.with(|b| b.audiences.clone()), move |id, on| f.update(|b| toggle(&mut b.audiences, id, on)))}
             <p class="field-msg">{move || error.get().and_then(|e| e.field_problem("segments").or(e.field_problem("audiences")))
                 .map(|p| view! { <span class="error">{problem_text(i18n.get_locale(), p)}</span> })}</p>
             <ErrorMessage error=Signal::derive(move || error.get().filter(|e| !matches!(e, AppError::InvalidFields(_)))) />

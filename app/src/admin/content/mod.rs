@@ -111,6 +111,8 @@ pub struct BlockEditing {
     pub input: BlockInput,
     pub segments: Vec<(u32, String)>,
     pub groups: Vec<(u32, String)>,
+    /// The CDP audiences, by key and name.
+    pub audiences: Vec<(String, String)>,
 }
 
 #[server(prefix = "/api/admin/content", endpoint = "form", input = server_fn::codec::Json)]
@@ -133,13 +135,15 @@ pub async fn block_form(id: Option<u32>) -> Result<BlockEditing, AppError> {
             .db
             .query(
                 "SELECT VALUE [record::id(id), name] FROM segment ORDER BY name;
-                 SELECT VALUE [record::id(id), code] FROM customer_group ORDER BY id;",
+                 SELECT VALUE [record::id(id), code] FROM customer_group ORDER BY id;
+                 SELECT VALUE [record::id(id), name] FROM audience ORDER BY name;",
             )
             .await?;
         Ok(BlockEditing {
             input,
             segments: res.take(0)?,
             groups: res.take(1)?,
+            audiences: res.take(2)?,
         })
     })
     .await

@@ -38,7 +38,7 @@ pub async fn run(state: &crate::state::AppState, input: PreviewInput) -> Result<
     let now = parse_moment(&input.at)
         .map_err(|p| AppError::field("at", p))?
         .unwrap_or_else(|| chrono::Utc::now().timestamp());
-    let live = crate::content::live(&state.segments);
+    let live = crate::content::live(&state.segments, &state.audiences);
     let who = input.customer.trim();
     let (customer, viewer) = if who.is_empty() {
         let mut segments = input.segments.clone();
@@ -64,7 +64,7 @@ pub async fn run(state: &crate::state::AppState, input: PreviewInput) -> Result<
                 registered: true,
                 group,
                 segments,
-                audiences: vec![],
+                audiences: crate::content::audiences_of(&state.customers, &state.audiences, id),
             },
         )
     };

@@ -1,5 +1,5 @@
 //! The customer page's "Segments" section (Customer View): the segments the customer is in now,
-//! and their latest joins and leaves with when and why.
+//! their latest joins and leaves with when and why, and the CDP audiences they are in.
 use crate::error::AppError;
 use crate::i18n::*;
 use leptos::prelude::*;
@@ -42,6 +42,8 @@ pub struct SegmentsOfCustomer {
     pub current: Vec<(u32, String)>,
     /// Newest first.
     pub moves: Vec<Move>,
+    /// (key, name) of the CDP audiences the customer is in.
+    pub audiences: Vec<(String, String)>,
 }
 
 /// A customer's segments now and their recent joins and leaves.
@@ -77,7 +79,13 @@ pub async fn customer_segments(customer: i64) -> Result<SegmentsOfCustomer, AppE
                 reason: t.reason.key().to_owned(),
             })
             .collect();
-        Ok(SegmentsOfCustomer { current, moves })
+        let email = state.customers.read().email_of(customer).map(str::to_owned);
+        let audiences = state.audiences.of_customer(customer, email.as_deref());
+        Ok(SegmentsOfCustomer {
+            current,
+            moves,
+            audiences,
+        })
     })
     .await
 }
@@ -105,7 +113,20 @@ pub fn CustomerSegmentsSection(customer: i64) -> impl IntoView {
                     let why = reason_label(i18n, &m.reason);
                     view! { <li>{format!("{} · {} {} ({why})", m.at, what, m.segment)}</li> }
                 }).collect_view();
-                view! { {current}<ul class="muted">{moves}</ul> }
+                let audiences = if d.audiences.is_empty() {
+                    view! { <p class="muted">{t!(i18n, audiences.in_none)}</p> }.into_any()
+                } else {
+                    view! {
+                        <ul aria-labelledby="customer-audiences-h">{d.audiences.into_iter().map(|(key, name)| view! {
+                            <li>{name}" "<span class="muted">{format!("({key})")}</span></li>
+                        }).collect_view()}</ul>
+                    }.into_any()
+                };
+                view! {
+                    {current}<ul class="muted">{moves}</ul>
+                    <h3 id="customer-audiences-h">{t!(i18n, audiences.title)}</h3>
+                    {audiences}
+                }
             })}
         </div>
     }

@@ -397,6 +397,26 @@ impl GridIndex {
         Some(self.data.code(CodeSlot::Group)[slot as usize])
     }
 
+    /// Calls `f` with every customer's id and email.
+    pub fn each_email(&self, mut f: impl FnMut(i64, &str)) {
+        let Store::Text(t) = store_of(Column::Email) else {
+            return;
+        };
+        let emails = self.data.text(t);
+        for (&id, &slot) in &self.slot_of {
+            f(id, emails.get(slot));
+        }
+    }
+
+    /// A customer's email (None: no such customer).
+    pub fn email_of(&self, id: i64) -> Option<&str> {
+        let slot = *self.slot_of.get(&id)?;
+        let Store::Text(t) = store_of(Column::Email) else {
+            return None;
+        };
+        Some(self.data.text(t).get(slot))
+    }
+
     /// Customers per group id.
     pub fn count_by_group(&self) -> HashMap<u32, u64> {
         let mut counts = HashMap::new();
