@@ -23,44 +23,6 @@ use serde::{Deserialize, Serialize};
 /// Most field problems listed in one answer (a call of 10,000 bad identities names the first).
 const MAX_LISTED_PROBLEMS: usize = 100;
 
-/// An audience with its counts.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Audience {
-    pub key: String,
-    pub name: String,
-    pub description: String,
-    pub origin: String,
-    /// `YYYY-MM-DD HH:MM` UTC: the CDP's `updated_at`, else when it last changed here.
-    pub last_modified: String,
-    /// When the pull connector last brought its members, if ever.
-    pub last_sync: Option<String>,
-    /// Identities listed.
-    pub identities: u64,
-    /// Identities that name a customer of this store (the others wait: they may register later).
-    pub matched: u64,
-    /// Customers in the audience.
-    pub customers: u64,
-    /// The last change applied.
-    pub seq: u64,
-}
-
-impl From<&AudienceRow> for Audience {
-    fn from(r: &AudienceRow) -> Audience {
-        Audience {
-            key: r.key.clone(),
-            name: r.name.clone(),
-            description: r.description.clone(),
-            origin: r.origin.clone(),
-            last_modified: r.last_modified.clone(),
-            last_sync: r.last_sync.clone(),
-            identities: r.identities,
-            matched: r.matched,
-            customers: r.customers,
-            seq: r.seq,
-        }
-    }
-}
-
 /// What a delta did.
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DeltaResult {
@@ -144,17 +106,17 @@ fn invalid(mut errors: Vec<FieldError>) -> ApiProblem {
     path = "/api/v1/audiences",
     tag = "audiences",
     summary = "List audiences with their counts",
-    responses((status = 200, description = "OK", body = Vec<Audience>), Refusals),
+    responses((status = 200, description = "OK", body = Vec<AudienceRow>), Refusals),
     security(("bearer" = ["audiences:write"]))
 )]
 pub async fn list_audiences(
     caller: ApiCaller,
     State(state): State<AppState>,
-) -> Result<Json<Vec<Audience>>, ApiProblem> {
+) -> Result<Json<Vec<AudienceRow>>, ApiProblem> {
     caller.require(Scope::AudiencesWrite)?;
     state.audiences.catch_up(&state.db).await?;
     let rows = state.audiences.rows(&state.customers);
-    Ok(Json(rows.iter().map(Audience::from).collect()))
+    Ok(Json(rows.as_ref().clone()))
 }
 
 #[utoipa::path(

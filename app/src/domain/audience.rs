@@ -253,8 +253,9 @@ impl DeltaInput {
     }
 }
 
-/// An audience as the admin list shows it.
+/// An audience with its counts, as the admin list and the API show it.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AudienceRow {
     pub key: String,
     pub name: String,
