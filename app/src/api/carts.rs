@@ -47,6 +47,10 @@ pub async fn put_cart(
 ) -> Result<(StatusCode, Json<CartResult>), ApiProblem> {
     caller.require(Scope::EventsWrite)?;
     let put = carts::put(&state.db, &caller.actor(), &input).await?;
+    if let Some(visitor) = &input.visitor_id {
+        // The visitor's next page works out their segments again.
+        state.segments.visitors_seen.forget(visitor.trim());
+    }
     state.customers.catch_up(&state.db).await?;
     Ok(match put {
         Put::Created => (

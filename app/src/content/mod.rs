@@ -207,7 +207,7 @@ pub async fn viewer(
         v.segments = asker
             .visitor_segments
             .0
-            .get_or_try_init(|| crate::segments::of_visitor(db, index, kept, visitor))
+            .get_or_try_init(|| crate::segments::of_visitor_cached(db, index, kept, visitor))
             .await?
             .clone();
     }

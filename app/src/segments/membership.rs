@@ -109,6 +109,8 @@ struct State {
 pub struct Memberships {
     state: Mutex<State>,
     pub decided: super::decided::Decided,
+    /// Visitors' segments worked out lately (dropped whenever a definition or the catalog moves).
+    pub visitors_seen: super::visitor_cache::VisitorCache,
 }
 
 /// A segment record as the feed carries it.
@@ -227,6 +229,7 @@ impl Memberships {
         Memberships {
             state: Mutex::new(st),
             decided: Default::default(),
+            visitors_seen: Default::default(),
         }
     }
 
@@ -282,6 +285,7 @@ impl Memberships {
     /// Takes segment `id`'s new definition (None: deleted or unreadable) and recomputes its
     /// members and those of every kept segment that refers to it.
     pub fn segment_changed(&self, ix: &GridIndex, id: u32, def: Option<Definition>) {
+        self.visitors_seen.forget_all();
         let mut st = self.lock_at(ix);
         let (tree, keep, visitors) = match def {
             Some(d) => (Some(d.tree), d.keep, d.visitors),
@@ -341,6 +345,7 @@ impl Memberships {
 
     /// The catalog changed: segments with product conditions on catalog details are recomputed.
     pub fn catalog_changed(&self, ix: &GridIndex) {
+        self.visitors_seen.forget_all();
         self.recompute_where(ix, uses_catalog, Reason::CatalogChanged);
     }
 

@@ -12,6 +12,7 @@ pub mod store;
 mod test_products;
 #[cfg(test)]
 mod tests;
+pub mod visitor_cache;
 pub mod visitors;
 
 use crate::customers::feed::CustomerIndex;
@@ -51,6 +52,24 @@ pub async fn of_visitor(
     activity.describe(&index.read());
     let today = chrono::Utc::now().date_naive();
     Ok(kept.visitor_segments(&activity, today))
+}
+
+/// The segments visitor `visitor` matches, as worked out less than `visitor_cache::FRESH` ago
+/// when nothing changed since (what the storefront's placements use on every page).
+pub async fn of_visitor_cached(
+    db: &Db,
+    index: &CustomerIndex,
+    kept: &membership::Memberships,
+    visitor: &str,
+) -> Result<Vec<u32>, AppError> {
+    let today = chrono::Utc::now().date_naive();
+    if let Some(hit) = kept.visitors_seen.get(visitor, today) {
+        return Ok(hit);
+    }
+    let ticket = kept.visitors_seen.ticket(today);
+    let segments = of_visitor(db, index, kept, visitor).await?;
+    kept.visitors_seen.put(visitor, ticket, segments.clone());
+    Ok(segments)
 }
 
 /// Reads the catalog (or `only` these SKUs, just written) into the read model and, if it
