@@ -11,15 +11,17 @@
 # `blocks` times dynamic-block resolution (1,000 blocks, 100 segments) and the storefront home with
 # personalization on and off, alternated three times in one run.
 #
-# Usage: scripts/bench.sh [home] [online] [signin] [grid] [fuzz] [blocks] — the parts to run
+# `audiences` times a CDP's pushes: 100 member deltas of 10,000 emails, a snapshot of 1,000,000.
+#
+# Usage: scripts/bench.sh [home] [online] [signin] [grid] [fuzz] [blocks] [audiences] — the parts to run
 # (default: all).
 # `home` builds the release site first; the others use the release build already there.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
-parts=" ${*:-home online signin grid fuzz blocks} "
+parts=" ${*:-home online signin grid fuzz blocks audiences} "
 want() { [[ "$parts" == *" $1 "* ]]; }
 for p in $parts; do
-  case $p in home | online | signin | grid | fuzz | blocks) ;; *) echo "unknown part: $p (home, online, signin, grid, fuzz, blocks)" >&2; exit 2 ;; esac
+  case $p in home | online | signin | grid | fuzz | blocks | audiences) ;; *) echo "unknown part: $p (home, online, signin, grid, fuzz, blocks, audiences)" >&2; exit 2 ;; esac
 done
 
 machine="$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB RAM, $(uname -m), $(rustc --version | cut -d' ' -f1-2)"
@@ -246,4 +248,21 @@ without blocks (off) and one with the 1,000 blocks and 100 segments above (on), 
 Ratio on/off: **${ratio}** (target ≥ 0.95).
 MD
 echo "blocks: off ${off_mean} req/s, on ${on_mean} req/s, ratio ${ratio}"
+fi
+
+# Audiences: deltas and a 1M snapshot on a fresh embedded RocksDB database.
+if want audiences; then
+aud_db=$(mktemp -d)
+aud_report=$(CLIENTELE_DATABASE__URL="rocksdb://$aud_db/db" CLIENTELE_LOG__LEVEL=warn \
+  "$target_dir/release/clientele" bench audiences)
+rm -rf "$aud_db"
+cat >>"$root/BENCHMARKS.md" <<MD
+
+### Audiences, $(date -u +%Y-%m-%d) — $machine
+
+\`clientele bench audiences\` (release build, embedded RocksDB; in-process, the API handler's steps without HTTP):
+
+$aud_report
+MD
+echo "$aud_report"
 fi

@@ -9,6 +9,7 @@ use app::domain::grid::{Column, GridQuery};
 use std::time::{Duration, Instant};
 
 pub mod activity;
+pub mod audiences;
 pub mod blocks;
 pub mod segments;
 pub mod signin;

@@ -79,6 +79,13 @@ enum BenchCommand {
         #[arg(long)]
         write: bool,
     },
+    /// Time a CDP's audience pushes: member deltas of 10,000 emails, then a full snapshot.
+    Audiences {
+        #[arg(long, default_value_t = 100)]
+        calls: usize,
+        #[arg(long, default_value_t = 1_000_000)]
+        members: usize,
+    },
     /// Register accounts, then time sign-ins against one Argon2id hash and sign them all in at once.
     Signin {
         #[arg(long, default_value_t = 200)]
@@ -203,6 +210,14 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         } => {
             let db = migrated(&config).await?;
             let report = server::bench::blocks::run(&db, iterations, write).await?;
+            println!("{report}");
+            Ok(())
+        }
+        Command::Bench {
+            command: BenchCommand::Audiences { calls, members },
+        } => {
+            let db = migrated(&config).await?;
+            let report = server::bench::audiences::run(&db, calls, members).await?;
             println!("{report}");
             Ok(())
         }
