@@ -19,6 +19,8 @@ pub struct AppState {
     pub content: std::sync::Arc<crate::content::Blocks>,
     /// The CDP audiences' members on this node.
     pub audiences: std::sync::Arc<crate::audiences::Audiences>,
+    /// The key shared with the CDP for headless membership tokens (None: tokens refused).
+    pub audience_tokens: Option<crate::audiences::token::TokenKey>,
     /// The configured public URL (no trailing slash): links in emails start with it, never with
     /// the request's Host header.
     pub base_url: String,

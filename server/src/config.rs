@@ -23,6 +23,17 @@ pub struct Config {
     pub log: LogConfig,
     pub rate_limit: RateLimitConfig,
     pub online: OnlineConfig,
+    #[serde(default)]
+    pub audiences: AudiencesConfig,
+}
+
+/// CDP audiences.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AudiencesConfig {
+    /// The key shared with the CDP that signs headless membership tokens (HS256, at least 32
+    /// bytes); none: the personalization API refuses tokens.
+    pub token_key: Option<String>,
 }
 
 /// Now Online's activity tracking.
@@ -162,6 +173,7 @@ impl Default for Config {
                 flush_seconds: 5,
                 push_seconds: 2,
             },
+            audiences: AudiencesConfig::default(),
         }
     }
 }
@@ -311,6 +323,14 @@ impl Config {
         }
         if self.database.database.trim().is_empty() {
             return Err(ConfigError::new("database.database", "must not be empty"));
+        }
+        if let Some(key) = &self.audiences.token_key
+            && key.len() < app::audiences::token::KEY_MIN_BYTES
+        {
+            return Err(ConfigError::new(
+                "audiences.token_key",
+                "must be at least 32 bytes (share a random 256-bit key with your CDP)",
+            ));
         }
         if let Some(smtp) = &self.smtp {
             if smtp.host.trim().is_empty() {

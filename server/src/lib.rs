@@ -61,6 +61,11 @@ pub async fn state_on(db: app::db::Db, config: &config::Config) -> anyhow::Resul
         segments,
         content,
         audiences,
+        audience_tokens: config
+            .audiences
+            .token_key
+            .as_deref()
+            .and_then(app::audiences::token::TokenKey::new),
         base_url: config.base_url.trim_end_matches('/').to_owned(),
         activity: std::sync::Arc::new(app::activity::Tracker::new(
             config.online.tracking,

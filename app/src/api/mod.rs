@@ -12,6 +12,7 @@ pub mod customers;
 pub mod groups;
 pub mod idempotency;
 pub mod orders;
+pub mod personalization;
 pub mod problem;
 pub mod segments;
 
@@ -42,7 +43,8 @@ pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
         (name = "catalog", description = "Categories and products, as targeting needs them"),
         (name = "activity", description = "Wish lists and product views"),
         (name = "segments", description = "Customer segments, their members, and joins and leaves"),
-        (name = "audiences", description = "A CDP's audiences, pushed in: definitions, member deltas and snapshots")
+        (name = "audiences", description = "A CDP's audiences, pushed in: definitions, member deltas and snapshots"),
+        (name = "personalization", description = "Dynamic blocks for headless storefronts")
     )
 )]
 struct ApiDoc;
@@ -102,6 +104,7 @@ pub fn parts() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(audiences::open_snapshot))
         .routes(routes!(audiences::put_part))
         .routes(routes!(audiences::commit_snapshot))
+        .routes(routes!(personalization::personalized_blocks))
         .split_for_parts()
 }
 

@@ -2,9 +2,11 @@
 //! first 8 bytes of SHA-256 of an email or an external id), kept equal to the database by
 //! catching up after every write and every few seconds, for block targeting and the admin list.
 //! Below the admin, the storefront and the API.
+pub mod pull;
 pub mod store;
 #[cfg(test)]
 mod tests;
+pub mod token;
 
 use crate::customers::feed::CustomerIndex;
 use crate::db::Db;
@@ -91,6 +93,10 @@ impl Audience {
 
     pub fn identities(&self) -> usize {
         self.members.len()
+    }
+
+    pub fn members(&self) -> &HashSet<MemberKey> {
+        &self.members
     }
 
     fn take(&mut self, change: &store::Change) {

@@ -24,7 +24,8 @@ struct Slot {
     fallbacks: Vec<Arc<Loaded>>,
     /// Every segment its blocks name, sorted: what its answer can depend on.
     segments: Vec<u32>,
-    audiences: bool,
+    /// Every audience its blocks name, sorted.
+    audiences: Vec<String>,
 }
 
 /// One verdict of a preview: the block, and why it does or does not qualify.
@@ -55,7 +56,8 @@ impl Catalog {
                 .entry(b.block.placement.as_str().to_owned())
                 .or_default();
             slot.segments.extend(&b.block.targeting.segments);
-            slot.audiences |= !b.block.targeting.audiences.is_empty();
+            slot.audiences
+                .extend(b.block.targeting.audiences.iter().cloned());
             if b.block.fallback {
                 slot.fallbacks.push(b);
             } else {
@@ -69,6 +71,8 @@ impl Catalog {
             slot.fallbacks.sort_by_key(order);
             slot.segments.sort_unstable();
             slot.segments.dedup();
+            slot.audiences.sort_unstable();
+            slot.audiences.dedup();
         }
         Catalog { slots, by_id }
     }
@@ -92,7 +96,37 @@ impl Catalog {
 
     /// Whether any of `placement`'s blocks names an audience.
     pub fn uses_audiences(&self, placement: &str) -> bool {
-        self.slots.get(placement).is_some_and(|s| s.audiences)
+        !self.audiences_used(placement).is_empty()
+    }
+
+    /// The audiences `placement`'s blocks name, sorted.
+    pub fn audiences_used(&self, placement: &str) -> &[String] {
+        self.slots.get(placement).map_or(&[], |s| &s.audiences)
+    }
+
+    /// Whether two viewers with the same segments, group and audiences (of those its blocks name)
+    /// always see the same block in `placement`: no rotation by draw and no daily cap.
+    pub fn shareable(&self, placement: &str) -> bool {
+        self.slots.get(placement).is_some_and(|s| {
+            s.rotation == Rotation::Priority
+                && s.targeted
+                    .iter()
+                    .chain(&s.fallbacks)
+                    .all(|b| b.block.cap_per_day.is_none())
+        })
+    }
+
+    /// The first moment after `now` when a block of `placement` starts or ends (its answer may
+    /// change then even for the same viewer).
+    pub fn next_change(&self, placement: &str, now: i64) -> Option<i64> {
+        let slot = self.slots.get(placement)?;
+        slot.targeted
+            .iter()
+            .chain(&slot.fallbacks)
+            .flat_map(|b| [b.block.starts, b.block.ends])
+            .flatten()
+            .filter(|t| *t > now)
+            .min()
     }
 
     /// Whether `placement` has any block at all.

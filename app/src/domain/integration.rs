@@ -20,10 +20,12 @@ pub enum Scope {
     AudiencesWrite,
     #[serde(rename = "segments:read")]
     SegmentsRead,
+    #[serde(rename = "content:read")]
+    ContentRead,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 7] = [
+    pub const ALL: [Scope; 8] = [
         Scope::CustomersRead,
         Scope::CustomersWrite,
         Scope::CatalogWrite,
@@ -31,6 +33,7 @@ impl Scope {
         Scope::EventsWrite,
         Scope::AudiencesWrite,
         Scope::SegmentsRead,
+        Scope::ContentRead,
     ];
 
     /// The scope as integrators write it (and as the database keeps it).
@@ -43,6 +46,7 @@ impl Scope {
             Scope::EventsWrite => "events:write",
             Scope::AudiencesWrite => "audiences:write",
             Scope::SegmentsRead => "segments:read",
+            Scope::ContentRead => "content:read",
         }
     }
 

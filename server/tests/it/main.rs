@@ -3,6 +3,7 @@
 mod accounts;
 mod activity_record;
 mod api;
+mod audience_pull;
 mod audiences;
 mod audit;
 mod carts;
@@ -12,6 +13,7 @@ mod content;
 mod customers;
 mod foundation;
 mod orders;
+mod personalization;
 mod seed;
 mod segment_history;
 mod segment_products;
