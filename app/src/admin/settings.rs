@@ -231,6 +231,7 @@ pub fn SettingsPage() -> impl IntoView {
                 }.into_any()
             })}
         </Suspense>
+        <crate::admin::audiences::source::AudienceSourceSettings />
     }
 }
 

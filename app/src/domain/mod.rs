@@ -2,6 +2,7 @@
 pub mod access;
 pub mod api_reference;
 pub mod audience;
+pub mod audience_source;
 pub mod cart;
 pub mod content;
 pub mod countries;

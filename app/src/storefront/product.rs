@@ -131,6 +131,10 @@ pub async fn add_to_cart(sku: String) -> Result<CartBrief, AppError> {
         let website = crate::domain::WebsiteId::storefront();
         let cart = crate::sales::carts::add_line(&state.db, &website, &owner, STORE_CURRENCY, line)
             .await?;
+        if let crate::domain::cart::CartOwner::Visitor(v) = &owner {
+            // Their next page works out their segments again, with this cart.
+            state.segments.visitors_seen.forget(v);
+        }
         state.customers.catch_up(&state.db).await?;
         Ok(brief(Some(cart)))
     })

@@ -337,6 +337,26 @@ fn rows() -> Vec<Row> {
         ),
         form("/api/admin/content/list", AdminWith("content"), "", 200),
         form("/api/admin/audiences/list", AdminWith("audiences"), "", 200),
+        form(
+            "/api/admin/audiences/last_sync",
+            AdminWith("audiences"),
+            "",
+            200,
+        ),
+        // No source set: 200 with the refusal in the report, nothing changed.
+        form("/api/admin/audiences/sync", AdminWith("audiences"), "", 200),
+        form(
+            "/api/admin/settings/audience_source",
+            AdminWith("configuration"),
+            "",
+            200,
+        ),
+        json(
+            "/api/admin/settings/audience_source_save",
+            AdminWith("configuration"),
+            || json!({ "source": { "url": "ftp://nope", "token": "" } }),
+            422,
+        ),
         json(
             "/api/admin/content/form",
             AdminWith("content"),

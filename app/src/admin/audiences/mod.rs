@@ -10,6 +10,9 @@ use leptos_i18n::I18nContext;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
+pub mod source;
+pub mod sync;
+
 /// Every audience with its counts (computed over the read model, at most once per change).
 #[server(prefix = "/api/admin/audiences", endpoint = "list")]
 pub async fn audiences_list() -> Result<Vec<AudienceRow>, AppError> {
@@ -123,6 +126,7 @@ pub fn AudiencesPage() -> impl IntoView {
         <Title text=move || t_string!(i18n, audiences.title).to_string() />
         <h1>{t!(i18n, audiences.title)}</h1>
         <p class="muted">{t!(i18n, audiences.help)}</p>
+        <sync::SyncPanel synced=move |()| data.refetch() />
         {loaded(data, move |rows: Vec<AudienceRow>| {
             let mut origins: Vec<String> = rows.iter().map(|r| r.origin.clone()).filter(|o| !o.is_empty()).collect();
             origins.sort();
