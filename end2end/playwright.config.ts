@@ -41,6 +41,8 @@ export default defineConfig({
     { name: 'segments', testMatch: /segments\.spec\.ts/, dependencies: ['visitors'] },
     // Dynamic blocks make a segment and register customers: after the exact segment counts.
     { name: 'content', testMatch: /content\.spec\.ts/, dependencies: ['segments'] },
+    // Audiences register customers and set the audience source: after the blocks.
+    { name: 'audiences', testMatch: /audiences\.spec\.ts/, dependencies: ['content'] },
   ],
   use: {
     baseURL,

@@ -193,23 +193,25 @@ fn take_bytes(feed: &mut Feed, line: &[u8]) {
     }
 }
 
-/// Swaps `keys` in as `key`'s members (one snapshot, marked as a sync).
-async fn replace_members(db: &Db, key: &str, keys: &HashSet<MemberKey>) -> Result<(), AppError> {
-    let refused = |r: store::Refused| AppError::internal(format!("audience {key}: {r:?}"));
+/// Swaps `keys` in as `key`'s members (one snapshot, marked as a sync); a refusal means another
+/// sync or a push moved the audience meanwhile.
+async fn replace_members(
+    db: &Db,
+    key: &str,
+    keys: &HashSet<MemberKey>,
+) -> Result<Result<(), store::Refused>, AppError> {
     let seq = store::meta(db, key).await?.map_or(0, |m| m.seq) + 1;
     let id = format!("{:016x}", rand::random::<u64>());
-    store::open_snapshot(db, key, &id, seq)
-        .await?
-        .map_err(refused)?;
+    if let Err(r) = store::open_snapshot(db, key, &id, seq).await? {
+        return Ok(Err(r));
+    }
     let keys: Vec<MemberKey> = keys.iter().copied().collect();
     for (n, part) in keys.chunks(PART).enumerate() {
-        store::put_part(db, key, &id, n as u32, part)
-            .await?
-            .map_err(refused)?;
+        if let Err(r) = store::put_part(db, key, &id, n as u32, part).await? {
+            return Ok(Err(r));
+        }
     }
-    store::commit_snapshot(db, key, &id, true)
-        .await?
-        .map_err(refused)
+    store::commit_snapshot(db, key, &id, true).await
 }
 
 /// Applies a checked feed; what it changed.
@@ -235,7 +237,13 @@ async fn apply(db: &Db, nodes: &Audiences, feed: Feed) -> Result<SyncReport, App
         } else if def_changed || added + removed > 0 {
             report.updated.push(name.to_owned());
         }
-        replace_members(db, name, new).await?;
+        if replace_members(db, name, new).await?.is_err() {
+            report.errors.push(format!(
+                "audience {name}: changed by another sync or a push meanwhile; its members were \
+                 not replaced (run Sync now again)"
+            ));
+            continue;
+        }
         report.members_added += added as u64;
         report.members_removed += removed as u64;
     }
@@ -253,6 +261,9 @@ async fn apply(db: &Db, nodes: &Audiences, feed: Feed) -> Result<SyncReport, App
 /// Sync now: reads the source's feed and, if every line is right, applies it. The report (kept
 /// for the settings and audiences pages) says what changed, or why nothing did.
 pub async fn sync(db: &Db, nodes: &Audiences) -> Result<SyncReport, AppError> {
+    // One sync at a time on this node (a second click waits for the first, then reads afresh).
+    static SYNCING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _one = SYNCING.lock().await;
     let (url, token, _) = source(db).await?;
     let report = match url {
         None => SyncReport {

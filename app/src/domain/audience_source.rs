@@ -93,8 +93,21 @@ pub struct SyncReport {
     pub deleted: Vec<String>,
     pub members_added: u64,
     pub members_removed: u64,
-    /// Why nothing was applied (a line that breaks a rule, a source that would not answer).
+    /// Why nothing was applied (a line that breaks a rule, a source that would not answer), or
+    /// which audiences were not (another sync or a push moved them meanwhile).
     pub errors: Vec<String>,
+}
+
+impl SyncReport {
+    /// Whether the sync changed anything at all.
+    pub fn applied(&self) -> bool {
+        !(self.created.is_empty()
+            && self.updated.is_empty()
+            && self.deleted.is_empty()
+            && self.members_added == 0
+            && self.members_removed == 0)
+            || self.errors.is_empty()
+    }
 }
 
 /// One line of the feed: `{"type":"audience","key":…,"name":…}` or
@@ -201,6 +214,22 @@ mod tests {
             ..input("", "ignored")
         };
         assert_eq!(clear.parse().unwrap().token.as_deref(), Some(""));
+    }
+
+    #[test]
+    fn a_report_with_errors_and_no_change_was_refused_whole() {
+        let refused = SyncReport {
+            lines: 3,
+            errors: vec!["line 2: …".into()],
+            ..SyncReport::default()
+        };
+        assert!(!refused.applied());
+        let partial = SyncReport {
+            created: vec!["vip".into()],
+            ..refused.clone()
+        };
+        assert!(partial.applied());
+        assert!(SyncReport::default().applied(), "an empty feed, applied");
     }
 
     #[test]

@@ -42,28 +42,32 @@ fn names(list: &[String]) -> String {
     }
 }
 
-/// What a sync did, as a definition list (or its refusals as a list).
+/// What a sync did, as a definition list, then any refusals.
 fn report_view(i18n: I18nContext<Locale>, r: SyncReport) -> AnyView {
-    if !r.errors.is_empty() {
-        return view! {
+    let applied = r.applied();
+    let errors = (!r.errors.is_empty()).then(|| {
+        view! {
             <div role="alert" class="error-slot">
-                <p class="error">{t!(i18n, audiences.sync_refused)}</p>
-                <ul>{r.errors.into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}</ul>
+                <p class="error">
+                    {if applied { t_string!(i18n, audiences.sync_partial) } else { t_string!(i18n, audiences.sync_refused) }}
+                </p>
+                <ul>{r.errors.iter().map(|e| view! { <li>{e.clone()}</li> }).collect_view()}</ul>
             </div>
         }
-        .into_any();
-    }
-    view! {
-        <section aria-label=move || t_string!(i18n, audiences.sync_result)><dl class="facts">
-            <dt>{t!(i18n, audiences.lines)}</dt><dd>{r.lines}</dd>
-            <dt>{t!(i18n, audiences.created)}</dt><dd>{names(&r.created)}</dd>
-            <dt>{t!(i18n, audiences.updated)}</dt><dd>{names(&r.updated)}</dd>
-            <dt>{t!(i18n, audiences.deleted)}</dt><dd>{names(&r.deleted)}</dd>
-            <dt>{t!(i18n, audiences.members_added)}</dt><dd>{r.members_added}</dd>
-            <dt>{t!(i18n, audiences.members_removed)}</dt><dd>{r.members_removed}</dd>
-        </dl></section>
-    }
-    .into_any()
+    });
+    let facts = applied.then(|| {
+        view! {
+            <section aria-label=move || t_string!(i18n, audiences.sync_result)><dl class="facts">
+                <dt>{t!(i18n, audiences.lines)}</dt><dd>{r.lines}</dd>
+                <dt>{t!(i18n, audiences.created)}</dt><dd>{names(&r.created)}</dd>
+                <dt>{t!(i18n, audiences.updated)}</dt><dd>{names(&r.updated)}</dd>
+                <dt>{t!(i18n, audiences.deleted)}</dt><dd>{names(&r.deleted)}</dd>
+                <dt>{t!(i18n, audiences.members_added)}</dt><dd>{r.members_added}</dd>
+                <dt>{t!(i18n, audiences.members_removed)}</dt><dd>{r.members_removed}</dd>
+            </dl></section>
+        }
+    });
+    view! { {facts} {errors} }.into_any()
 }
 
 /// The Sync now button, its result, and the last sync before it; `synced` runs after each sync.
