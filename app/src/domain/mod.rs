@@ -19,6 +19,7 @@ pub mod password;
 pub mod postcode;
 pub mod principal;
 pub mod product;
+pub mod promotion;
 pub mod resource;
 pub mod sales;
 pub mod segment;
