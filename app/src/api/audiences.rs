@@ -114,8 +114,7 @@ pub async fn list_audiences(
     State(state): State<AppState>,
 ) -> Result<Json<Vec<AudienceRow>>, ApiProblem> {
     caller.require(Scope::AudiencesWrite)?;
-    state.audiences.catch_up(&state.db).await?;
-    let rows = state.audiences.rows(&state.customers);
+    let rows = crate::audiences::rows_now(&state.db, &state.audiences, &state.customers).await?;
     Ok(Json(rows.as_ref().clone()))
 }
 

@@ -253,6 +253,21 @@ impl Audiences {
     }
 }
 
+/// The list's rows with both this node's audiences and customers caught up; the counting reads
+/// every customer once, so it runs off the request threads.
+pub async fn rows_now(
+    db: &Db,
+    audiences: &Arc<Audiences>,
+    customers: &Arc<CustomerIndex>,
+) -> Result<Arc<Vec<AudienceRow>>, AppError> {
+    audiences.catch_up(db).await?;
+    customers.catch_up(db).await?;
+    let (audiences, customers) = (audiences.clone(), customers.clone());
+    tokio::task::spawn_blocking(move || audiences.rows(&customers))
+        .await
+        .map_err(AppError::internal)
+}
+
 /// An audience read whole: its last snapshot and the changes after it.
 async fn load(db: &Db, meta: Meta) -> Result<Audience, AppError> {
     let members = store::snapshot_members(db, &meta.generation).await?;

@@ -18,13 +18,8 @@ pub mod sync;
 pub async fn audiences_list() -> Result<Vec<AudienceRow>, AppError> {
     crate::auth::caller::serve(crate::domain::Resource::Audiences, |_| async move {
         let state = crate::state::app_state()?;
-        state.audiences.catch_up(&state.db).await?;
-        state.customers.catch_up(&state.db).await?;
-        let (audiences, customers) = (state.audiences.clone(), state.customers.clone());
-        // Counting reads every customer once: off the request threads.
-        let rows = tokio::task::spawn_blocking(move || audiences.rows(&customers))
-            .await
-            .map_err(AppError::internal)?;
+        let rows =
+            crate::audiences::rows_now(&state.db, &state.audiences, &state.customers).await?;
         Ok(rows.as_ref().clone())
     })
     .await
