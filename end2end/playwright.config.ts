@@ -43,6 +43,8 @@ export default defineConfig({
     { name: 'content', testMatch: /content\.spec\.ts/, dependencies: ['segments'] },
     // Audiences register customers and set the audience source: after the blocks.
     { name: 'audiences', testMatch: /audiences\.spec\.ts/, dependencies: ['content'] },
+    // Cart price rules make a segment and register customers: after the audiences.
+    { name: 'promotions', testMatch: /promotions\.spec\.ts/, dependencies: ['audiences'] },
   ],
   use: {
     baseURL,

@@ -18,7 +18,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 APP_LAYERS = [
     ("errors and translations", [{"error", "i18n"}]),
     ("shared types and rules", [{"domain"}]),
-    ("widgets | server core", [{"components"}, {"db", "auth", "mail", "request", "state", "activity", "customers", "sales", "catalog", "segments", "content", "audiences"}]),
+    ("widgets | server core", [{"components"}, {"db", "auth", "mail", "request", "state", "activity", "customers", "sales", "catalog", "segments", "content", "audiences", "promotions"}]),
     ("areas", [{"admin"}, {"storefront"}, {"api"}]),
     ("document", [{"shell"}]),
 ]

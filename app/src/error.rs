@@ -80,6 +80,8 @@ pub enum Problem {
     EndsBeforeStart,
     /// A segment or audience named that does not exist.
     TargetUnknown,
+    /// The coupon code is another cart price rule's.
+    CouponTaken,
 }
 
 /// A rule one form field broke; `field` is the input's name (`email`, `addresses.0.city`).

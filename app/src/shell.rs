@@ -102,6 +102,10 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("content/preview") view=crate::admin::content::PreviewPage />
                         <Route path=path!("content/blocks/new") view=crate::admin::content::BlockEditPage />
                         <Route path=path!("content/blocks/:id") view=crate::admin::content::BlockEditPage />
+                        <Route path=path!("promotions") view=crate::admin::promotions::RulesPage />
+                        <Route path=path!("promotions/price") view=crate::admin::promotions::PriceCartPage />
+                        <Route path=path!("promotions/rules/new") view=crate::admin::promotions::RuleEditPage />
+                        <Route path=path!("promotions/rules/:id") view=crate::admin::promotions::RuleEditPage />
                         <Route path=path!("action-log") view=ActionLogPage />
                         <Route path=path!("email-log") view=email_log::EmailLogPage />
                         <Route path=path!("email-log/:id") view=email_log::EmailMessagePage />

@@ -8,11 +8,13 @@ pub mod customers;
 pub mod dashboard;
 pub mod dashboard_sales;
 pub mod email_log;
+pub mod fields;
 pub mod integrations;
 pub mod login;
 pub mod login_as_customer;
 pub mod login_as_customer_log;
 pub mod now_online;
+pub mod promotions;
 pub mod roles;
 pub mod segments;
 pub mod settings;
@@ -40,6 +42,7 @@ const BUILT_AREAS: &[domain::Resource] = &[
     domain::Resource::Segments,
     domain::Resource::Audiences,
     domain::Resource::Content,
+    domain::Resource::Promotions,
     domain::Resource::AdminUsers,
     domain::Resource::ActionLog,
     domain::Resource::EmailLog,

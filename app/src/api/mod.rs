@@ -14,6 +14,7 @@ pub mod idempotency;
 pub mod orders;
 pub mod personalization;
 pub mod problem;
+pub mod promotions;
 pub mod segments;
 
 use crate::state::AppState;
@@ -44,7 +45,8 @@ pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
         (name = "activity", description = "Wish lists and product views"),
         (name = "segments", description = "Customer segments, their members, and joins and leaves"),
         (name = "audiences", description = "A CDP's audiences, pushed in: definitions, member deltas and snapshots"),
-        (name = "personalization", description = "Dynamic blocks for headless storefronts")
+        (name = "personalization", description = "Dynamic blocks for headless storefronts"),
+        (name = "promotions", description = "Cart price rules: pricing a cart, and recording coupon uses")
     )
 )]
 struct ApiDoc;
@@ -105,6 +107,8 @@ pub fn parts() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(audiences::put_part))
         .routes(routes!(audiences::commit_snapshot))
         .routes(routes!(personalization::personalized_blocks))
+        .routes(routes!(promotions::evaluate_cart))
+        .routes(routes!(promotions::record_use))
         .split_for_parts()
 }
 

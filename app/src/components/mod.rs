@@ -155,6 +155,7 @@ pub fn problem_text(l: Locale, p: Problem) -> String {
         Problem::RefundTooLarge => td_string!(l, problems.refund_too_large),
         Problem::EndsBeforeStart => td_string!(l, problems.ends_before_start),
         Problem::TargetUnknown => td_string!(l, problems.target_unknown),
+        Problem::CouponTaken => td_string!(l, problems.coupon_taken),
     }
     .to_string()
 }
@@ -172,6 +173,7 @@ pub fn resource_label(l: Locale, r: crate::domain::Resource) -> &'static str {
         R::Segments => td_string!(l, resources.segments),
         R::Content => td_string!(l, resources.content),
         R::Audiences => td_string!(l, resources.audiences),
+        R::Promotions => td_string!(l, resources.promotions),
         R::Configuration => td_string!(l, resources.configuration),
         R::AdminUsers => td_string!(l, resources.admin_users),
         R::ActionLog => td_string!(l, resources.action_log),

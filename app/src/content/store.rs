@@ -46,24 +46,24 @@ pub async fn get(db: &Db, id: u32) -> Result<Block, AppError> {
     block_of(from_json::<Stored>(row)?).ok_or(AppError::Unavailable)
 }
 
-/// Refuses segments and audiences that do not exist (by field), so a block never names a target
-/// that was never there.
-async fn check_targets(db: &Db, b: &Block) -> Result<(), AppError> {
+/// Refuses segments and audiences that do not exist (by field), so a block or a cart price rule
+/// never names a target that was never there.
+pub async fn check_targets(
+    db: &Db,
+    segments: &[u32],
+    audiences: &[String],
+) -> Result<(), AppError> {
     let mut errors = Vec::new();
-    if !b.targeting.segments.is_empty() {
+    if !segments.is_empty() {
         let mut res = db
             .query("SELECT VALUE record::id(id) FROM segment WHERE record::id(id) IN $ids")
             .bind((
                 "ids",
-                b.targeting
-                    .segments
-                    .iter()
-                    .map(|s| i64::from(*s))
-                    .collect::<Vec<_>>(),
+                segments.iter().map(|s| i64::from(*s)).collect::<Vec<_>>(),
             ))
             .await?;
         let found: Vec<i64> = res.take(0)?;
-        if found.len() != b.targeting.segments.len() {
+        if found.len() != segments.len() {
             errors.push(FieldError {
                 field: "segments".into(),
                 problem: Problem::TargetUnknown,
@@ -71,16 +71,16 @@ async fn check_targets(db: &Db, b: &Block) -> Result<(), AppError> {
         }
     }
     // No audience exists until a CDP pushes one (Customers > Audiences).
-    if !b.targeting.audiences.is_empty() {
+    if !audiences.is_empty() {
         let mut res = db
             .query("SELECT VALUE record::id(id) FROM audience WHERE record::id(id) IN $keys")
-            .bind(("keys", b.targeting.audiences.clone()))
+            .bind(("keys", audiences.to_vec()))
             .await;
         let found = match res.as_mut().map(|r| r.take::<Vec<String>>(0)) {
             Ok(Ok(found)) => found.len(),
             _ => 0,
         };
-        if found != b.targeting.audiences.len() {
+        if found != audiences.len() {
             errors.push(FieldError {
                 field: "audiences".into(),
                 problem: Problem::TargetUnknown,
@@ -97,7 +97,7 @@ async fn check_targets(db: &Db, b: &Block) -> Result<(), AppError> {
 /// Creates (id 0) or replaces a block; returns its id. Its content is sanitised first; an id that
 /// does not exist is 404.
 pub async fn save(db: &Db, me: &Principal, mut b: Block) -> Result<u32, AppError> {
-    check_targets(db, &b).await?;
+    check_targets(db, &b.targeting.segments, &b.targeting.audiences).await?;
     for html in b.content.values_mut() {
         *html = sanitize::clean(html);
     }

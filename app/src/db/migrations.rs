@@ -110,6 +110,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "audiences",
         sql: include_str!("../../migrations/0020_audiences.surql"),
     },
+    Migration {
+        version: 21,
+        name: "promotions",
+        sql: include_str!("../../migrations/0021_promotions.surql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

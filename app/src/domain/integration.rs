@@ -22,10 +22,12 @@ pub enum Scope {
     SegmentsRead,
     #[serde(rename = "content:read")]
     ContentRead,
+    #[serde(rename = "promotions:read")]
+    PromotionsRead,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 8] = [
+    pub const ALL: [Scope; 9] = [
         Scope::CustomersRead,
         Scope::CustomersWrite,
         Scope::CatalogWrite,
@@ -34,6 +36,7 @@ impl Scope {
         Scope::AudiencesWrite,
         Scope::SegmentsRead,
         Scope::ContentRead,
+        Scope::PromotionsRead,
     ];
 
     /// The scope as integrators write it (and as the database keeps it).
@@ -47,6 +50,7 @@ impl Scope {
             Scope::AudiencesWrite => "audiences:write",
             Scope::SegmentsRead => "segments:read",
             Scope::ContentRead => "content:read",
+            Scope::PromotionsRead => "promotions:read",
         }
     }
 

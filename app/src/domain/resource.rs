@@ -16,6 +16,8 @@ pub enum Resource {
     Segments,
     Content,
     Audiences,
+    /// Marketing > Cart Price Rules.
+    Promotions,
     Configuration,
     AdminUsers,
     ActionLog,
@@ -25,7 +27,7 @@ pub enum Resource {
 }
 
 impl Resource {
-    pub const ALL: [Resource; 14] = [
+    pub const ALL: [Resource; 15] = [
         Resource::Customers,
         Resource::CustomerGroups,
         Resource::NowOnline,
@@ -35,6 +37,7 @@ impl Resource {
         Resource::Segments,
         Resource::Content,
         Resource::Audiences,
+        Resource::Promotions,
         Resource::Configuration,
         Resource::AdminUsers,
         Resource::ActionLog,
@@ -54,6 +57,7 @@ impl Resource {
             Resource::Segments => "segments",
             Resource::Content => "content",
             Resource::Audiences => "audiences",
+            Resource::Promotions => "promotions",
             Resource::Configuration => "configuration",
             Resource::AdminUsers => "admin_users",
             Resource::ActionLog => "action_log",

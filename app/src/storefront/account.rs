@@ -103,6 +103,7 @@ pub fn DashboardPage() -> impl IntoView {
                 <h1>{t!(i18n, account.my_account)}</h1>
                 {move || notice().map(|n| view! { <p class="notice" role="status">{n}</p> })}
                 <super::placement::Placement name=crate::domain::content::Placement::ACCOUNT_DASHBOARD />
+                <super::offers::OffersForYou />
                 <Suspense>
                     {move || Suspend::new(async move {
                         let v = match view_res.await {

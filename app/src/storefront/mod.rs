@@ -2,6 +2,7 @@
 pub mod account;
 pub mod address;
 pub mod assist;
+pub mod offers;
 pub mod orders;
 pub mod password;
 pub mod placement;

@@ -32,20 +32,6 @@ pub struct CartBrief {
     pub currency: String,
 }
 
-/// Whose cart the request's shopper fills: the signed-in customer's (staff assisting them
-/// included), else the Now Online visitor's (None when the visitor is not tracked).
-#[cfg(feature = "ssr")]
-fn shopper() -> Option<crate::domain::cart::CartOwner> {
-    use crate::domain::cart::CartOwner;
-    if let Some(c) = crate::auth::guarded::<crate::auth::customer::CustomerPrincipal>() {
-        return Some(CartOwner::Customer(c.id));
-    }
-    use_context::<http::request::Parts>()?
-        .extensions
-        .get::<crate::activity::ThisVisitor>()
-        .map(|v| CartOwner::Visitor(v.0.clone()))
-}
-
 #[cfg(feature = "ssr")]
 fn brief(cart: Option<crate::domain::cart::ValidCart>) -> CartBrief {
     cart.map(|c| CartBrief {
@@ -82,7 +68,7 @@ pub async fn product_page(sku: String) -> Result<ShopProduct, AppError> {
         use crate::domain::wishlist::{View, Viewer};
         let state = crate::state::app_state()?;
         let product = sellable(&state.db, &sku).await?;
-        if let Some(owner) = shopper() {
+        if let Some(owner) = super::offers::shopper() {
             state.views.record(View {
                 sku: product.sku.clone(),
                 website: crate::domain::WebsiteId::storefront(),
@@ -103,7 +89,7 @@ pub async fn product_page(sku: String) -> Result<ShopProduct, AppError> {
 pub async fn my_cart() -> Result<CartBrief, AppError> {
     crate::auth::caller::serve(crate::auth::caller::Anyone, |_| async move {
         let state = crate::state::app_state()?;
-        let Some(owner) = shopper() else {
+        let Some(owner) = super::offers::shopper() else {
             return Ok(CartBrief::default());
         };
         let website = crate::domain::WebsiteId::storefront();
@@ -120,7 +106,7 @@ pub async fn add_to_cart(sku: String) -> Result<CartBrief, AppError> {
     crate::auth::caller::serve(crate::auth::caller::Anyone, |_| async move {
         let state = crate::state::app_state()?;
         let product = sellable(&state.db, &sku).await?;
-        let owner = shopper().ok_or(AppError::Unavailable)?;
+        let owner = super::offers::shopper().ok_or(AppError::Unavailable)?;
         let line = crate::domain::order::OrderItem {
             sku: product.sku,
             name: product.name,
@@ -149,6 +135,10 @@ pub fn ProductPage() -> impl IntoView {
     let product = Resource::new_blocking(sku, product_page);
     let add = ServerAction::<AddToCart>::new();
     let cart = Resource::new(move || add.version().get(), |_| my_cart());
+    let priced = Resource::new(
+        move || add.version().get(),
+        |_| super::offers::cart_price(String::new()),
+    );
     let error = Signal::derive(move || add.value().get().and_then(Result::err));
     let added = move || matches!(add.value().get(), Some(Ok(_)));
     let locale = move || i18n.get_locale();
@@ -195,7 +185,16 @@ pub fn ProductPage() -> impl IntoView {
                             ],
                         )
                     };
-                    view! { <p class="cart-brief" data-testid="cart-brief">{text}</p> }
+                    // The cart price rules' discount on it, priced as the shop's API prices it.
+                    let discount = priced.await.ok().filter(|p| p.discount.0 > 0).map(|p| {
+                        let amount = p.discount.with_currency(&c.currency, locale().as_ref());
+                        view! {
+                            <p class="cart-discount" data-testid="cart-discount">
+                                {format!("{}: −{amount}", t_string!(i18n, store.cart_discount))}
+                            </p>
+                        }
+                    });
+                    view! { <p class="cart-brief" data-testid="cart-brief">{text}</p> {discount} }
                 })}
             </Transition>
         </main>

@@ -14,6 +14,7 @@ mod customers;
 mod foundation;
 mod orders;
 mod personalization;
+mod promotions;
 mod seed;
 mod segment_history;
 mod segment_products;

@@ -401,6 +401,54 @@ fn rows() -> Vec<Row> {
             422,
         ),
         form(
+            "/api/admin/promotions/list",
+            AdminWith("promotions"),
+            "",
+            200,
+        ),
+        json(
+            "/api/admin/promotions/form",
+            AdminWith("promotions"),
+            || json!({ "id": 999 }),
+            404,
+        ),
+        json(
+            "/api/admin/promotions/save",
+            AdminWith("promotions"),
+            || {
+                json!({ "id": null, "input": {
+                    "name": "", "label": "", "active": true, "starts": "", "ends": "",
+                    "websites": "", "groups": [], "mode": "any", "segments": [], "audiences": [],
+                    "coupon": "none", "coupon_code": "", "uses_per_coupon": "",
+                    "uses_per_customer": "", "action": "percent", "amount": "200", "buy": "",
+                    "get": "", "skus": "", "categories": "", "priority": "",
+                    "stop_further": false, "free_shipping": false,
+                } })
+            },
+            422,
+        ),
+        json(
+            "/api/admin/promotions/delete",
+            AdminWith("promotions"),
+            || json!({ "id": 999 }),
+            404,
+        ),
+        json(
+            "/api/admin/promotions/generate",
+            AdminWith("promotions"),
+            || json!({ "id": 999, "count": "0", "prefix": "", "length": "8" }),
+            422,
+        ),
+        json(
+            "/api/admin/promotions/price",
+            AdminWith("promotions"),
+            || {
+                json!({ "cart": { "customer": "nobody@example.com", "website": "main",
+                "coupon": "", "items": [] } })
+            },
+            422,
+        ),
+        form(
             "/api/admin/dashboard/sales",
             AdminWith("customers"),
             "",
@@ -461,6 +509,8 @@ fn rows() -> Vec<Row> {
         form("/api/shop/product", Anyone, "sku=NOPE", 404),
         form("/api/shop/add_to_cart", Anyone, "sku=NOPE", 404),
         form("/api/shop/cart", Anyone, "", 200),
+        form("/api/shop/cart_price", Anyone, "coupon=", 200),
+        form("/api/shop/offers", Customer, "", 200),
         // Storefront: a signed-in customer.
         form("/api/account/view", Customer, "", 200),
         form("/api/account/orders", Customer, "page=0", 200),

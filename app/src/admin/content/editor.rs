@@ -1,6 +1,7 @@
 //! Content > Dynamic Blocks > Add/Edit: name, status, placement, content per language, dates,
 //! priority, weight, fallback, daily cap, targeting; and the block's impressions and clicks.
 use super::{BlockEditing, block_form, block_stats, delete_block, save_block};
+use crate::admin::fields::{choices, confirm, input, toggle};
 use crate::components::{ErrorMessage, loaded, problem_text};
 use crate::domain::content::{BlockInput, DayStat, LANGUAGES, Match, Placement, Who};
 use crate::error::AppError;
@@ -18,65 +19,6 @@ pub fn BlockEditPage() -> impl IntoView {
     let data = Resource::new(id, block_form);
     view! {
         {loaded(data, move |f: BlockEditing| view! { <Editor id=id() form=f /> })}
-    }
-}
-
-/// A text input bound to one field of the form, with that field's message.
-fn input(
-    i18n: I18nContext<Locale>,
-    error: Signal<Option<AppError>>,
-    (name, label): (&'static str, String),
-    kind: &'static str,
-    get: impl Fn() -> String + Send + Sync + 'static,
-    set: impl Fn(String) + Send + Sync + 'static,
-) -> impl IntoView {
-    let id = format!("b-{}", name.replace('.', "-"));
-    let msg = format!("{id}-msg");
-    let problem = move || error.get().and_then(|e| e.field_problem(name));
-    view! {
-        <div class="field" class:invalid=move || problem().is_some()>
-            <label for=id.clone()>{label}</label>
-            {if kind == "textarea" {
-                view! { <textarea id=id.clone() rows="5" aria-describedby=msg.clone() prop:value=get
-                    on:input=move |ev| set(event_target_value(&ev))></textarea> }.into_any()
-            } else {
-                view! { <input id=id.clone() type=kind aria-describedby=msg.clone() prop:value=get
-                    aria-invalid=move || problem().is_some().then_some("true")
-                    on:input=move |ev| set(event_target_value(&ev)) /> }.into_any()
-            }}
-            <p id=msg class="field-msg">{move || problem().map(|p| view! { <span class="error">{problem_text(i18n.get_locale(), p)}</span> })}</p>
-        </div>
-    }
-}
-
-/// Checkboxes for a list of ids (segments, groups) bound to `ids`.
-fn choices<T: Clone + PartialEq + Send + Sync + 'static>(
-    legend: String,
-    options: Vec<(T, String)>,
-    get: impl Fn() -> Vec<T> + Copy + Send + Sync + 'static,
-    set: impl Fn(T, bool) + Copy + Send + Sync + 'static,
-) -> impl IntoView {
-    view! {
-        <fieldset class="choices">
-            <legend>{legend}</legend>
-            {options.into_iter().map(|(id, name)| {
-                let (mine, on) = (id.clone(), id);
-                view! {
-                <label class="check">
-                    <input type="checkbox" prop:checked=move || get().contains(&mine)
-                        on:change=move |ev| set(on.clone(), event_target_checked(&ev)) />
-                    {name}
-                </label>
-            }}).collect_view()}
-        </fieldset>
-    }
-}
-
-fn toggle<T: Ord>(v: &mut Vec<T>, id: T, on: bool) {
-    v.retain(|x| x != &id);
-    if on {
-        v.push(id);
-        v.sort();
     }
 }
 
@@ -213,18 +155,6 @@ fn Editor(id: Option<u32>, form: BlockEditing) -> impl IntoView {
             </div>
         </form>
         {id.map(|bid| view! { <Stats id=bid /> })}
-    }
-}
-
-fn confirm(question: &str) -> bool {
-    #[cfg(feature = "hydrate")]
-    {
-        web_sys::window().is_some_and(|w| w.confirm_with_message(question).unwrap_or(false))
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = question;
-        false
     }
 }
 

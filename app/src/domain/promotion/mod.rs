@@ -6,6 +6,8 @@
 use super::content::Match;
 use serde::{Deserialize, Serialize};
 
+pub mod input;
+pub mod request;
 #[cfg(test)]
 mod tests;
 
@@ -62,6 +64,9 @@ pub enum Coupon {
 pub struct Rule {
     pub id: u32,
     pub name: String,
+    /// What customers read ("Offers for you", the cart's discount line); the name when empty.
+    #[serde(default)]
+    pub label: String,
     pub active: bool,
     /// Unix seconds, inclusive; None: no limit.
     pub starts: Option<i64>,
@@ -83,6 +88,23 @@ pub struct Rule {
     /// No rule after this one applies once it has.
     pub stop_further: bool,
     pub free_shipping: bool,
+    /// Uses of each of its coupons, in all; None: no limit.
+    #[serde(default)]
+    pub uses_per_coupon: Option<u32>,
+    /// Uses of its coupons by one customer; None: no limit.
+    #[serde(default)]
+    pub uses_per_customer: Option<u32>,
+}
+
+impl Rule {
+    /// What a customer reads for this rule.
+    pub fn shown_label(&self) -> &str {
+        if self.label.trim().is_empty() {
+            &self.name
+        } else {
+            &self.label
+        }
+    }
 }
 
 /// Who is buying: the same facts whoever placed the cart (the customer, staff as the customer, or
@@ -118,6 +140,7 @@ pub struct CouponFound {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CouponRefused {
     UsedUp,
@@ -295,6 +318,13 @@ pub fn free_units(qty: u32, buy: u32, get: u32) -> u32 {
     let full = qty / period;
     let rest = qty - full * period;
     full * get + rest.saturating_sub(buy)
+}
+
+/// One offer as the storefront's "Offers for you" shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Offer {
+    pub label: String,
+    pub free_shipping: bool,
 }
 
 /// "Offers for you": the rules without a coupon that `shopper` qualifies for at `now`, in order.

@@ -7,6 +7,7 @@ fn rule(id: u32, action: Action) -> Rule {
     Rule {
         id,
         name: format!("Rule {id}"),
+        label: String::new(),
         active: true,
         starts: None,
         ends: None,
@@ -21,6 +22,8 @@ fn rule(id: u32, action: Action) -> Rule {
         priority: 0,
         stop_further: false,
         free_shipping: false,
+        uses_per_coupon: None,
+        uses_per_customer: None,
     }
 }
 
