@@ -32,15 +32,15 @@ pub async fn state_on(db: app::db::Db, config: &config::Config) -> anyhow::Resul
     let customers = app::customers::feed::CustomerIndex::start(&db)
         .await
         .map_err(|e| anyhow::anyhow!("cannot build the customer grid index: {e}"))?;
-    let segments = app::segments::start(&db, &customers)
+    let audiences = app::audiences::Audiences::start(&db)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot load the audiences: {e}"))?;
+    let segments = app::segments::start(&db, &customers, audiences.clone())
         .await
         .map_err(|e| anyhow::anyhow!("cannot compute the segments' members: {e}"))?;
     let content = app::content::start(&db, &customers)
         .await
         .map_err(|e| anyhow::anyhow!("cannot load the dynamic blocks: {e}"))?;
-    let audiences = app::audiences::Audiences::start(&db)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot load the audiences: {e}"))?;
     customers.spawn_follower(db.clone());
     let visitor_key = app::activity::VisitorKey::load(&db).await?;
     let leptos = LeptosOptions::builder()

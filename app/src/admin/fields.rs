@@ -34,6 +34,29 @@ pub fn input(
     }
 }
 
+/// A text input bound to the string `field` of the form held in `f`, with that field's message.
+pub fn bound<T: Clone + Send + Sync + 'static>(
+    (i18n, error): (I18nContext<Locale>, Signal<Option<AppError>>),
+    f: RwSignal<T>,
+    (name, label): (&'static str, String),
+    kind: &'static str,
+    field: fn(&mut T) -> &mut String,
+) -> impl IntoView {
+    input(
+        i18n,
+        error,
+        (name, label),
+        kind,
+        move || {
+            f.with(|b| {
+                let mut b = b.clone();
+                std::mem::take(field(&mut b))
+            })
+        },
+        move |v| f.update(|b| *field(b) = v),
+    )
+}
+
 /// Checkboxes for a list of ids (segments, groups) bound to `ids`.
 pub fn choices<T: Clone + PartialEq + Send + Sync + 'static>(
     legend: String,

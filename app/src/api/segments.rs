@@ -54,7 +54,7 @@ pub struct SegmentEvent {
     /// RFC 3339.
     pub at: String,
     /// `customer_changed`, `segment_edited`, `time_passed`, `refresh`, `catalog_changed`,
-    /// `rfm_moved` or `caught_up`.
+    /// `rfm_moved`, `audience_changed` or `caught_up`.
     pub reason: String,
 }
 

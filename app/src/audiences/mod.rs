@@ -2,6 +2,7 @@
 //! first 8 bytes of SHA-256 of an email or an external id), kept equal to the database by
 //! catching up after every write and every few seconds, for block targeting and the admin list.
 //! Below the admin, the storefront and the API.
+mod facts;
 pub mod pull;
 pub mod store;
 #[cfg(test)]
@@ -121,6 +122,9 @@ pub struct Audiences {
     /// One catch-up at a time.
     catching_up: tokio::sync::Mutex<()>,
     counted: Mutex<Option<(Stamp, Arc<Vec<AudienceRow>>)>>,
+    /// Every customer's email key with their slot, sorted, for the read model's generation
+    /// (built when a segment first asks who is in an audience that holds emails).
+    email_slots: Mutex<Option<(u64, facts::EmailSlots)>>,
 }
 
 /// What the counts were computed over: the customers' generation and each audience's version.

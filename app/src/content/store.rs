@@ -46,6 +46,25 @@ pub async fn get(db: &Db, id: u32) -> Result<Block, AppError> {
     block_of(from_json::<Stored>(row)?).ok_or(AppError::Unavailable)
 }
 
+/// What an editor can target, by id (key) and name: segments, customer groups, audiences.
+pub type Choices = (
+    Vec<(u32, String)>,
+    Vec<(u32, String)>,
+    Vec<(String, String)>,
+);
+
+/// The segments, customer groups and audiences a block's or a cart price rule's editor offers.
+pub async fn target_choices(db: &Db) -> Result<Choices, AppError> {
+    let mut res = db
+        .query(
+            "SELECT VALUE [record::id(id), name] FROM segment ORDER BY name;
+             SELECT VALUE [record::id(id), code] FROM customer_group ORDER BY id;
+             SELECT VALUE [record::id(id), name] FROM audience ORDER BY name;",
+        )
+        .await?;
+    Ok((res.take(0)?, res.take(1)?, res.take(2)?))
+}
+
 /// Refuses segments and audiences that do not exist (by field), so a block or a cart price rule
 /// never names a target that was never there.
 pub async fn check_targets(

@@ -202,7 +202,7 @@ pub fn is_abandoned(updated_at: i64, now: i64, hours: u32) -> bool {
 }
 
 /// A visitor id: letters, digits, `-` and `_`, up to `VISITOR_MAX_CHARS`.
-fn visitor(v: &str, errors: &mut Vec<FieldError>) -> String {
+pub(crate) fn visitor(v: &str, errors: &mut Vec<FieldError>) -> String {
     let v = v.trim();
     let ok = !v.is_empty()
         && v.chars().count() <= VISITOR_MAX_CHARS

@@ -2,6 +2,7 @@
 //! its group still has in question, scanning its column 64 rows a word (`Slots`), and the groups
 //! combine the word sets; a condition the tree repeats is decided once. Answers exactly what
 //! `domain::segment::matches` answers customer by customer.
+use super::audience_facts::AudienceFacts;
 use super::decided::Decided;
 use super::slots::{Bits, Slots};
 use crate::customers::read_model::{EMPTY, GridIndex};
@@ -23,26 +24,29 @@ pub struct Count {
     pub sample: Vec<i64>,
 }
 
-/// The slots of the customers who match `root` on `today`.
-pub fn members(ix: &GridIndex, root: &Group, today: NaiveDate) -> RoaringBitmap {
-    evaluate(ix, root, today, None).to_roaring()
+/// What an evaluation reads besides the tree: the read model, the day, and the audiences.
+#[derive(Clone, Copy)]
+pub struct Over<'a> {
+    pub ix: &'a GridIndex,
+    pub today: NaiveDate,
+    pub audiences: &'a dyn AudienceFacts,
+}
+
+/// The slots of the customers who match `root`.
+pub fn members(over: Over, root: &Group) -> RoaringBitmap {
+    evaluate(over, root, None).to_roaring()
 }
 
 /// The live count of `root`, with up to `sample` member ids.
-pub fn count(ix: &GridIndex, root: &Group, today: NaiveDate, sample: usize) -> Count {
-    count_with(ix, root, today, sample, None)
+pub fn count(over: Over, root: &Group, sample: usize) -> Count {
+    count_with(over, root, sample, None)
 }
 
 /// The live count, reusing the conditions `decided` holds and keeping the ones it decides over
 /// every customer for the next count (see `decided`).
-pub fn count_with(
-    ix: &GridIndex,
-    root: &Group,
-    today: NaiveDate,
-    sample: usize,
-    decided: Option<&Decided>,
-) -> Count {
-    let m = evaluate(ix, root, today, decided);
+pub fn count_with(over: Over, root: &Group, sample: usize, decided: Option<&Decided>) -> Count {
+    let ix = over.ix;
+    let m = evaluate(over, root, decided);
     Count {
         members: m.len(),
         total: ix.len(),
@@ -51,16 +55,22 @@ pub fn count_with(
 }
 
 /// Whether one customer matches `root` (None if the id is not indexed): the event path's check.
-pub fn is_member(ix: &GridIndex, root: &Group, id: i64, today: NaiveDate) -> Option<bool> {
-    let slot = ix.slot_for(id)?;
-    Some(matches(root, &ix.facts(slot), today))
+pub fn is_member(over: Over, root: &Group, id: i64) -> Option<bool> {
+    let slot = over.ix.slot_for(id)?;
+    let mut facts = over.ix.facts(slot);
+    if root.fields().contains(&Field::InAudience) {
+        facts.audiences = over.audiences.keys_of(id, Some(&facts.email));
+    }
+    Some(matches(root, &facts, over.today))
 }
 
-fn evaluate(ix: &GridIndex, root: &Group, today: NaiveDate, decided: Option<&Decided>) -> Slots {
+fn evaluate(over: Over, root: &Group, decided: Option<&Decided>) -> Slots {
+    let ix = over.ix;
     let live = Slots::from_words(ix.live_words());
     let scan = Scan {
         ix,
-        today,
+        today: over.today,
+        audiences: over.audiences,
         live: &live,
         decided,
         repeated: repeated_tests(root),
@@ -95,6 +105,7 @@ fn repeated_tests(root: &Group) -> HashSet<String> {
 struct Scan<'a> {
     ix: &'a GridIndex,
     today: NaiveDate,
+    audiences: &'a dyn AudienceFacts,
     live: &'a Slots,
     decided: Option<&'a Decided>,
     repeated: HashSet<String>,
@@ -319,6 +330,10 @@ impl Scan<'_> {
     /// kept conditions) one most live rows are in question for, is decided over every live row and
     /// kept — for this evaluation, or in `decided` for the next count too.
     fn test(&self, t: &Test, scope: &Slots) -> Slots {
+        // An audience's members move without the read model: never kept between counts.
+        if t.field == Field::InAudience {
+            return self.decide(t, scope);
+        }
         let key = test_key(t);
         let kept = match self.decided {
             Some(d) => d.get(self.ix, self.today, &key),
@@ -361,6 +376,14 @@ impl Scan<'_> {
             return ix.mark_products(t, self.today, words, scope);
         }
         let texts = t.lowered_texts();
+        if t.field == Field::InAudience {
+            let mut inside = RoaringBitmap::new();
+            for key in &texts {
+                inside |= self.audiences.slots_in(ix, key);
+            }
+            let outside = matches!(t.op, Op::Ne | Op::NotIn);
+            return mark_each(words, scope, |s| inside.contains(s as u32) != outside);
+        }
         let nums = t.numbers(self.today);
         if let Some(c) = text_column(t.field) {
             match t.op {

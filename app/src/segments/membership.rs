@@ -3,7 +3,9 @@
 //! feed, so every app server hears of it) recomputes that segment; the turn of the UTC day (the
 //! only time a relative date moves: conditions compare by day) recomputes the segments that use
 //! one. Each join and leave is recorded with its time and reason, for `history` to write.
+use super::audience_facts::AudienceFacts;
 use super::engine;
+pub use super::moves::{Drift, Reason, Transition};
 use super::store::{Definition, ForVisitors, definition};
 use crate::customers::feed::{Follower, Touch};
 use crate::customers::read_model::GridIndex;
@@ -11,72 +13,13 @@ use crate::domain::segment::saved::{ApplyTo, SegmentRow};
 use crate::domain::segment::{Group, Library, SegmentError, expand, expand_lenient, matches};
 use chrono::NaiveDate;
 use roaring::RoaringTreemap;
-use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use surrealdb::types::{SurrealValue, Value};
 
 /// Joins and leaves waiting for `history` to write them, at most (the oldest go first when the
 /// database stays out of reach).
 const PENDING: usize = 1_000_000;
-
-/// Why a customer joined or left a segment.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Reason {
-    /// The customer's account, addresses, orders, cart, wish list or views changed.
-    CustomerChanged,
-    /// The segment's conditions (or status, website) were edited.
-    SegmentEdited,
-    /// A day passed and a relative date moved.
-    TimePassed,
-    /// A full recompute found the kept set had drifted.
-    Refresh,
-    /// The catalog's description of a product changed.
-    CatalogChanged,
-    /// The store's RFM quintiles moved.
-    RfmMoved,
-    /// Found when a server compared its member sets with the written history: the move happened
-    /// while no server was writing (the day turned with every server down, say, or a server
-    /// stopped before writing what it had recorded).
-    CaughtUp,
-}
-
-impl Reason {
-    /// How the API and the customer page name it.
-    pub fn key(self) -> &'static str {
-        match self {
-            Reason::CustomerChanged => "customer_changed",
-            Reason::SegmentEdited => "segment_edited",
-            Reason::TimePassed => "time_passed",
-            Reason::Refresh => "refresh",
-            Reason::CatalogChanged => "catalog_changed",
-            Reason::RfmMoved => "rfm_moved",
-            Reason::CaughtUp => "caught_up",
-        }
-    }
-}
-
-/// One join or leave.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Transition {
-    pub segment: u32,
-    pub customer: i64,
-    pub entered: bool,
-    /// Unix seconds.
-    pub at: i64,
-    pub reason: Reason,
-    /// The change feed's position (versionstamp) of the data the move was decided on: servers
-    /// that read the feed at different paces agree on which of two moves is the later.
-    pub cause: i64,
-}
-
-/// What a full recompute found different from the kept set.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Drift {
-    pub joined: u64,
-    pub left: u64,
-}
 
 struct Kept {
     /// The conditions with every reference to another segment expanded.
@@ -99,6 +42,8 @@ struct State {
     visitors: BTreeMap<u32, ForVisitors>,
     /// Joins and leaves not yet taken by the history's writer.
     pending: VecDeque<Transition>,
+    /// Who is in which CDP audience (`in_audience`).
+    audiences: Arc<dyn AudienceFacts>,
     /// The feed position of the index the moves being recorded were decided on.
     as_of: i64,
     /// Whether moves were dropped since the last catch-up (the writer fell too far behind).
@@ -128,8 +73,18 @@ fn customer_key(id: i64) -> u64 {
 }
 
 /// The customers matching `tree` now, by id.
-fn full(ix: &GridIndex, tree: &Group, today: NaiveDate) -> RoaringTreemap {
-    engine::members(ix, tree, today)
+fn full(
+    ix: &GridIndex,
+    audiences: &dyn AudienceFacts,
+    tree: &Group,
+    today: NaiveDate,
+) -> RoaringTreemap {
+    let over = engine::Over {
+        ix,
+        today,
+        audiences,
+    };
+    engine::members(over, tree)
         .iter()
         .map(|slot| customer_key(ix.id_at(slot)))
         .collect()
@@ -163,7 +118,7 @@ impl State {
         if self.kept.get(&id).is_some_and(|k| k.tree == e.tree) {
             return;
         }
-        let now = full(ix, &e.tree, self.today);
+        let now = full(ix, self.audiences.as_ref(), &e.tree, self.today);
         let k = self.kept.entry(id).or_insert_with(|| Kept {
             tree: Group::default(),
             uses: Default::default(),
@@ -200,9 +155,15 @@ impl State {
 
 impl Memberships {
     /// Computes every saved, active segment that applies to registered customers.
-    pub fn new(ix: &GridIndex, rows: &[SegmentRow], today: NaiveDate) -> Memberships {
+    pub fn new(
+        ix: &GridIndex,
+        rows: &[SegmentRow],
+        today: NaiveDate,
+        audiences: Arc<dyn AudienceFacts>,
+    ) -> Memberships {
         let mut st = State {
             today,
+            audiences,
             library: Library::new(),
             keep: Default::default(),
             kept: BTreeMap::new(),
@@ -224,7 +185,8 @@ impl Memberships {
         }
         for id in st.keep.clone() {
             let e = expand_lenient(&st.library[&id], Some(id), &st.library);
-            st.kept.insert(id, Kept::new(ix, e.tree, e.uses, today));
+            let k = Kept::new((ix, st.audiences.as_ref()), e.tree, e.uses, today);
+            st.kept.insert(id, k);
         }
         Memberships {
             state: Mutex::new(st),
@@ -245,6 +207,25 @@ impl Memberships {
         expand_lenient(tree, own, &self.lock().library).tree
     }
 
+    /// Who is in which CDP audience, as this node's segments read it.
+    pub fn audiences(&self) -> Arc<dyn AudienceFacts> {
+        self.lock().audiences.clone()
+    }
+
+    /// The evaluation's inputs over `ix` on `today`, with this node's audiences.
+    pub fn over<'a>(
+        &self,
+        ix: &'a GridIndex,
+        today: NaiveDate,
+        audiences: &'a dyn AudienceFacts,
+    ) -> engine::Over<'a> {
+        engine::Over {
+            ix,
+            today,
+            audiences,
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -262,8 +243,16 @@ impl Memberships {
         let mut st = self.lock_at(ix);
         let today = st.today;
         let mut moves = Vec::new();
+        let audiences = st.audiences.clone();
+        let uses_audiences = st.kept.values().any(|k| uses_audiences(&k.tree));
         for &id in ids {
-            let facts = ix.slot_for(id).map(|slot| ix.facts(slot));
+            let facts = ix.slot_for(id).map(|slot| {
+                let mut f = ix.facts(slot);
+                if uses_audiences {
+                    f.audiences = audiences.keys_of(id, Some(&f.email));
+                }
+                f
+            });
             let key = customer_key(id);
             for (sid, k) in st.kept.iter_mut() {
                 let now = facts.as_ref().is_some_and(|f| matches(&k.tree, f, today));
@@ -338,7 +327,7 @@ impl Memberships {
             .map(|(id, k)| (*id, k.tree.clone()))
             .collect();
         for (id, tree) in moving {
-            let now = full(ix, &tree, today);
+            let now = full(ix, st.audiences.as_ref(), &tree, today);
             st.diff(id, now, Reason::TimePassed);
         }
     }
@@ -347,6 +336,12 @@ impl Memberships {
     pub fn catalog_changed(&self, ix: &GridIndex) {
         self.visitors_seen.forget_all();
         self.recompute_where(ix, uses_catalog, Reason::CatalogChanged);
+    }
+
+    /// A CDP audience was created, deleted or changed members: segments that test one are
+    /// recomputed.
+    pub fn audiences_changed(&self, ix: &GridIndex) {
+        self.recompute_where(ix, uses_audiences, Reason::AudienceChanged);
     }
 
     /// The RFM quintiles moved: segments that test an RFM group are recomputed.
@@ -368,7 +363,7 @@ impl Memberships {
             .map(|(id, k)| (*id, k.tree.clone()))
             .collect();
         for (id, tree) in moving {
-            let now = full(ix, &tree, today);
+            let now = full(ix, st.audiences.as_ref(), &tree, today);
             st.diff(id, now, reason);
         }
     }
@@ -378,7 +373,7 @@ impl Memberships {
     pub fn refresh(&self, ix: &GridIndex, id: u32) -> Option<Drift> {
         let mut st = self.lock_at(ix);
         let tree = st.kept.get(&id)?.tree.clone();
-        let now = full(ix, &tree, st.today);
+        let now = full(ix, st.audiences.as_ref(), &tree, st.today);
         Some(st.diff(id, now, Reason::Refresh))
     }
 
@@ -497,18 +492,24 @@ impl Memberships {
 
 impl Kept {
     fn new(
-        ix: &GridIndex,
+        (ix, audiences): (&GridIndex, &dyn AudienceFacts),
         tree: Group,
         uses: std::collections::BTreeSet<u32>,
         today: NaiveDate,
     ) -> Kept {
         Kept {
             relative: is_relative(&tree),
-            members: full(ix, &tree, today),
+            members: full(ix, audiences, &tree, today),
             tree,
             uses,
         }
     }
+}
+
+/// Whether the tree tests audience membership.
+fn uses_audiences(g: &Group) -> bool {
+    g.fields()
+        .contains(&crate::domain::segment::Field::InAudience)
 }
 
 /// Whether the tree's answer can change with the day alone.

@@ -1,13 +1,17 @@
 //! Customer segments on the server: the engine that evaluates a segment's conditions over the
 //! read model (live counts and member sets), the saved segments' table, and the member sets kept
 //! current as events arrive (`membership`). Below the admin, the storefront and the API.
+pub mod audience_facts;
 pub mod decided;
 pub mod engine;
 pub mod history;
 pub mod membership;
+pub mod moves;
 pub mod sizes;
 pub mod slots;
 pub mod store;
+#[cfg(test)]
+mod test_audiences;
 #[cfg(test)]
 mod test_products;
 #[cfg(test)]
@@ -38,7 +42,12 @@ pub async fn within(
     }
     let tree = kept.expanded(&store::tree(&row)?, Some(id));
     let today = chrono::Utc::now().date_naive();
-    Ok(Some(engine::members(&index.read(), &tree, today)))
+    let audiences = kept.audiences();
+    let ix = index.read();
+    Ok(Some(engine::members(
+        kept.over(&ix, today, audiences.as_ref()),
+        &tree,
+    )))
 }
 
 /// The segments visitor `visitor` matches now (see `visitors`), by id.
@@ -106,11 +115,17 @@ const SIZES_EVERY_TICKS: u64 = 20;
 pub async fn start(
     db: &Db,
     index: &std::sync::Arc<CustomerIndex>,
+    audiences: std::sync::Arc<dyn audience_facts::AudienceFacts>,
 ) -> Result<std::sync::Arc<membership::Memberships>, AppError> {
     let rows = store::list(db).await?;
     index.set_catalog(crate::catalog::segment_facts(db, None).await?);
     let today = chrono::Utc::now().date_naive();
-    let kept = std::sync::Arc::new(membership::Memberships::new(&index.read(), &rows, today));
+    let kept = std::sync::Arc::new(membership::Memberships::new(
+        &index.read(),
+        &rows,
+        today,
+        audiences,
+    ));
     index.follow(kept.clone());
     let (weak_kept, weak_index) = (
         std::sync::Arc::downgrade(&kept),
@@ -148,11 +163,18 @@ pub async fn start(
         let mut tick = tokio::time::interval(history::WRITE_EVERY);
         // Moves made while no server wrote them are found by comparing, once at the start.
         let mut behind = true;
+        let mut audiences_seen = None;
         loop {
             tick.tick().await;
             let (Some(kept), Some(index)) = (weak_kept.upgrade(), weak_index.upgrade()) else {
                 break;
             };
+            // Segments that test an audience follow its members (caught up every few seconds).
+            let stamp = kept.audiences().stamp();
+            if audiences_seen.is_some_and(|s| s != stamp) {
+                kept.audiences_changed(&index.read());
+            }
+            audiences_seen = Some(stamp);
             history::flush(&db, &kept).await;
             behind |= kept.take_dropped();
             if behind {

@@ -101,6 +101,7 @@ pub(super) fn facts(d: &GridDoc) -> Facts {
                 product: describe(&r.sku),
             })
             .collect(),
+        audiences: super::test_audiences::keys(d.id, &d.email),
         ..Facts::from(d)
     }
 }

@@ -1,8 +1,9 @@
 //! The engine against a brute-force model: random customers with random activity, random trees
 //! of every condition kind, random changes; the bitmap must hold exactly the customers that
 //! `domain::segment::matches` accepts one by one.
-use super::engine::{count, is_member, members};
+use super::engine::{Over, count, is_member, members};
 use super::membership::{Drift, Memberships, Reason};
+use super::test_audiences::{ByRule, KEYS};
 use super::test_products::{build, facts, random_product_test, refs_of};
 use crate::customers::read_model::tests::{WORDS, random_activity, random_doc};
 use crate::customers::read_model::{GridDoc, GridIndex};
@@ -83,6 +84,7 @@ fn arg(rng: &mut StdRng, field: Field) -> Arg {
         Kind::Money => Arg::Money(Cents(rng.gen_range(0..50_000))),
         Kind::Date => Arg::Date(date_arg(rng)),
         Kind::SegmentId => Arg::Int(rng.gen_range(1..4)),
+        Kind::AudienceKey => Arg::Text(pick(rng, &KEYS).to_owned()),
         Kind::Products => Arg::Products(Vec::new()),
     }
 }
@@ -154,11 +156,17 @@ fn brute_over(all: &[(i64, crate::domain::segment::Facts)], g: &Group) -> Vec<i6
     ids
 }
 
+/// The engine's inputs over `ix` today, with the model's audiences.
+fn over(ix: &GridIndex) -> Over<'_> {
+    Over {
+        ix,
+        today: today(),
+        audiences: &ByRule,
+    }
+}
+
 fn engine(ix: &GridIndex, g: &Group) -> Vec<i64> {
-    let mut ids: Vec<i64> = members(ix, g, today())
-        .iter()
-        .map(|s| ix.id_at(s))
-        .collect();
+    let mut ids: Vec<i64> = members(over(ix), g).iter().map(|s| ix.id_at(s)).collect();
     ids.sort_unstable();
     ids
 }
@@ -218,7 +226,7 @@ fn the_live_count_answers_members_out_of_all_with_a_sample() {
     let docs: Vec<GridDoc> = (1..=500).map(|id| random_doc(&mut rng, id)).collect();
     let ix = build(docs.clone());
     let g = parse("number_of_orders >= 5 AND country IN ('IT', 'NL')").unwrap_or_default();
-    let c = count(&ix, &g, today(), 10);
+    let c = count(over(&ix), &g, 10);
     let want = docs
         .iter()
         .filter(|d| d.activity.orders >= 5 && ["IT", "NL"].contains(&d.country.as_str()))
@@ -226,10 +234,10 @@ fn the_live_count_answers_members_out_of_all_with_a_sample() {
     assert_eq!((c.members, c.total), (want, 500));
     assert_eq!(c.sample.len() as u64, want.min(10));
     for id in c.sample {
-        assert_eq!(is_member(&ix, &g, id, today()), Some(true));
+        assert_eq!(is_member(over(&ix), &g, id), Some(true));
     }
-    assert_eq!(count(&ix, &Group::default(), today(), 0).members, 500);
-    assert_eq!(is_member(&ix, &g, 10_000, today()), None);
+    assert_eq!(count(over(&ix), &Group::default(), 0).members, 500);
+    assert_eq!(is_member(over(&ix), &g, 10_000), None);
 }
 
 #[test]
@@ -365,7 +373,7 @@ fn incremental_membership_equals_a_full_refresh_after_10000_random_events() {
         .enumerate()
         .map(|(i, g)| saved(i as u32 + 1, &print(g)))
         .collect();
-    let kept = Memberships::new(&ix, &rows, today());
+    let kept = Memberships::new(&ix, &rows, today(), std::sync::Arc::new(ByRule));
     let mut replayed: Vec<std::collections::BTreeSet<i64>> = (0..trees.len())
         .map(|i| kept_ids(&kept, i as u32 + 1).into_iter().collect())
         .collect();
@@ -419,6 +427,7 @@ fn time_crossing_moves_customers_without_any_other_event() {
             saved(3, "number_of_orders >= 1"),
         ],
         today(),
+        std::sync::Arc::new(ByRule),
     );
     assert_eq!((kept_ids(&kept, 1), kept_ids(&kept, 2)), (vec![1], vec![]));
     kept.tick(&ix, today());
@@ -458,7 +467,7 @@ fn segments_of_segments_follow_events_and_edits_of_the_segments_they_use() {
         saved(2, &format!("in_segment = 1 AND ({})", print(&other))),
         saved(3, "in_segment != 2"),
     ];
-    let kept = Memberships::new(&ix, &rows, today());
+    let kept = Memberships::new(&ix, &rows, today(), std::sync::Arc::new(ByRule));
     // What each segment stands for, written out by hand.
     let expected = |b: &Group| {
         let two = Group {
@@ -544,7 +553,7 @@ fn counts_reusing_decided_conditions_stay_exact_while_customers_change() {
         if step % 10 == 0 {
             let g = pooled_group(&mut rng, &pool, 1);
             let kept_before = decided.size().0;
-            let c = count_with(&ix, &g, today(), 0, Some(&decided));
+            let c = count_with(over(&ix), &g, 0, Some(&decided));
             assert_eq!(c.members as usize, brute(&docs, &g).len(), "{}", print(&g));
             reused += usize::from(kept_before > 0);
         }

@@ -8,8 +8,9 @@ use app::customers::feed::CustomerIndex;
 use app::db::Db;
 use app::domain::segment::saved::SegmentRow;
 use app::domain::segment::{Group, Library, expand, parse};
+use app::segments::audience_facts::NoAudiences;
 use app::segments::decided::Decided;
-use app::segments::engine::{count, count_with};
+use app::segments::engine::{Over, count, count_with};
 use app::segments::membership::Memberships;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -98,17 +99,26 @@ fn time_editing(index: &CustomerIndex, iterations: usize) -> anyhow::Result<(u64
     let decided = Decided::default();
     let tree = |edit| parse(&hundred(edit)).map_err(|e| anyhow::anyhow!("{e}"));
     let ix = index.read();
-    count_with(&ix, &tree(None)?, today, 10, Some(&decided));
+    count_with(over(&ix, today), &tree(None)?, 10, Some(&decided));
     let mut times = Vec::with_capacity(iterations);
     let mut found = 0;
     for e in 0..iterations {
         let g = tree(Some((e % 25, e * 7 % 400)))?;
         let t = Instant::now();
-        found = count_with(&ix, &g, today, 10, Some(&decided)).members;
+        found = count_with(over(&ix, today), &g, 10, Some(&decided)).members;
         times.push(t.elapsed());
     }
     times.sort();
     Ok((found, times))
+}
+
+/// The engine's inputs over `ix` on `today` (the benchmark's segments name no audience).
+fn over(ix: &app::customers::read_model::GridIndex, today: chrono::NaiveDate) -> Over<'_> {
+    Over {
+        ix,
+        today,
+        audiences: &NoAudiences,
+    }
 }
 
 fn time_counts(index: &CustomerIndex, g: &Group, iterations: usize) -> (u64, Vec<Duration>) {
@@ -118,7 +128,7 @@ fn time_counts(index: &CustomerIndex, g: &Group, iterations: usize) -> (u64, Vec
     for _ in 0..iterations {
         let t = Instant::now();
         let ix = index.read();
-        let c = count(&ix, g, today, 10);
+        let c = count(over(&ix, today), g, 10);
         drop(ix);
         times.push(t.elapsed());
         found = c.members;
@@ -198,7 +208,7 @@ pub async fn run(db: &Db, iterations: usize) -> anyhow::Result<String> {
     let ix = index.read();
     let rss_before = rss_mib();
     let started = Instant::now();
-    let memberships = Memberships::new(&ix, &rows, today);
+    let memberships = Memberships::new(&ix, &rows, today, std::sync::Arc::new(NoAudiences));
     let all_secs = started.elapsed().as_secs_f64();
     let bytes = memberships.heap_bytes();
     let rss_after = rss_mib();

@@ -4,6 +4,7 @@ mod accounts;
 mod activity_record;
 mod api;
 mod audience_pull;
+mod audience_segments;
 mod audiences;
 mod audit;
 mod carts;

@@ -1,7 +1,7 @@
 //! Content > Dynamic Blocks > Add/Edit: name, status, placement, content per language, dates,
 //! priority, weight, fallback, daily cap, targeting; and the block's impressions and clicks.
 use super::{BlockEditing, block_form, block_stats, delete_block, save_block};
-use crate::admin::fields::{choices, confirm, input, toggle};
+use crate::admin::fields::{bound, choices, confirm, input, toggle};
 use crate::components::{ErrorMessage, loaded, problem_text};
 use crate::domain::content::{BlockInput, DayStat, LANGUAGES, Match, Placement, Who};
 use crate::error::AppError;
@@ -52,19 +52,7 @@ fn Editor(id: Option<u32>, form: BlockEditing) -> impl IntoView {
                      label: String,
                      kind: &'static str,
                      field: fn(&mut BlockInput) -> &mut String| {
-        input(
-            i18n,
-            error,
-            (name, label),
-            kind,
-            move || {
-                f.with(|b| {
-                    let mut b = b.clone();
-                    std::mem::take(field(&mut b))
-                })
-            },
-            move |v| f.update(|b| *field(b) = v),
-        )
+        bound((i18n, error), f, (name, label), kind, field)
     };
     let content = LANGUAGES.map(|lang| {
         let name: &'static str = match lang {

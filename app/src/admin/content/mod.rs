@@ -131,19 +131,13 @@ pub async fn block_form(id: Option<u32>) -> Result<BlockEditing, AppError> {
                 ..BlockInput::default()
             },
         };
-        let mut res = state
-            .db
-            .query(
-                "SELECT VALUE [record::id(id), name] FROM segment ORDER BY name;
-                 SELECT VALUE [record::id(id), code] FROM customer_group ORDER BY id;
-                 SELECT VALUE [record::id(id), name] FROM audience ORDER BY name;",
-            )
-            .await?;
+        let (segments, groups, audiences) =
+            crate::content::store::target_choices(&state.db).await?;
         Ok(BlockEditing {
             input,
-            segments: res.take(0)?,
-            groups: res.take(1)?,
-            audiences: res.take(2)?,
+            segments,
+            groups,
+            audiences,
         })
     })
     .await

@@ -2,7 +2,7 @@
 //! (customer groups, segments, audiences), its coupon and limits, its action and the items it
 //! takes, priority, stop further rules, free shipping; and a generated-coupon rule's codes.
 use super::{CouponsView, RuleEditing, delete_rule, generate_coupons, rule_form, save_rule};
-use crate::admin::fields::{choices, confirm, input, toggle};
+use crate::admin::fields::{bound, choices, confirm, toggle};
 use crate::components::{ErrorMessage, loaded, problem_text};
 use crate::domain::content::Match;
 use crate::domain::promotion::input::{
@@ -91,19 +91,7 @@ fn Editor(id: Option<u32>, form: RuleEditing) -> impl IntoView {
                      label: String,
                      kind: &'static str,
                      field: fn(&mut RuleInput) -> &mut String| {
-        input(
-            i18n,
-            error,
-            (name, label),
-            kind,
-            move || {
-                f.with(|b| {
-                    let mut b = b.clone();
-                    std::mem::take(field(&mut b))
-                })
-            },
-            move |v| f.update(|b| *field(b) = v),
-        )
+        bound((i18n, error), f, (name, label), kind, field)
     };
     let t = |s: &str| s.to_owned();
     let title = if id.is_some() {

@@ -2,7 +2,7 @@
 //! the rules take off it and why each other rule did not apply (the same answer the customer's
 //! storefront and the shop's API get).
 use super::{StaffCart, price_cart};
-use crate::admin::fields::input;
+use crate::admin::fields::bound;
 use crate::components::ErrorMessage;
 use crate::domain::promotion::request::{CartLineInput, NotApplied, Priced};
 use crate::error::{AppError, FieldError, Problem};
@@ -100,19 +100,8 @@ pub fn PriceCartPage() -> impl IntoView {
     });
     let error = Signal::derive(move || price.value().get().and_then(|r| r.err()));
     let text = move |name: &'static str, label: String, field: fn(&mut Typed) -> &mut String| {
-        input(
-            i18n,
-            error,
-            (name, label),
-            if name == "items" { "textarea" } else { "text" },
-            move || {
-                f.with(|t| {
-                    let mut t = t.clone();
-                    std::mem::take(field(&mut t))
-                })
-            },
-            move |v| f.update(|t| *field(t) = v),
-        )
+        let kind = if name == "items" { "textarea" } else { "text" };
+        bound((i18n, error), f, (name, label), kind, field)
     };
     let t = |s: &str| s.to_owned();
     view! {

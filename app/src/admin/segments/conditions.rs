@@ -135,6 +135,7 @@ fn field_label(i18n: I18nContext<Locale>, f: Field) -> String {
         F::CartUpdated => t_string!(i18n, segments.fields.cart_updated_date).to_string(),
         F::LastViewed => t_string!(i18n, segments.fields.last_viewed_date).to_string(),
         F::InSegment => t_string!(i18n, segments.fields.in_segment).to_string(),
+        F::InAudience => t_string!(i18n, segments.fields.in_audience).to_string(),
         F::RfmGroup => t_string!(i18n, segments.fields.rfm_group).to_string(),
         F::ProductsPurchased => t_string!(i18n, segments.fields.products_purchased).to_string(),
         F::ProductsInCart => t_string!(i18n, segments.fields.products_in_cart).to_string(),

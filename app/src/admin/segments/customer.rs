@@ -30,6 +30,7 @@ fn reason_label(i18n: I18nContext<Locale>, key: &str) -> String {
         "time_passed" => t_string!(i18n, segments.reasons.time_passed).to_string(),
         "refresh" => t_string!(i18n, segments.reasons.refresh).to_string(),
         "catalog_changed" => t_string!(i18n, segments.reasons.catalog_changed).to_string(),
+        "audience_changed" => t_string!(i18n, segments.reasons.audience_changed).to_string(),
         "rfm_moved" => t_string!(i18n, segments.reasons.rfm_moved).to_string(),
         "caught_up" => t_string!(i18n, segments.reasons.caught_up).to_string(),
         other => other.to_owned(),

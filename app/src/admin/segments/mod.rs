@@ -74,12 +74,12 @@ pub async fn count_segment(
             .expand(&scoped(&typed, website.as_ref()), own)
             .map_err(AppError::Conditions)?;
         let today = chrono::Utc::now().date_naive();
+        let audiences = state.segments.audiences();
         let (count, sample) = {
             let ix = state.customers.read();
             let count = crate::segments::engine::count_with(
-                &ix,
+                state.segments.over(&ix, today, audiences.as_ref()),
                 &tree,
-                today,
                 SAMPLE,
                 Some(&state.segments.decided),
             );
@@ -137,7 +137,10 @@ fn members_now(state: &crate::state::AppState, row: &SegmentRow) -> Result<u64, 
         .segments
         .expanded(&crate::segments::store::tree(row)?, Some(row.id));
     let today = chrono::Utc::now().date_naive();
-    Ok(crate::segments::engine::members(&state.customers.read(), &tree, today).len())
+    let audiences = state.segments.audiences();
+    let ix = state.customers.read();
+    let over = state.segments.over(&ix, today, audiences.as_ref());
+    Ok(crate::segments::engine::members(over, &tree).len())
 }
 
 /// One saved segment with its member count.

@@ -408,6 +408,17 @@ impl GridIndex {
         }
     }
 
+    /// Calls `f` with every customer's slot and email.
+    pub fn each_slot_email(&self, mut f: impl FnMut(u32, &str)) {
+        let Store::Text(t) = store_of(Column::Email) else {
+            return;
+        };
+        let emails = self.data.text(t);
+        for &slot in self.slot_of.values() {
+            f(slot, emails.get(slot));
+        }
+    }
+
     /// A customer's email (None: no such customer).
     pub fn email_of(&self, id: i64) -> Option<&str> {
         let slot = *self.slot_of.get(&id)?;

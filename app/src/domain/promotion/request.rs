@@ -2,7 +2,7 @@
 //! the rules' `Item`s and whose cart it is.
 use super::input::coupon_code;
 use super::{CouponRefused, Item};
-use crate::domain::cart::{CartOwner, VISITOR_MAX_CHARS};
+use crate::domain::cart::{CartOwner, visitor};
 use crate::domain::money::Cents;
 use crate::domain::order::{amount, err, website};
 use crate::domain::website::WebsiteId;
@@ -86,17 +86,7 @@ impl PriceCartInput {
                 errors.push(err("customer_id", Problem::CustomerUnknown));
                 None
             }
-            (None, Some(v)) => {
-                let v = v.trim();
-                let ok = !v.is_empty()
-                    && v.chars().count() <= VISITOR_MAX_CHARS
-                    && v.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-                if !ok {
-                    errors.push(err("visitor_id", Problem::FieldInvalid));
-                }
-                Some(CartOwner::Visitor(v.to_owned()))
-            }
+            (None, Some(v)) => Some(CartOwner::Visitor(visitor(v, &mut errors))),
             (Some(_), Some(_)) => {
                 errors.push(err("visitor_id", Problem::FieldInvalid));
                 None

@@ -115,7 +115,7 @@ fn raw(a: &Arg) -> String {
 fn literal(kind: Kind, v: &str) -> String {
     let word = !v.is_empty() && v.chars().all(super::lex::word_char);
     match kind {
-        Kind::Text | Kind::Code => format!("'{}'", v.replace('\'', "''")),
+        Kind::Text | Kind::Code | Kind::AudienceKey => format!("'{}'", v.replace('\'', "''")),
         Kind::Products => format!("({v})"),
         _ if word => v.to_owned(),
         _ => format!("'{}'", v.replace('\'', "''")),

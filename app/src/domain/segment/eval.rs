@@ -46,6 +46,8 @@ pub struct Facts {
     pub products: Vec<super::ProductEvent>,
     /// The RFM group among all customers (None: a prospect, as without orders).
     pub rfm: Option<super::RfmGroup>,
+    /// The keys of the CDP audiences the customer is in, sorted.
+    pub audiences: Vec<String>,
 }
 
 /// The UTC day of a Unix time, as days since 1970-01-01.
@@ -123,6 +125,7 @@ fn value(f: &Facts, field: Field, today: NaiveDate) -> Value<'_> {
         // segment's conditions before anything is evaluated. Product conditions are decided over
         // the product events (`list_passes`), their details event by event.
         Field::InSegment
+        | Field::InAudience
         | Field::ProductsPurchased
         | Field::ProductsInCart
         | Field::ProductsInWishlist
@@ -188,6 +191,16 @@ pub fn text_passes(v: &str, op: Op, args: &[String]) -> bool {
     }
 }
 
+/// Whether a customer in `audiences` (sorted keys) passes `in_audience <op> keys`.
+pub fn audience_passes(audiences: &[String], op: Op, keys: &[String]) -> bool {
+    let any = keys.iter().any(|k| audiences.binary_search(k).is_ok());
+    match op {
+        Op::Eq | Op::In => any,
+        Op::Ne | Op::NotIn => !any,
+        _ => false,
+    }
+}
+
 /// Whether the customer with `facts` passes the one condition `t` on `today`.
 pub fn test_passes(f: &Facts, t: &Test, today: NaiveDate) -> bool {
     if t.field == Field::InSegment || t.field.is_detail() {
@@ -195,6 +208,9 @@ pub fn test_passes(f: &Facts, t: &Test, today: NaiveDate) -> bool {
     }
     if t.field.source().is_some() {
         return super::list_passes(&f.products, t, today);
+    }
+    if t.field == Field::InAudience {
+        return audience_passes(&f.audiences, t.op, &t.lowered_texts());
     }
     match value(f, t.field, today) {
         Value::Text(v) => text_passes(&v.to_lowercase(), t.op, &t.lowered_texts()),

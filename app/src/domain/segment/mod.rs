@@ -72,6 +72,8 @@ pub enum Kind {
     GroupId,
     /// Another saved segment's id.
     SegmentId,
+    /// A CDP audience's key (Customers > Audiences).
+    AudienceKey,
     Bool,
     /// A whole number.
     Int,
@@ -145,6 +147,7 @@ fields! {
     CartUpdated => "cart_updated_date", Date, true, true;
     LastViewed => "last_viewed_date", Date, true, true;
     InSegment => "in_segment", SegmentId, false, false;
+    InAudience => "in_audience", AudienceKey, false, false;
     RfmGroup => "rfm_group", Code, false, false;
     ProductsPurchased => "products_purchased", Products, false, false;
     ProductsInCart => "products_in_cart", Products, false, true;

@@ -198,6 +198,9 @@ fn arg_of(kind: Kind) -> BoxedStrategy<Arg> {
         Kind::Text | Kind::Code => text_value().prop_map(Arg::Text).boxed(),
         Kind::GroupId | Kind::Int => (0i64..2_000).prop_map(Arg::Int).boxed(),
         Kind::SegmentId => (1i64..2_000).prop_map(Arg::Int).boxed(),
+        Kind::AudienceKey => prop::sample::select(vec!["vip", "lapsed", "beta.2026"])
+            .prop_map(|k| Arg::Text(k.to_owned()))
+            .boxed(),
         Kind::Money => (0i64..10_000_000)
             .prop_map(|c| Arg::Money(Cents(c)))
             .boxed(),
@@ -442,5 +445,36 @@ fn fuzz_the_readers_for_a_while() {
     println!(
         "segment readers fuzzed: {cases} cases ({batch} batches) in {secs} s, no panic, every \
          accepted text stable"
+    );
+}
+
+#[test]
+fn in_audience_takes_quoted_audience_keys_and_tests_the_customers_audiences() {
+    let g = parse("in_audience IN ('vip', 'beta.2026') AND in_audience != 'lapsed'").unwrap();
+    let today = NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+    let with = |keys: &[&str]| Facts {
+        audiences: keys.iter().map(|k| (*k).to_owned()).collect(),
+        ..Facts::default()
+    };
+    assert!(matches(&g, &with(&["beta.2026"]), today));
+    assert!(matches(&g, &with(&["vip"]), today));
+    assert!(!matches(&g, &with(&["lapsed", "vip"]), today));
+    assert!(!matches(&g, &with(&[]), today));
+    // A visitor is in no audience: the condition is never true of one.
+    assert!(!visitor_matches(
+        &parse("in_audience != 'vip'").unwrap(),
+        &with(&[]),
+        today
+    ));
+    for bad in [
+        "in_audience = vip",
+        "in_audience = 'VIP'",
+        "in_audience > 'vip'",
+    ] {
+        assert!(parse(bad).is_err(), "{bad}");
+    }
+    assert_eq!(
+        print(&g),
+        "in_audience IN ('vip', 'beta.2026') AND in_audience != 'lapsed'"
     );
 }

@@ -44,7 +44,9 @@ pub fn ops_for(field: Field) -> Vec<Op> {
     use Op::*;
     let mut ops = match field.kind() {
         Kind::Text => vec![Eq, Ne, In, NotIn, Contains, NotContains, StartsWith],
-        Kind::Code | Kind::GroupId | Kind::SegmentId => vec![Eq, Ne, In, NotIn],
+        Kind::Code | Kind::GroupId | Kind::SegmentId | Kind::AudienceKey => {
+            vec![Eq, Ne, In, NotIn]
+        }
         Kind::Bool => vec![Eq, Ne],
         Kind::Int | Kind::Money | Kind::Date => vec![Eq, Ne, Lt, Le, Gt, Ge, Between],
         Kind::Products => vec![Matches, NotMatches],
@@ -146,6 +148,13 @@ fn arg(kind: Kind, lit: Lit) -> Result<Arg, String> {
             .filter(|n| *n > 0)
             .map(|n| Arg::Int(i64::from(n)))
             .ok_or_else(|| format!("'{text}' is not a segment id (a whole number from 1)")),
+        Kind::AudienceKey => quoted
+            .then(|| crate::domain::audience::AudienceKey::parse(&text).ok())
+            .flatten()
+            .map(|k| Arg::Text(k.to_string()))
+            .ok_or_else(|| {
+                format!("'{text}' is not an audience key (in quotes: lower-case letters, digits, _ - .)")
+            }),
         Kind::Money => (!quoted)
             .then(|| parse_amount(&text))
             .flatten()

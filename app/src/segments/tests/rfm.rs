@@ -41,7 +41,12 @@ fn rfm_groups_match_the_model_and_move_when_the_quintiles_are_taken_again() {
     let text = "rfm_group IN (champions, loyal) OR (rfm_group != prospects AND country = 'IT')";
     let tree = parse(text).unwrap_or_default();
     assert_eq!(engine(&ix, &tree), rfm_model(&docs, &tree));
-    let kept = Memberships::new(&ix, &[saved(1, text)], today());
+    let kept = Memberships::new(
+        &ix,
+        &[saved(1, text)],
+        today(),
+        std::sync::Arc::new(super::ByRule),
+    );
     // Half the customers' activity changes: the changed ones are placed under the quintiles then
     // in force; once the quintiles are taken again, every kept member is where the model says.
     let changed: Vec<i64> = (1..=1_500).collect();
