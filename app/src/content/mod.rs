@@ -151,6 +151,8 @@ pub struct Asker {
     pub visitor: Option<String>,
     /// The visitor's segments once worked out for this request.
     pub visitor_segments: crate::activity::VisitorSegments,
+    /// The customer's audiences once worked out for this request (several placements ask).
+    pub customer_audiences: std::sync::OnceLock<Vec<String>>,
     /// What tells this viewer apart for rotation (their customer id or visitor cookie).
     pub draw_key: String,
     /// Impressions today so far, from the cap cookie.
@@ -201,7 +203,10 @@ pub async fn viewer(
             v.segments = kept.segments_of(id);
         }
         if catalog.uses_audiences(placement) {
-            v.audiences = audiences_of(index, audiences, id);
+            v.audiences = asker
+                .customer_audiences
+                .get_or_init(|| audiences_of(index, audiences, id))
+                .clone();
         }
     } else if let Some(visitor) = asker.visitor.as_deref().filter(|_| !used.is_empty()) {
         v.segments = asker

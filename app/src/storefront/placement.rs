@@ -46,6 +46,7 @@ pub fn asker(parts: &http::request::Parts, secure: bool) -> crate::content::Aske
             .get::<crate::activity::VisitorSegments>()
             .cloned()
             .unwrap_or_default(),
+        customer_audiences: Default::default(),
         draw_key,
         seen: crate::content::Seen::parse(
             crate::auth::cookie::value(&parts.headers, crate::content::SEEN_COOKIE)
