@@ -10,6 +10,7 @@ mod audit;
 mod carts;
 mod catalog;
 mod common;
+mod concurrency;
 mod content;
 mod customers;
 mod foundation;
