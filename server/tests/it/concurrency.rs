@@ -1,5 +1,7 @@
 //! Concurrency that must end where a serial order would: 50 segment edits racing each other while
-//! orders stream in through the API leave every kept segment equal to a full recompute.
+//! orders stream in through the API leave every kept segment equal to a full recompute; 100 mass
+//! actions and inline edits on overlapping customers leave groups some serial order explains, with
+//! every action in the log.
 use crate::api::{send, staff, token};
 use crate::common::{TestApp, spawn_app};
 use crate::customers::insert_random;
@@ -111,4 +113,161 @@ async fn fifty_racing_segment_edits_while_orders_stream_in_end_equal_to_a_full_r
         .unwrap();
     let logged: Option<i64> = res.take(0).unwrap();
     assert_eq!(logged, Some(50));
+}
+
+/// Whether the "must come before" edges between ops `0..n` leave a serial order (no cycle).
+fn has_serial_order(n: usize, before: &[(usize, usize)]) -> bool {
+    let mut incoming = vec![0usize; n];
+    for &(_, b) in before {
+        incoming[b] += 1;
+    }
+    let mut ready: Vec<usize> = (0..n).filter(|i| incoming[*i] == 0).collect();
+    let mut placed = 0;
+    while let Some(op) = ready.pop() {
+        placed += 1;
+        for &(a, b) in before.iter().filter(|(a, _)| *a == op) {
+            let _ = a;
+            incoming[b] -= 1;
+            if incoming[b] == 0 {
+                ready.push(b);
+            }
+        }
+    }
+    placed == n
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_racing_mass_actions_and_inline_edits_end_in_some_serial_order() {
+    let app = spawn_app().await;
+    let admin = app
+        .admin_with_role("racing@example.com", "administrators")
+        .await;
+    let mut rng = StdRng::seed_from_u64(71);
+    insert_random(&app, &mut rng, 1, 40).await;
+    app.state.customers.catch_up(&app.state.db).await.unwrap();
+    // One group per operation, so each customer's final group names the operation that wrote it.
+    let mut groups = Vec::new();
+    for n in 0..100 {
+        let r = app
+            .call_json(
+                "/api/admin/groups/save",
+                &admin,
+                &json!({ "id": null, "code": format!("Race {n}"), "tax_class": "retail_customer" }),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        groups.push(r.body.trim().parse::<u32>().unwrap());
+    }
+    let mut res = app
+        .state
+        .db
+        .query("SELECT record::id(id) AS id, email, taxvat ?? '' AS taxvat, gender ?? '' AS gender, array::len(addresses ?? []) = 0 AS plain FROM customer ORDER BY id")
+        .await
+        .unwrap();
+    let people: Vec<Value> = res.take(0).unwrap();
+    // 70 mass assignments over overlapping sets, 30 inline edits of one customer each.
+    let ops: Vec<(Vec<i64>, u32, bool)> = (0..100)
+        .map(|n| {
+            if n % 10 < 7 {
+                let k = rng.gen_range(5..15);
+                let mut set: Vec<i64> = (0..k).map(|_| rng.gen_range(1..=40)).collect();
+                set.sort_unstable();
+                set.dedup();
+                (set, groups[n], false)
+            } else {
+                // Inline edits go through the whole form's rules: customers without addresses
+                // (random addresses may lack what the form asks).
+                let plain: Vec<i64> = people
+                    .iter()
+                    .filter(|p| p["plain"] == json!(true))
+                    .map(|p| p["id"].as_i64().unwrap())
+                    .collect();
+                (vec![plain[rng.gen_range(0..plain.len())]], groups[n], true)
+            }
+        })
+        .collect();
+    let racing = ops.iter().map(|(set, group, inline)| {
+        let (app, admin) = (&app, admin.clone());
+        let person = people[(set[0] - 1) as usize].clone();
+        async move {
+            let r = if *inline {
+                let edit = json!({ "email": person["email"], "group": group, "website": "main",
+                    "taxvat": person["taxvat"], "gender": person["gender"] });
+                app.call_json(
+                    "/api/admin/customers/inline",
+                    &admin,
+                    &json!({ "id": set[0], "edit": edit }),
+                )
+                .await
+            } else {
+                let body =
+                    json!({ "selection": { "Ids": set }, "action": { "AssignGroup": group } });
+                app.call_json("/api/admin/customers/mass", &admin, &body)
+                    .await
+            };
+            assert_eq!(r.status, 200, "{}", r.body);
+        }
+    });
+    futures::future::join_all(racing).await;
+
+    let mut res = app
+        .state
+        .db
+        .query("SELECT VALUE [record::id(id), record::id(group)] FROM customer")
+        .await
+        .unwrap();
+    let finals: Vec<(i64, i64)> = res.take(0).unwrap();
+    let op_of = |g: i64| groups.iter().position(|x| i64::from(*x) == g);
+    let mut before = Vec::new();
+    for (customer, group) in finals {
+        let touching: Vec<usize> = (0..ops.len())
+            .filter(|i| ops[*i].0.contains(&customer))
+            .collect();
+        if touching.is_empty() {
+            continue;
+        }
+        let last = op_of(group).expect("a touched customer's group is one an operation wrote");
+        assert!(
+            touching.contains(&last),
+            "customer {customer} got the group of an operation that did not touch them"
+        );
+        before.extend(
+            touching
+                .into_iter()
+                .filter(|o| *o != last)
+                .map(|o| (o, last)),
+        );
+    }
+    assert!(
+        has_serial_order(ops.len(), &before),
+        "no serial order explains the final groups"
+    );
+    // The read model agrees with the database, and the log has every operation.
+    app.state.customers.catch_up(&app.state.db).await.unwrap();
+    let mut res = app
+        .state
+        .db
+        .query(
+            "RETURN count(SELECT id FROM action_log WHERE action = 'mass_assign_group'); \
+                RETURN count(SELECT id FROM action_log WHERE action = 'customer_updated')",
+        )
+        .await
+        .unwrap();
+    let mass: Option<i64> = res.take(0).unwrap();
+    let inline: Option<i64> = res.take(1).unwrap();
+    assert_eq!((mass, inline), (Some(70), Some(30)));
+    for (customer, group) in app
+        .state
+        .db
+        .query("SELECT VALUE [record::id(id), record::id(group)] FROM customer")
+        .await
+        .unwrap()
+        .take::<Vec<(i64, i64)>>(0)
+        .unwrap()
+    {
+        assert_eq!(
+            app.state.customers.read().group_of(customer),
+            Some(group as u32)
+        );
+    }
 }
