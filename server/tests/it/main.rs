@@ -14,6 +14,7 @@ mod concurrency;
 mod content;
 mod customers;
 mod foundation;
+mod hostile;
 mod orders;
 mod personalization;
 mod promotions;
