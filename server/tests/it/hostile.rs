@@ -33,7 +33,7 @@ fn json_with(template: &str, bytes: &[u8]) -> Vec<u8> {
     let inside = match std::str::from_utf8(bytes) {
         Ok(s) => {
             let quoted = serde_json::to_string(s).unwrap();
-            quoted[1..quoted.len() - 1].as_bytes().to_vec()
+            quoted.as_bytes()[1..quoted.len() - 1].to_vec()
         }
         Err(_) => bytes.to_vec(),
     };
