@@ -194,7 +194,7 @@ test('the segment report compares chosen segments: members in common and size by
   await expectAccessible(admin);
 
   // Drill-down: a segment's count opens its members in the customers grid.
-  await report.getByRole('row', { name: new RegExp(names[1]) }).getByRole('link', { name: String(sizes[1]) }).click();
+  await report.getByRole('row', { name: new RegExp(names[1]) }).getByRole('link', { name: String(sizes[1]), exact: true }).click();
   await expect(admin).toHaveURL(/\/admin\/customers\?segment=\d+/);
   await expect(admin.getByTestId('segment-scope')).toBeVisible();
 });
