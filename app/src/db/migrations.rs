@@ -152,9 +152,17 @@ pub async fn migrate(db: &Db) -> Result<Vec<i64>, MigrationError> {
 
 /// `migrate`, up to version `last` (the tests of a migration start from the schema before it).
 pub async fn migrate_to(db: &Db, last: i64) -> Result<Vec<i64>, MigrationError> {
-    db.query("DEFINE TABLE IF NOT EXISTS schema_migration SCHEMALESS")
-        .await?
-        .check()?;
+    // Servers starting at the same moment on a remote database conflict here too: retried.
+    retry(|| async {
+        let mut res = db
+            .query("DEFINE TABLE IF NOT EXISTS schema_migration SCHEMALESS")
+            .await?;
+        match res.take_errors().into_values().next() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    })
+    .await?;
     let mut applied = Vec::new();
     for m in MIGRATIONS.iter().take_while(|m| m.version <= last) {
         let expected = checksum(m.sql);
@@ -169,41 +177,60 @@ pub async fn migrate_to(db: &Db, last: i64) -> Result<Vec<i64>, MigrationError> 
             }
             continue;
         }
-        let script = format!(
-            "BEGIN TRANSACTION;\n{}\n;CREATE type::record('schema_migration', $version) CONTENT {{ name: $name, checksum: $checksum, applied_at: time::now() }};\nCOMMIT TRANSACTION;",
-            m.sql
-        );
+        if apply(db, m, &expected).await? {
+            applied.push(m.version);
+        }
+    }
+    Ok(applied)
+}
+
+/// How often a migration that conflicted with another server's writes is tried again.
+const CONFLICT_RETRIES: u32 = 8;
+
+/// Applies `m` in one transaction with its record: true when this call applied it, false when
+/// another server did in the meantime (its transaction won the conflict).
+async fn apply(db: &Db, m: &Migration, expected: &str) -> Result<bool, MigrationError> {
+    let script = format!(
+        "BEGIN TRANSACTION;\n{}\n;CREATE type::record('schema_migration', $version) CONTENT {{ name: $name, checksum: $checksum, applied_at: time::now() }};\nCOMMIT TRANSACTION;",
+        m.sql
+    );
+    let mut attempt = 0;
+    loop {
         let outcome = retry(|| async {
             let mut res = db
                 .query(script.as_str())
                 .bind(("version", m.version))
                 .bind(("name", m.name))
-                .bind(("checksum", expected.clone()))
+                .bind(("checksum", expected.to_owned()))
                 .await?;
             Ok(res.take_errors())
         })
         .await?;
-        if !outcome.is_empty() {
-            // Another server may have applied it in the meantime.
-            if recorded_checksum(db, m.version).await?.as_deref() == Some(expected.as_str()) {
-                continue;
-            }
-            let mut errors: Vec<_> = outcome.into_iter().collect();
-            errors.sort_by_key(|(i, _)| *i);
-            let detail = errors
-                .iter()
-                .map(|(i, e)| format!("statement {i}: {e}"))
-                .find(|s| !s.contains("not executed due to a failed transaction"))
-                .unwrap_or_else(|| format!("{:?}", errors.first()));
-            return Err(MigrationError::Failed {
-                version: m.version,
-                name: m.name,
-                detail,
-            });
+        if outcome.is_empty() {
+            return Ok(true);
         }
-        applied.push(m.version);
+        // Another server may have applied it in the meantime.
+        if recorded_checksum(db, m.version).await?.as_deref() == Some(expected) {
+            return Ok(false);
+        }
+        if attempt < CONFLICT_RETRIES && outcome.values().any(super::is_retryable) {
+            attempt += 1;
+            tokio::time::sleep(std::time::Duration::from_millis(20 * u64::from(attempt))).await;
+            continue;
+        }
+        let mut errors: Vec<_> = outcome.into_iter().collect();
+        errors.sort_by_key(|(i, _)| *i);
+        let detail = errors
+            .iter()
+            .map(|(i, e)| format!("statement {i}: {e}"))
+            .find(|s| !s.contains("not executed due to a failed transaction"))
+            .unwrap_or_else(|| format!("{:?}", errors.first()));
+        return Err(MigrationError::Failed {
+            version: m.version,
+            name: m.name,
+            detail,
+        });
     }
-    Ok(applied)
 }
 
 async fn recorded_checksum(db: &Db, version: i64) -> Result<Option<String>, surrealdb::Error> {

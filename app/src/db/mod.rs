@@ -1,9 +1,10 @@
 //! The SurrealDB connection: URL schemes, sign-in, and retrying conflicted transactions.
 pub mod action_log;
+pub mod health;
 pub mod migrations;
 pub mod tx;
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::time::Duration;
 use surrealdb::Surreal;
 use surrealdb::engine::any::{self, Any};
@@ -41,9 +42,14 @@ pub async fn connect(target: &DbTarget) -> Result<Db, surrealdb::Error> {
         })
         .await?;
     }
-    db.use_ns(target.namespace.as_str())
-        .use_db(target.database.as_str())
-        .await?;
+    // Selecting a namespace and database that do not exist yet defines them: servers starting at
+    // the same moment on a remote database conflict there, and one tries again.
+    retry(|| {
+        db.use_ns(target.namespace.as_str())
+            .use_db(target.database.as_str())
+            .into_future()
+    })
+    .await?;
     Ok(db)
 }
 
