@@ -241,7 +241,7 @@ pub async fn export_log(
             &e.user_agent,
             &e.website,
         ]
-        .map(|v| crate::admin::customers::export::defuse(v).into_owned());
+        .map(|v| crate::domain::text::defuse_formula(v).into_owned());
         written &= out.write_record(&row).is_ok();
     }
     let bytes = match out.into_inner() {

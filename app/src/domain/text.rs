@@ -1,5 +1,6 @@
 //! Text helpers shared by browser and server: filling translated texts (placeholders replaced in
-//! one pass, so data never becomes markup) and the one percent-encoder of URLs.
+//! one pass, so data never becomes markup), the one percent-encoder of URLs, and spreadsheet
+//! cells that cannot run as formulas.
 
 /// Fills `%name` placeholders in a translated text in one pass (longest name first, so `%pages` is
 /// not `%page`+s); values are never scanned again, so user data cannot inject a placeholder.
@@ -80,9 +81,19 @@ pub fn parse_query_string(s: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A cell of an exported spreadsheet that a spreadsheet must not run as a formula (CSV injection:
+/// `=`, `+`, `-`, `@`, a tab or a carriage return first) gets a leading quote; others are as given.
+pub fn defuse_formula(v: &str) -> std::borrow::Cow<'_, str> {
+    if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{v}").into()
+    } else {
+        v.into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{fill, parse_query_string};
+    use super::{defuse_formula, fill, parse_query_string};
 
     #[test]
     fn placeholders_fill_once_and_values_stay_literal() {
@@ -114,5 +125,22 @@ mod tests {
             parse_query_string("q=%C3%A8"),
             vec![("q".into(), "è".into())]
         );
+    }
+
+    #[test]
+    fn formulas_are_defused_and_other_cells_kept() {
+        for bad in [
+            "=cmd|' /C calc'!A0",
+            "+1+1",
+            "-2+3",
+            "@SUM(1+1)",
+            "\t=1+1",
+            "\r=1+1",
+        ] {
+            assert_eq!(defuse_formula(bad), format!("'{bad}"));
+        }
+        for fine in ["Ada", "a=b", "", "'=already", "1-2"] {
+            assert_eq!(defuse_formula(fine), fine);
+        }
     }
 }

@@ -265,3 +265,54 @@ async fn every_payload_of_the_corpus_gets_a_clear_answer_everywhere() {
     assert_eq!(bad, Some(0));
     assert!(!logged("panicked"), "a request panicked");
 }
+
+/// The corpus's spreadsheet formulas, saved as customers' names, leave the export as text: no
+/// cell of the CSV starts a formula.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn formulas_in_customer_data_leave_the_export_as_text() {
+    let app = spawn_app_with(|c| c.rate_limit.per_minute = 0).await;
+    let admin = app
+        .admin_with_role("formulas@example.com", "administrators")
+        .await;
+    let mut saved = 0;
+    for (i, (name, bytes)) in corpus()
+        .iter()
+        .filter(|(n, _)| n.starts_with("csv-formula"))
+        .enumerate()
+    {
+        let payload = String::from_utf8_lossy(bytes)
+            .trim_end_matches('\n')
+            .to_owned();
+        let input = serde_json::json!({"input": {"id": null, "website": "main", "group": 1,
+            "prefix": "", "firstname": payload, "middlename": "", "lastname": payload,
+            "suffix": "", "email": format!("formula{i}@example.com"), "dob": "", "gender": "",
+            "taxvat": "", "newsletter": false, "assistance_allowed": false, "addresses": [],
+            "default_billing": null, "default_shipping": null}});
+        let r = app
+            .call_json("/api/admin/customers/save", &admin, &input)
+            .await;
+        sane(&r, &format!("{name} → customers/save"));
+        saved += usize::from(r.status == 200);
+    }
+    assert!(saved >= 5, "only {saved} formula names were accepted");
+    let r = app
+        .get(
+            "/api/admin/customers/export?format=csv&cols=id,name,email,taxvat",
+            &admin,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let mut reader = csv::Reader::from_reader(r.body.as_bytes());
+    let cells: Vec<String> = reader
+        .records()
+        .flat_map(|row| row.unwrap().iter().map(str::to_owned).collect::<Vec<_>>())
+        .collect();
+    let defused = cells.iter().filter(|c| c.starts_with("'")).count();
+    assert!(defused >= saved, "{cells:?}");
+    for c in &cells {
+        assert!(
+            !c.starts_with(['=', '+', '-', '@', '\t', '\r']),
+            "a cell starts a formula: {c:?}"
+        );
+    }
+}

@@ -59,15 +59,6 @@ pub fn title(c: Column) -> &'static str {
     }
 }
 
-/// A spreadsheet must not run a cell as a formula (CSV injection): such cells get a leading quote.
-pub fn defuse(v: &str) -> std::borrow::Cow<'_, str> {
-    if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{v}").into()
-    } else {
-        v.into()
-    }
-}
-
 fn xml_escape(v: &str) -> String {
     let mut out = String::with_capacity(v.len());
     for c in v.chars() {
@@ -129,7 +120,11 @@ pub fn chunk_bytes(
             let mut w = csv::Writer::from_writer(Vec::with_capacity(ids.len() * 120));
             for id in ids {
                 if let Some(cells) = ix.cells(*id, columns, now) {
-                    let _ = w.write_record(cells.iter().map(|c| defuse(c).into_owned()));
+                    let _ = w.write_record(
+                        cells
+                            .iter()
+                            .map(|c| crate::domain::text::defuse_formula(c).into_owned()),
+                    );
                 }
             }
             w.into_inner().unwrap_or_default()

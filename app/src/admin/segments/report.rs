@@ -92,7 +92,11 @@ pub async fn compare_segments(ids: Vec<u32>, days: u32) -> Result<Comparison, Ap
 
 /// The sizes as CSV (segment, name, day, members), for the export link.
 fn sizes_csv(c: &Comparison, name: &dyn Fn(u32) -> String) -> String {
-    let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    // Names are the admins' own text: quoted, and never a formula.
+    let q = |s: &str| {
+        let s = crate::domain::text::defuse_formula(s);
+        format!("\"{}\"", s.replace('"', "\"\""))
+    };
     let mut out = String::from("Segment ID,Segment,Day,Customers\r\n");
     for (i, id) in c.ids.iter().enumerate() {
         for (d, day) in c.days.iter().enumerate() {
@@ -297,4 +301,25 @@ fn size_chart(i18n: leptos_i18n::I18nContext<Locale>, c: &Comparison, names: &[S
         </svg>
     }
     .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sizes_export_quotes_names_and_never_starts_a_formula() {
+        let c = Comparison {
+            ids: vec![7],
+            overlap: vec![vec![3]],
+            days: vec!["2026-12-01".into()],
+            sizes: vec![vec![Some(3)]],
+        };
+        let csv = sizes_csv(&c, &|_| "=HYPERLINK(\"http://evil.example\",\"x\")".into());
+        assert_eq!(
+            csv,
+            "Segment ID,Segment,Day,Customers\r\n\
+             7,\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\",2026-12-01,3\r\n"
+        );
+    }
 }
