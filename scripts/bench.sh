@@ -6,7 +6,8 @@
 # BENCH_CUSTOMERS (default 1000000) sets the grid's size; the seeded database under
 # target/bench-data is reused by later runs.
 #
-# `fuzz` runs the segment readers' fuzz test for SEGMENT_FUZZ_SECS (default 600) seconds.
+# `fuzz` runs the segment readers' fuzz test for SEGMENT_FUZZ_SECS (default 600) seconds, then
+# every other parser's property tests with FUZZ_CASES (default 200,000) cases each.
 #
 # `blocks` times dynamic-block resolution (1,000 blocks, 100 segments) and the storefront home with
 # personalization on and off, alternated three times in one run.
@@ -191,6 +192,20 @@ cat >>"$root/BENCHMARKS.md" <<MD
 (dev profile): $fuzz_line.
 MD
 echo "$fuzz_line"
+# Every other parser of outside text (grid queries, emails, segment JSON, audience keys and feed
+# lines, amounts, dates, the config file), with FUZZ_CASES cases per property instead of 1,000.
+fuzz_cases=${FUZZ_CASES:-200000}
+started=$(date +%s)
+FUZZ_CASES=$fuzz_cases cargo test -p app --features ssr --lib -- domain::fuzz >/dev/null
+FUZZ_CASES=$fuzz_cases cargo test -p server --features app/ssr --test it -- fuzz:: >/dev/null
+cat >>"$root/BENCHMARKS.md" <<MD
+
+### Parsers fuzzed, $(date -u +%Y-%m-%d) — $machine
+
+\`FUZZ_CASES=$fuzz_cases cargo test -p app --features ssr --lib -- domain::fuzz\` and
+\`… -p server --test it -- fuzz::\` (dev profile): $fuzz_cases cases per property, no failure,
+$(( $(date +%s) - started )) s.
+MD
 fi
 
 # Dynamic blocks: resolution in-process, then the storefront home over HTTP on a database without

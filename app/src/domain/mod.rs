@@ -10,6 +10,8 @@ pub mod customer;
 pub mod customer_view;
 pub mod dates;
 pub mod email;
+#[cfg(test)]
+mod fuzz;
 pub mod grid;
 pub mod integration;
 pub mod money;
