@@ -24,7 +24,7 @@ APP_LAYERS = [
 ]
 # server/src: the binary's entry and commands sit above the library modules they use.
 SERVER_LAYERS = [
-    ("library", [{"config", "csrf", "demo", "jobs", "mail", "rate_limit", "routes", "seed", "seed_orders", "telemetry"}]),
+    ("library", [{"config", "csrf", "db_guard", "demo", "jobs", "mail", "rate_limit", "routes", "seed", "seed_orders", "telemetry"}]),
     ("commands", [{"bench", "main"}]),
 ]
 

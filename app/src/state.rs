@@ -7,6 +7,8 @@ use leptos::config::LeptosOptions;
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
+    /// Whether the database answers now (probed every second).
+    pub db_health: std::sync::Arc<crate::db::health::DbHealth>,
     pub hasher: PasswordHasher,
     /// Cookies get `Secure` and the `__Host-` prefix when the public base URL is https.
     pub secure_cookies: bool,

@@ -2,6 +2,7 @@
 pub mod bench;
 pub mod config;
 pub mod csrf;
+pub mod db_guard;
 pub mod demo;
 pub mod jobs;
 pub mod mail;
@@ -50,6 +51,12 @@ pub async fn state_on(db: app::db::Db, config: &config::Config) -> anyhow::Resul
         .site_addr(config.listen)
         .build();
     Ok(AppState {
+        // An embedded store cannot go away while the process runs: only a remote one is probed.
+        db_health: if config.database.url.starts_with("ws") {
+            app::db::health::DbHealth::start(&db)
+        } else {
+            app::db::health::DbHealth::always_up()
+        },
         db,
         // Each hash holds 19 MiB for ~50 ms: two at a time per core.
         hasher: PasswordHasher::new(

@@ -1,6 +1,6 @@
 //! The HTTP surface: pages and server functions (leptos), static files, /healthz, and the layers
-//! every request passes (plain paths only, a time limit, security headers, body limit, rate
-//! limits, CSRF, customer and admin guards, Now Online's activity tracking, error statuses,
+//! every request passes (plain paths only, a time limit, security headers, body limit, a gone
+//! database's 503, rate limits, CSRF, customer and admin guards, Now Online's activity tracking, error statuses,
 //! request logs).
 use crate::csrf::{AllowedOrigin, csrf_guard};
 use app::auth::guard::{admin_guard, customer_guard};
@@ -72,6 +72,7 @@ pub fn router_with(
         .layer(from_fn_with_state(state.clone(), customer_guard))
         .layer(from_fn_with_state(allowed, csrf_guard))
         .layer(from_fn_with_state(limits, crate::rate_limit::rate_limit))
+        .layer(from_fn_with_state(state.clone(), crate::db_guard::db_guard))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             answer_timeout,
@@ -146,12 +147,9 @@ async fn error_statuses(
 
 /// 200 when the database answers within two seconds, 503 otherwise.
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    let probe = tokio::time::timeout(Duration::from_secs(2), async {
-        state.db.query("RETURN 1").await.and_then(|r| r.check())
-    })
-    .await;
-    match probe {
-        Ok(Ok(_)) => (StatusCode::OK, "ok"),
-        _ => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable"),
+    if app::db::health::probe(&state.db).await {
+        (StatusCode::OK, "ok")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
     }
 }
