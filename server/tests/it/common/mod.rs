@@ -1,6 +1,7 @@
 //! Test helpers: an app on a real loopback socket with a fresh in-memory database, and a tiny
 //! HTTP/1.1 client so requests go over the wire exactly as a browser's would.
 
+pub mod cluster;
 pub mod shopper;
 
 use app::state::AppState;
@@ -15,6 +16,8 @@ pub struct TestApp {
     pub state: AppState,
     /// What `deliver_mail` has sent, oldest first.
     pub mail: Arc<Recorder>,
+    /// Where app servers in other processes drop the mail they send (`cluster`).
+    pub mail_dir: Option<std::path::PathBuf>,
 }
 
 /// A mail transport that keeps what it is given (the live links included).
@@ -151,6 +154,7 @@ async fn serve_on(state: AppState, per_minute: u32, timeout: std::time::Duration
         addr,
         state,
         mail: Arc::default(),
+        mail_dir: None,
     }
 }
 
@@ -185,22 +189,50 @@ impl TestApp {
     }
 
     /// The newest message of `template` sent to `to` (after delivering what is due), and the
-    /// token in its link.
+    /// token in its link. App servers in other processes claim what is due too (every 2 s): their
+    /// folder is searched as well, for as long as that takes.
     pub async fn last_mail(&self, to: &str, template: &str) -> Option<(String, String)> {
-        self.deliver_mail().await;
+        let tries = if self.mail_dir.is_some() { 50 } else { 1 };
+        for _ in 0..tries {
+            self.deliver_mail().await;
+            if let Some(body) = self
+                .recorded(to, template)
+                .or_else(|| self.dropped(to, template))
+            {
+                let token = body
+                    .split("token=")
+                    .nth(1)
+                    .map(|t| t.chars().take_while(|c| c.is_ascii_hexdigit()).collect())
+                    .unwrap_or_default();
+                return Some((body, token));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        None
+    }
+
+    fn recorded(&self, to: &str, template: &str) -> Option<String> {
         let sent = self.mail.sent.lock().unwrap();
-        let body = sent
-            .iter()
+        sent.iter()
             .rev()
-            .find(|m| m.recipient == to && m.template == template)?
-            .body
-            .clone();
-        let token = body
-            .split("token=")
-            .nth(1)
-            .map(|t| t.chars().take_while(|c| c.is_ascii_hexdigit()).collect())
-            .unwrap_or_default();
-        Some((body, token))
+            .find(|m| m.recipient == to && m.template == template)
+            .map(|m| m.body.clone())
+    }
+
+    /// The newest message in the drop folder (files are named by their time, then template).
+    fn dropped(&self, to: &str, template: &str) -> Option<String> {
+        let mut files: Vec<_> = std::fs::read_dir(self.mail_dir.as_ref()?)
+            .ok()?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        files.sort();
+        files.iter().rev().find_map(|f| {
+            let text = std::fs::read_to_string(f).ok()?;
+            let (head, body) = text.split_once("\n\n")?;
+            let mine = head.lines().any(|l| l == format!("To: {to}"))
+                && head.lines().any(|l| l == format!("Template: {template}"));
+            mine.then(|| body.to_owned())
+        })
     }
 
     pub fn origin(&self) -> String {
@@ -227,51 +259,75 @@ impl TestApp {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> Reply {
-        let mut stream = TcpStream::connect(self.addr).await.unwrap();
-        let mut req = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
-            self.addr,
-            body.len()
-        )
-        .into_bytes();
-        for (k, v) in headers {
-            req.extend_from_slice(format!("{k}: {v}\r\n").as_bytes());
-        }
-        req.extend_from_slice(b"\r\n");
-        req.extend_from_slice(body);
-        stream.write_all(&req).await.unwrap();
-        let mut raw = Vec::new();
-        stream.read_to_end(&mut raw).await.unwrap();
-        let text = String::from_utf8_lossy(&raw).to_string();
-        let (head, rest) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-        let mut lines = head.lines();
-        let status = lines
-            .next()
-            .unwrap()
-            .split(' ')
-            .nth(1)
-            .unwrap()
-            .parse()
-            .unwrap();
-        let headers: Vec<(String, String)> = lines
-            .filter_map(|l| l.split_once(':'))
-            .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
-            .collect();
-        let chunked = headers
-            .iter()
-            .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
-        let body = if chunked {
-            dechunk(rest)
-        } else {
-            rest.to_owned()
-        };
-        Reply {
-            status,
-            headers,
-            body,
-        }
+        request_to(self.addr, method, path, headers, body).await
     }
+}
 
+/// Sends one request to `addr` (`Connection: close`) and reads the whole reply.
+pub async fn request_to(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Reply {
+    try_request_to(addr, method, path, headers, body)
+        .await
+        .expect("a reply")
+}
+
+/// `request_to`, where the server may be gone: an error instead of a panic when it does not
+/// answer whole.
+pub async fn try_request_to(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<Reply> {
+    let mut stream = TcpStream::connect(addr).await?;
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    )
+    .into_bytes();
+    for (k, v) in headers {
+        req.extend_from_slice(format!("{k}: {v}\r\n").as_bytes());
+    }
+    req.extend_from_slice(b"\r\n");
+    req.extend_from_slice(body);
+    stream.write_all(&req).await?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await?;
+    let text = String::from_utf8_lossy(&raw).to_string();
+    let cut = || std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "no whole reply");
+    let (head, rest) = text.split_once("\r\n\r\n").ok_or_else(cut)?;
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(cut)?;
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    let chunked = headers
+        .iter()
+        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
+    let body = if chunked {
+        dechunk(rest)
+    } else {
+        rest.to_owned()
+    };
+    Ok(Reply {
+        status,
+        headers,
+        body,
+    })
+}
+
+impl TestApp {
     /// A same-origin POST of a server function with form-encoded arguments, as a browser sends it.
     pub async fn call(&self, path: &str, cookie: Option<&str>, form: &str) -> Reply {
         let origin = self.origin();
