@@ -12,6 +12,76 @@ const data = process.env.E2E_DATA ?? path.join(root, 'target/e2e-data');
 /** Where the e2e server writes its emails (one text file each): the links are only there. */
 export const MAIL_DIR = path.join(data, 'mail');
 
+
+/**
+ * `E2E_CLUSTER=1` (scripts/e2e.sh's second pass): a real `surreal` server, two app servers on it
+ * over ws:// and a balancer in front that alternates requests between them; the browser only
+ * sees the balancer.
+ */
+const cluster = process.env.E2E_CLUSTER === '1';
+
+/** One `clientele serve` on `listen`, answering as `baseURL` (the balancer's, in a cluster). */
+function appServer(listen: string, database: string, demo: boolean, more: Record<string, string> = {}) {
+  return {
+    command: `${process.env.E2E_BIN ?? path.join(root, 'target/debug/clientele')} serve`,
+    url: `http://127.0.0.1:${listen}/healthz`,
+    timeout: 180_000,
+    reuseExistingServer: false,
+    stdout: 'pipe' as const,
+    stderr: 'pipe' as const,
+    env: {
+      CLIENTELE_LISTEN: `127.0.0.1:${listen}`,
+      CLIENTELE_BASE_URL: baseURL,
+      CLIENTELE_DATABASE__URL: database,
+      CLIENTELE_MAIL_DIR: MAIL_DIR,
+      CLIENTELE_SITE_ROOT: process.env.E2E_SITE_ROOT ?? path.join(root, 'target/site'),
+      CLIENTELE_DEMO__ENABLED: String(demo),
+      CLIENTELE_DEMO__CUSTOMERS: String(DEMO_CUSTOMERS),
+      CLIENTELE_DEMO__ADMIN_EMAIL: DEMO_ADMIN.email,
+      CLIENTELE_DEMO__ADMIN_PASSWORD: DEMO_ADMIN.password,
+      CLIENTELE_LOG__LEVEL: 'warn',
+      // The journeys sign in far more often than one person would.
+      CLIENTELE_RATE_LIMIT__PER_MINUTE: '1000',
+      // Now Online: write activity and push the open page every second.
+      CLIENTELE_ONLINE__FLUSH_SECONDS: '1',
+      CLIENTELE_ONLINE__PUSH_SECONDS: '1',
+      ...more,
+    },
+  };
+}
+
+/** Started in order, each once it answers: the database, app A (seeds the demo), app B, the balancer. */
+function clusterServers() {
+  const need = (name: string) => {
+    const v = process.env[name];
+    if (!v) throw new Error(`E2E_CLUSTER needs ${name} (scripts/e2e.sh sets it)`);
+    return v;
+  };
+  const [dbPort, aPort, bPort] = [need('E2E_DB_PORT'), need('E2E_PORT_A'), need('E2E_PORT_B')];
+  const password = need('E2E_DB_PASSWORD');
+  const ws = {
+    CLIENTELE_DATABASE__USERNAME: 'root',
+    CLIENTELE_DATABASE__PASSWORD: password,
+  };
+  return [
+    {
+      command: `${need('SURREAL_BIN')} start --no-banner --log warn --bind 127.0.0.1:${dbPort} --user root --pass ${password} memory`,
+      port: Number(dbPort),
+      timeout: 60_000,
+      reuseExistingServer: false,
+    },
+    appServer(aPort, `ws://127.0.0.1:${dbPort}`, true, ws),
+    appServer(bPort, `ws://127.0.0.1:${dbPort}`, false, ws),
+    {
+      command: `node ${path.join(__dirname, 'scripts/balance.mjs')}`,
+      url: `${baseURL}/healthz`,
+      timeout: 60_000,
+      reuseExistingServer: false,
+      env: { BALANCE_PORT: port, BALANCE_UPSTREAMS: `${aPort},${bPort}` },
+    },
+  ];
+}
+
 export default defineConfig({
   testDir: './tests',
   timeout: 60_000,
@@ -45,6 +115,8 @@ export default defineConfig({
     { name: 'audiences', testMatch: /audiences\.spec\.ts/, dependencies: ['content'] },
     // Cart price rules make a segment and register customers: after the audiences.
     { name: 'promotions', testMatch: /promotions\.spec\.ts/, dependencies: ['audiences'] },
+    // Only behind the balancer: both app servers answered, in turn.
+    ...(cluster ? [{ name: 'cluster', testMatch: /cluster\.spec\.ts/ }] : []),
   ],
   use: {
     baseURL,
@@ -54,29 +126,5 @@ export default defineConfig({
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     },
   },
-  webServer: {
-    command: `${process.env.E2E_BIN ?? path.join(root, 'target/debug/clientele')} serve`,
-    url: `${baseURL}/healthz`,
-    timeout: 180_000,
-    reuseExistingServer: false,
-    stdout: 'pipe',
-    stderr: 'pipe',
-    env: {
-      CLIENTELE_LISTEN: `127.0.0.1:${port}`,
-      CLIENTELE_BASE_URL: baseURL,
-      CLIENTELE_DATABASE__URL: `rocksdb://${data}/db`,
-      CLIENTELE_MAIL_DIR: MAIL_DIR,
-      CLIENTELE_SITE_ROOT: process.env.E2E_SITE_ROOT ?? path.join(root, 'target/site'),
-      CLIENTELE_DEMO__ENABLED: 'true',
-      CLIENTELE_DEMO__CUSTOMERS: String(DEMO_CUSTOMERS),
-      CLIENTELE_DEMO__ADMIN_EMAIL: DEMO_ADMIN.email,
-      CLIENTELE_DEMO__ADMIN_PASSWORD: DEMO_ADMIN.password,
-      CLIENTELE_LOG__LEVEL: 'warn',
-      // The journeys sign in far more often than one person would.
-      CLIENTELE_RATE_LIMIT__PER_MINUTE: '1000',
-      // Now Online: write activity and push the open page every second.
-      CLIENTELE_ONLINE__FLUSH_SECONDS: '1',
-      CLIENTELE_ONLINE__PUSH_SECONDS: '1',
-    },
-  },
+  webServer: cluster ? clusterServers() : appServer(port, `rocksdb://${data}/db`, true),
 });

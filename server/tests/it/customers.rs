@@ -419,7 +419,7 @@ async fn admin(app: &TestApp) -> String {
         .await
 }
 
-async fn grid(app: &TestApp, token: &str, q: &str) -> (u16, Value) {
+pub(crate) async fn grid(app: &TestApp, token: &str, q: &str) -> (u16, Value) {
     let r = app
         .call_json("/api/admin/customers/grid", token, &json!({ "query": q }))
         .await;
@@ -429,7 +429,7 @@ async fn grid(app: &TestApp, token: &str, q: &str) -> (u16, Value) {
     )
 }
 
-fn ids_of(page: &Value) -> Vec<i64> {
+pub(crate) fn ids_of(page: &Value) -> Vec<i64> {
     page["rows"]
         .as_array()
         .map(|rows| rows.iter().map(|r| r["id"].as_i64().unwrap()).collect())

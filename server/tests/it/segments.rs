@@ -304,7 +304,10 @@ async fn segments_of_segments_refuse_cycles_and_unknown_segments() {
 }
 
 /// Polls `check` every 50 ms for up to `secs` seconds; how long it took, or None.
-async fn within(secs: u64, mut check: impl FnMut() -> bool) -> Option<std::time::Duration> {
+pub(crate) async fn within(
+    secs: u64,
+    mut check: impl FnMut() -> bool,
+) -> Option<std::time::Duration> {
     let start = std::time::Instant::now();
     while start.elapsed() < std::time::Duration::from_secs(secs) {
         if check() {

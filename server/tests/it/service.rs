@@ -11,7 +11,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 const PASSWORD: &str = "copper kettle lantern";
 
 /// Registers a customer (confirmation off) and signs them in: their id and session cookie value.
-async fn customer(app: &TestApp, email: &str, consent: bool) -> (i64, String) {
+pub(crate) async fn customer(app: &TestApp, email: &str, consent: bool) -> (i64, String) {
     set(app, json!({ "require_confirmation": false })).await;
     let form = format!(
         "firstname=Ada&lastname=Lovelace&email={}&password={p}&password_confirmation={p}{}",
@@ -46,7 +46,7 @@ async fn customer(app: &TestApp, email: &str, consent: bool) -> (i64, String) {
 }
 
 /// A GET as a browser sends it, with the given `Cookie` header.
-async fn browse(app: &TestApp, path: &str, cookies: Option<&str>) -> Reply {
+pub(crate) async fn browse(app: &TestApp, path: &str, cookies: Option<&str>) -> Reply {
     let mut headers = vec![("User-Agent", "Mozilla/5.0 (test)")];
     if let Some(c) = cookies {
         headers.push(("Cookie", c));
@@ -54,7 +54,7 @@ async fn browse(app: &TestApp, path: &str, cookies: Option<&str>) -> Reply {
     app.request("GET", path, &headers, "").await
 }
 
-fn cookie_of(reply: &Reply, name: &str) -> Option<String> {
+pub(crate) fn cookie_of(reply: &Reply, name: &str) -> Option<String> {
     reply
         .headers_named("set-cookie")
         .into_iter()
@@ -63,7 +63,7 @@ fn cookie_of(reply: &Reply, name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-async fn online(app: &TestApp, admin: &str, query: &str) -> (u16, Value) {
+pub(crate) async fn online(app: &TestApp, admin: &str, query: &str) -> (u16, Value) {
     let r = app
         .call(
             "/api/admin/now-online/list",
@@ -440,7 +440,7 @@ async fn tracking_can_be_switched_off() {
 // ---------------------------------------------------------------------------------------------
 // Login as Customer
 
-async fn enable_assistance(app: &TestApp) {
+pub(crate) async fn enable_assistance(app: &TestApp) {
     set(app, json!({ "assist_enabled": true })).await;
 }
 
@@ -453,7 +453,7 @@ async fn check(app: &TestApp, admin: &str, customer: i64) -> Reply {
     .await
 }
 
-async fn start(app: &TestApp, admin: &str, customer: i64) -> Reply {
+pub(crate) async fn start(app: &TestApp, admin: &str, customer: i64) -> Reply {
     app.call(
         "/api/admin/login-as-customer/start",
         Some(admin),
@@ -462,12 +462,12 @@ async fn start(app: &TestApp, admin: &str, customer: i64) -> Reply {
     .await
 }
 
-async fn current(app: &TestApp, cookies: &str) -> Value {
+pub(crate) async fn current(app: &TestApp, cookies: &str) -> Value {
     let r = shop_with(app, "/api/account/current", Some(cookies), "").await;
     serde_json::from_str(&r.body).unwrap_or(Value::Null)
 }
 
-async fn assistance_rows(app: &TestApp) -> Vec<Value> {
+pub(crate) async fn assistance_rows(app: &TestApp) -> Vec<Value> {
     let mut res = app
         .state
         .db
