@@ -12,7 +12,7 @@ use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use http::{HeaderValue, StatusCode, header};
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use std::time::Duration;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -36,6 +36,15 @@ pub fn router(
     router_with(state, allowed, limits, ANSWER_TIMEOUT)
 }
 
+/// The pages' routes, generated once per process. Generating them sets a process-wide flag that
+/// makes every resource first polled meanwhile wait forever (leptos_server 0.8's
+/// `SuppressResourceLoad`, leptos#4773): a second router built while another serves (the tests
+/// run many servers in one process) hung a page render now and then until its 408.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// `router` with another answer time limit (tests use a short one).
 pub fn router_with(
     state: AppState,
@@ -43,7 +52,7 @@ pub fn router_with(
     limits: crate::rate_limit::Limits,
     answer_timeout: Duration,
 ) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let leptos = state.leptos.clone();
     let https = state.secure_cookies;
     let router = Router::new()

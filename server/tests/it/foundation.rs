@@ -330,3 +330,31 @@ async fn the_dashboard_counts_seeded_customers() {
         "some joined this week"
     );
 }
+
+/// Pages render while other routers are built in the same process: generating the route list
+/// once per process keeps leptos' process-wide "suppress resource loads" flag from hanging a page
+/// whose resources are first polled meanwhile (it did, now and then, until the 408).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_render_while_more_routers_are_built() {
+    let app = crate::common::spawn_app_with_timeout(std::time::Duration::from_secs(10)).await;
+    let state = app.state.clone();
+    let building = tokio::task::spawn_blocking(move || {
+        for _ in 0..30 {
+            let limits = server::rate_limit::Limits::new(&server::config::RateLimitConfig {
+                per_minute: 0,
+                trust_forwarded_for: false,
+                api_per_minute: server::config::DEFAULT_API_PER_MINUTE,
+            });
+            let allowed = server::csrf::AllowedOrigin("http://127.0.0.1".into());
+            drop(server::routes::router(state.clone(), allowed, limits));
+        }
+    });
+    let pages = (0..60).map(|_| app.request("GET", "/", &[], ""));
+    let statuses: Vec<u16> = futures::future::join_all(pages)
+        .await
+        .into_iter()
+        .map(|r| r.status)
+        .collect();
+    building.await.unwrap();
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+}
