@@ -115,8 +115,10 @@ pub async fn upsert_order(
     summary = "Create or update up to 1,000 orders",
     description = "Each item is answered on its own (created, updated, unchanged, or error with \
                    its fields) and written atomically; the others are written whatever one item \
-                   holds. With an `Idempotency-Key` header, a retried batch (same key, same body) \
-                   gets the first answer back and writes nothing.",
+                   holds. When the store cannot write at all (every item unavailable), the batch \
+                   answers 503: retry it whole. With an `Idempotency-Key` header, a retried batch \
+                   (same key, same body) gets the first answer back and writes nothing; an answer \
+                   with items the store could not write is not kept, so its retry writes them.",
     request_body = OrderBatch,
     params(("Idempotency-Key" = Option<String>, Header, description = "Up to 255 characters, unique per batch")),
     responses(
@@ -144,6 +146,14 @@ pub async fn upsert_batch(
     let items = read_items::<OrderInput>(&body)?;
     let answers =
         orders::upsert(&state.db, &state.customers, &caller.actor(), items.inputs).await?;
+    // An item the store could not write (unavailable: database away, disk full) is the service's
+    // trouble, not the item's. When that is every item's answer the batch gets a 503 to retry
+    // whole, and an answer holding such items is never kept for an idempotent replay.
+    let unavailable = |a: &Result<_, AppError>| matches!(a, Err(AppError::Unavailable));
+    if !answers.is_empty() && answers.iter().all(unavailable) {
+        return Err(AppError::Unavailable.into());
+    }
+    let transient = answers.iter().any(unavailable);
     let mut results: Vec<OrderResult> = items
         .positions
         .into_iter()
@@ -167,7 +177,7 @@ pub async fn upsert_batch(
         failed: count(ItemResult::Error),
         results,
     };
-    if let Some(key) = &key {
+    if let Some(key) = key.as_ref().filter(|_| !transient) {
         idempotency::remember(&state.db, &caller.id, key, &body, 200, &answer).await?;
     }
     Ok(Json(answer).into_response())

@@ -50,7 +50,14 @@ pub enum Refusals {
     /// Over the token's rate limit: see Retry-After.
     #[response(status = 429, content_type = "application/problem+json")]
     RateLimited(ProblemDetails),
+    /// The service cannot answer now (its database is away, or cannot write): retry after
+    /// `Retry-After` seconds; nothing of the request was written.
+    #[response(status = 503, content_type = "application/problem+json")]
+    Unavailable(ProblemDetails),
 }
+
+/// The `Retry-After` of a 503: how soon trying again makes sense.
+pub const UNAVAILABLE_RETRY_SECONDS: u64 = 5;
 
 /// The error every API handler may answer: its problem details, boxed so a `Result` stays small.
 #[derive(Clone, Debug, PartialEq)]
@@ -178,11 +185,15 @@ impl From<AppError> for ApiProblem {
                 }];
                 p
             }
-            AppError::Unavailable | AppError::Transport(_) => ApiProblem::new(
-                503,
-                "unavailable",
-                "The service could not answer; try again shortly.",
-            ),
+            AppError::Unavailable | AppError::Transport(_) => {
+                let mut p = ApiProblem::new(
+                    503,
+                    "unavailable",
+                    "The service could not answer; try again shortly.",
+                );
+                p.retry_after = Some(UNAVAILABLE_RETRY_SECONDS);
+                p
+            }
         }
     }
 }
