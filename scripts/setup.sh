@@ -4,7 +4,7 @@
 # Writes the name of the Rust toolchain to use into .cache/toolchain (read by the Makefile).
 # Order: system packages, a Rust toolchain that can build wasm32, cargo-leptos, wasm-bindgen-cli
 # (exactly the locked wasm-bindgen version), node packages of end2end/ (Playwright, axe-core,
-# binaryen's wasm-opt). Chromium comes from Debian: Playwright's own browser download cannot work
+# binaryen's wasm-opt), Python's aiosmtpd (mail tests) in .cache/py. Chromium comes from Debian: Playwright's own browser download cannot work
 # on machines that reach package registries only.
 #
 # It must not depend on the caller's environment nor on what an earlier run left on the machine:
@@ -168,6 +168,14 @@ if [ ! -f "$stamp" ] || ! cmp -s "$lock" "$stamp"; then
   say "installing end2end node packages"
   (cd "$root/end2end" && npm ci --no-audit --no-fund --loglevel=error)
   cp "$lock" "$stamp"
+fi
+
+# --- Python packages (aiosmtpd: the local SMTP server of the mail fault tests) --------------------
+py="$cache/py"
+if ! "$py/bin/python" -c 'import aiosmtpd' 2>/dev/null; then
+  say "installing aiosmtpd (Python) into .cache/py"
+  rm -rf "$py" && python3 -m venv "$py"
+  "$py/bin/pip" install --quiet --disable-pip-version-check aiosmtpd==1.4.6
 fi
 
 if [ "$mode" = --tools-in-background ] && ! tools_ready; then

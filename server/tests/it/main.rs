@@ -26,6 +26,7 @@ mod segment_history;
 mod segment_products;
 mod segments;
 mod service;
+mod smtp;
 mod statuses;
 mod visitors;
 mod wishlists;
