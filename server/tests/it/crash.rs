@@ -23,17 +23,19 @@ const ADMIN: &str = "crash@example.com";
 static NEXT_CUSTOMER: AtomicUsize = AtomicUsize::new(0);
 const ADMIN_PASSWORD: &str = "correct horse battery staple";
 
-/// What the server said it wrote.
+/// What the server said it wrote, and what it refused.
 #[derive(Default)]
-struct Acked {
-    customers: Vec<(i64, String)>,
-    orders: Vec<String>,
+pub(crate) struct Acked {
+    pub customers: Vec<(i64, String)>,
+    pub orders: Vec<String>,
     /// Settings saves: the values of `street_lines` acknowledged, in order.
-    settings: Vec<u64>,
+    pub settings: Vec<u64>,
+    /// Each answer other than 200 (a writer stops at its first): status and body.
+    pub refused: Vec<(u16, String)>,
 }
 
 impl Acked {
-    fn total(&self) -> usize {
+    pub fn total(&self) -> usize {
         self.customers.len() + self.orders.len() + self.settings.len()
     }
 }
@@ -54,7 +56,21 @@ fn clientele(dir: &Path) -> Command {
     cmd
 }
 
-async fn serve(dir: &Path, port: u16) -> Child {
+/// Creates the writers' admin in the store under `dir` (`clientele admin create`).
+pub(crate) fn create_admin(dir: &Path) {
+    let mut create = clientele(dir)
+        .args(["admin", "create", "--email", ADMIN, "--password-stdin"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    let mut stdin = create.stdin.take().unwrap();
+    stdin.write_all(ADMIN_PASSWORD.as_bytes()).unwrap();
+    drop(stdin);
+    assert!(create.wait().unwrap().success());
+}
+
+pub(crate) async fn serve(dir: &Path, port: u16) -> Child {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -74,7 +90,7 @@ async fn serve(dir: &Path, port: u16) -> Child {
 }
 
 /// The admin's session and an integration token that may write orders.
-struct Keys {
+pub(crate) struct Keys {
     origin: String,
     cookie: String,
     token: String,
@@ -94,7 +110,7 @@ async fn post(addr: SocketAddr, keys: &Keys, path: &str, body: &Value) -> Option
         .ok()
 }
 
-async fn sign_in(addr: SocketAddr) -> Keys {
+pub(crate) async fn sign_in(addr: SocketAddr) -> Keys {
     let origin = format!("http://{addr}");
     let form = format!(
         "email={}&password={}",
@@ -159,7 +175,12 @@ fn order(number: &str, customer: &(i64, String)) -> Value {
 }
 
 /// Writes until `stop` or until the server stops answering; each acknowledged write is noted.
-async fn write(addr: SocketAddr, keys: Arc<Keys>, acked: Arc<Mutex<Acked>>, stop: Arc<AtomicBool>) {
+pub(crate) async fn write(
+    addr: SocketAddr,
+    keys: Arc<Keys>,
+    acked: Arc<Mutex<Acked>>,
+    stop: Arc<AtomicBool>,
+) {
     let customers = {
         let (keys, acked, stop) = (keys.clone(), acked.clone(), stop.clone());
         async move {
@@ -171,6 +192,7 @@ async fn write(addr: SocketAddr, keys: Arc<Keys>, acked: Arc<Mutex<Acked>>, stop
                     return;
                 };
                 if r.status != 200 {
+                    acked.lock().unwrap().refused.push((r.status, r.body));
                     return;
                 }
                 let id: i64 = r.body.trim().parse().unwrap();
@@ -220,6 +242,7 @@ async fn write(addr: SocketAddr, keys: Arc<Keys>, acked: Arc<Mutex<Acked>>, stop
                 };
                 let v: Value = serde_json::from_str(&r.body).unwrap_or(Value::Null);
                 if r.status != 200 || v["created"] != json!(ORDERS_PER_BATCH) {
+                    acked.lock().unwrap().refused.push((r.status, r.body));
                     return;
                 }
                 acked
@@ -260,6 +283,7 @@ async fn write(addr: SocketAddr, keys: Arc<Keys>, acked: Arc<Mutex<Acked>>, stop
                 return;
             };
             if r.status != 200 {
+                acked.lock().unwrap().refused.push((r.status, r.body));
                 return;
             }
             acked.lock().unwrap().settings.push(lines);
@@ -271,16 +295,7 @@ async fn write(addr: SocketAddr, keys: Arc<Keys>, acked: Arc<Mutex<Acked>>, stop
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_writes_survive_kill_9_of_the_app_server_on_rocksdb() {
     let dir = tempfile::tempdir().unwrap();
-    let mut create = clientele(dir.path())
-        .args(["admin", "create", "--email", ADMIN, "--password-stdin"])
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    let mut stdin = create.stdin.take().unwrap();
-    stdin.write_all(ADMIN_PASSWORD.as_bytes()).unwrap();
-    drop(stdin);
-    assert!(create.wait().unwrap().success());
+    create_admin(dir.path());
 
     let port = free_port();
     let addr: SocketAddr = ([127, 0, 0, 1], port).into();
@@ -313,6 +328,8 @@ async fn acknowledged_writes_survive_kill_9_of_the_app_server_on_rocksdb() {
     }
     let acked = std::mem::take(&mut *acked.lock().unwrap());
     assert!(acked.total() >= WRITES);
+    let failed: Vec<_> = acked.refused.iter().filter(|(s, _)| *s >= 500).collect();
+    assert!(failed.is_empty(), "server errors: {failed:?}");
     eprintln!(
         "acknowledged over {} kills: {} customers, {} orders, {} settings saves",
         KILLS,
@@ -324,7 +341,7 @@ async fn acknowledged_writes_survive_kill_9_of_the_app_server_on_rocksdb() {
 }
 
 /// Opens what the server left (as a node of our own) and checks it against what was acknowledged.
-async fn verify(dir: &Path, acked: &Acked) {
+pub(crate) async fn verify(dir: &Path, acked: &Acked) {
     let mut config = server::config::Config::default();
     config.database.url = format!("rocksdb://{}", dir.join("db").display());
     config.site_root = dir.to_owned();

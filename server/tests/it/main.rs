@@ -14,6 +14,7 @@ mod concurrency;
 mod content;
 mod crash;
 mod customers;
+mod disk_full;
 mod foundation;
 mod fuzz;
 mod hostile;
