@@ -3,8 +3,8 @@
 //! and each message arrives once when the server is back — sent by lettre (`server::mail::Smtp`) to
 //! a real SMTP server on loopback (aiosmtpd: server/tests/support/smtp_sink.py).
 use crate::common::cluster::{Child, free_port};
-use crate::common::shopper::{PASSWORD, confirm, register_form, rows, run, sign_in};
-use crate::common::{TestApp, shop, spawn_app};
+use crate::common::shopper::{PASSWORD, confirm, register, rows, run, sign_in};
+use crate::common::{TestApp, spawn_app};
 use server::config::{SmtpConfig, SmtpSecurity};
 use server::mail::{MAX_ATTEMPTS, Smtp, deliver_due};
 use std::collections::BTreeMap;
@@ -120,17 +120,6 @@ fn received(folder: &Path) -> Vec<(String, String)> {
             (to, text)
         })
         .collect()
-}
-
-async fn register(app: &TestApp, email: &str) {
-    let r = shop(
-        app,
-        "/api/account/register",
-        None,
-        &register_form(email, PASSWORD),
-    )
-    .await;
-    assert_eq!(r.status, 200, "{}", r.body);
 }
 
 /// Down (connection refused), then refusing (451), then slow: nothing is lost, each failure is

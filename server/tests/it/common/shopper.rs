@@ -30,8 +30,8 @@ pub async fn confirm(app: &TestApp, token: &str) -> Reply {
     shop(app, "/api/account/confirm", None, &format!("token={token}")).await
 }
 
-/// Registers and confirms (through the confirmation email) an account; returns its id.
-pub async fn confirmed_account(app: &TestApp, email: &str) -> i64 {
+/// Registers `email` with `PASSWORD` through the storefront's form, which must succeed.
+pub async fn register(app: &TestApp, email: &str) {
     let r = shop(
         app,
         "/api/account/register",
@@ -40,6 +40,11 @@ pub async fn confirmed_account(app: &TestApp, email: &str) -> i64 {
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.body);
+}
+
+/// Registers and confirms (through the confirmation email) an account; returns its id.
+pub async fn confirmed_account(app: &TestApp, email: &str) -> i64 {
+    register(app, email).await;
     let (_, token) = app
         .last_mail(email, "confirm_email")
         .await
