@@ -74,5 +74,12 @@ impl DbHealth {
 /// One `RETURN 1`, answered in time.
 pub async fn probe(db: &Db) -> bool {
     let asked = async { db.query("RETURN 1").await.and_then(|r| r.check()) };
-    matches!(tokio::time::timeout(PROBE_TIMEOUT, asked).await, Ok(Ok(_)))
+    match tokio::time::timeout(PROBE_TIMEOUT, asked).await {
+        Ok(Ok(_)) => true,
+        Ok(Err(e)) => {
+            tracing::info!(error = %e, "the database probe failed");
+            false
+        }
+        Err(_) => false,
+    }
 }
