@@ -10,7 +10,10 @@ use surrealdb::Surreal;
 use surrealdb::engine::any::{self, Any};
 use surrealdb::opt::auth::Root;
 
-pub type Db = Surreal<Any>;
+/// One signed-in handle shared by every clone: the SDK's own `Clone` opens a new session on the
+/// server, which over ws:// is not signed in (its queries are refused "Method not allowed"), and
+/// axum clones the app state for every request.
+pub type Db = std::sync::Arc<Surreal<Any>>;
 
 /// What an idempotent upsert did to one record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,7 +53,7 @@ pub async fn connect(target: &DbTarget) -> Result<Db, surrealdb::Error> {
             .into_future()
     })
     .await?;
-    Ok(db)
+    Ok(std::sync::Arc::new(db))
 }
 
 /// Runs `op` again (up to 8 times, with a short growing pause) when SurrealDB reports a

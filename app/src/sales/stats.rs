@@ -58,7 +58,7 @@ where
 {
     let mut tries = 0u32;
     loop {
-        let tx = std::sync::Arc::new(db.clone().begin().await?);
+        let tx = std::sync::Arc::new(surrealdb::Surreal::clone(db).begin().await?);
         let done = op(tx.clone()).await;
         // `op` is over, so its share of the transaction is gone.
         let tx = std::sync::Arc::into_inner(tx).ok_or(Failure::Other(AppError::Unavailable))?;
