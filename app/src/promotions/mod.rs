@@ -59,7 +59,18 @@ impl<'a> Facts<'a> {
         };
         match buyer {
             Buyer::Customer(id) => {
-                s.group = self.index.read().group_of(*id).ok_or(AppError::NotFound)?;
+                let known = self.index.read().group_of(*id);
+                s.group = match known {
+                    Some(group) => group,
+                    // Made on another app server within its last feed interval: the database
+                    // knows them already.
+                    None => {
+                        crate::customers::repo::get(self.db, *id)
+                            .await?
+                            .grid_doc()
+                            .group
+                    }
+                };
                 s.segments = self.kept.segments_of(*id);
                 s.audiences = crate::content::audiences_of(self.index, self.audiences, *id);
             }

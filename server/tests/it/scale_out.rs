@@ -314,3 +314,39 @@ async fn a_database_gone_for_30_seconds_gets_clear_503s_and_both_servers_recover
     }
     assert!(c.running(), "{}", c.logs());
 }
+
+/// Over ws:// every request's queries run on the one signed-in handle the app shares, and each
+/// interactive transaction on a session of its own (the SDK's `Clone`, which replays the sign-in
+/// and the namespace): both must be signed in, from many tasks at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the surreal test server (SURREAL_BIN): make scale-out builds it and runs these"]
+async fn queries_and_transactions_from_many_tasks_run_signed_in_over_ws() {
+    use app::sales::stats::in_transaction;
+    let c = Cluster::start().await;
+    let db = c.a.state.db.clone();
+    let tasks: Vec<_> = (0..40)
+        .map(|i| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                let mut res = db.query("RETURN $i + 1").bind(("i", i)).await?;
+                let plain: Option<i64> = res.take(0)?;
+                let written = in_transaction(&db, |tx| async move {
+                    tx.query("CREATE probe SET n = $i").bind(("i", i)).await?;
+                    Ok((i, true))
+                })
+                .await;
+                Ok::<_, surrealdb::Error>((plain, written.is_ok()))
+            })
+        })
+        .collect();
+    for (i, task) in (0..).zip(tasks) {
+        let (plain, written) = task.await.unwrap().unwrap();
+        assert_eq!((plain, written), (Some(i + 1), true), "task {i}");
+    }
+    let mut res = db
+        .query("RETURN count(SELECT id FROM probe)")
+        .await
+        .unwrap();
+    let stored: Option<i64> = res.take(0).unwrap();
+    assert_eq!(stored, Some(40));
+}
