@@ -14,15 +14,18 @@
 #
 # `audiences` times a CDP's pushes: 100 member deltas of 10,000 emails, a snapshot of 1,000,000.
 #
-# Usage: scripts/bench.sh [home] [online] [signin] [grid] [fuzz] [blocks] [audiences] — the parts to run
+# `load` and `ws`: a mixed load (admins, storefront, order ingest) on embedded RocksDB, and the same
+# on embedded and over ws:// in one run (see the end of this file).
+#
+# Usage: scripts/bench.sh [home] [online] [signin] [grid] [fuzz] [blocks] [audiences] [load] [ws] — the parts to run
 # (default: all).
 # `home` builds the release site first; the others use the release build already there.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
-parts=" ${*:-home online signin grid fuzz blocks audiences} "
+parts=" ${*:-home online signin grid fuzz blocks audiences load ws} "
 want() { [[ "$parts" == *" $1 "* ]]; }
 for p in $parts; do
-  case $p in home | online | signin | grid | fuzz | blocks | audiences) ;; *) echo "unknown part: $p (home, online, signin, grid, fuzz, blocks, audiences)" >&2; exit 2 ;; esac
+  case $p in home | online | signin | grid | fuzz | blocks | audiences | load | ws) ;; *) echo "unknown part: $p (home, online, signin, grid, fuzz, blocks, audiences, load, ws)" >&2; exit 2 ;; esac
 done
 
 machine="$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB RAM, $(uname -m), $(rustc --version | cut -d' ' -f1-2)"
@@ -280,4 +283,58 @@ cat >>"$root/BENCHMARKS.md" <<MD
 $aud_report
 MD
 echo "$aud_report"
+fi
+
+# A mixed load for LOAD_SECONDS (default 300) on embedded RocksDB (`load`), and a shorter one
+# (WS_SECONDS, default 60) on embedded RocksDB and then over ws:// on the surreal test server
+# (`ws`), in one run. BENCH_BIN picks the clientele binary (default: the release build).
+bench_bin=${BENCH_BIN:-$target_dir/release/clientele}
+load_on() { # DB_URL SECONDS [env...]: one `clientele bench load` run, its report on stdout
+  local url=$1 secs=$2; shift 2
+  env CLIENTELE_DATABASE__URL="$url" CLIENTELE_LOG__LEVEL=warn "$@" "$bench_bin" bench load --seconds "$secs"
+}
+if want load; then
+load_data=$(mktemp -d)
+load_report=$(load_on "rocksdb://$load_data/db" "${LOAD_SECONDS:-300}")
+rm -rf "$load_data"
+cat >>"$root/BENCHMARKS.md" <<MD
+
+### Mixed load, $(date -u +%Y-%m-%d) — $machine
+
+\`clientele bench load --seconds ${LOAD_SECONDS:-300}\` ($bench_bin, embedded RocksDB in a fresh directory, loopback):
+
+$load_report
+MD
+echo "$load_report"
+fi
+
+if want ws; then
+surreal_bin=${SURREAL_BIN:-$target_dir/surreal-server/debug/surreal}
+ws_data=$(mktemp -d)
+ws_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+ws_pass=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
+"$surreal_bin" start --no-banner --log warn --bind "127.0.0.1:$ws_port" --user root --pass "$ws_pass" \
+  "surrealkv://$ws_data/surreal" >/dev/null 2>&1 &
+ws_pid=$!
+trap 'kill $ws_pid 2>/dev/null || true; rm -rf "$ws_data"' EXIT
+until python3 -c "import socket; socket.create_connection(('127.0.0.1', $ws_port), 1)" 2>/dev/null; do sleep 0.2; done
+embedded_report=$(load_on "rocksdb://$ws_data/db" "${WS_SECONDS:-60}")
+remote_report=$(load_on "ws://127.0.0.1:$ws_port" "${WS_SECONDS:-60}" CLIENTELE_DATABASE__USERNAME=root \
+  CLIENTELE_DATABASE__PASSWORD="$ws_pass")
+cat >>"$root/BENCHMARKS.md" <<MD
+
+### Embedded vs ws://, one run, $(date -u +%Y-%m-%d) — $machine
+
+\`clientele bench load --seconds ${WS_SECONDS:-60}\` ($bench_bin) on embedded RocksDB, then on a \`surreal\`
+server ($surreal_bin, SurrealKV) over ws:// on the same machine:
+
+Embedded:
+
+$embedded_report
+
+Over ws://:
+
+$remote_report
+MD
+printf '%s\n\n%s\n' "$embedded_report" "$remote_report"
 fi

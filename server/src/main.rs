@@ -93,6 +93,22 @@ enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         rounds: usize,
     },
+    /// A mixed load for a while: admins paging the grid, storefront pages and sign-ins, order
+    /// ingest; each kind's latency and errors, memory over the run, orders checked.
+    Load {
+        #[arg(long, default_value_t = 300)]
+        seconds: u64,
+        #[arg(long, default_value_t = 50)]
+        admins: usize,
+        /// Storefront requests a second.
+        #[arg(long, default_value_t = 500)]
+        storefront: u32,
+        /// Orders a second (in API batches of 50).
+        #[arg(long, default_value_t = 1_000)]
+        orders: u32,
+        #[arg(long, default_value_t = 20_000)]
+        customers: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -226,6 +242,26 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         } => {
             let report = server::bench::signin::run(&config, accounts, rounds).await?;
             println!("{report}");
+            Ok(())
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Load {
+                    seconds,
+                    admins,
+                    storefront,
+                    orders,
+                    customers,
+                },
+        } => {
+            let load = server::bench::load::Load {
+                seconds,
+                admins,
+                storefront,
+                orders,
+                customers,
+            };
+            println!("{}", server::bench::load::run(&config, load).await?);
             Ok(())
         }
         Command::Admin {

@@ -27,9 +27,9 @@ impl DbHealth {
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
-                let up = probe(&db).await;
+                let answer = check(&db).await;
                 let Some(me) = weak.upgrade() else { break };
-                me.set(up);
+                me.set(answer);
             }
         });
         me
@@ -54,7 +54,9 @@ impl DbHealth {
         let _ = rx.wait_for(|up| !*up).await;
     }
 
-    fn set(&self, up: bool) {
+    /// Records the probe's answer; logs only when it changes (with why the database failed).
+    fn set(&self, answer: Result<(), String>) {
+        let up = answer.is_ok();
         let changed = self.up.send_if_modified(|now| {
             let changed = *now != up;
             *now = up;
@@ -62,8 +64,9 @@ impl DbHealth {
         });
         if changed && up {
             tracing::warn!("the database answers again");
-        } else if changed {
+        } else if let (true, Err(why)) = (changed, answer) {
             tracing::warn!(
+                why = %why,
                 timeout = ?PROBE_TIMEOUT,
                 "the database does not answer: requests get 503 until it does"
             );
@@ -73,13 +76,15 @@ impl DbHealth {
 
 /// One `RETURN 1`, answered in time.
 pub async fn probe(db: &Db) -> bool {
+    check(db).await.is_ok()
+}
+
+/// `probe`, with why it failed.
+async fn check(db: &Db) -> Result<(), String> {
     let asked = async { db.query("RETURN 1").await.and_then(|r| r.check()) };
     match tokio::time::timeout(PROBE_TIMEOUT, asked).await {
-        Ok(Ok(_)) => true,
-        Ok(Err(e)) => {
-            tracing::info!(error = %e, "the database probe failed");
-            false
-        }
-        Err(_) => false,
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("no answer in time".to_owned()),
     }
 }

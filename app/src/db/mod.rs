@@ -10,10 +10,52 @@ use surrealdb::Surreal;
 use surrealdb::engine::any::{self, Any};
 use surrealdb::opt::auth::Root;
 
-/// One signed-in handle shared by every clone: the SDK's own `Clone` opens a new session on the
-/// server, which over ws:// is not signed in (its queries are refused "Method not allowed"), and
-/// axum clones the app state for every request.
-pub type Db = std::sync::Arc<Surreal<Any>>;
+/// The database, shared by every request: axum clones the app state for each one, and the SDK's
+/// own `Clone` opens a new session on the server and replays the sign-in there (a password hash on
+/// the server each time, over ws://), so the handle is shared rather than cloned.
+pub type Db = std::sync::Arc<Database>;
+
+/// Sessions kept for interactive transactions, at most.
+const SPARE_SESSIONS: usize = 16;
+
+/// One signed-in session for queries (what `Db` dereferences to), and spare sessions of its own for
+/// interactive transactions, which each need one (`Surreal::begin` takes the handle), made once
+/// and used again rather than signed in afresh for every transaction.
+pub struct Database {
+    handle: Surreal<Any>,
+    spare: std::sync::Mutex<Vec<Surreal<Any>>>,
+}
+
+impl std::ops::Deref for Database {
+    type Target = Surreal<Any>;
+
+    fn deref(&self) -> &Surreal<Any> {
+        &self.handle
+    }
+}
+
+impl Database {
+    fn new(handle: Surreal<Any>) -> Database {
+        Database {
+            handle,
+            spare: std::sync::Mutex::default(),
+        }
+    }
+
+    /// A session of its own (signed in, on the namespace and database) for a transaction.
+    pub fn session(&self) -> Surreal<Any> {
+        let spare = self.spare.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        spare.unwrap_or_else(|| self.handle.clone())
+    }
+
+    /// Takes back a session whose transaction is over, for the next one.
+    pub fn give_back(&self, session: Surreal<Any>) {
+        let mut spare = self.spare.lock().unwrap_or_else(|e| e.into_inner());
+        if spare.len() < SPARE_SESSIONS {
+            spare.push(session);
+        }
+    }
+}
 
 /// What an idempotent upsert did to one record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,7 +95,7 @@ pub async fn connect(target: &DbTarget) -> Result<Db, surrealdb::Error> {
             .into_future()
     })
     .await?;
-    Ok(std::sync::Arc::new(db))
+    Ok(std::sync::Arc::new(Database::new(db)))
 }
 
 /// Runs `op` again (up to 8 times, with a short growing pause) when SurrealDB reports a

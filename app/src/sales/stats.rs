@@ -58,17 +58,26 @@ where
 {
     let mut tries = 0u32;
     loop {
-        let tx = std::sync::Arc::new(surrealdb::Surreal::clone(db).begin().await?);
+        let tx = std::sync::Arc::new(db.session().begin().await?);
         let done = op(tx.clone()).await;
         // `op` is over, so its share of the transaction is gone.
         let tx = std::sync::Arc::into_inner(tx).ok_or(Failure::Other(AppError::Unavailable))?;
-        let outcome = match done {
-            Ok((value, true)) => tx.commit().await.map(|_| value).map_err(Failure::from),
-            Ok((value, false)) => tx.cancel().await.map(|_| value).map_err(Failure::from),
-            Err(e) => {
-                let _ = tx.cancel().await;
-                Err(e)
+        let (ended, outcome) = match done {
+            Ok((value, true)) => (tx.commit().await, Ok(value)),
+            Ok((value, false)) => (tx.cancel().await, Ok(value)),
+            Err(e) => (tx.cancel().await, Err(e)),
+        };
+        // A session whose transaction ended cleanly serves the next one.
+        let outcome = match (ended, outcome) {
+            (Ok(session), outcome) => {
+                db.give_back(session);
+                outcome
             }
+            (Err(e), Err(failure)) => {
+                tracing::debug!(error = %e, "cancelling a failed transaction failed");
+                Err(failure)
+            }
+            (Err(e), Ok(_)) => Err(Failure::from(e)),
         };
         match outcome {
             Err(Failure::Conflict) if tries < 8 => {

@@ -48,7 +48,7 @@ async fn post(addr: SocketAddr, path: &str, form: &str) -> anyhow::Result<(u16, 
     Ok((status, session))
 }
 
-fn email(i: usize) -> String {
+pub(super) fn email(i: usize) -> String {
     format!("bench.signin.{i}@example.com")
 }
 
@@ -222,7 +222,7 @@ pub async fn run(config: &Config, accounts: usize, rounds: usize) -> anyhow::Res
 }
 
 /// Serves the app on a free local port (no rate limits) and returns its address.
-async fn serve(state: app::state::AppState) -> anyhow::Result<SocketAddr> {
+pub(super) async fn serve(state: app::state::AppState) -> anyhow::Result<SocketAddr> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let router = crate::routes::router(
@@ -245,7 +245,7 @@ async fn serve(state: app::state::AppState) -> anyhow::Result<SocketAddr> {
 }
 
 /// Registers `accounts` customers the way the storefront does it (8 at a time).
-async fn register(addr: SocketAddr, accounts: usize) -> anyhow::Result<()> {
+pub(super) async fn register(addr: SocketAddr, accounts: usize) -> anyhow::Result<()> {
     let registered: Vec<anyhow::Result<(u16, bool)>> = futures::stream::iter(0..accounts)
         .map(|i| async move {
             let form = format!(

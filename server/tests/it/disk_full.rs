@@ -5,7 +5,7 @@
 //! crash test's writers and checks). Resuming without a restart is not yet reliable (ignored test).
 use crate::common::cluster::{Child, free_port};
 use crate::common::request_to;
-use crate::crash::{Acked, Keys, create_admin, serve, sign_in, verify, write};
+use crate::common::writer::{Acked, Keys, Store, create_admin, serve, sign_in, verify, write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -127,10 +127,10 @@ async fn fill_up() -> Full {
     let dir = tempfile::tempdir().unwrap();
     // The store lives in `dir/db`: that is the tmpfs.
     let disk = Tmpfs::mount(&dir.path().join("db"));
-    create_admin(dir.path());
+    create_admin(dir.path(), &Store::Embedded);
     let port = free_port();
     let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-    let server = serve(dir.path(), port).await;
+    let server = serve(dir.path(), &Store::Embedded, port).await;
     let keys = Arc::new(sign_in(addr).await);
     let acked: Arc<Mutex<Acked>> = Arc::default();
     write_until(addr, &keys, &acked, Some(WRITES_BEFORE), REFUSED_WITHIN).await;
@@ -185,7 +185,7 @@ async fn write_more_and_verify(mut full: Full) {
     assert!(refused.is_empty(), "{refused:?}; the log:\n{}", full.log());
     assert!(full.server.terminate().await.success());
     let acked = std::mem::take(&mut *full.acked.lock().unwrap());
-    verify(full.dir.path(), &acked).await;
+    verify(full.dir.path(), &Store::Embedded, &acked).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -195,7 +195,7 @@ async fn a_full_disk_refuses_writes_clearly_and_nothing_is_lost_or_half_written(
     // stop cleanly): the store opens, every acknowledged write is there, and writes work.
     std::fs::remove_file(full.ballast()).unwrap();
     full.server.kill();
-    full.server = serve(full.dir.path(), full.port).await;
+    full.server = serve(full.dir.path(), &Store::Embedded, full.port).await;
     write_more_and_verify(full).await;
 }
 

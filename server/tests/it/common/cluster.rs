@@ -1,5 +1,5 @@
-//! A real deployment on loopback: a `surreal` server (built by setup from tools/surreal; its path in
-//! `SURREAL_BIN`) and two `clientele serve` processes on it over ws:// with root credentials.
+//! A real deployment on loopback: a `surreal` server (tools/surreal, built by `make test`; its path
+//! in `SURREAL_BIN`) and two `clientele serve` processes on it over ws:// with root credentials.
 //! Each side is a `TestApp` whose requests go to its process and whose `state` is a third node on
 //! the same database (for the helpers that prepare data or read it back).
 
@@ -87,8 +87,8 @@ pub fn free_port() -> u16 {
 
 fn surreal_bin() -> PathBuf {
     std::env::var_os("SURREAL_BIN").map(PathBuf::from).expect(
-        "SURREAL_BIN is not set: the scale-out tests need the surreal server that \
-         scripts/setup.sh builds (.cache/bin/surreal); `make test` runs them",
+        "SURREAL_BIN is not set: the scale-out tests need the surreal test server \
+         (`cargo build -p surreal-test-server`); `make test` builds it and runs them",
     )
 }
 

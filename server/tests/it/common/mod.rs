@@ -3,6 +3,7 @@
 
 pub mod cluster;
 pub mod shopper;
+pub mod writer;
 
 use app::state::AppState;
 use server::config::Config;

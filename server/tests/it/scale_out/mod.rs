@@ -1,7 +1,9 @@
 //! Scale-out on a real SurrealDB server: two `clientele serve` processes on one `surreal` server
 //! over ws:// (root credentials, never unauthenticated), started at the same moment, each serving
-//! what the other wrote. They need the server setup builds (`SURREAL_BIN`), so the main run skips
-//! them and `make test` runs them next (`--ignored scale_out::`).
+//! what the other wrote. They need the surreal test server (`SURREAL_BIN`), so the main run skips
+//! them and `make test` runs them once it has built it (`--ignored scale_out::`).
+
+mod crash;
 
 use crate::common::cluster::Cluster;
 use crate::common::{TestApp, enc, shop};
@@ -54,7 +56,7 @@ fn new_customer(email: &str) -> Value {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the surreal test server (SURREAL_BIN): make scale-out builds it and runs these"]
+#[ignore = "needs the surreal test server (SURREAL_BIN): make test builds it and runs these"]
 async fn both_start_at_once_migrate_once_and_serve_each_others_grid_edits() {
     let mut c = Cluster::start().await;
     // Both applied the migrations at the same moment: each is recorded once, both are serving.
@@ -116,7 +118,7 @@ async fn both_start_at_once_migrate_once_and_serve_each_others_grid_edits() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the surreal test server (SURREAL_BIN): make scale-out builds it and runs these"]
+#[ignore = "needs the surreal test server (SURREAL_BIN): make test builds it and runs these"]
 async fn sessions_settings_and_segment_moves_made_on_one_apply_on_the_other() {
     use crate::api::{send, staff, token};
     let c = Cluster::start().await;
@@ -181,7 +183,7 @@ async fn sessions_settings_and_segment_moves_made_on_one_apply_on_the_other() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the surreal test server (SURREAL_BIN): make scale-out builds it and runs these"]
+#[ignore = "needs the surreal test server (SURREAL_BIN): make test builds it and runs these"]
 async fn now_online_on_one_shows_what_happens_on_the_other() {
     let c = Cluster::start().await;
     let admin = admin(&c).await;
@@ -204,7 +206,7 @@ async fn now_online_on_one_shows_what_happens_on_the_other() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the surreal test server (SURREAL_BIN): make scale-out builds it and runs these"]
+#[ignore = "needs the surreal test server (SURREAL_BIN): make test builds it and runs these"]
 async fn login_as_customer_started_on_one_ends_when_the_admin_signs_out_on_the_other() {
     let c = Cluster::start().await;
     let (id, _) = customer(&c.a, "assisted.remote@example.com", true).await;
@@ -230,7 +232,7 @@ const OUTAGE: Duration = Duration::from_secs(30);
 const ANSWER_WITHIN: Duration = Duration::from_secs(6);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the surreal test server (SURREAL_BIN): make scale-out builds it and runs these"]
+#[ignore = "needs the surreal test server (SURREAL_BIN): make test builds it and runs these"]
 async fn a_database_gone_for_30_seconds_gets_clear_503s_and_both_servers_recover_by_themselves() {
     use crate::common::request_to;
     let mut c = Cluster::start_on_disk().await;
@@ -319,7 +321,7 @@ async fn a_database_gone_for_30_seconds_gets_clear_503s_and_both_servers_recover
 /// interactive transaction on a session of its own (the SDK's `Clone`, which replays the sign-in
 /// and the namespace): both must be signed in, from many tasks at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the surreal test server (SURREAL_BIN): make scale-out builds it and runs these"]
+#[ignore = "needs the surreal test server (SURREAL_BIN): make test builds it and runs these"]
 async fn queries_and_transactions_from_many_tasks_run_signed_in_over_ws() {
     use app::sales::stats::in_transaction;
     let c = Cluster::start().await;
