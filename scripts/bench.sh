@@ -287,11 +287,15 @@ fi
 
 # A mixed load for LOAD_SECONDS (default 300) on embedded RocksDB (`load`), and a shorter one
 # (WS_SECONDS, default 60) on embedded RocksDB and then over ws:// on the surreal test server
-# (`ws`), in one run. BENCH_BIN picks the clientele binary (default: the release build).
+# (`ws`), in one run. BENCH_BIN picks the clientele binary (default: the release build); LOAD_ARGS
+# adds options (rates: `--admins 50 --storefront 500 --orders 1000` are the defaults).
 bench_bin=${BENCH_BIN:-$target_dir/release/clientele}
 load_on() { # DB_URL SECONDS [env...]: one `clientele bench load` run, its report on stdout
   local url=$1 secs=$2; shift 2
-  env CLIENTELE_DATABASE__URL="$url" CLIENTELE_LOG__LEVEL=warn "$@" "$bench_bin" bench load --seconds "$secs"
+  # The server's log shares stdout: the report is what follows its first line.
+  # shellcheck disable=SC2086 # LOAD_ARGS is a list of options
+  env CLIENTELE_DATABASE__URL="$url" CLIENTELE_LOG__LEVEL=warn "$@" "$bench_bin" bench load --seconds "$secs" ${LOAD_ARGS:-} |
+    sed -n '/^Database `/,$p'
 }
 if want load; then
 load_data=$(mktemp -d)
@@ -301,7 +305,7 @@ cat >>"$root/BENCHMARKS.md" <<MD
 
 ### Mixed load, $(date -u +%Y-%m-%d) — $machine
 
-\`clientele bench load --seconds ${LOAD_SECONDS:-300}\` ($bench_bin, embedded RocksDB in a fresh directory, loopback):
+\`clientele bench load --seconds ${LOAD_SECONDS:-300} ${LOAD_ARGS:-}\` ($bench_bin, embedded RocksDB in a fresh directory, loopback):
 
 $load_report
 MD
@@ -325,7 +329,7 @@ cat >>"$root/BENCHMARKS.md" <<MD
 
 ### Embedded vs ws://, one run, $(date -u +%Y-%m-%d) — $machine
 
-\`clientele bench load --seconds ${WS_SECONDS:-60}\` ($bench_bin) on embedded RocksDB, then on a \`surreal\`
+\`clientele bench load --seconds ${WS_SECONDS:-60} ${LOAD_ARGS:-}\` ($bench_bin) on embedded RocksDB, then on a \`surreal\`
 server ($surreal_bin, SurrealKV) over ws:// on the same machine:
 
 Embedded:

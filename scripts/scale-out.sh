@@ -21,7 +21,7 @@ surreal_target="$target_dir/surreal-server"
 export SURREAL_BIN=$surreal_target/debug/surreal
 
 step "scale-out and remote crashes: clientele processes on a real surreal server over ws://"
-cargo test -p app -p server --features app/ssr --test it -- --ignored scale_out::
+cargo test -p app -p server --features app/ssr --test it -- --ignored --test-threads 1 scale_out::
 
 step "Playwright through a balancer in front of two app servers on surreal"
 cargo leptos build

@@ -58,7 +58,7 @@ if ! wait "$surreal_build"; then
 fi
 export SURREAL_BIN=$surreal_target/debug/surreal
 step "scale-out and remote crashes: clientele processes on a real surreal server over ws://"
-cargo test -p app -p server --features app/ssr --test it -- --ignored scale_out::
+cargo test -p app -p server --features app/ssr --test it -- --ignored --test-threads 1 scale_out::
 
 # The whole suite on one server, then the admin, sign-in and account journeys again through a
 # balancer in front of two app servers on the surreal server.
