@@ -115,8 +115,9 @@ export default defineConfig({
     { name: 'audiences', testMatch: /audiences\.spec\.ts/, dependencies: ['content'] },
     // Cart price rules make a segment and register customers: after the audiences.
     { name: 'promotions', testMatch: /promotions\.spec\.ts/, dependencies: ['audiences'] },
-    // Only behind the balancer: both app servers answered, in turn.
-    ...(cluster ? [{ name: 'cluster', testMatch: /cluster\.spec\.ts/ }] : []),
+    // Only behind the balancer: both app servers answered, in turn. Last and alone, so that its
+    // own requests are the only ones the balancer alternates while it counts them.
+    ...(cluster ? [{ name: 'cluster', testMatch: /cluster\.spec\.ts/, dependencies: ['accounts'] }] : []),
   ],
   use: {
     baseURL,

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 const WRITES: usize = 10_000;
 /// Kills on the way (each after another share of `WRITES`).
 const KILLS: usize = 3;
-/// How soon the app server answers again once the database is back.
+/// How soon the app server notices the database is gone, and answers again once it is back.
 const RECOVERS_WITHIN: Duration = Duration::from_secs(30);
 
 /// A `surreal` server with its data on disk.
@@ -83,22 +83,32 @@ struct DatabaseCrash<'a> {
     app: AppProcess<'a>,
 }
 
+impl DatabaseCrash<'_> {
+    /// Waits until the app server's `/healthz` says the database is `up` (200) or not (503).
+    async fn wait_for_health(&self, up: bool) {
+        let (started, addr) = (Instant::now(), self.app.addr());
+        while (request_to(addr, "GET", "/healthz", &[], b"").await.status == 200) != up {
+            assert!(
+                started.elapsed() < RECOVERS_WITHIN,
+                "the app server's health did not become {up}; the logs:\n{}",
+                self.logs()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
 impl Interruption for DatabaseCrash<'_> {
     fn kill(&mut self) {
         self.db.child.kill();
     }
 
+    /// Once the app server has noticed the database is gone (its probe asks every second), starts
+    /// the database again and waits until the app server answers by itself.
     async fn recover(&mut self) {
+        self.wait_for_health(false).await;
         self.db.restart().await;
-        let (started, addr) = (Instant::now(), self.app.addr());
-        while request_to(addr, "GET", "/healthz", &[], b"").await.status != 200 {
-            assert!(
-                started.elapsed() < RECOVERS_WITHIN,
-                "the app server did not recover; the logs:\n{}",
-                self.logs()
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        self.wait_for_health(true).await;
     }
 
     fn logs(&self) -> String {
