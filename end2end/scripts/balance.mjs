@@ -17,7 +17,8 @@ function forward(req, res, upstream) {
   const out = http.request(
     { host: '127.0.0.1', port: upstream, method: req.method, path: req.url, headers: req.headers },
     (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
+      // Which app server answered, for the checks (a flat list, as rawHeaders is).
+      res.writeHead(answer.statusCode ?? 502, [...answer.rawHeaders, 'x-balanced-to', String(upstream)]);
       answer.pipe(res);
     },
   );
