@@ -154,9 +154,10 @@ async fn error_statuses(
     axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
-/// 200 when the database answers within two seconds, 503 otherwise.
+/// 200 when the database answers within two seconds, 503 otherwise; requests are let through or
+/// refused on the same answer from then on.
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    if app::db::health::probe(&state.db).await {
+    if state.db_health.check_now(&state.db).await {
         (StatusCode::OK, "ok")
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")

@@ -1,6 +1,8 @@
-//! Whether the database answers, as one probe per node sees it every second. While it does not,
-//! requests are answered 503 at once instead of waiting on a connection that is reconnecting
-//! (the SDK queues queries until it is back), and requests already waiting are answered 503 too.
+//! Whether the database answers, as one probe per node sees it every second (and `/healthz` each
+//! time it is asked: the same view, so a balancer never sees 200 from a node that answers 503).
+//! While it does not, requests are answered 503 at once instead of waiting on a connection that is
+//! reconnecting (the SDK queues queries until it is back), and requests already waiting are
+//! answered 503 too.
 use super::Db;
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,6 +15,8 @@ pub const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
 pub struct DbHealth {
     up: watch::Sender<bool>,
+    /// Whether the answer can change (a remote database); an embedded one is never gated.
+    probed: bool,
 }
 
 impl DbHealth {
@@ -20,6 +24,7 @@ impl DbHealth {
     pub fn start(db: &Db) -> Arc<DbHealth> {
         let me = Arc::new(DbHealth {
             up: watch::Sender::new(true),
+            probed: true,
         });
         let (weak, db) = (Arc::downgrade(&me), db.clone());
         tokio::spawn(async move {
@@ -39,6 +44,7 @@ impl DbHealth {
     pub fn always_up() -> Arc<DbHealth> {
         Arc::new(DbHealth {
             up: watch::Sender::new(true),
+            probed: false,
         })
     }
 
@@ -52,6 +58,17 @@ impl DbHealth {
         let mut rx = self.up.subscribe();
         // The sender lives as long as `self`: the wait ends only by the database going.
         let _ = rx.wait_for(|up| !*up).await;
+    }
+
+    /// Asks the database now (for `/healthz`) and, where it is probed, records the answer: whether
+    /// it answered.
+    pub async fn check_now(&self, db: &Db) -> bool {
+        let answer = check(db).await;
+        let up = answer.is_ok();
+        if self.probed {
+            self.set(answer);
+        }
+        up
     }
 
     /// Records the probe's answer; logs only when it changes (with why the database failed).
@@ -74,12 +91,7 @@ impl DbHealth {
     }
 }
 
-/// One `RETURN 1`, answered in time.
-pub async fn probe(db: &Db) -> bool {
-    check(db).await.is_ok()
-}
-
-/// `probe`, with why it failed.
+/// One `RETURN 1`, answered in time; or why not.
 async fn check(db: &Db) -> Result<(), String> {
     let asked = async { db.query("RETURN 1").await.and_then(|r| r.check()) };
     match tokio::time::timeout(PROBE_TIMEOUT, asked).await {
