@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 pub mod activity;
 pub mod audiences;
 pub mod blocks;
+pub mod http;
 pub mod load;
 pub mod segments;
 pub mod signin;

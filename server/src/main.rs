@@ -280,15 +280,12 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let password = password.trim_end_matches(['\n', '\r']).to_owned();
             let db = migrated(&config).await?;
             let hasher = app::auth::password::PasswordHasher::new(2);
-            let input = app::admin::users::AdminUserInput {
-                id: None,
-                email: email.clone(),
-                first_name,
-                last_name,
-                role_id: "administrators".into(),
-                active: true,
-                password,
-            };
+            let input = app::admin::users::AdminUserInput::administrator(
+                &email,
+                &first_name,
+                &last_name,
+                &password,
+            );
             match app::admin::users::store::save(&db, &hasher, input, None).await {
                 Ok(_) => {
                     println!("admin user {email} created with the Administrators role");

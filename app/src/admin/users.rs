@@ -37,6 +37,22 @@ pub struct AdminUserInput {
     pub password: String,
 }
 
+impl AdminUserInput {
+    /// A new, active user with the Administrators role (the first admin from the command line,
+    /// the benches' admins).
+    pub fn administrator(email: &str, first_name: &str, last_name: &str, password: &str) -> Self {
+        AdminUserInput {
+            id: None,
+            email: email.to_owned(),
+            first_name: first_name.to_owned(),
+            last_name: last_name.to_owned(),
+            role_id: "administrators".into(),
+            active: true,
+            password: password.to_owned(),
+        }
+    }
+}
+
 /// An admin user's input after every rule has been checked.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ValidAdminUser {

@@ -1,5 +1,6 @@
 //! `clientele bench signin`: storefront sign-in latency over HTTP against the cost of one Argon2id
 //! hash on the same machine, and a burst of simultaneous sign-ins with the process's peak memory.
+use super::http::{enc, post_form};
 use super::{ms, percentile};
 use crate::config::Config;
 use app::auth::password::PasswordHasher;
@@ -7,7 +8,6 @@ use futures::StreamExt;
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const PASSWORD: &str = "quiet-harbour-lantern-42";
 
@@ -21,39 +21,14 @@ fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
-/// One same-origin form POST as a browser's `fetch` sends it; returns the status and whether a
-/// customer session cookie came back.
+/// One same-origin form POST; returns the status and whether a customer session cookie came back.
 async fn post(addr: SocketAddr, path: &str, form: &str) -> anyhow::Result<(u16, bool)> {
-    let mut stream = tokio::net::TcpStream::connect(addr).await?;
-    let request = format!(
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://{addr}\r\nSec-Fetch-Site: same-origin\r\n\
-         Content-Type: application/x-www-form-urlencoded\r\nAccept: application/json\r\n\
-         Connection: close\r\nContent-Length: {}\r\n\r\n{form}",
-        form.len()
-    );
-    stream.write_all(request.as_bytes()).await?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await?;
-    let text = String::from_utf8_lossy(&raw);
-    let status = text
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| anyhow::anyhow!("no HTTP status in the reply"))?;
-    let head = text.split("\r\n\r\n").next().unwrap_or("");
-    let session = head.lines().any(|l| {
-        l.to_ascii_lowercase()
-            .starts_with("set-cookie: clientele_sid=")
-    });
-    Ok((status, session))
+    let reply = post_form(addr, path, form).await?;
+    Ok((reply.status, reply.cookie("clientele_sid").is_some()))
 }
 
 pub(super) fn email(i: usize) -> String {
     format!("bench.signin.{i}@example.com")
-}
-
-fn enc(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 fn sign_in_form(email: &str, password: &str) -> String {

@@ -116,6 +116,15 @@ impl Interruption for DatabaseCrash<'_> {
     }
 }
 
+/// A `surreal` server on a fresh directory, its store, and an admin in it.
+async fn surreal_with_admin() -> (tempfile::TempDir, Database, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::start(dir.path()).await;
+    let store = db.store();
+    create_admin(dir.path(), &store);
+    (dir, db, store)
+}
+
 fn report(what: &str, acked: &Acked) {
     eprintln!(
         "{what}, {KILLS} kills: {} customers, {} orders, {} settings saves acknowledged; refused: {:?}",
@@ -129,10 +138,8 @@ fn report(what: &str, acked: &Acked) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs the surreal test server (SURREAL_BIN): make test builds it and runs these"]
 async fn acknowledged_writes_survive_kill_9_of_an_app_server_on_ws() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = Database::start(dir.path()).await;
-    let store = db.store();
-    create_admin(dir.path(), &store);
+    // The database stays up throughout (dropped at the end).
+    let (dir, _db, store) = surreal_with_admin().await;
     let mut app = AppProcess::start(dir.path(), &store, free_port()).await;
     let keys = Arc::new(sign_in(app.addr()).await);
     let acked = write_through(app.addr(), keys, WRITES, KILLS, &mut app).await;
@@ -146,10 +153,7 @@ async fn acknowledged_writes_survive_kill_9_of_an_app_server_on_ws() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs the surreal test server (SURREAL_BIN): make test builds it and runs these"]
 async fn acknowledged_writes_survive_kill_9_and_restart_of_the_surreal_server() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = Database::start(dir.path()).await;
-    let store = db.store();
-    create_admin(dir.path(), &store);
+    let (dir, db, store) = surreal_with_admin().await;
     let app = AppProcess::start(dir.path(), &store, free_port()).await;
     let (addr, keys) = (app.addr(), Arc::new(sign_in(app.addr()).await));
     let mut crash = DatabaseCrash { db, app };
