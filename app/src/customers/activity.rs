@@ -11,6 +11,9 @@ use crate::domain::segment::Source;
 use crate::error::AppError;
 use surrealdb::types::{Datetime, Number, RecordId, SurrealValue};
 
+/// Seconds in a UTC day: `bought` counts the products ordered by day.
+pub const SECS_PER_DAY: i64 = 86_400;
+
 /// One website's sales statistics (`sales::stats`, `fn::refresh_sales`).
 #[derive(SurrealValue, Clone, Debug)]
 #[surreal(crate = "surrealdb::types")]
@@ -47,16 +50,15 @@ pub struct ViewedDoc {
     pub sku: String,
 }
 
-/// One order with its products (`sales::stats`): the order's id, website, Unix seconds of its
-/// creation, status and line SKUs.
+/// A product the customer ordered (`sales::stats`): its SKU, the UTC day of the orders' creation
+/// (days since 1970-01-01), their status, and how many of their lines it is on.
 #[derive(SurrealValue, Clone, Debug)]
 #[surreal(crate = "surrealdb::types")]
-pub struct OrderedDoc {
-    pub order_id: i64,
-    pub website: String,
-    pub at: i64,
+pub struct BoughtDoc {
+    pub sku: String,
+    pub day: i64,
     pub status: String,
-    pub skus: Vec<String>,
+    pub n: i64,
 }
 
 /// A product in the wish list, or one of the latest distinct products viewed.
@@ -78,8 +80,8 @@ pub struct ActivityDoc {
     pub cart: Option<Vec<CartDoc>>,
     /// The last product view per website (none until the first).
     pub viewed: Option<Vec<ViewedDoc>>,
-    /// Every order with its products.
-    pub ordered: Option<Vec<OrderedDoc>>,
+    /// The products ordered, per day and status.
+    pub bought: Option<Vec<BoughtDoc>>,
     /// The wish list's products.
     pub wished: Option<Vec<ProductAtDoc>>,
     /// The latest distinct products viewed (`activity::views`).
@@ -135,15 +137,12 @@ impl ActivityDoc {
     /// Every product event of the record, for the segments' product conditions.
     pub fn products(&self) -> Vec<ProductRef> {
         let mut out = Vec::new();
-        for o in self.ordered.iter().flatten() {
-            let status = OrderStatus::parse(&o.status);
-            out.extend(o.skus.iter().map(|sku| ProductRef {
-                source: Source::Ordered,
-                sku: sku.clone(),
-                at: o.at,
-                status,
-            }));
-        }
+        out.extend(self.bought.iter().flatten().map(|b| ProductRef {
+            source: Source::Ordered,
+            sku: b.sku.clone(),
+            at: b.day * SECS_PER_DAY,
+            status: OrderStatus::parse(&b.status),
+        }));
         for c in self.cart.iter().flatten() {
             let at = c.updated_at.timestamp();
             out.extend(c.skus.iter().flatten().map(|sku| ProductRef {

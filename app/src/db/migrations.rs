@@ -115,6 +115,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "promotions",
         sql: include_str!("../../migrations/0021_promotions.surql"),
     },
+    Migration {
+        version: 22,
+        name: "bought",
+        sql: include_str!("../../migrations/0022_bought.surql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -108,6 +108,8 @@ struct Stored {
     customer: Option<i64>,
     status: OrderStatus,
     net: i64,
+    /// The SKUs of its lines.
+    skus: Vec<String>,
 }
 
 impl Stored {
@@ -120,8 +122,7 @@ impl Stored {
             status: self.status,
             net: Cents(self.net),
             created_at: super::doc::unix(&self.created_at),
-            // Only what the order adds needs its products; a stored one goes by its id.
-            skus: Vec::new(),
+            skus: self.skus.clone(),
         })
     }
 }
@@ -246,7 +247,7 @@ async fn plan(
     let mut res = tx
         .query(
             "SELECT record::id(id) AS key, order_id, fingerprint, <string> created_at AS created_at,
-                    customer, status, net FROM $records;
+                    customer, status, net, items.sku AS skus FROM $records;
              SELECT VALUE record::id(id) FROM $named;
              SELECT record::id(id) AS id, email_key, scope FROM customer WHERE email_key IN $guests AND confirmed = true;
              SELECT VALUE record::id(id) FROM website;",
@@ -370,7 +371,7 @@ async fn delete_in(tx: SharedTx, me: &Principal, id: i64) -> Result<((), bool), 
     let mut res = tx
         .query(
             "SELECT record::id(id) AS key, order_id, fingerprint, <string> created_at AS created_at,
-                    customer, status, net FROM sales_order WHERE order_id = $id",
+                    customer, status, net, items.sku AS skus FROM sales_order WHERE order_id = $id",
         )
         .bind(("id", id))
         .await?;

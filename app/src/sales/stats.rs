@@ -1,6 +1,7 @@
 //! Each customer's sales statistics inside an order event's transaction: read as the transaction
 //! sees them, moved by the event's deltas (`domain::sales::moved`) and written back, or recounted
 //! from the customer's orders when a first or last order date goes.
+use super::bought::{self, Bought, OrderLines};
 use crate::db::tx::Tx;
 use crate::db::{Db, from_json};
 use crate::domain::money::Cents;
@@ -99,6 +100,19 @@ fn of(parts: &[Part], c: i64) -> Vec<Contribution<'_>> {
         .collect()
 }
 
+/// The order lines of customer `c`'s parts.
+fn lines(parts: &[Part], c: i64) -> Vec<OrderLines<'_>> {
+    parts
+        .iter()
+        .filter(|p| p.customer == c)
+        .map(|p| OrderLines {
+            created_at: p.created_at,
+            status: p.status,
+            skus: &p.skus,
+        })
+        .collect()
+}
+
 /// What one stored or incoming order contributes, owned (`Contribution` borrows it).
 #[derive(Clone, Debug)]
 pub struct Part {
@@ -173,46 +187,6 @@ fn content(sales: &[WebsiteSales]) -> Value {
     items.into_value()
 }
 
-/// Customer `c`'s orders with their products (`ordered` in the activity record: order id,
-/// website, Unix seconds of creation, status, SKUs) once the orders of `out` are gone and those of `into` are in.
-fn ordered_after(
-    now: &[serde_json::Value],
-    out: &[Part],
-    into: &[Part],
-    c: i64,
-) -> Vec<serde_json::Value> {
-    let entry = |p: &Part| {
-        serde_json::json!({
-            "order_id": p.order, "website": p.website, "status": p.status.key(),
-            "at": p.created_at, "skus": p.skus,
-        })
-    };
-    let mut coming: BTreeMap<i64, serde_json::Value> = into
-        .iter()
-        .filter(|p| p.customer == c)
-        .map(|p| (p.order, entry(p)))
-        .collect();
-    let going: BTreeSet<i64> = out
-        .iter()
-        .filter(|p| p.customer == c)
-        .map(|p| p.order)
-        .collect();
-    // An order sent again keeps its place, so an unchanged one leaves the list equal.
-    let mut after: Vec<serde_json::Value> = now
-        .iter()
-        .filter_map(|o| {
-            let id = o.get("order_id").and_then(serde_json::Value::as_i64);
-            match id.and_then(|id| coming.remove(&id)) {
-                Some(new) => Some(new),
-                None if id.is_some_and(|id| going.contains(&id)) => None,
-                None => Some(o.clone()),
-            }
-        })
-        .collect();
-    after.extend(coming.into_values());
-    after
-}
-
 /// Adds to `stmts` what moves each customer's statistics by the parts going `out` and coming
 /// `into`: new figures from deltas, or a recount (after the orders' own statements, so it sees
 /// them). The figures are read inside `tx`, so a writer that changed them since is a conflict.
@@ -234,40 +208,45 @@ pub async fn add_moves(
     struct Row {
         id: i64,
         sales: Vec<serde_json::Value>,
-        ordered: Vec<serde_json::Value>,
+        bought: Vec<Bought>,
     }
     let mut res = tx
         .query(
-            "SELECT record::id(id) AS id, sales ?? [] AS sales, ordered ?? [] AS ordered
+            "SELECT record::id(id) AS id, sales ?? [] AS sales, bought ?? [] AS bought
                 FROM $records",
         )
         .bind(("records", records))
         .await?;
     let rows: Vec<serde_json::Value> = res.take(0)?;
-    let mut current: BTreeMap<i64, (Vec<WebsiteSales>, Vec<serde_json::Value>)> = BTreeMap::new();
+    let mut current: BTreeMap<i64, (Vec<WebsiteSales>, Vec<Bought>)> = BTreeMap::new();
     for row in rows {
         let r: Row = from_json(row)?;
-        current.insert(r.id, (from_rows(r.sales)?, r.ordered));
+        current.insert(r.id, (from_rows(r.sales)?, r.bought));
     }
     let none = (Vec::new(), Vec::new());
     for c in touched {
         // Customers without a record yet start from nothing (the orders' plan checked they exist).
-        let (now, ordered_now) = current.get(&c).unwrap_or(&none);
-        let ordered = ordered_after(ordered_now, out, into, c);
+        let (now, bought_now) = current.get(&c).unwrap_or(&none);
         let record = surrealdb::types::RecordId::new("customer_activity", c).into_value();
         let mut set = Vec::new();
         match moved(now, &of(out, c), &of(into, c)) {
-            Moved::To(sales) if sales == *now => {}
-            Moved::To(sales) => set.push(("sales", content(&sales))),
+            Moved::To(sales) => {
+                if sales != *now {
+                    set.push(("sales", content(&sales)));
+                }
+                let bought = bought::after(bought_now, &lines(out, c), &lines(into, c));
+                if bought != *bought_now {
+                    let bought = serde_json::to_value(bought).map_err(AppError::internal)?;
+                    set.push(("bought", bought.into_value()));
+                }
+            }
+            // The recount counts the products too.
             Moved::Recount => {
                 stmts.add(
                     "fn::refresh_sales([$customer]);",
                     [("customer", c.into_value())],
                 );
             }
-        }
-        if ordered != *ordered_now {
-            set.push(("ordered", serde_json::Value::Array(ordered).into_value()));
         }
         if set.is_empty() {
             continue;
@@ -284,54 +263,4 @@ pub async fn add_moves(
         stmts.add(&sql, std::iter::once(("record", record)).chain(set));
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn part(customer: i64, order: i64, status: OrderStatus, skus: &[&str]) -> Part {
-        Part {
-            customer,
-            order,
-            website: "main".into(),
-            status,
-            net: Cents(1_000),
-            created_at: 1_700_000_000 + order,
-            skus: skus.iter().map(|s| (*s).to_owned()).collect(),
-        }
-    }
-
-    #[test]
-    fn an_order_sent_again_replaces_its_entry_in_place_and_a_moved_one_leaves() {
-        let first = ordered_after(&[], &[], &[part(1, 10, OrderStatus::Pending, &["A"])], 1);
-        let both = ordered_after(
-            &first,
-            &[],
-            &[part(1, 11, OrderStatus::Complete, &["B"])],
-            1,
-        );
-        assert_eq!(both.len(), 2);
-        // The same order again, unchanged: the list is equal (nothing to write).
-        let stored = part(1, 10, OrderStatus::Pending, &[]);
-        let again = part(1, 10, OrderStatus::Pending, &["A"]);
-        let same = ordered_after(&both, std::slice::from_ref(&stored), &[again], 1);
-        assert_eq!(same, both);
-        // Canceled: the entry changes where it is.
-        let canceled = part(1, 10, OrderStatus::Canceled, &["A"]);
-        let changed = ordered_after(&both, std::slice::from_ref(&stored), &[canceled], 1);
-        assert_eq!(changed[0]["status"], "canceled");
-        assert_eq!(changed[1], both[1]);
-        // Moved to another customer: it leaves this one's list and joins the other's.
-        let moved = part(2, 10, OrderStatus::Pending, &["A"]);
-        let left = ordered_after(
-            &both,
-            std::slice::from_ref(&stored),
-            std::slice::from_ref(&moved),
-            1,
-        );
-        assert_eq!(left, vec![both[1].clone()]);
-        let joined = ordered_after(&[], std::slice::from_ref(&stored), &[moved], 2);
-        assert_eq!(joined[0]["order_id"], 10);
-    }
 }

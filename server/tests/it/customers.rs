@@ -177,7 +177,7 @@ fn random_activity(rng: &mut StdRng, id: i64) -> Option<ActivityDoc> {
         sales: None,
         cart,
         viewed,
-        ordered: None,
+        bought: None,
         wished: None,
         views: None,
     })

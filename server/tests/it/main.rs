@@ -7,6 +7,7 @@ mod audience_pull;
 mod audience_segments;
 mod audiences;
 mod audit;
+mod bought;
 mod carts;
 mod catalog;
 mod common;

@@ -1,6 +1,7 @@
 //! Orders over the public API: scopes, idempotent upserts, per-item batch answers, refunds and
 //! cancellations in the customer's statistics, guest orders finding their account, and the
-//! statistics against a brute-force recomputation after 10,000 random events.
+//! statistics and the products ordered against a brute-force recomputation after 10,000 random
+//! events.
 use crate::api::{api, customer, integration, problem, send, staff, token};
 use crate::common::shopper::{PASSWORD, confirm, confirmed_account, register_form, sign_in};
 use crate::common::{TestApp, session_of, set, shop, spawn_app};
@@ -360,7 +361,11 @@ struct Modelled {
     net: i64,
     at: i64,
     id: i64,
+    skus: Vec<String>,
 }
+
+/// The SKUs random orders draw their lines from.
+const SKUS: [&str; 3] = ["S", "T", "U"];
 
 fn random_order(rng: &mut StdRng, number: u32, customers: &[(i64, String)]) -> OrderInput {
     let total = rng.gen_range(0..100_000) as f64 / 100.0;
@@ -399,15 +404,64 @@ fn random_order(rng: &mut StdRng, number: u32, customers: &[(i64, String)]) -> O
         subtotal: total,
         grand_total: total,
         total_refunded: refunded,
-        items: vec![OrderItemInput {
-            sku: "S".into(),
-            name: "N".into(),
-            qty: 1.0,
-            price: total,
-            row_total: total,
-        }],
+        // One to three lines (a SKU may come twice); the first carries the total.
+        items: (0..rng.gen_range(1..4))
+            .map(|line| {
+                let amount = if line == 0 { total } else { 0.0 };
+                OrderItemInput {
+                    sku: SKUS[rng.gen_range(0..SKUS.len())].into(),
+                    name: "N".into(),
+                    qty: 1.0,
+                    price: amount,
+                    row_total: amount,
+                }
+            })
+            .collect(),
         ..Default::default()
     }
+}
+
+/// A customer's products ordered, counted from the model: (SKU, day, status) to lines.
+fn bought_of<'a>(
+    orders: impl Iterator<Item = &'a Modelled>,
+) -> HashMap<(String, i64, String), i64> {
+    let mut out = HashMap::new();
+    for o in orders {
+        for sku in &o.skus {
+            let key = (
+                sku.clone(),
+                o.at.div_euclid(86_400),
+                o.status.key().to_owned(),
+            );
+            *out.entry(key).or_default() += 1;
+        }
+    }
+    out
+}
+
+/// The customer's products ordered as their activity record counts them.
+async fn bought(app: &TestApp, id: i64) -> HashMap<(String, i64, String), i64> {
+    #[derive(serde::Deserialize)]
+    struct Entry {
+        sku: String,
+        day: i64,
+        status: String,
+        n: i64,
+    }
+    let mut res = app
+        .state
+        .db
+        .query(format!(
+            "RETURN (SELECT VALUE bought FROM ONLY customer_activity:{id}) ?? []"
+        ))
+        .await
+        .unwrap();
+    let entries: Vec<serde_json::Value> = res.take(0).unwrap();
+    entries
+        .into_iter()
+        .map(|e| serde_json::from_value::<Entry>(e).unwrap())
+        .map(|e| ((e.sku, e.day, e.status), e.n))
+        .collect()
 }
 
 #[tokio::test]
@@ -462,6 +516,7 @@ async fn statistics_equal_a_brute_force_recount_after_10000_random_events() {
                     net: v.totals.net().0,
                     at: v.created_at.timestamp(),
                     id: written.id,
+                    skus: v.items.iter().map(|i| i.sku.clone()).collect(),
                 },
             );
         }
@@ -481,6 +536,8 @@ async fn statistics_equal_a_brute_force_recount_after_10000_random_events() {
                     }),
             );
         assert_eq!(sales(&app, *id).await, expected, "customer {id}");
+        let mine = model.values().filter(|o| o.customer == Some(*id));
+        assert_eq!(bought(&app, *id).await, bought_of(mine), "products of {id}");
         let ix = index.read();
         let cells = ix
             .cells(
