@@ -2,12 +2,13 @@
 //! change feed (`SHOW CHANGES FOR DATABASE`: the customer table's and the customers' activity
 //! records', in commit order), read after every write made here, before every grid query, and
 //! every second in the background, so writes made through any app server show up everywhere.
+//! Callers that arrive while a read is under way share the next one.
 use super::activity::ActivityDoc;
 use super::doc::CustomerDoc;
 use super::read_model::{Activity, GridIndex, ProductRef};
 use crate::db::Db;
 use crate::error::AppError;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant};
 use surrealdb::types::{SurrealValue, Value};
@@ -52,9 +53,13 @@ pub struct CustomerIndex {
     followers: RwLock<Vec<Arc<dyn Follower>>>,
     /// The last versionstamp applied.
     cursor: AtomicI64,
-    /// One catch-up at a time; the others wait for it and then find nothing new. It holds the
-    /// feed entries applied lately.
+    /// One catch-up at a time. It holds the feed entries applied lately.
     catching_up: tokio::sync::Mutex<Applied>,
+    /// Catch-up rounds begun and the last one finished (`replay_from`): one that waited for the
+    /// lock is over as soon as a round begun after it came has finished, so callers that pile up
+    /// behind a slow feed read share the next round instead of reading one after another.
+    rounds_begun: AtomicU64,
+    rounds_done: AtomicU64,
     pub built_in: Duration,
 }
 
@@ -127,6 +132,8 @@ impl CustomerIndex {
             followers: RwLock::new(Vec::new()),
             cursor: AtomicI64::new(cursor),
             catching_up: tokio::sync::Mutex::new(Applied::default()),
+            rounds_begun: AtomicU64::new(0),
+            rounds_done: AtomicU64::new(0),
             built_in: started.elapsed(),
         });
         shared.replay_from(db, Some(cursor)).await?;
@@ -205,7 +212,13 @@ impl CustomerIndex {
     /// Applies the feed from `from` (None: from where this index stands once it is its turn, so
     /// callers that waited do not replay what the one before them applied).
     async fn replay_from(&self, db: &Db, from: Option<i64>) -> Result<(), AppError> {
+        let came = self.rounds_begun.load(Ordering::Acquire);
         let mut applied = self.catching_up.lock().await;
+        // A round begun after this call came read the feed after everything committed before it.
+        if from.is_none() && self.rounds_done.load(Ordering::Acquire) > came {
+            return Ok(());
+        }
+        let round = self.rounds_begun.fetch_add(1, Ordering::AcqRel) + 1;
         let from = from.unwrap_or_else(|| self.cursor.load(Ordering::Acquire) + 1);
         let mut since = from.max(1);
         applied.forget_before(since - (REPLAY_WINDOW_MS << 16));
@@ -218,7 +231,13 @@ impl CustomerIndex {
             // have cut that transaction's short (the entries already applied are skipped).
             since = last;
         }
+        self.rounds_done.store(round, Ordering::Release);
         Ok(())
+    }
+
+    /// Catch-up rounds that read the feed so far (each may read several batches).
+    pub fn rounds(&self) -> u64 {
+        self.rounds_done.load(Ordering::Acquire)
     }
 
     /// Applies one batch of the feed from `since`; the batch's last versionstamp, None at the end.

@@ -193,3 +193,37 @@ async fn the_grid_follows_customers_behind_a_thousand_activity_changes() {
         "activity applied too"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn callers_that_pile_up_behind_a_catch_up_share_the_next_round_and_see_every_write() {
+    // Each caller used to read the feed in turn behind the others: under order ingest over
+    // ws://, a grid page waited for every batch's read before its own (p95 21 s).
+    const CALLERS: usize = 50;
+    let db = database().await;
+    app::db::migrations::migrate(&db).await.expect("migrate");
+    let ids = server::seed::customers::seed_customers(&db, 3)
+        .await
+        .expect("customers");
+    let index = CustomerIndex::start(&db).await.expect("starts");
+    for name in ["Anneke", "Bartholomeus", "Cornelia"] {
+        // A thousand changes to read first: the callers all come while the first is reading.
+        busy_feed_then_rename(&db, &ids, name).await;
+        let before = index.rounds();
+        let callers: Vec<_> = (0..CALLERS)
+            .map(|_| {
+                let (index, db) = (index.clone(), db.clone());
+                tokio::spawn(async move { index.catch_up(&db).await })
+            })
+            .collect();
+        for c in callers {
+            c.await.unwrap().expect("caught up");
+        }
+        let cell = index.read().cells(ids[0], &[Column::Name], 0).unwrap()[0].clone();
+        assert!(cell.starts_with(name), "{cell}");
+        let rounds = index.rounds() - before;
+        assert!(
+            (1..=2).contains(&rounds),
+            "{CALLERS} callers took {rounds} feed rounds"
+        );
+    }
+}
