@@ -2,14 +2,15 @@
 //! rate bounded): admins paging and filtering the customers grid, storefront pages, dashboards and
 //! sign-ins, order ingest through the API. Reports each kind's latency percentiles and errors, the
 //! process's memory over the run, and checks the acknowledged orders against the database.
+use super::http::{Reply, enc, send};
 use super::{ms, percentile, rss_mib};
 use crate::config::Config;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// What to send, and for how long.
 pub struct Load {
@@ -31,6 +32,18 @@ const MAX_IN_FLIGHT: usize = 4_000;
 /// Customers who sign in during the run (registered before it).
 const SHOPPERS: usize = 50;
 const PASSWORD: &str = "quiet-harbour-lantern-42";
+/// Panics anywhere in the process (the server's own tasks included) since the run began.
+static PANICS: AtomicU64 = AtomicU64::new(0);
+
+/// Counts every panic from now on (and still prints it, as before).
+fn count_panics() {
+    let before = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        PANICS.fetch_add(1, Ordering::Relaxed);
+        before(info);
+    }));
+}
+
 /// How often memory is sampled.
 const SAMPLE_EVERY: Duration = Duration::from_secs(10);
 
@@ -84,46 +97,6 @@ impl Tally {
     }
 }
 
-/// One HTTP/1.1 request on a new connection: the status, the head and the body.
-async fn send(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &str,
-) -> anyhow::Result<(u16, String, String)> {
-    let mut stream = tokio::net::TcpStream::connect(addr).await?;
-    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    for (k, v) in headers {
-        let _ = write!(request, "{k}: {v}\r\n");
-    }
-    let _ = write!(request, "Content-Length: {}\r\n\r\n{body}", body.len());
-    stream.write_all(request.as_bytes()).await?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await?;
-    let text = String::from_utf8_lossy(&raw);
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| anyhow::anyhow!("no HTTP status in the reply"))?;
-    Ok((status, head.to_owned(), body.to_owned()))
-}
-
-fn cookie(head: &str, name: &str) -> Option<String> {
-    head.lines()
-        .filter_map(|l| l.split_once(':'))
-        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
-        .filter_map(|(_, v)| v.trim().split(';').next())
-        .find(|c| c.starts_with(&format!("{name}=")))
-        .map(str::to_owned)
-}
-
-fn enc(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
 /// Who the load acts as: admin sessions, a customer session, an orders token, buyers.
 struct Actors {
     origin: String,
@@ -151,9 +124,10 @@ async fn admin_session(addr: SocketAddr, origin: &str, email: &str) -> anyhow::R
         ("Sec-Fetch-Site", "same-origin"),
         ("Content-Type", "application/x-www-form-urlencoded"),
     ];
-    let (status, head, _) = send(addr, "POST", "/api/admin/auth/sign_in", &headers, &form).await?;
-    cookie(&head, "clientele_admin")
-        .ok_or_else(|| anyhow::anyhow!("admin sign-in of {email} answered {status}"))
+    let reply = send(addr, "POST", "/api/admin/auth/sign_in", &headers, &form).await?;
+    reply
+        .cookie("clientele_admin")
+        .ok_or_else(|| anyhow::anyhow!("admin sign-in of {email} answered {}", reply.status))
 }
 
 /// Creates the admins and their sessions, registers the shoppers, makes an orders token.
@@ -166,15 +140,12 @@ async fn prepare(
     let mut admins = Vec::with_capacity(load.admins);
     for i in 0..load.admins.max(1) {
         let email = format!("bench.load.admin{i}@example.com");
-        let input = app::admin::users::AdminUserInput {
-            id: None,
-            email: email.clone(),
-            first_name: "Load".into(),
-            last_name: format!("Admin{i}"),
-            role_id: "administrators".into(),
-            active: true,
-            password: PASSWORD.into(),
-        };
+        let input = app::admin::users::AdminUserInput::administrator(
+            &email,
+            "Load",
+            &format!("Admin{i}"),
+            PASSWORD,
+        );
         match app::admin::users::store::save(&state.db, &state.hasher, input, None).await {
             Ok(_) | Err(app::error::AppError::Invalid(_)) => {}
             Err(e) => anyhow::bail!("cannot create {email}: {e}"),
@@ -195,14 +166,15 @@ async fn prepare(
         buyers: Vec::new(),
     };
     let headers = actors.same_origin("application/x-www-form-urlencoded");
-    let (_, head, _) = send(addr, "POST", "/api/account/sign_in", &headers, &form).await?;
-    actors.shopper = cookie(&head, "clientele_sid")
+    let reply = send(addr, "POST", "/api/account/sign_in", &headers, &form).await?;
+    actors.shopper = reply
+        .cookie("clientele_sid")
         .ok_or_else(|| anyhow::anyhow!("the shopper did not sign in"))?;
     let mut headers = actors.same_origin("application/json");
     let admin_cookie = actors.admins[0].clone();
     headers.push(("Cookie", &admin_cookie));
     let input = r#"{"input":{"name":"Load bench","scopes":["orders:write"]}}"#;
-    let (status, _, body) = send(
+    let reply = send(
         addr,
         "POST",
         "/api/admin/integrations/create",
@@ -210,10 +182,10 @@ async fn prepare(
         input,
     )
     .await?;
-    let made: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+    let made: serde_json::Value = serde_json::from_str(&reply.body).unwrap_or_default();
     actors.token = made["token"]
         .as_str()
-        .ok_or_else(|| anyhow::anyhow!("no orders token ({status}): {body}"))?
+        .ok_or_else(|| anyhow::anyhow!("no orders token ({}): {}", reply.status, reply.body))?
         .to_owned();
     let mut res = state
         .db
@@ -276,15 +248,15 @@ async fn timed(
     tally: Tally,
     kind: &'static str,
     want: u16,
-    request: impl std::future::Future<Output = anyhow::Result<(u16, String, String)>>,
+    request: impl std::future::Future<Output = anyhow::Result<Reply>>,
 ) -> Option<String> {
     let started = Instant::now();
     let answer = request.await;
     let took = started.elapsed();
     match answer {
-        Ok((status, _, body)) => {
-            tally.note(kind, took, expect(status, want));
-            (status == want).then_some(body)
+        Ok(reply) => {
+            tally.note(kind, took, expect(reply.status, want));
+            (reply.status == want).then_some(reply.body)
         }
         Err(e) => {
             tally.note(kind, took, Err(format!("no answer: {e}")));
@@ -315,6 +287,7 @@ fn order_batch(run: &str, batch: u64, buyers: &[(i64, String)]) -> (String, Vec<
 
 /// Sends the load for `load.seconds` and reports it (see the module's head).
 pub async fn run(config: &Config, load: Load) -> anyhow::Result<String> {
+    count_panics();
     let state = crate::build_state(config).await?;
     state
         .db
@@ -422,6 +395,7 @@ pub async fn run(config: &Config, load: Load) -> anyhow::Result<String> {
         acked: acked.len(),
         stored: stored.len(),
         lost: acked.iter().filter(|n| !stored.contains(*n)).count(),
+        panics: PANICS.load(Ordering::Relaxed),
     };
     Ok(report(&load, config, wall, tally, &samples, counts))
 }
@@ -433,6 +407,7 @@ struct Counts {
     acked: usize,
     stored: usize,
     lost: usize,
+    panics: u64,
 }
 
 fn report(
@@ -482,8 +457,9 @@ fn report(
     let rss: Vec<String> = samples.iter().map(u64::to_string).collect();
     let _ = writeln!(
         out,
-        "\nErrors: {errors}; not sent (over {MAX_IN_FLIGHT} in flight): {}. Orders acknowledged {}, in the database {}, acknowledged but missing (lost) {}.\nRSS (MiB, every {} s, this process: server and load generator): {}.",
+        "\nErrors: {errors}; not sent (over {MAX_IN_FLIGHT} in flight): {}; panics (any task, the server's included): {}. Orders acknowledged {}, in the database {}, acknowledged but missing (lost) {}.\nRSS (MiB, every {} s, this process: server and load generator): {}.",
         counts.unsent,
+        counts.panics,
         counts.acked,
         counts.stored,
         counts.lost,
