@@ -1,22 +1,13 @@
 //! The customer's activity record (`customer_activity`): migration 12 moves the figures that used
 //! to sit on the customer record beside it, and the grid's read model reads them back from there.
+use crate::common::mem_database;
 use app::customers::feed::CustomerIndex;
 use app::domain::grid::Column;
 use app::domain::money::Cents;
 
-async fn database() -> app::db::Db {
-    let target = app::db::DbTarget {
-        url: "mem://".into(),
-        namespace: "t".into(),
-        database: "t".into(),
-        credentials: None,
-    };
-    app::db::connect(&target).await.expect("connect")
-}
-
 #[tokio::test]
 async fn migration_moves_the_figures_beside_the_customer() {
-    let db = database().await;
+    let db = mem_database().await;
     app::db::migrations::migrate_to(&db, 11)
         .await
         .expect("up to 11");
@@ -108,7 +99,7 @@ async fn migration_moves_the_figures_beside_the_customer() {
 
 #[tokio::test]
 async fn activity_written_later_reaches_the_grid_through_its_feed() {
-    let db = database().await;
+    let db = mem_database().await;
     app::db::migrations::migrate(&db).await.expect("migrate");
     let ids = server::seed::customers::seed_customers(&db, 2)
         .await
@@ -169,7 +160,7 @@ async fn busy_feed_then_rename(db: &app::db::Db, ids: &[i64], name: &str) {
 async fn the_grid_follows_customers_behind_a_thousand_activity_changes() {
     // SurrealDB counts a feed read's limit over every table's entries: a read of one table's
     // feed came back empty behind them, and the index stopped there (and could not start).
-    let db = database().await;
+    let db = mem_database().await;
     app::db::migrations::migrate(&db).await.expect("migrate");
     let ids = server::seed::customers::seed_customers(&db, 3)
         .await
@@ -199,7 +190,7 @@ async fn callers_that_pile_up_behind_a_catch_up_share_the_next_round_and_see_eve
     // Each caller used to read the feed in turn behind the others: under order ingest over
     // ws://, a grid page waited for every batch's read before its own (p95 21 s).
     const CALLERS: usize = 50;
-    let db = database().await;
+    let db = mem_database().await;
     app::db::migrations::migrate(&db).await.expect("migrate");
     let ids = server::seed::customers::seed_customers(&db, 3)
         .await

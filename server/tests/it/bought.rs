@@ -1,19 +1,10 @@
 //! The products each customer ordered, counted per product, day and status (`bought`, migration
 //! 22): filled in from the orders when the migration runs, moved by each order's lines after it
 //! (equal to a recount), and the same size after a thousand orders of one product on one day.
+use crate::common::mem_database;
 use app::customers::feed::CustomerIndex;
 use app::domain::order::{OrderInput, OrderItemInput};
 use serde_json::{Value, json};
-
-async fn database() -> app::db::Db {
-    let target = app::db::DbTarget {
-        url: "mem://".into(),
-        namespace: "t".into(),
-        database: "t".into(),
-        credentials: None,
-    };
-    app::db::connect(&target).await.expect("connect")
-}
 
 /// `customer_activity:<c>.bought` as stored, and as a recount from the orders gives it, sorted.
 async fn bought_and_recount(db: &app::db::Db, c: i64) -> (Vec<Value>, Vec<Value>) {
@@ -77,7 +68,7 @@ fn day(at: &str) -> i64 {
 #[tokio::test]
 async fn products_ordered_are_counted_from_the_orders_then_moved_by_each_order_as_a_recount_would()
 {
-    let db = database().await;
+    let db = mem_database().await;
     app::db::migrations::migrate_to(&db, 21)
         .await
         .expect("up to 21");

@@ -102,13 +102,7 @@ async fn migrations_are_idempotent_on_rocksdb() {
 
 #[tokio::test]
 async fn concurrent_start_ups_apply_each_migration_once() {
-    let target = app::db::DbTarget {
-        url: "mem://".into(),
-        namespace: "t".into(),
-        database: "t".into(),
-        credentials: None,
-    };
-    let db = app::db::connect(&target).await.unwrap();
+    let db = crate::common::mem_database().await;
     let other_session = db.clone();
     let (a, b) = tokio::join!(
         app::db::migrations::migrate(&db),

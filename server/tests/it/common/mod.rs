@@ -86,6 +86,17 @@ fn test_config() -> Config {
     config
 }
 
+/// A fresh in-memory database, not migrated (tests below the HTTP layer).
+pub async fn mem_database() -> app::db::Db {
+    let target = app::db::DbTarget {
+        url: "mem://".into(),
+        namespace: "t".into(),
+        database: "t".into(),
+        credentials: None,
+    };
+    app::db::connect(&target).await.expect("connect")
+}
+
 pub async fn spawn_app() -> TestApp {
     let state = server::build_state(&test_config()).await.expect("state");
     serve(state).await
