@@ -9,6 +9,8 @@ use std::fmt;
 pub enum Problem {
     EmailInvalid,
     EmailTaken,
+    /// Another customer already has this external id.
+    ExternalIdTaken,
     NameRequired,
     NameTooLong,
     PasswordTooShort,
@@ -143,7 +145,9 @@ impl AppError {
             | AppError::Invalid(Problem::GroupCodeTaken)
             | AppError::Invalid(Problem::ViewNameTaken) => 409,
             AppError::InvalidFields(errs)
-                if errs.iter().all(|e| e.problem == Problem::EmailTaken) =>
+                if errs.iter().all(|e| {
+                    matches!(e.problem, Problem::EmailTaken | Problem::ExternalIdTaken)
+                }) =>
             {
                 409
             }

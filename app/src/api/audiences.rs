@@ -212,8 +212,8 @@ pub async fn delete_audience(
     summary = "Add and remove members",
     description = "`{\"seq\": 7, \"add\": [...], \"remove\": [...]}`, each identity one of \
                    `{\"customer_id\": 42}`, `{\"email\": \"…\"}`, `{\"email_sha256\": \"<hex of \
-                   SHA-256 of the lower-cased, trimmed email>\"}`, `{\"external_id\": \"…\"}`. \
-                   Applied whole or not at all, and only when `seq` is above the last applied: \
+                   SHA-256 of the lower-cased, trimmed email>\"}`, `{\"external_id\": \"…\"}` (the customer's \
+                   `external_id`, exactly as spelled). Applied whole or not at all, and only when `seq` is above the last applied: \
                    a late or repeated delta answers `applied: false` and changes nothing. An \
                    identity that names nobody here yet is kept (the person may register later) \
                    and counted as unmatched. With an `Idempotency-Key`, a retry gets the first \

@@ -1,31 +1,50 @@
 //! Audiences as the segment engine reads them (`in_audience`): an audience's customers as slots
-//! of the read model (by id, or by their email's key), one customer's audiences, and a stamp that
-//! moves with every change.
-use super::{Audiences, MemberKey, email_key};
+//! of the read model (by id, or by the keys of their email and external id), one customer's
+//! audiences, and a stamp that moves with every change.
+use super::{Audiences, MemberKey, Named, email_key, external_key};
 use crate::customers::read_model::GridIndex;
 use crate::segments::audience_facts::AudienceFacts;
 use roaring::RoaringBitmap;
+use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-/// Every customer's email key with their slot, sorted by key.
-pub(super) type EmailSlots = Arc<Vec<(u64, u32)>>;
+/// A lookup built from the read model, kept while its generation stays the same.
+pub(super) type PerGeneration<T> = Mutex<Option<(u64, Arc<T>)>>;
+
+/// The value `held` keeps for `ix`'s generation, built by `build` when it is missing or older.
+fn for_generation<T>(held: &PerGeneration<T>, ix: &GridIndex, build: impl FnOnce() -> T) -> Arc<T> {
+    let mut held = held.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((generation, value)) = held.as_ref()
+        && *generation == ix.generation()
+    {
+        return value.clone();
+    }
+    let value = Arc::new(build());
+    *held = Some((ix.generation(), value.clone()));
+    value
+}
 
 impl Audiences {
-    /// Every customer's email key with their slot, sorted (kept for `ix`'s generation).
-    fn email_slots(&self, ix: &GridIndex) -> EmailSlots {
-        let mut held = self.email_slots.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((generation, slots)) = held.as_ref()
-            && *generation == ix.generation()
-        {
-            return slots.clone();
-        }
-        let mut slots = Vec::with_capacity(ix.len() as usize);
-        ix.each_slot_email(|slot, email| slots.push((email_key(email), slot)));
-        slots.sort_unstable();
-        let slots = Arc::new(slots);
-        *held = Some((ix.generation(), slots.clone()));
-        slots
+    /// Every customer's email key with their slot, sorted by key.
+    fn email_slots(&self, ix: &GridIndex) -> Arc<Vec<(u64, u32)>> {
+        for_generation(&self.email_slots, ix, || {
+            let mut slots = Vec::with_capacity(ix.len() as usize);
+            ix.each_slot_email(|slot, email| slots.push((email_key(email), slot)));
+            slots.sort_unstable();
+            slots
+        })
+    }
+
+    /// The slot of the customer holding each external id's key.
+    fn external_slots(&self, ix: &GridIndex) -> Arc<HashMap<u64, u32>> {
+        for_generation(&self.external_slots, ix, || {
+            let mut slots = HashMap::new();
+            ix.each_slot_external(|slot, x| {
+                slots.insert(external_key(x), slot);
+            });
+            slots
+        })
     }
 }
 
@@ -35,11 +54,10 @@ impl AudienceFacts for Audiences {
         let Some(a) = self.get(key) else {
             return out;
         };
-        let by_email = a
-            .members()
-            .iter()
-            .any(|m| matches!(m, MemberKey::Email(_)))
-            .then(|| self.email_slots(ix));
+        let holds = |f: fn(&MemberKey) -> bool| a.members().iter().any(f);
+        let by_email = holds(|m| matches!(m, MemberKey::Email(_))).then(|| self.email_slots(ix));
+        let by_external =
+            holds(|m| matches!(m, MemberKey::External(_))).then(|| self.external_slots(ix));
         for m in a.members() {
             match m {
                 MemberKey::Customer(id) => out.extend(ix.slot_for(*id)),
@@ -55,16 +73,17 @@ impl AudienceFacts for Audiences {
                             .map(|(_, s)| *s),
                     );
                 }
-                // External ids match nobody until customers carry one.
-                MemberKey::External(_) => {}
+                MemberKey::External(k) => {
+                    out.extend(by_external.as_deref().and_then(|x| x.get(k)).copied());
+                }
             }
         }
         out
     }
 
-    fn keys_of(&self, id: i64, email: Option<&str>) -> Vec<String> {
+    fn keys_of(&self, ix: &GridIndex, id: i64) -> Vec<String> {
         // By key: the map is ordered.
-        self.of_customer(id, email)
+        self.of_customer(&Named::of(ix, id))
             .into_iter()
             .map(|(k, _)| k)
             .collect()

@@ -10,6 +10,7 @@ mod tests;
 pub mod token;
 
 use crate::customers::feed::CustomerIndex;
+use crate::customers::read_model::GridIndex;
 use crate::db::Db;
 use crate::domain::audience::{AudienceRow, ValidIdentity};
 use crate::error::AppError;
@@ -42,6 +43,31 @@ fn prefix(sha: &[u8; 32]) -> u64 {
     u64::from_be_bytes(b)
 }
 
+/// The key of a customer's external id (the first 8 bytes of its SHA-256, as an audience keeps
+/// an `external_id` identity).
+pub fn external_key(external_id: &str) -> u64 {
+    hash_key(external_id.as_bytes())
+}
+
+/// A customer as an audience may name them: by id, and by the keys of their email and external id.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Named {
+    pub id: i64,
+    pub email: Option<u64>,
+    pub external: Option<u64>,
+}
+
+impl Named {
+    /// Customer `id` as the read model holds them.
+    pub fn of(ix: &GridIndex, id: i64) -> Named {
+        Named {
+            id,
+            email: ix.email_of(id).map(email_key),
+            external: ix.external_of(id).map(external_key),
+        }
+    }
+}
+
 /// The key of a customer's email (lower-cased and trimmed, as accounts keep it): the first 8
 /// bytes of its SHA-256, so a CDP that sends only hashes finds the same person.
 pub fn email_key(email: &str) -> u64 {
@@ -54,7 +80,7 @@ impl MemberKey {
             ValidIdentity::Customer(id) => MemberKey::Customer(*id),
             ValidIdentity::Email(e) => MemberKey::Email(email_key(e.as_str())),
             ValidIdentity::EmailSha256(h) => MemberKey::Email(prefix(h)),
-            ValidIdentity::External(x) => MemberKey::External(hash_key(x.as_bytes())),
+            ValidIdentity::External(x) => MemberKey::External(external_key(x)),
         }
     }
 
@@ -86,10 +112,15 @@ pub struct Audience {
 }
 
 impl Audience {
-    /// Whether customer `id`, whose email has key `email`, is in it.
-    pub fn has(&self, id: i64, email: Option<u64>) -> bool {
-        self.members.contains(&MemberKey::Customer(id))
-            || email.is_some_and(|k| self.members.contains(&MemberKey::Email(k)))
+    /// Whether this customer is in it (by id, email or external id).
+    pub fn has(&self, who: &Named) -> bool {
+        self.members.contains(&MemberKey::Customer(who.id))
+            || who
+                .email
+                .is_some_and(|k| self.members.contains(&MemberKey::Email(k)))
+            || who
+                .external
+                .is_some_and(|k| self.members.contains(&MemberKey::External(k)))
     }
 
     pub fn identities(&self) -> usize {
@@ -124,7 +155,9 @@ pub struct Audiences {
     counted: Mutex<Option<(Stamp, Arc<Vec<AudienceRow>>)>>,
     /// Every customer's email key with their slot, sorted, for the read model's generation
     /// (built when a segment first asks who is in an audience that holds emails).
-    email_slots: Mutex<Option<(u64, facts::EmailSlots)>>,
+    email_slots: facts::PerGeneration<Vec<(u64, u32)>>,
+    /// The same for external ids (a map: each is held by one customer at most).
+    external_slots: facts::PerGeneration<HashMap<u64, u32>>,
 }
 
 /// What the counts were computed over: the customers' generation and each audience's version.
@@ -165,12 +198,11 @@ impl Audiences {
         all.keys().cloned().collect()
     }
 
-    /// The audiences customer `id` (email `email`) is in: key and name, by key.
-    pub fn of_customer(&self, id: i64, email: Option<&str>) -> Vec<(String, String)> {
-        let email = email.map(email_key);
+    /// The audiences this customer is in: key and name, by key.
+    pub fn of_customer(&self, who: &Named) -> Vec<(String, String)> {
         let all = self.all.read().unwrap_or_else(|e| e.into_inner());
         all.values()
-            .filter(|a| a.has(id, email))
+            .filter(|a| a.has(who))
             .map(|a| (a.meta.key.clone(), a.meta.name.clone()))
             .collect()
     }
@@ -296,17 +328,20 @@ async fn load(db: &Db, meta: Meta) -> Result<Audience, AppError> {
 }
 
 /// Each audience's identities, those that name a customer, and its customers.
-fn count(
-    audiences: &[Arc<Audience>],
-    ix: &crate::customers::read_model::GridIndex,
-) -> Vec<AudienceRow> {
+fn count(audiences: &[Arc<Audience>], ix: &GridIndex) -> Vec<AudienceRow> {
     let mut emails: HashSet<u64> = HashSet::with_capacity(ix.len() as usize);
+    let mut externals: HashSet<u64> = HashSet::new();
     let mut customers = vec![0_u64; audiences.len()];
     ix.each_email(|id, email| {
-        let k = email_key(email);
-        emails.insert(k);
+        let who = Named {
+            id,
+            email: Some(email_key(email)),
+            external: ix.external_of(id).map(external_key),
+        };
+        emails.extend(who.email);
+        externals.extend(who.external);
         for (n, a) in audiences.iter().enumerate() {
-            if a.has(id, Some(k)) {
+            if a.has(&who) {
                 customers[n] += 1;
             }
         }
@@ -321,8 +356,7 @@ fn count(
                 .filter(|m| match m {
                     MemberKey::Customer(id) => ix.contains(*id),
                     MemberKey::Email(k) => emails.contains(k),
-                    // No customer carries an external id yet: such identities wait unmatched.
-                    MemberKey::External(_) => false,
+                    MemberKey::External(k) => externals.contains(k),
                 })
                 .count() as u64;
             let m = &a.meta;

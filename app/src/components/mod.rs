@@ -98,6 +98,7 @@ pub fn problem_text(l: Locale, p: Problem) -> String {
     match p {
         Problem::EmailInvalid => td_string!(l, problems.email_invalid),
         Problem::EmailTaken => td_string!(l, problems.email_taken),
+        Problem::ExternalIdTaken => td_string!(l, problems.external_id_taken),
         Problem::NameRequired => td_string!(l, problems.name_required),
         Problem::NameTooLong => td_string!(l, problems.name_too_long),
         Problem::PasswordTooShort => td_string!(l, problems.password_too_short),

@@ -173,9 +173,9 @@ pub fn audiences_of(
     audiences: &crate::audiences::Audiences,
     id: i64,
 ) -> Vec<String> {
-    let email = index.read().email_of(id).map(str::to_owned);
+    let who = crate::audiences::Named::of(&index.read(), id);
     let mut keys: Vec<String> = audiences
-        .of_customer(id, email.as_deref())
+        .of_customer(&who)
         .into_iter()
         .map(|(k, _)| k)
         .collect();

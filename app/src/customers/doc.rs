@@ -38,6 +38,7 @@ pub struct CustomerDoc {
     pub dob: Option<String>,
     pub gender: Option<String>,
     pub taxvat: Option<String>,
+    pub external_id: Option<String>,
     pub created_in: String,
     pub locale: String,
     pub confirmed: bool,
@@ -147,6 +148,7 @@ impl CustomerDoc {
                     .map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc().timestamp())
             }),
             taxvat: self.taxvat.clone().unwrap_or_default(),
+            external_id: self.external_id.clone().unwrap_or_default(),
             gender: self.gender.clone().unwrap_or_default(),
             street: b.map(|a| a.street.join(" ")).unwrap_or_default(),
             city: b.map(|a| a.city.clone()).unwrap_or_default(),
@@ -178,6 +180,7 @@ impl CustomerDoc {
             dob: self.dob.clone().unwrap_or_default(),
             gender: self.gender.clone().unwrap_or_default(),
             taxvat: self.taxvat.clone().unwrap_or_default(),
+            external_id: self.external_id.clone().unwrap_or_default(),
             newsletter: self.newsletter,
             assistance_allowed: self.assistance_allowed,
             addresses: self

@@ -20,7 +20,7 @@ use surrealdb::types::{Datetime, RecordId};
 pub const SETS: &str = "website = type::record('website', $website), group = type::record('customer_group', $group), \
      scope = $scope, prefix = $doc.prefix, firstname = $doc.firstname, middlename = $doc.middlename, \
      lastname = $doc.lastname, suffix = $doc.suffix, email = $doc.email, dob = $doc.dob, \
-     gender = $doc.gender, taxvat = $doc.taxvat, newsletter = $doc.newsletter, \
+     gender = $doc.gender, taxvat = $doc.taxvat, external_id = $doc.external_id, newsletter = $doc.newsletter, \
      assistance_allowed_at = IF assistance_allowed = NONE OR assistance_allowed != $doc.assistance_allowed \
         THEN time::now() ELSE assistance_allowed_at END, \
      assistance_allowed = $doc.assistance_allowed, addresses = $doc.addresses, \
@@ -28,6 +28,9 @@ pub const SETS: &str = "website = type::record('website', $website), group = typ
 
 /// The unique index of customers' emails in their sharing scope.
 pub const EMAIL_INDEX: &str = "customer_scope_email";
+
+/// The unique index of customers' external ids.
+pub const EXTERNAL_ID_INDEX: &str = "customer_external_id";
 
 pub fn email_taken() -> AppError {
     AppError::InvalidFields(vec![FieldError {
@@ -56,6 +59,7 @@ pub fn account_json(v: &ValidCustomer) -> Json {
     );
     put("gender", v.gender.map(|g| g.key().into()));
     put("taxvat", v.taxvat.clone().map(Json::from));
+    put("external_id", v.external_id.clone().map(Json::from));
     put("newsletter", Some(v.newsletter.into()));
     put("assistance_allowed", Some(v.assistance_allowed.into()));
     put("default_billing", v.default_billing.clone().map(Json::from));
@@ -198,6 +202,12 @@ pub async fn save(
     }
     share_customer(&mut tx, id, &valid, &settings);
     let errors = tx.run(db).await?;
+    if errors
+        .iter()
+        .any(|e| crate::db::conflicts_on(e, EXTERNAL_ID_INDEX))
+    {
+        return Err(AppError::field("external_id", Problem::ExternalIdTaken));
+    }
     crate::db::unique_or_first(errors, EMAIL_INDEX, email_taken)?;
     index.catch_up(db).await?;
     Ok(id)

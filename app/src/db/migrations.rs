@@ -120,6 +120,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "bought",
         sql: include_str!("../../migrations/0022_bought.surql"),
     },
+    Migration {
+        version: 23,
+        name: "external_id",
+        sql: include_str!("../../migrations/0023_external_id.surql"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -1,4 +1,5 @@
 //! A customer account and its addresses as typed input, and the rules both browser and server check.
+use super::audience::MAX_EXTERNAL_ID_CHARS;
 use super::countries::COUNTRIES;
 pub use super::settings::{
     CustomerSettings, FormSettings, NOT_LOGGED_IN_GROUP, ResetProtection, Sharing, Show,
@@ -75,6 +76,8 @@ pub struct CustomerInput {
     /// A `Gender` key or empty.
     pub gender: String,
     pub taxvat: String,
+    /// The id a CDP, CRM or ERP knows this person by (audiences may name them by it); empty: none.
+    pub external_id: String,
     pub newsletter: bool,
     pub assistance_allowed: bool,
     pub addresses: Vec<AddressInput>,
@@ -113,6 +116,7 @@ pub struct ValidCustomer {
     pub dob: Option<NaiveDate>,
     pub gender: Option<Gender>,
     pub taxvat: Option<String>,
+    pub external_id: Option<String>,
     pub newsletter: bool,
     pub assistance_allowed: bool,
     pub addresses: Vec<ValidAddress>,
@@ -165,6 +169,12 @@ pub fn text(value: &str, max: usize) -> Result<String, Problem> {
         return Err(Problem::ControlCharacters);
     }
     Ok(v.to_owned())
+}
+
+/// A customer's external id: trimmed, at most as long as an audience's `external_id` identity, no
+/// control characters (None when empty). Kept as typed: audiences match it exactly.
+pub fn external_id(value: &str) -> Result<Option<String>, Problem> {
+    text(value, MAX_EXTERNAL_ID_CHARS).map(|v| (!v.is_empty()).then_some(v))
 }
 
 fn required(errs: &mut Errors, field: &str, value: &str, max: usize) -> String {
@@ -268,6 +278,13 @@ pub fn validate_customer(
         settings.taxvat,
         MAX_SHORT_CHARS,
     );
+    let external_id = match external_id(&input.external_id) {
+        Ok(x) => x,
+        Err(p) => {
+            errs.add("external_id", p);
+            None
+        }
+    };
     if input.addresses.len() > MAX_ADDRESSES {
         errs.add("addresses", Problem::TooMany);
     }
@@ -294,6 +311,7 @@ pub fn validate_customer(
             dob,
             gender,
             taxvat,
+            external_id,
             newsletter: input.newsletter,
             assistance_allowed: input.assistance_allowed,
             default_billing,
@@ -485,6 +503,33 @@ mod tests {
             problems(&c),
             vec![("addresses.0.region".into(), Problem::RegionRequired)]
         );
+    }
+
+    #[test]
+    fn an_external_id_is_kept_trimmed_and_exact_or_refused_by_its_field() {
+        let ok = |x: &str| {
+            let mut c = good();
+            c.external_id = x.into();
+            validate_customer(&c, &CustomerSettings::default(), today())
+                .unwrap()
+                .external_id
+        };
+        assert_eq!(ok(""), None);
+        assert_eq!(ok("   "), None);
+        assert_eq!(ok("  CRM-7 "), Some("CRM-7".into()));
+        assert_eq!(
+            ok(&"x".repeat(MAX_EXTERNAL_ID_CHARS)).map(|x| x.len()),
+            Some(MAX_EXTERNAL_ID_CHARS)
+        );
+        for (bad, problem) in [
+            ("x".repeat(MAX_EXTERNAL_ID_CHARS + 1), Problem::TooLong),
+            ("crm\u{0}7".into(), Problem::ControlCharacters),
+            ("crm\r\nBcc: x".into(), Problem::ControlCharacters),
+        ] {
+            let mut c = good();
+            c.external_id = bad;
+            assert_eq!(problems(&c), vec![("external_id".into(), problem)]);
+        }
     }
 
     #[test]

@@ -7,8 +7,8 @@ use roaring::RoaringBitmap;
 pub trait AudienceFacts: Send + Sync {
     /// The slots of `ix` whose customers are in audience `key` (none when it does not exist).
     fn slots_in(&self, ix: &GridIndex, key: &str) -> RoaringBitmap;
-    /// The keys of the audiences customer `id` (email `email`) is in, sorted.
-    fn keys_of(&self, id: i64, email: Option<&str>) -> Vec<String>;
+    /// The keys of the audiences customer `id` of `ix` is in, sorted.
+    fn keys_of(&self, ix: &GridIndex, id: i64) -> Vec<String>;
     /// Changes whenever an audience is created, deleted or its members change.
     fn stamp(&self) -> u64;
 }
@@ -21,7 +21,7 @@ impl AudienceFacts for NoAudiences {
         RoaringBitmap::new()
     }
 
-    fn keys_of(&self, _: i64, _: Option<&str>) -> Vec<String> {
+    fn keys_of(&self, _: &GridIndex, _: i64) -> Vec<String> {
         Vec::new()
     }
 

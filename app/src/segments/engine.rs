@@ -59,7 +59,7 @@ pub fn is_member(over: Over, root: &Group, id: i64) -> Option<bool> {
     let slot = over.ix.slot_for(id)?;
     let mut facts = over.ix.facts(slot);
     if root.fields().contains(&Field::InAudience) {
-        facts.audiences = over.audiences.keys_of(id, Some(&facts.email));
+        facts.audiences = over.audiences.keys_of(over.ix, id);
     }
     Some(matches(root, &facts, over.today))
 }

@@ -249,7 +249,7 @@ impl Memberships {
             let facts = ix.slot_for(id).map(|slot| {
                 let mut f = ix.facts(slot);
                 if uses_audiences {
-                    f.audiences = audiences.keys_of(id, Some(&f.email));
+                    f.audiences = audiences.keys_of(ix, id);
                 }
                 f
             });

@@ -44,8 +44,8 @@ impl AudienceFacts for ByRule {
         out
     }
 
-    fn keys_of(&self, id: i64, email: Option<&str>) -> Vec<String> {
-        keys(id, email.unwrap_or_default())
+    fn keys_of(&self, ix: &GridIndex, id: i64) -> Vec<String> {
+        keys(id, ix.email_of(id).unwrap_or_default())
     }
 
     fn stamp(&self) -> u64 {

@@ -12,6 +12,15 @@ pub async fn placement_block(placement: String, lang: String) -> Result<Option<S
         let state = crate::state::app_state()?;
         let parts = use_context::<http::request::Parts>().ok_or(AppError::Unavailable)?;
         let mut asker = asker(&parts, state.secure_cookies);
+        if state.content.catalog().has(&placement) {
+            // The page now follows its viewer (segments, group, audiences, rotation, caps) and
+            // counts an impression: no shared cache may keep it. Headless storefronts that want
+            // one use the API's `cache_key` instead.
+            expect_context::<leptos_axum::ResponseOptions>().insert_header(
+                http::header::CACHE_CONTROL,
+                http::HeaderValue::from_static("private, no-cache"),
+            );
+        }
         let shown = resolve(&state, &placement, &lang, &mut asker).await?;
         if shown.is_some() && !asker.seen.is_empty() {
             set_seen_cookie(&asker.seen, state.secure_cookies)?;

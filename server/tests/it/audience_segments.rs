@@ -1,9 +1,11 @@
 //! The segment condition "in audience" on a real app server: a CDP's pushed members (by customer
 //! id or by email) are a segment's members at once, a customer who registers later with a pushed
 //! email joins it, and a delta that removes someone moves them out within moments, recorded as
-//! the audience's doing.
-use crate::api::{send, staff, token};
-use crate::common::{TestApp, enc, spawn_app};
+//! the audience's doing. A CDP may name customers by the external id staff or an integration gave
+//! them (one customer per id).
+use crate::api::{problem, send, staff, token};
+use crate::common::{Reply, TestApp, enc, spawn_app};
+use app::domain::customer::CustomerInput;
 use serde_json::{Value, json};
 
 fn members(app: &TestApp, id: u32) -> Vec<i64> {
@@ -129,4 +131,169 @@ async fn a_segment_of_an_audience_follows_its_pushed_members() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     panic!("Ann's leave was not written");
+}
+
+/// Writes customer `id`'s external id through the API (a replace of the whole customer, as GET
+/// gives it); returns the answer.
+async fn set_external_id(app: &TestApp, writer: &str, id: i64, external_id: Value) -> Reply {
+    let path = format!("/api/v1/customers/{id}");
+    let got: Value =
+        serde_json::from_str(&crate::api::api(app, Some(writer), &path).await.body).unwrap();
+    let mut input = got["input"].clone();
+    input["external_id"] = external_id;
+    send(app, writer, "PUT", &path, &input.to_string()).await
+}
+
+/// The only audience's identities, matched identities and customers, as the API lists them.
+async fn vip_counts(app: &TestApp, cdp: &str) -> (Option<u64>, Option<u64>, Option<u64>) {
+    let r = crate::api::api(app, Some(cdp), "/api/v1/audiences").await;
+    let row = serde_json::from_str::<Vec<Value>>(&r.body)
+        .unwrap()
+        .remove(0);
+    let n = |k: &str| row[k].as_u64();
+    (n("identities"), n("matched"), n("customers"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cdp_names_customers_by_the_external_id_staff_or_an_integration_gave_them() {
+    let app = spawn_app().await;
+    let admin = app
+        .admin_with_role("segments@example.com", "administrators")
+        .await;
+    let it = staff(&app).await;
+    let (_, cdp) = token(&app, &it, "CDP", &["audiences:write"]).await;
+    let (_, erp) = token(&app, &it, "ERP", &["customers:read", "customers:write"]).await;
+
+    // Staff give Ann hers in the customer form; the ERP creates Bob with his; Cat has none.
+    let mut ann = CustomerInput {
+        website: "main".into(),
+        group: 1,
+        firstname: "Ann".into(),
+        lastname: "Lee".into(),
+        email: "ann@example.com".into(),
+        external_id: "  CRM-7 ".into(),
+        ..Default::default()
+    };
+    let r = app
+        .call_json("/api/admin/customers/save", &it, &json!({ "input": ann }))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    ann.id = Some(r.body.trim().parse().unwrap());
+    let bob = json!({ "website": "main", "group": 1, "firstname": "Bob", "lastname": "Berg",
+        "email": "bob@example.com", "external_id": "crm-8" });
+    let r = send(&app, &erp, "POST", "/api/v1/customers", &bob.to_string()).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let bob: i64 = serde_json::from_str::<Value>(&r.body).unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let cat = crate::api::customer(&app, &it, "cat@example.com").await;
+    let got: Value = serde_json::from_str(
+        &crate::api::api(
+            &app,
+            Some(&erp),
+            &format!("/api/v1/customers/{}", ann.id.unwrap()),
+        )
+        .await
+        .body,
+    )
+    .unwrap();
+    assert_eq!(got["input"]["external_id"], "CRM-7", "kept trimmed: {got}");
+
+    // One person per external id: a second holder is refused by the field, and nothing written.
+    let dup = json!({ "website": "main", "group": 1, "firstname": "Eve", "lastname": "Eke",
+        "email": "eve@example.com", "external_id": "crm-8" });
+    let p = problem(
+        &send(&app, &erp, "POST", "/api/v1/customers", &dup.to_string()).await,
+        409,
+    );
+    assert_eq!(
+        (&p["errors"][0]["field"], &p["errors"][0]["code"]),
+        (&json!("external_id"), &json!("external_id_taken"))
+    );
+    let p = problem(&set_external_id(&app, &erp, cat, json!("CRM-7")).await, 409);
+    assert_eq!(p["errors"][0]["field"], "external_id");
+    let p = problem(
+        &set_external_id(&app, &erp, cat, json!("x".repeat(129))).await,
+        422,
+    );
+    assert_eq!(p["errors"][0]["field"], "external_id");
+    let r = app
+        .call_json(
+            "/api/admin/customers/save",
+            &it,
+            &json!({ "input": CustomerInput {
+            id: Some(cat), external_id: "crm-8".into(), ..ann.clone() } }),
+        )
+        .await;
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert!(r.body.contains("external_id"), "{}", r.body);
+    let mut res = app
+        .state
+        .db
+        .query("SELECT VALUE email FROM customer WHERE external_id != NONE ORDER BY email")
+        .await
+        .unwrap();
+    let holders: Vec<String> = res.take(0).unwrap();
+    assert_eq!(holders, ["ann@example.com", "bob@example.com"]);
+
+    // The CDP names them by its ids (exactly as spelled), and one it has not told us of yet.
+    let r = send(
+        &app,
+        &cdp,
+        "PUT",
+        "/api/v1/audiences/vip",
+        &json!({ "name": "VIP" }).to_string(),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let add = json!([{ "external_id": "CRM-7" }, { "external_id": "crm-8" },
+        { "external_id": "crm-9" }, { "external_id": "crm-7" }]);
+    let body = json!({ "seq": 1, "add": add }).to_string();
+    let r = send(&app, &cdp, "POST", "/api/v1/audiences/vip/members", &body).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = crate::segments::save(
+        &app,
+        &admin,
+        crate::segments::segment("VIPs", "in_audience = 'vip'"),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let id: u32 = r.body.trim().parse().unwrap();
+    let (ann, mut want) = (ann.id.unwrap(), vec![]);
+    want.extend([ann, bob]);
+    want.sort_unstable();
+    assert_eq!(members(&app, id), want);
+    assert_eq!(live_count(&app, &admin, "in_audience = 'vip'").await, 2);
+    assert_eq!(vip_counts(&app, &cdp).await, (Some(4), Some(2), Some(2)));
+    let r = app
+        .call_json(
+            "/api/admin/customers/segments",
+            &admin,
+            &json!({ "customer": ann }),
+        )
+        .await;
+    assert!(
+        r.body.contains("\"audiences\":[[\"vip\",\"VIP\"]]"),
+        "{}",
+        r.body
+    );
+
+    // Cat is given the id the CDP already had: she joins; Bob's is taken away: he leaves.
+    let r = set_external_id(&app, &erp, cat, json!("crm-9")).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = set_external_id(&app, &erp, bob, json!("")).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let mut want = vec![ann, cat];
+    want.sort_unstable();
+    settles(&app, id, &want).await;
+    assert_eq!(live_count(&app, &admin, "in_audience = 'vip'").await, 2);
+    assert_eq!(vip_counts(&app, &cdp).await, (Some(4), Some(2), Some(2)));
+    let r = app
+        .call_json(
+            "/api/admin/customers/segments",
+            &admin,
+            &json!({ "customer": bob }),
+        )
+        .await;
+    assert!(r.body.contains("\"audiences\":[]"), "{}", r.body);
 }

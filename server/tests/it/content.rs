@@ -47,6 +47,12 @@ async fn members_get_the_targeted_block_in_the_first_html_and_others_the_fallbac
     confirmed_account(&app, "ann@member.example").await;
     confirmed_account(&app, "bob@other.example").await;
     let seg = save_segment(&app, &admin, "Members", "email_domain = 'member.example'").await;
+    let bare = app.request("GET", "/", &[], "").await;
+    assert_eq!(
+        (bare.status, bare.header("cache-control")),
+        (200, None),
+        "no blocks: nothing personal on the page"
+    );
     let html = "<h2>Members only</h2><p><a href=\"/sale\">Sale</a></p><script>alert(1)</script>\
                 <img src=x onerror=alert(2)>";
     let r = save_block(
@@ -81,6 +87,9 @@ async fn members_get_the_targeted_block_in_the_first_html_and_others_the_fallbac
         page.contains(&link),
         "the link goes through the click counter: {page}"
     );
+    // A page with blocks is its viewer's: no shared cache keeps it.
+    let guest = app.request("GET", "/", &[], "").await;
+    assert_eq!(guest.header("cache-control"), Some("private, no-cache"));
     for other in [home(&app, Some(&bob)).await, home(&app, None).await] {
         assert!(other.contains("Welcome, everyone"), "{other}");
         assert!(!other.contains("Members only"));

@@ -80,8 +80,8 @@ pub async fn customer_segments(customer: i64) -> Result<SegmentsOfCustomer, AppE
                 reason: t.reason.key().to_owned(),
             })
             .collect();
-        let email = state.customers.read().email_of(customer).map(str::to_owned);
-        let audiences = state.audiences.of_customer(customer, email.as_deref());
+        let who = crate::audiences::Named::of(&state.customers.read(), customer);
+        let audiences = state.audiences.of_customer(&who);
         Ok(SegmentsOfCustomer {
             current,
             moves,

@@ -29,6 +29,8 @@ pub struct GridDoc {
     /// Unix seconds of midnight UTC.
     pub dob: Option<i64>,
     pub taxvat: String,
+    /// The id a CDP knows the customer by, or empty: not a grid column; audiences match by it.
+    pub external_id: String,
     /// `Gender` key or empty.
     pub gender: String,
     pub street: String,

@@ -49,6 +49,8 @@ pub struct GridIndex {
     alive: Bits,
     live: u64,
     slot_of: HashMap<i64, u32>,
+    /// External ids by slot (not a grid column: few customers have one; audiences match by it).
+    external: HashMap<u32, Box<str>>,
     free: Vec<u32>,
     slots: u32,
     /// Activity of customers not indexed yet: the two change feeds are read one after the other,
@@ -116,9 +118,18 @@ impl GridIndex {
             self.data.set(c, slot, d);
         }
         self.data.set_ship_extra(slot, d);
+        self.set_external(slot, d);
         self.slot_of.insert(d.id, slot);
         self.alive.set(slot);
         self.live += 1;
+    }
+
+    fn set_external(&mut self, slot: u32, d: &GridDoc) {
+        if d.external_id.is_empty() {
+            self.external.remove(&slot);
+        } else if self.external.get(&slot).map(|x| &**x) != Some(d.external_id.as_str()) {
+            self.external.insert(slot, d.external_id.as_str().into());
+        }
     }
 
     /// Sorts every column once, after a bulk load.
@@ -136,6 +147,8 @@ impl GridIndex {
         self.data.heap_bytes()
             + orders
             + self.slot_of.capacity() * 16
+            + self.external.capacity() * 24
+            + self.external.values().map(|x| x.len()).sum::<usize>()
             + self.alive.heap_bytes()
             + self.products.heap_bytes()
     }
@@ -310,6 +323,7 @@ impl GridIndex {
                 }
             }
             self.data.set_ship_extra(slot, d);
+            self.set_external(slot, d);
             return;
         }
         let slot = match self.free.pop() {
@@ -324,6 +338,7 @@ impl GridIndex {
             self.data.set(c, slot, d);
         }
         self.data.set_ship_extra(slot, d);
+        self.set_external(slot, d);
         if self.orders.len() != Column::ALL.len() {
             self.orders = Column::ALL.iter().map(|_| Order::default()).collect();
         }
@@ -350,6 +365,7 @@ impl GridIndex {
             self.orders[Self::order_ix(c)].remove(slot, |x, y| data.cmp(c, x, y));
         }
         self.data.clear(slot);
+        self.external.remove(&slot);
         self.alive.clear(slot);
         self.live -= 1;
         self.free.push(slot);
@@ -426,6 +442,18 @@ impl GridIndex {
             return None;
         };
         Some(self.data.text(t).get(slot))
+    }
+
+    /// A customer's external id (None: no such customer, or none set).
+    pub fn external_of(&self, id: i64) -> Option<&str> {
+        self.external.get(self.slot_of.get(&id)?).map(|x| &**x)
+    }
+
+    /// Calls `f` with the slot and external id of every customer that has one.
+    pub fn each_slot_external(&self, mut f: impl FnMut(u32, &str)) {
+        for (&slot, x) in &self.external {
+            f(slot, x);
+        }
     }
 
     /// Customers per group id.

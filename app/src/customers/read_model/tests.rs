@@ -38,6 +38,11 @@ pub(crate) fn random_doc(rng: &mut StdRng, id: i64) -> GridDoc {
         shipping_full: w(rng),
         dob: opt(rng),
         taxvat: w(rng),
+        external_id: if rng.gen_bool(0.3) {
+            format!("crm-{id}")
+        } else {
+            String::new()
+        },
         gender: GENDERS[rng.gen_range(0..4)].to_owned(),
         street: w(rng),
         city: w(rng),

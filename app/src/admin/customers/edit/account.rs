@@ -80,6 +80,7 @@ pub(super) fn account_fields(
             {text_field(t_string!(i18n, grid.col_email).to_string(), "email", |f| &mut f.email, Show::Required, "email")}
             {text_field(t_string!(i18n, grid.col_dob).to_string(), "dob", |f| &mut f.dob, s.dob, "date")}
             {text_field(t_string!(i18n, grid.col_taxvat).to_string(), "taxvat", |f| &mut f.taxvat, s.taxvat, "text")}
+            {text_field(t_string!(i18n, customer.external_id).to_string(), "external_id", |f| &mut f.external_id, Show::Optional, "text")}
             {(s.gender != Show::Hidden).then(|| view! {
                 <div class="field">
                     <label for="customer-gender">{t!(i18n, grid.col_gender)}</label>
