@@ -5,7 +5,6 @@ use super::{Audiences, MemberKey, Named, email_key, external_key};
 use crate::customers::read_model::GridIndex;
 use crate::segments::audience_facts::AudienceFacts;
 use roaring::RoaringBitmap;
-use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
@@ -25,9 +24,21 @@ fn for_generation<T>(held: &PerGeneration<T>, ix: &GridIndex, build: impl FnOnce
     value
 }
 
+/// Keys with the slots of the customers holding them, sorted by key.
+pub(super) type KeyedSlots = Vec<(u64, u32)>;
+
+/// The slots `slots` holds for key `k`.
+fn holding(slots: &[(u64, u32)], k: u64) -> impl Iterator<Item = u32> + '_ {
+    let from = slots.partition_point(|(e, _)| *e < k);
+    slots[from..]
+        .iter()
+        .take_while(move |(e, _)| *e == k)
+        .map(|(_, s)| *s)
+}
+
 impl Audiences {
-    /// Every customer's email key with their slot, sorted by key.
-    fn email_slots(&self, ix: &GridIndex) -> Arc<Vec<(u64, u32)>> {
+    /// Every customer's email key with their slot.
+    fn email_slots(&self, ix: &GridIndex) -> Arc<KeyedSlots> {
         for_generation(&self.email_slots, ix, || {
             let mut slots = Vec::with_capacity(ix.len() as usize);
             ix.each_slot_email(|slot, email| slots.push((email_key(email), slot)));
@@ -36,13 +47,13 @@ impl Audiences {
         })
     }
 
-    /// The slot of the customer holding each external id's key.
-    fn external_slots(&self, ix: &GridIndex) -> Arc<HashMap<u64, u32>> {
+    /// The key of every external id with its customer's slot (the database holds each id once;
+    /// the read model may hold one twice for a moment while a move between customers arrives).
+    fn external_slots(&self, ix: &GridIndex) -> Arc<KeyedSlots> {
         for_generation(&self.external_slots, ix, || {
-            let mut slots = HashMap::new();
-            ix.each_slot_external(|slot, x| {
-                slots.insert(external_key(x), slot);
-            });
+            let mut slots = Vec::new();
+            ix.each_slot_external(|slot, x| slots.push((external_key(x), slot)));
+            slots.sort_unstable();
             slots
         })
     }
@@ -62,19 +73,15 @@ impl AudienceFacts for Audiences {
             match m {
                 MemberKey::Customer(id) => out.extend(ix.slot_for(*id)),
                 MemberKey::Email(k) => {
-                    let Some(slots) = by_email.as_deref() else {
-                        continue;
-                    };
-                    let from = slots.partition_point(|(e, _)| e < k);
-                    out.extend(
-                        slots[from..]
-                            .iter()
-                            .take_while(|(e, _)| e == k)
-                            .map(|(_, s)| *s),
-                    );
+                    out.extend(by_email.as_deref().into_iter().flat_map(|s| holding(s, *k)));
                 }
                 MemberKey::External(k) => {
-                    out.extend(by_external.as_deref().and_then(|x| x.get(k)).copied());
+                    out.extend(
+                        by_external
+                            .as_deref()
+                            .into_iter()
+                            .flat_map(|s| holding(s, *k)),
+                    );
                 }
             }
         }

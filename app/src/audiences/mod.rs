@@ -155,9 +155,9 @@ pub struct Audiences {
     counted: Mutex<Option<(Stamp, Arc<Vec<AudienceRow>>)>>,
     /// Every customer's email key with their slot, sorted, for the read model's generation
     /// (built when a segment first asks who is in an audience that holds emails).
-    email_slots: facts::PerGeneration<Vec<(u64, u32)>>,
-    /// The same for external ids (a map: each is held by one customer at most).
-    external_slots: facts::PerGeneration<HashMap<u64, u32>>,
+    email_slots: facts::PerGeneration<facts::KeyedSlots>,
+    /// The same for external ids.
+    external_slots: facts::PerGeneration<facts::KeyedSlots>,
 }
 
 /// What the counts were computed over: the customers' generation and each audience's version.
