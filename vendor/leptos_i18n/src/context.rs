@@ -205,19 +205,22 @@ fn init_context_inner<L: Locale>(
 
     // Clientele's patch (see vendor/README.md): on the server this effect's task can first run
     // after the page's owner is gone (a request that ended before the task was polled); the
-    // signals are disposed then and there is no cookie left to set. 0.6.2 panicked on `get`.
+    // signals are disposed then and there is no cookie left to set. 0.6.2 panicked on `get`, and
+    // `try_get` panics too (it tracks the signal first, and tracking a disposed one panics), so on
+    // the server the signal is read untracked: nothing changes the locale there after the render
+    // begins, and an untracked read of a disposed signal is `None`. The browser tracks as before.
     Effect::new_isomorphic(move |_| {
-        #[cfg(feature = "unified_contexts")]
-        let new_lang = {
-            let Some(new_lang_any) = locale_signal.try_get() else {
-                return;
-            };
-            L::from_str(new_lang_any.0).unwrap_or_default()
-        };
-        #[cfg(not(feature = "unified_contexts"))]
-        let Some(new_lang) = locale_signal.try_get() else {
+        #[cfg(feature = "ssr")]
+        let read = locale_signal.try_get_untracked();
+        #[cfg(not(feature = "ssr"))]
+        let read = locale_signal.try_get();
+        let Some(read) = read else {
             return;
         };
+        #[cfg(feature = "unified_contexts")]
+        let new_lang = L::from_str(read.0).unwrap_or_default();
+        #[cfg(not(feature = "unified_contexts"))]
+        let new_lang = read;
         let _ = set_lang_cookie.try_set(Some(new_lang));
     });
 
