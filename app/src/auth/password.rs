@@ -1,11 +1,12 @@
-//! Argon2id password hashing at OWASP's parameters, off the async runtime, a bounded number at once.
+//! Argon2id password hashing at OWASP's parameters, off the async runtime, a bounded number at once,
+//! each in one of a pool of working memories allocated once (not mapped and zeroed per hash).
 use crate::error::AppError;
 use argon2::password_hash::{
-    PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString, rand_core::OsRng,
+    Output, ParamsString, PasswordHash, PasswordHasher as _, SaltString, rand_core::OsRng,
 };
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::Semaphore;
 use unicode_normalization::UnicodeNormalization;
 
@@ -29,6 +30,11 @@ pub struct PasswordHasher {
     permits: Arc<Semaphore>,
     concurrency: usize,
     verifications: Arc<AtomicU64>,
+    /// Working memories of `MEMORY_KIB` each, at most one per permit, made when first needed and
+    /// kept: a fresh 19 MiB each time is mapped and zeroed by the kernel page by page, which
+    /// nearly doubled a hash's time. Reused as they are (each hash overwrites every block it
+    /// reads before reading it).
+    memories: Arc<Mutex<Vec<Box<[Block]>>>>,
 }
 
 /// Passwords are compared in NFKC form, so the same characters typed differently match (NIST).
@@ -42,7 +48,30 @@ impl PasswordHasher {
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
             concurrency: concurrency.max(1),
             verifications: Arc::new(AtomicU64::new(0)),
+            memories: Arc::new(Mutex::new(Vec::new())),
         }
+    }
+
+    /// Runs `f` with a working memory from the pool (made when the pool has none free), then
+    /// puts it back. Callers hold a permit, so the pool never grows past the permits.
+    fn with_memory<T>(memories: &Mutex<Vec<Box<[Block]>>>, f: impl FnOnce(&mut [Block]) -> T) -> T {
+        let taken = memories.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let mut memory =
+            taken.unwrap_or_else(|| vec![Block::default(); MEMORY_KIB as usize].into_boxed_slice());
+        let out = f(&mut memory);
+        memories
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(memory);
+        out
+    }
+
+    /// How many working memories the pool holds (tests: never more than the permits).
+    pub fn pooled(&self) -> usize {
+        self.memories
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .len()
     }
 
     /// How many hashes or verifications may run at once.
@@ -60,11 +89,12 @@ impl PasswordHasher {
         if password.len() > MAX_PASSWORD_BYTES {
             return Err(AppError::Invalid(crate::error::Problem::PasswordTooLong));
         }
+        let memories = self.memories.clone();
         tokio::task::spawn_blocking(move || {
             let salt = SaltString::generate(&mut OsRng);
-            argon2()
-                .hash_password(normalized(&password).as_bytes(), &salt)
-                .map(|h| h.to_string())
+            Self::with_memory(&memories, |memory| {
+                hash_in(normalized(&password).as_bytes(), &salt, memory)
+            })
         })
         .await
         .map_err(AppError::internal)?
@@ -82,6 +112,7 @@ impl PasswordHasher {
         };
         self.verifications.fetch_add(1, Ordering::Relaxed);
         let _permit = self.permits.acquire().await.map_err(AppError::internal)?;
+        let memories = self.memories.clone();
         tokio::task::spawn_blocking(move || {
             let known = stored.is_some();
             let phc = stored.unwrap_or_else(|| dummy_hash().to_owned());
@@ -91,14 +122,69 @@ impl PasswordHasher {
             if !within_limits(&parsed) {
                 return false;
             }
-            argon2()
-                .verify_password(normalized(&password).as_bytes(), &parsed)
-                .is_ok()
-                && known
+            let password = normalized(&password);
+            let matches = Self::with_memory(&memories, |memory| {
+                verify_in(password.as_bytes(), &parsed, memory)
+            });
+            matches && known
         })
         .await
         .map_err(AppError::internal)
     }
+}
+
+/// Hashes `password` with `salt` at today's parameters in `memory`, as a PHC string.
+fn hash_in(
+    password: &[u8],
+    salt: &SaltString,
+    memory: &mut [Block],
+) -> Result<String, argon2::password_hash::Error> {
+    let hasher = argon2();
+    let mut salt_bytes = [0_u8; 64];
+    let salt_bytes = salt.decode_b64(&mut salt_bytes)?;
+    let output = Output::init_with(Params::DEFAULT_OUTPUT_LEN, |out| {
+        Ok(hasher.hash_password_into_with_memory(password, salt_bytes, out, &mut *memory)?)
+    })?;
+    Ok(PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(hasher.params())?,
+        salt: Some(salt.as_salt()),
+        hash: Some(output),
+    }
+    .to_string())
+}
+
+/// Whether `password` hashes to `stored` (an Argon2id hash within `within_limits`), computed in
+/// `memory` when it is large enough (any hash at today's parameters or below) and in a memory of
+/// its own otherwise. The outputs are compared in constant time.
+fn verify_in(password: &[u8], stored: &PasswordHash, memory: &mut [Block]) -> bool {
+    let (Some(salt), Some(expected)) = (stored.salt, stored.hash) else {
+        return false;
+    };
+    let Ok(params) = Params::try_from(stored) else {
+        return false;
+    };
+    let version = stored
+        .version
+        .and_then(|v| Version::try_from(v).ok())
+        .unwrap_or(Version::V0x13);
+    let hasher = Argon2::new(Algorithm::Argon2id, version, params.clone());
+    let mut salt_bytes = [0_u8; 64];
+    let Ok(salt_bytes) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    let mut own = Vec::new();
+    let memory = if params.block_count() <= memory.len() {
+        &mut memory[..params.block_count()]
+    } else {
+        own.resize(params.block_count(), Block::default());
+        &mut own[..]
+    };
+    Output::init_with(expected.len(), |out| {
+        Ok(hasher.hash_password_into_with_memory(password, salt_bytes, out, &mut *memory)?)
+    })
+    .is_ok_and(|computed| computed == expected)
 }
 
 /// Refuses to verify a stored hash whose cost exceeds what we would ever set (an imported or
@@ -174,6 +260,65 @@ mod tests {
         assert!(!needs_rehash(
             &h.hash("a long passphrase".into()).await.unwrap()
         ));
+    }
+
+    #[tokio::test]
+    async fn hashes_from_the_pool_verify_with_the_crate_and_the_crate_s_with_the_pool() {
+        use argon2::password_hash::PasswordVerifier as _;
+        let h = PasswordHasher::new(2);
+        let ours = h.hash("pool party".into()).await.unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(argon2().verify_password(b"pool party", &parsed).is_ok());
+        assert!(argon2().verify_password(b"pool partY", &parsed).is_err());
+        // Made by the crate itself, at today's parameters and at lower (older) ones.
+        let salt = SaltString::generate(&mut OsRng);
+        let theirs = argon2()
+            .hash_password(b"pool party", &salt)
+            .unwrap()
+            .to_string();
+        let weaker = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(8_192, 1, 1, None).unwrap(),
+        )
+        .hash_password(b"pool party", &salt)
+        .unwrap()
+        .to_string();
+        // And one that needs more memory than a pooled one holds (within the limits).
+        let larger = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(MEMORY_KIB * 2, 1, 1, None).unwrap(),
+        )
+        .hash_password(b"pool party", &salt)
+        .unwrap()
+        .to_string();
+        for stored in [theirs, weaker, larger] {
+            assert!(
+                h.verify("pool party".into(), Some(stored.clone()))
+                    .await
+                    .unwrap(),
+                "{stored}"
+            );
+            assert!(!h.verify("pool partY".into(), Some(stored)).await.unwrap());
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_pool_never_holds_more_memories_than_permits() {
+        let h = PasswordHasher::new(3);
+        let stored = h.hash("x-passphrase".into()).await.unwrap();
+        let all = (0..24).map(|i| {
+            let (h, stored) = (h.clone(), stored.clone());
+            tokio::spawn(async move {
+                let pw = if i % 2 == 0 { "x-passphrase" } else { "wrong" };
+                h.verify(pw.into(), Some(stored)).await.unwrap() == (i % 2 == 0)
+            })
+        });
+        for ok in futures::future::join_all(all).await {
+            assert!(ok.unwrap());
+        }
+        assert!((1..=3).contains(&h.pooled()), "{}", h.pooled());
     }
 
     #[tokio::test]
