@@ -276,23 +276,16 @@ mod tests {
             .hash_password(b"pool party", &salt)
             .unwrap()
             .to_string();
-        let weaker = Argon2::new(
-            Algorithm::Argon2id,
-            Version::V0x13,
-            Params::new(8_192, 1, 1, None).unwrap(),
-        )
-        .hash_password(b"pool party", &salt)
-        .unwrap()
-        .to_string();
+        let crate_hash = |memory_kib: u32, iterations: u32| {
+            let params = Params::new(memory_kib, iterations, 1, None).unwrap();
+            Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+                .hash_password(b"pool party", &salt)
+                .unwrap()
+                .to_string()
+        };
+        let weaker = crate_hash(8_192, 1);
         // And one that needs more memory than a pooled one holds (within the limits).
-        let larger = Argon2::new(
-            Algorithm::Argon2id,
-            Version::V0x13,
-            Params::new(MEMORY_KIB * 2, 1, 1, None).unwrap(),
-        )
-        .hash_password(b"pool party", &salt)
-        .unwrap()
-        .to_string();
+        let larger = crate_hash(MEMORY_KIB * 2, 1);
         for stored in [theirs, weaker, larger] {
             assert!(
                 h.verify("pool party".into(), Some(stored.clone()))

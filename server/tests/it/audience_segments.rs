@@ -40,6 +40,13 @@ async fn live_count(app: &TestApp, admin: &str, conditions: &str) -> u64 {
     v["members"].as_u64().unwrap()
 }
 
+/// The CDP defines audience `vip`.
+async fn define_vip(app: &TestApp, cdp: &str) {
+    let body = json!({ "name": "VIP" }).to_string();
+    let r = send(app, cdp, "PUT", "/api/v1/audiences/vip", &body).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_segment_of_an_audience_follows_its_pushed_members() {
     let app = spawn_app().await;
@@ -51,15 +58,7 @@ async fn a_segment_of_an_audience_follows_its_pushed_members() {
     let ann = crate::api::customer(&app, &it, "ann@example.com").await;
     let bob = crate::api::customer(&app, &it, "bob@example.com").await;
     let cat = crate::api::customer(&app, &it, "cat@example.com").await;
-    let r = send(
-        &app,
-        &cdp,
-        "PUT",
-        "/api/v1/audiences/vip",
-        &json!({ "name": "VIP" }).to_string(),
-    )
-    .await;
-    assert_eq!(r.status, 201, "{}", r.body);
+    define_vip(&app, &cdp).await;
     let push = |seq: i64, add: Value, remove: Value| {
         let body = json!({ "seq": seq, "add": add, "remove": remove }).to_string();
         let cdp = cdp.clone();
@@ -237,15 +236,7 @@ async fn a_cdp_names_customers_by_the_external_id_staff_or_an_integration_gave_t
     assert_eq!(holders, ["ann@example.com", "bob@example.com"]);
 
     // The CDP names them by its ids (exactly as spelled), and one it has not told us of yet.
-    let r = send(
-        &app,
-        &cdp,
-        "PUT",
-        "/api/v1/audiences/vip",
-        &json!({ "name": "VIP" }).to_string(),
-    )
-    .await;
-    assert_eq!(r.status, 201, "{}", r.body);
+    define_vip(&app, &cdp).await;
     let add = json!([{ "external_id": "CRM-7" }, { "external_id": "crm-8" },
         { "external_id": "crm-9" }, { "external_id": "crm-7" }]);
     let body = json!({ "seq": 1, "add": add }).to_string();

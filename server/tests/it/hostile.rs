@@ -173,6 +173,18 @@ async fn send_everywhere(
             )
             .await,
         ),
+        (
+            "api customer external id",
+            c.api(
+                "POST",
+                "/api/v1/customers",
+                &json_with(
+                    r#"{"website":"main","group":1,"firstname":"Xi","lastname":"Lee","email":"xid@example.com","external_id":"@@"}"#,
+                    p,
+                ),
+            )
+            .await,
+        ),
         ("api orders (raw)", c.api("POST", "/api/v1/orders", p).await),
         (
             "api cart evaluate",
@@ -251,13 +263,16 @@ async fn every_payload_of_the_corpus_gets_a_clear_answer_everywhere() {
         );
         eprintln!("{what}: {statuses:?}");
     }
-    // Nothing was stored with a control character or a line break in an email.
+    // Nothing was stored with a control character or a line break in an email or external id.
     let mut res = app
         .state
         .db
         .query(
             "RETURN count(SELECT id FROM customer WHERE string::contains(email, '\\r') \
-             OR string::contains(email, '\\n') OR string::contains(email, '\\0'))",
+             OR string::contains(email, '\\n') OR string::contains(email, '\\0') \
+             OR string::contains(external_id ?? '', '\\r') \
+             OR string::contains(external_id ?? '', '\\n') \
+             OR string::contains(external_id ?? '', '\\0'))",
         )
         .await
         .unwrap();
