@@ -40,6 +40,14 @@ async fn live_count(app: &TestApp, admin: &str, conditions: &str) -> u64 {
     v["members"].as_u64().unwrap()
 }
 
+/// Staff save the segment `in_audience = 'vip'`; returns its id.
+async fn save_vip_segment(app: &TestApp, admin: &str) -> u32 {
+    let vips = crate::segments::segment("VIPs", "in_audience = 'vip'");
+    let r = crate::segments::save(app, admin, vips).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.body.trim().parse().unwrap()
+}
+
 /// The CDP defines audience `vip`.
 async fn define_vip(app: &TestApp, cdp: &str) {
     let body = json!({ "name": "VIP" }).to_string();
@@ -73,14 +81,7 @@ async fn a_segment_of_an_audience_follows_its_pushed_members() {
     .await;
     assert_eq!(r.status, 200, "{}", r.body);
 
-    let r = crate::segments::save(
-        &app,
-        &admin,
-        crate::segments::segment("VIPs", "in_audience = 'vip'"),
-    )
-    .await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    let id: u32 = r.body.trim().parse().unwrap();
+    let id = save_vip_segment(&app, &admin).await;
     // By id and by email alike, at once; the live count agrees, and its negation is the rest.
     assert_eq!(members(&app, id), vec![ann, bob]);
     assert_eq!(live_count(&app, &admin, "in_audience = 'vip'").await, 2);
@@ -242,16 +243,9 @@ async fn a_cdp_names_customers_by_the_external_id_staff_or_an_integration_gave_t
     let body = json!({ "seq": 1, "add": add }).to_string();
     let r = send(&app, &cdp, "POST", "/api/v1/audiences/vip/members", &body).await;
     assert_eq!(r.status, 200, "{}", r.body);
-    let r = crate::segments::save(
-        &app,
-        &admin,
-        crate::segments::segment("VIPs", "in_audience = 'vip'"),
-    )
-    .await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    let id: u32 = r.body.trim().parse().unwrap();
-    let (ann, mut want) = (ann.id.unwrap(), vec![]);
-    want.extend([ann, bob]);
+    let id = save_vip_segment(&app, &admin).await;
+    let ann = ann.id.unwrap();
+    let mut want = vec![ann, bob];
     want.sort_unstable();
     assert_eq!(members(&app, id), want);
     assert_eq!(live_count(&app, &admin, "in_audience = 'vip'").await, 2);
