@@ -127,9 +127,15 @@ enum AdminCommand {
     },
 }
 
-/// glibc raises its mmap threshold after the first large free, so each 19 MiB Argon2 buffer then
-/// comes from a per-thread heap arena and stays there: measured here, 200 sign-ins left the process
-/// at 922 MiB instead of 177 MiB. A fixed threshold keeps such buffers mapped and returns them.
+/// Rust's allocations go to mimalloc: under the mixed load glibc's malloc and its arena locks took
+/// about a quarter of the CPU (`perf`, BENCHMARKS.md), and its per-thread arenas kept freed memory.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// RocksDB's C++ still allocates through glibc, which raises its mmap threshold after the first
+/// large free, so large buffers then come from a per-thread heap arena and stay there (measured
+/// here before mimalloc: 200 sign-ins' 19 MiB buffers left the process at 922 MiB instead of
+/// 177 MiB). A fixed threshold keeps such buffers mapped and returns them.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[expect(unsafe_code, reason = "mallopt is a C call; see SAFETY below")]
 fn return_large_buffers_to_the_os() {
@@ -353,7 +359,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!(address = %config.listen, base_url = %config.base_url, "Clientele is listening");
     println!("Clientele is listening on http://{}", config.listen);
     axum::serve(
-        listener,
+        server::routes::no_delay(listener),
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())

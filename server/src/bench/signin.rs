@@ -219,7 +219,7 @@ pub(super) async fn serve(state: app::state::AppState) -> anyhow::Result<SocketA
     );
     tokio::spawn(async move {
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
-        if let Err(e) = axum::serve(listener, service).await {
+        if let Err(e) = axum::serve(crate::routes::no_delay(listener), service).await {
             tracing::error!(error = %e, "bench server stopped");
         }
     });

@@ -156,7 +156,7 @@ async fn serve_on(state: AppState, per_minute: u32, timeout: std::time::Duration
     let router = server::routes::router_with(state.clone(), allowed, limits, timeout);
     tokio::spawn(async move {
         axum::serve(
-            listener,
+            server::routes::no_delay(listener),
             router.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .await
