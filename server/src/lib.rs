@@ -50,7 +50,7 @@ pub async fn state_on(db: app::db::Db, config: &config::Config) -> anyhow::Resul
         .site_pkg_dir("pkg")
         .site_addr(config.listen)
         .build();
-    Ok(AppState {
+    Ok(AppState::new(app::state::Parts {
         // An embedded store cannot go away while the process runs: only a remote one is probed.
         db_health: if config.database.url.starts_with("ws") {
             app::db::health::DbHealth::start(&db)
@@ -84,5 +84,5 @@ pub async fn state_on(db: app::db::Db, config: &config::Config) -> anyhow::Resul
         api_reference: std::sync::Arc::new(app::domain::api_reference::operations(
             &serde_json::to_value(app::api::parts().1)?,
         )),
-    })
+    }))
 }

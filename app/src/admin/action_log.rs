@@ -32,7 +32,7 @@ pub struct LogPage {
 #[server(prefix = "/api/admin/action-log", endpoint = "list", input = server_fn::codec::Json)]
 pub async fn list_action_log(customer: Option<i64>, page: u32) -> Result<LogPage, AppError> {
     crate::auth::caller::serve(crate::domain::Resource::ActionLog, |_| async move {
-        let db = crate::state::app_state()?.db;
+        let db = crate::state::app_state()?.db.clone();
         let start = crate::domain::grid::page_start(page, PAGE_SIZE)?;
         let filter = if customer.is_some() {
             "WHERE customer = $customer"

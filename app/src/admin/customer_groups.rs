@@ -90,7 +90,7 @@ pub async fn save_group(id: Option<u32>, code: String, tax_class: String) -> Res
     crate::auth::caller::serve(Area::CustomerGroups, |me| async move {
         let code = group_code(&code)?;
         let is_update = id.is_some();
-        let db = app_state()?.db;
+        let db = app_state()?.db.clone();
         let mut res = db
             .query("RETURN record::exists(type::record('tax_class', $t))")
             .bind(("t", tax_class.clone()))
@@ -175,7 +175,7 @@ pub async fn add_tax_class(name: String) -> Result<(), AppError> {
         if name.is_empty() {
             return Err(Problem::FieldRequired.into());
         }
-        let db = app_state()?.db;
+        let db = app_state()?.db.clone();
         Tx::new()
             .stmt("CREATE tax_class CONTENT { name: $name } RETURN NONE;")
             .log(action_log::entry(&me, "tax_class_created", None, 1, &name))

@@ -45,7 +45,7 @@ pub async fn fetch_sales() -> Result<Vec<SalesDay>, AppError> {
             orders: u64,
             revenue: i64,
         }
-        let db = crate::state::app_state()?.db;
+        let db = crate::state::app_state()?.db.clone();
         let today = chrono::Utc::now().date_naive();
         let since = (today - chrono::Duration::days(DAYS - 1))
             .and_hms_opt(0, 0, 0)

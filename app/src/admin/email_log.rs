@@ -64,7 +64,7 @@ const ROW_FIELDS: &str = "record::id(id) AS id, time::format(created_at, '%Y-%m-
 #[server(prefix = "/api/admin/email-log", endpoint = "list", input = server_fn::codec::Json)]
 pub async fn list_emails(filter: EmailFilter) -> Result<(Vec<EmailRow>, bool), AppError> {
     crate::auth::caller::serve(crate::domain::Resource::EmailLog, |_| async move {
-        let db = crate::state::app_state()?.db;
+        let db = crate::state::app_state()?.db.clone();
         let mut conds = Vec::new();
         if !filter.recipient.trim().is_empty() {
             conds.push("recipient = $recipient");
@@ -99,7 +99,7 @@ pub async fn list_emails(filter: EmailFilter) -> Result<(Vec<EmailRow>, bool), A
 #[server(prefix = "/api/admin/email-log", endpoint = "get")]
 pub async fn get_email(id: String) -> Result<EmailMessage, AppError> {
     crate::auth::caller::serve(crate::domain::Resource::EmailLog, |_| async move {
-        let db = crate::state::app_state()?.db;
+        let db = crate::state::app_state()?.db.clone();
         let mut res = db
             .query(format!(
                 "SELECT {ROW_FIELDS}, locale, body, IF sent_at THEN time::format(sent_at, '%Y-%m-%d %H:%M:%S') END AS sent_at, last_error \

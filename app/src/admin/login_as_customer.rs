@@ -71,7 +71,7 @@ async fn eligible(
 #[server(prefix = "/api/admin/login-as-customer", endpoint = "check", input = server_fn::codec::Json)]
 pub async fn check_assistance(customer: i64) -> Result<AssistTarget, AppError> {
     crate::auth::caller::serve(crate::domain::Resource::LoginAsCustomer, |_| async move {
-        let db = crate::state::app_state()?.db;
+        let db = crate::state::app_state()?.db.clone();
         Ok(eligible(&db, customer).await?.0)
     })
     .await

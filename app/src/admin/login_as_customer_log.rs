@@ -182,7 +182,7 @@ pub async fn list_assistance_log(query: String) -> Result<AssistLog, AppError> {
         crate::domain::Resource::LoginAsCustomerLog,
         |_| async move {
             let q = LogQuery::from_query_string(&query)?;
-            let db = crate::state::app_state()?.db;
+            let db = crate::state::app_state()?.db.clone();
             let start = crate::domain::grid::page_start(q.page, LOG_PAGE_SIZE)?;
             log_rows(&db, &q, start, LOG_PAGE_SIZE).await
         },

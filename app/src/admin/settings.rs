@@ -15,7 +15,7 @@ use leptos_meta::Title;
 pub async fn get_settings()
 -> Result<(CustomerSettings, Vec<(u32, String)>, Vec<(String, String)>), AppError> {
     crate::auth::caller::serve(crate::domain::Resource::Configuration, |_| async move {
-        let db = crate::state::app_state()?.db;
+        let db = crate::state::app_state()?.db.clone();
         let settings = crate::customers::settings::settings(&db).await?;
         let mut res = db
             .query("SELECT VALUE [record::id(id), code] FROM customer_group WHERE record::id(id) != 0 ORDER BY code")

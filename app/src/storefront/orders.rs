@@ -18,7 +18,7 @@ const PAGE_SIZE: u32 = 10;
 #[server(prefix = "/api/account", endpoint = "orders")]
 pub async fn my_orders(page: u32) -> Result<OrderPage, AppError> {
     crate::auth::caller::serve(crate::auth::caller::Customer, |me| async move {
-        let db = crate::state::app_state()?.db;
+        let db = crate::state::app_state()?.db.clone();
         crate::sales::read::for_customer(&db, me.id, page, PAGE_SIZE).await
     })
     .await
@@ -28,7 +28,7 @@ pub async fn my_orders(page: u32) -> Result<OrderPage, AppError> {
 pub async fn my_order(id: String) -> Result<OrderView, AppError> {
     crate::auth::caller::serve(crate::auth::caller::Customer, |me| async move {
         let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-        let db = crate::state::app_state()?.db;
+        let db = crate::state::app_state()?.db.clone();
         crate::sales::read::get_for(&db, me.id, id).await
     })
     .await

@@ -21,7 +21,7 @@ fn reader_language() -> Locale {
 #[server(prefix = "/api/account", endpoint = "wishlist")]
 pub async fn my_wishlist() -> Result<Vec<Wish>, AppError> {
     crate::auth::caller::serve(crate::auth::caller::Customer, |me| async move {
-        let db = crate::state::app_state()?.db;
+        let db = crate::state::app_state()?.db.clone();
         crate::sales::wishlists::get(&db, me.id, reader_language().as_ref()).await
     })
     .await
@@ -30,7 +30,7 @@ pub async fn my_wishlist() -> Result<Vec<Wish>, AppError> {
 #[server(prefix = "/api/account", endpoint = "wishlist_remove")]
 pub async fn remove_wish(sku: String) -> Result<(), AppError> {
     crate::auth::caller::serve(crate::auth::caller::Customer, |me| async move {
-        let db = crate::state::app_state()?.db;
+        let db = crate::state::app_state()?.db.clone();
         let log = crate::customers::accounts::assisted_entry(&me, "assisted_wishlist_updated");
         crate::sales::wishlists::remove(&db, me.id, &sku, log).await
     })

@@ -428,9 +428,9 @@ async fn tracking_can_be_switched_off() {
         app::activity::VisitorKey::from_bytes([0; 32]),
     );
     assert!(!off.enabled());
-    let mut state = app.state.clone();
-    state.activity = std::sync::Arc::new(off);
-    let second = crate::common::serve_state(state).await;
+    let mut parts = (*app.state).clone();
+    parts.activity = std::sync::Arc::new(off);
+    let second = crate::common::serve_state(app::state::AppState::new(parts)).await;
     browse(&second, "/", None).await;
     assert_eq!(second.state.activity.pending(), 0);
     browse(&app, "/", None).await;

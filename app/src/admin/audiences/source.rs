@@ -10,7 +10,7 @@ use leptos::prelude::*;
 #[server(prefix = "/api/admin/settings", endpoint = "audience_source")]
 pub async fn audience_source() -> Result<SourceView, AppError> {
     crate::auth::caller::serve(crate::domain::Resource::Configuration, |_| async move {
-        let db = crate::state::app_state()?.db;
+        let db = crate::state::app_state()?.db.clone();
         Ok(crate::audiences::pull::source(&db).await?.2)
     })
     .await
@@ -20,7 +20,7 @@ pub async fn audience_source() -> Result<SourceView, AppError> {
 #[server(prefix = "/api/admin/settings", endpoint = "audience_source_save", input = server_fn::codec::Json)]
 pub async fn save_audience_source(source: SourceInput) -> Result<SourceView, AppError> {
     crate::auth::caller::serve(crate::domain::Resource::Configuration, |me| async move {
-        let db = crate::state::app_state()?.db;
+        let db = crate::state::app_state()?.db.clone();
         let valid = source.parse().map_err(AppError::InvalidFields)?;
         let detail = format!(
             "audience_source url={}{}",

@@ -11,7 +11,7 @@ use leptos_i18n::I18nContext;
 #[server(prefix = "/api/admin/audiences", endpoint = "last_sync")]
 pub async fn last_sync() -> Result<Option<(String, SyncReport)>, AppError> {
     crate::auth::caller::serve(crate::domain::Resource::Audiences, |_| async move {
-        let db = crate::state::app_state()?.db;
+        let db = crate::state::app_state()?.db.clone();
         let (_, _, view) = crate::audiences::pull::source(&db).await?;
         Ok(view.last_sync.zip(view.last_report))
     })

@@ -115,7 +115,7 @@ pub fn grid_page(
 #[server(prefix = "/api/admin/customers", endpoint = "lookups")]
 pub async fn customer_lookups() -> Result<Lookups, AppError> {
     crate::auth::caller::serve(Resource::Customers, |_| async move {
-        let db = app_state()?.db;
+        let db = app_state()?.db.clone();
         let mut res = db
             .query(
                 "SELECT VALUE [record::id(id), code] FROM customer_group WHERE record::id(id) != 0 ORDER BY id;",

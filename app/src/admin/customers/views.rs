@@ -21,7 +21,7 @@ pub struct SavedView {
 #[server(prefix = "/api/admin/customers", endpoint = "views")]
 pub async fn list_views() -> Result<Vec<SavedView>, AppError> {
     crate::auth::caller::serve(Resource::Customers, |me| async move {
-        let db = app_state()?.db;
+        let db = app_state()?.db.clone();
         let mut res = db
             .query(
                 "SELECT record::id(id) AS id, name, state, is_default FROM grid_view \
@@ -47,7 +47,7 @@ pub async fn save_view(name: String, state: String, is_default: bool) -> Result<
         }
         // Only a valid grid state can be saved.
         let state = crate::domain::grid::GridQuery::from_query_string(&state)?.to_query_string();
-        let db = app_state()?.db;
+        let db = app_state()?.db.clone();
         crate::db::tx::Tx::new()
             .stmt(
                 "IF $default { UPDATE grid_view SET is_default = false WHERE admin = type::record('admin_user', $admin) AND grid = $grid };
@@ -68,7 +68,7 @@ pub async fn save_view(name: String, state: String, is_default: bool) -> Result<
 #[server(prefix = "/api/admin/customers", endpoint = "delete_view", input = server_fn::codec::Json)]
 pub async fn delete_view(id: String) -> Result<(), AppError> {
     crate::auth::caller::serve(Resource::Customers, |me| async move {
-        let db = app_state()?.db;
+        let db = app_state()?.db.clone();
         db.query(
             "DELETE type::record('grid_view', $id) WHERE admin = type::record('admin_user', $admin)",
         )

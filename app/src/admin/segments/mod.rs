@@ -43,7 +43,7 @@ pub struct LiveCount {
 #[server(prefix = "/api/admin/segments", endpoint = "websites")]
 pub async fn segment_websites() -> Result<Vec<(String, String)>, AppError> {
     crate::auth::caller::serve(crate::domain::Resource::Segments, |_| async move {
-        let db = crate::state::app_state()?.db;
+        let db = crate::state::app_state()?.db.clone();
         crate::customers::settings::websites(&db).await
     })
     .await

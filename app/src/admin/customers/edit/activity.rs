@@ -12,7 +12,7 @@ use leptos_i18n::I18nContext;
 #[server(prefix = "/api/admin/customers", endpoint = "activity", input = server_fn::codec::Json)]
 pub async fn activity_of(id: i64) -> Result<CustomerActivity, AppError> {
     crate::auth::caller::serve(crate::domain::Resource::Customers, |_| async move {
-        let db = crate::state::app_state()?.db;
+        let db = crate::state::app_state()?.db.clone();
         // An unknown customer is 404, not empty lists.
         crate::sales::read::sales_of_customer(&db, id).await?;
         let hours = crate::customers::settings::settings(&db)

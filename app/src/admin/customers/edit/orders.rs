@@ -14,7 +14,7 @@ const PAGE_SIZE: u32 = 20;
 #[server(prefix = "/api/admin/customers", endpoint = "orders", input = server_fn::codec::Json)]
 pub async fn customer_orders(id: i64, page: u32) -> Result<OrderPage, AppError> {
     crate::auth::caller::serve(crate::domain::Resource::Customers, |_| async move {
-        let db = crate::state::app_state()?.db;
+        let db = crate::state::app_state()?.db.clone();
         // An unknown customer is 404, not an empty list.
         crate::sales::read::sales_of_customer(&db, id).await?;
         crate::sales::read::for_customer(&db, id, page, PAGE_SIZE).await
