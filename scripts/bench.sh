@@ -14,18 +14,21 @@
 #
 # `audiences` times a CDP's pushes: 100 member deltas of 10,000 emails, a snapshot of 1,000,000.
 #
+# `storefront` measures the storefront's pages against a bare Leptos page (`clientele bench bare`)
+# in one run: requests/s and p99 under wrk, with and without visitor and session cookies.
+#
 # `load` and `ws`: a mixed load (admins, storefront, order ingest) on embedded RocksDB, and the same
 # on embedded and over ws:// in one run (see the end of this file).
 #
-# Usage: scripts/bench.sh [home] [online] [signin] [grid] [fuzz] [blocks] [audiences] [load] [ws] — the parts to run
+# Usage: scripts/bench.sh [home] [online] [signin] [storefront] [grid] [fuzz] [blocks] [audiences] [load] [ws] — the parts to run
 # (default: all).
 # `home` builds the release site first; the others use the release build already there.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
-parts=" ${*:-home online signin grid fuzz blocks audiences load ws} "
+parts=" ${*:-home online signin storefront grid fuzz blocks audiences load ws} "
 want() { [[ "$parts" == *" $1 "* ]]; }
 for p in $parts; do
-  case $p in home | online | signin | grid | fuzz | blocks | audiences | load | ws) ;; *) echo "unknown part: $p (home, online, signin, grid, fuzz, blocks, audiences, load, ws)" >&2; exit 2 ;; esac
+  case $p in home | online | signin | storefront | grid | fuzz | blocks | audiences | load | ws) ;; *) echo "unknown part: $p (home, online, signin, storefront, grid, fuzz, blocks, audiences, load, ws)" >&2; exit 2 ;; esac
 done
 
 machine="$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB RAM, $(uname -m), $(rustc --version | cut -d' ' -f1-2)"
@@ -135,6 +138,83 @@ benchmark registers 200 accounts over HTTP, then signs in over HTTP on loopback)
 $signin_report
 MD
 echo "sign-in bench appended to BENCHMARKS.md"
+fi
+
+# Storefront throughput against its anchor, a bare Leptos page served by the same binary
+# (`clientele bench bare`): each page under `wrk -t2 -c32 -d10s --latency`, the pages alternated
+# in rounds (STOREFRONT_ROUNDS, default 3), so the machine's noise falls on all of them alike.
+if want storefront; then
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+bare_port=$(free_port); store_port=$(free_port); work=$(mktemp -d); mail_dir=$work/mail
+"$target_dir/release/clientele" bench bare --listen "127.0.0.1:$bare_port" >/dev/null 2>&1 &
+bare_pid=$!
+CLIENTELE_LISTEN=127.0.0.1:$store_port CLIENTELE_BASE_URL=http://127.0.0.1:$store_port CLIENTELE_DATABASE__URL=mem:// \
+  CLIENTELE_SITE_ROOT=$root/target/site CLIENTELE_LOG__LEVEL=warn CLIENTELE_RATE_LIMIT__PER_MINUTE=0 \
+  CLIENTELE_MAIL_DIR="$mail_dir" "$target_dir/release/clientele" serve >"$work/server.log" 2>&1 &
+store_pid=$!
+trap 'kill $bare_pid $store_pid 2>/dev/null || true' EXIT
+for port in $bare_port $store_port; do
+  for _ in $(seq 1 150); do curl -sf -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.2; done
+done
+store=http://127.0.0.1:$store_port
+# A visitor cookie as the storefront gives a new browser, and a customer's session from a real
+# registration: confirmed by the link in the email (written to a folder), then signed in.
+visitor=$(curl -si "$store/" | sed -n 's/^[Ss]et-[Cc]ookie: \(clientele_vid=[^;]*\).*/\1/p' | tr -d '\r')
+shopper=(--data-urlencode email=storefront-bench@example.com --data-urlencode password=quiet-harbour-lantern-42)
+curl -s -o /dev/null -H "Origin: $store" --data-urlencode firstname=Bench --data-urlencode lastname=Shopper \
+  "${shopper[@]}" --data-urlencode password_confirmation=quiet-harbour-lantern-42 "$store/api/account/register"
+token=""
+for _ in $(seq 1 100); do
+  token=$(cat "$mail_dir"/* 2>/dev/null | grep -o 'confirm?token=[A-Za-z0-9_-]*' | head -1 | cut -d= -f2 || true)
+  [ -n "$token" ] && break; sleep 0.2
+done
+curl -s -o /dev/null -H "Origin: $store" --data-urlencode "token=$token" "$store/api/account/confirm"
+session=$(curl -si -H "Origin: $store" "${shopper[@]}" "$store/api/account/sign_in" |
+  sed -n 's/^[Ss]et-[Cc]ookie: \(clientele_sid=[^;]*\).*/\1/p' | tr -d '\r')
+[ -n "$visitor" ] && [ -n "$session" ] || { echo "no visitor ($visitor) or session ($session) cookie" >&2; exit 1; }
+[ "$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $session" "$store/customer/account/")" = 200 ] ||
+  { echo "the session cookie does not open the account dashboard" >&2; exit 1; }
+pages=("bare Leptos page|http://127.0.0.1:$bare_port/|" "bare page + 4 blocking resources|http://127.0.0.1:$bare_port/resources|"
+  "home|$store/|" "home, visitor + session cookies|$store/|$visitor; $session"
+  "sign-in page|$store/customer/account/login|" "sign-in page, visitor cookie|$store/customer/account/login|$visitor"
+  "account dashboard (signed in)|$store/customer/account/|$visitor; $session")
+declare -A runs p99s
+for _ in $(seq 1 "${STOREFRONT_ROUNDS:-3}"); do
+  for page in "${pages[@]}"; do
+    IFS='|' read -r name url cookie <<<"$page"
+    args=(-t2 -c32 -d10s --latency)
+    [ -n "$cookie" ] && args+=(-H "Cookie: $cookie")
+    out=$(wrk "${args[@]}" "$url")
+    if echo "$out" | grep -q "Non-2xx"; then
+      echo "$name: answers other than 2xx" >&2; echo "$out" >&2; tail -20 "$work/server.log" >&2; exit 1
+    fi
+    runs[$name]+="$(echo "$out" | awk '/Requests\/sec/{printf "%.0f", $2}') "
+    p99s[$name]+="$(echo "$out" | awk '$1=="99%"{print $2}') "
+  done
+done
+kill $bare_pid $store_pid 2>/dev/null || true
+rm -rf "$work"
+table=$(for page in "${pages[@]}"; do
+  IFS='|' read -r name _ _ <<<"$page"
+  python3 -c "
+import sys
+runs = [float(x) for x in sys.argv[2].split()]; bare = [float(x) for x in sys.argv[3].split()]
+mean = sum(runs) / len(runs); anchor = sum(bare) / len(bare)
+print(f'| {sys.argv[1]} | {sys.argv[2].strip()} | {mean:.0f} | {mean / anchor:.2f} | {sys.argv[4].strip()} |')" \
+    "$name" "${runs[$name]}" "${runs[bare Leptos page]}" "${p99s[$name]}"
+done)
+cat >>"$root/BENCHMARKS.md" <<MD
+
+### Storefront throughput against a bare Leptos page, $(date -u +%Y-%m-%d) — $machine
+
+\`scripts/bench.sh storefront\`: \`wrk -t2 -c32 -d10s --latency\` on each page, ${STOREFRONT_ROUNDS:-3} rounds alternating the pages,
+release build, mem:// database (rate limit off); the anchor is \`clientele bench bare\` (the same binary):
+
+| page | runs (requests/s) | mean | × bare | p99 per run |
+|---|---|---|---|---|
+$table
+MD
+echo "$table"
 fi
 
 # The customers grid at scale.

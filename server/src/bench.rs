@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 pub mod activity;
 pub mod audiences;
+pub mod bare;
 pub mod blocks;
 pub mod http;
 pub mod load;

@@ -93,6 +93,11 @@ enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         rounds: usize,
     },
+    /// Serve a bare Leptos page (the storefront benchmark's anchor) until stopped.
+    Bare {
+        #[arg(long, default_value = "127.0.0.1:3100")]
+        listen: std::net::SocketAddr,
+    },
     /// A mixed load for a while: admins paging the grid, storefront pages and sign-ins, order
     /// ingest; each kind's latency and errors, memory over the run, orders checked.
     Load {
@@ -243,6 +248,9 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             println!("{report}");
             Ok(())
         }
+        Command::Bench {
+            command: BenchCommand::Bare { listen },
+        } => server::bench::bare::serve(listen).await,
         Command::Bench {
             command: BenchCommand::Signin { accounts, rounds },
         } => {
