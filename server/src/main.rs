@@ -164,6 +164,7 @@ fn main() -> ExitCode {
         }
     };
     server::telemetry::init(&config.log);
+    server::telemetry::log_panics();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         // Deep SurrealQL parsing and execution need more than tokio's default 2 MiB stack.
