@@ -411,12 +411,15 @@ async fn first_id_from(db: &Db, from: i64) -> Result<Option<i64>, AppError> {
 async fn current_versionstamp(db: &Db) -> Result<i64, AppError> {
     let token = format!("{:x}", rand::random::<u64>());
     let recent = (chrono::Utc::now().timestamp_millis() - 5000) << 16;
-    db.query("UPSERT grid_marker:now SET token = $marker RETURN NONE")
-        .bind(("marker", token.clone()))
-        .await
-        .map_err(db_err)?
-        .check()
-        .map_err(db_err)?;
+    // App servers starting at the same moment write this one record at once: the losers retry.
+    crate::db::retry(|| async {
+        db.query("UPSERT grid_marker:now SET token = $marker RETURN NONE")
+            .bind(("marker", token.clone()))
+            .await?
+            .check()
+    })
+    .await
+    .map_err(db_err)?;
     for start in [recent, 1] {
         let mut from = start;
         loop {
