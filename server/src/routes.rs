@@ -31,7 +31,7 @@ pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
 /// Connections accepted from `listener` with Nagle's algorithm off. A streamed page leaves in
 /// several writes; with Nagle on, each write after the first waited for the client's delayed ACK
 /// (40 ms on Linux), so a keep-alive client got every page ~44 ms late while the server idled
-/// (BENCHMARKS.md: the storefront home at 866 requests/s, 0.55 of 2 cores busy).
+/// (BENCHMARKS.md: the storefront home at ~1,000 requests/s, p50 44 ms, 0.55 of 2 cores busy).
 pub fn no_delay(
     listener: tokio::net::TcpListener,
 ) -> axum::serve::TapIo<tokio::net::TcpListener, fn(&mut tokio::net::TcpStream)> {
