@@ -24,7 +24,8 @@ const cluster = process.env.E2E_CLUSTER === '1';
 function appServer(listen: string, database: string, demo: boolean, more: Record<string, string> = {}) {
   return {
     command: `${process.env.E2E_BIN ?? path.join(root, 'target/debug/clientele')} serve`,
-    url: `http://127.0.0.1:${listen}/healthz`,
+    // Ready: the read models are built (it answers /healthz, and the storefront, before that).
+    url: `http://127.0.0.1:${listen}/readyz`,
     timeout: 180_000,
     reuseExistingServer: false,
     stdout: 'pipe' as const,

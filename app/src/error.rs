@@ -113,6 +113,10 @@ pub enum AppError {
     /// Something failed on the server; the detail is in the server's log, not here.
     #[error("temporarily unavailable")]
     Unavailable,
+    /// The server has just started and is still reading the customers into its read model (the
+    /// grid, segments, counts): asked again in a few seconds, it answers.
+    #[error("preparing the customer data")]
+    Preparing,
     /// The request did not reach the server or its answer could not be read.
     #[error("could not reach the server")]
     Transport(String),
@@ -154,7 +158,7 @@ impl AppError {
             AppError::Invalid(Problem::TooManyRequests) => 429,
             AppError::Invalid(Problem::NotWhileAssisting) => 403,
             AppError::Invalid(_) | AppError::InvalidFields(_) | AppError::Conditions(_) => 422,
-            AppError::Unavailable => 503,
+            AppError::Unavailable | AppError::Preparing => 503,
             AppError::Transport(_) => 502,
         }
     }

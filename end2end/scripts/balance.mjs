@@ -1,7 +1,7 @@
 // A load balancer for the two-server end-to-end pass: listens on BALANCE_PORT and sends each
 // request to the next of BALANCE_UPSTREAMS (comma-separated ports on 127.0.0.1) in turn, so one
 // browser's consecutive requests land on different app servers. Streams (server-sent events, file
-// exports) are piped as they come. /healthz answers only when every upstream does.
+// exports) are piped as they come. /healthz answers only when every upstream is ready (/readyz).
 import http from 'node:http';
 
 const port = Number(process.env.BALANCE_PORT);
@@ -32,7 +32,7 @@ function forward(req, res, upstream) {
 function healthy(upstream) {
   return new Promise((resolve) => {
     http
-      .get({ host: '127.0.0.1', port: upstream, path: '/healthz' }, (r) => {
+      .get({ host: '127.0.0.1', port: upstream, path: '/readyz' }, (r) => {
         r.resume();
         resolve(r.statusCode === 200);
       })

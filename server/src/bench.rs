@@ -169,7 +169,7 @@ pub async fn grid(db: &Db, customers: u64, iterations: usize) -> anyhow::Result<
     let after = rss_mib();
     report.push_str(&format!(
         "- {total} customers; read model built from the database in {:.1} s; the index holds {} MiB on the heap (process RSS {before} MiB before the build, {after} MiB after)\n",
-        index.built_in.as_secs_f64(),
+        index.built_in().as_secs_f64(),
         index.read().heap_bytes() / (1024 * 1024)
     ));
     // Change-feed catch-up alone (nothing new): the freshness cost every grid query pays.

@@ -1,7 +1,7 @@
 //! Requests while the database is gone: answered 503 with `Retry-After` at once (and those already
 //! waiting on it, as soon as it goes), in the form each caller reads — a problem document for the
 //! public API, the server functions' error for the app's own calls, a short page otherwise. Static
-//! files and /healthz do not need the database and pass.
+//! files, /healthz and /readyz do not need the database (they ask it themselves) and pass.
 use app::error::AppError;
 use app::state::AppState;
 use axum::extract::{Request, State};
@@ -14,6 +14,7 @@ pub const RETRY_AFTER_SECONDS: u64 = 5;
 
 fn needs_no_database(path: &str) -> bool {
     path == "/healthz"
+        || path == "/readyz"
         || path.starts_with("/pkg/")
         || path
             .rsplit('/')
@@ -67,6 +68,7 @@ mod tests {
     fn static_files_and_health_pass_pages_and_calls_do_not() {
         for free in [
             "/healthz",
+            "/readyz",
             "/pkg/clientele.wasm",
             "/favicon.ico",
             "/robots.txt",

@@ -196,7 +196,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Seed { customers } => {
-            let db = migrated(&config).await?;
+            let db = server::connect(&config).await?;
             println!("{}", server::seed::seed(&db, customers).await?);
             Ok(())
         }
@@ -207,7 +207,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                     iterations,
                 },
         } => {
-            let db = migrated(&config).await?;
+            let db = server::connect(&config).await?;
             let report = server::bench::grid(&db, customers, iterations).await?;
             println!("{report}");
             Ok(())
@@ -220,7 +220,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                     singles,
                 },
         } => {
-            let db = migrated(&config).await?;
+            let db = server::connect(&config).await?;
             let report = server::bench::activity::run(&db, customers, batches, singles).await?;
             println!("{report}");
             Ok(())
@@ -228,7 +228,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Bench {
             command: BenchCommand::Segments { iterations },
         } => {
-            let db = migrated(&config).await?;
+            let db = server::connect(&config).await?;
             let report = server::bench::segments::run(&db, iterations).await?;
             println!("{report}");
             Ok(())
@@ -236,7 +236,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Bench {
             command: BenchCommand::Blocks { iterations, write },
         } => {
-            let db = migrated(&config).await?;
+            let db = server::connect(&config).await?;
             let report = server::bench::blocks::run(&db, iterations, write).await?;
             println!("{report}");
             Ok(())
@@ -244,7 +244,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Bench {
             command: BenchCommand::Audiences { calls, members },
         } => {
-            let db = migrated(&config).await?;
+            let db = server::connect(&config).await?;
             let report = server::bench::audiences::run(&db, calls, members).await?;
             println!("{report}");
             Ok(())
@@ -293,7 +293,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 .read_to_string(&mut password)
                 .context("cannot read the password from stdin")?;
             let password = password.trim_end_matches(['\n', '\r']).to_owned();
-            let db = migrated(&config).await?;
+            let db = server::connect(&config).await?;
             let hasher = app::auth::password::PasswordHasher::new(2);
             let input = app::admin::users::AdminUserInput::administrator(
                 &email,
@@ -315,17 +315,11 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     }
 }
 
-/// The database, with every migration applied (for commands that need no app state).
-async fn migrated(config: &Config) -> anyhow::Result<app::db::Db> {
-    let db = app::db::connect(&config.db_target())
-        .await
-        .context("cannot open the database")?;
-    app::db::migrations::migrate(&db).await?;
-    Ok(db)
-}
-
 async fn serve(config: Config) -> anyhow::Result<()> {
-    let state = server::build_state(&config).await?;
+    // The server listens at once; the admin's read models are built behind it (the storefront
+    // does not need them; the grid and the counts say "preparing" meanwhile).
+    let (state, warmup) = server::open_state(server::connect(&config).await?, &config).await?;
+    tokio::spawn(warmup.finish_in_background());
     server::demo::ensure_demo(&state, &config).await?;
     let allowed = server::csrf::AllowedOrigin::from_url(&config.base_url());
     let transport: Option<std::sync::Arc<dyn server::mail::Transport>> = match (

@@ -73,6 +73,7 @@ pub fn router_with(
     let https = state.secure_cookies;
     let router = Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route(
             "/api/admin/customers/export",
             get(app::admin::customers::export::export),
@@ -171,13 +172,35 @@ async fn error_statuses(
 }
 
 /// 200 when the database answers within two seconds, 503 otherwise; requests are let through or
-/// refused on the same answer from then on.
-async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    if state.db_health.check_now(&state.db).await {
-        (StatusCode::OK, "ok")
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+/// refused on the same answer from then on. Right after a start the answer is 200 too (the
+/// storefront serves), saying how far the read model's build is.
+async fn healthz(State(state): State<AppState>) -> axum::response::Response {
+    if !state.db_health.check_now(&state.db).await {
+        return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response();
     }
+    if state.customers.is_ready() {
+        return (StatusCode::OK, "ok").into_response();
+    }
+    let read = state.customers.read_so_far();
+    let body = format!("ok; preparing the customer data ({read} customers read)");
+    (StatusCode::OK, body).into_response()
+}
+
+/// 200 once the database answers and the read models are built (every page and API route
+/// answers in full), 503 before: for a balancer that sends the admin and the API only to servers
+/// that are ready, and for scripts that wait for a fresh server.
+async fn readyz(State(state): State<AppState>) -> axum::response::Response {
+    if !state.db_health.check_now(&state.db).await {
+        return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response();
+    }
+    if !state.customers.is_ready() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "preparing the customer data",
+        )
+            .into_response();
+    }
+    (StatusCode::OK, "ready").into_response()
 }
 
 #[cfg(test)]

@@ -60,7 +60,7 @@ pub async fn list_groups() -> Result<GroupsData, AppError> {
         }
         let rows: Vec<serde_json::Value> = res.take(0)?;
         let tax_classes: Vec<(String, String)> = res.take(1)?;
-        state.customers.catch_up(&state.db).await?;
+        state.customers.fresh(&state.db).await?;
         let counts = state.customers.read().count_by_group();
         let groups = rows
             .into_iter()
@@ -144,7 +144,7 @@ pub async fn delete_groups(ids: Vec<u32>) -> Result<u64, AppError> {
         if ids.iter().any(|i| *i == 0 || *i == settings.default_group) {
             return Err(Problem::GroupProtected.into());
         }
-        state.customers.catch_up(&state.db).await?;
+        state.customers.fresh(&state.db).await?;
         let moved: u64 = {
             let counts = state.customers.read().count_by_group();
             ids.iter().map(|i| counts.get(i).copied().unwrap_or(0)).sum()

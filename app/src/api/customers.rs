@@ -76,7 +76,7 @@ pub async fn list_customers(
     caller.require(Scope::CustomersRead)?;
     let q = GridQuery::from_query_string(query.as_deref().unwrap_or(""))
         .map_err(|p| ApiProblem::query(parameter(p), p))?;
-    state.customers.catch_up(&state.db).await?;
+    state.customers.fresh(&state.db).await?;
     let now = chrono::Utc::now().timestamp();
     let ix = state.customers.read();
     let page = ix.query(&q, now);

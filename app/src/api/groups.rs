@@ -44,7 +44,7 @@ pub async fn list_groups(
         .await
         .map_err(crate::error::AppError::from)?;
     let rows: Vec<serde_json::Value> = res.take(0).map_err(crate::error::AppError::from)?;
-    state.customers.catch_up(&state.db).await?;
+    state.customers.fresh(&state.db).await?;
     let counts = state.customers.read().count_by_group();
     let groups = rows
         .into_iter()

@@ -190,10 +190,11 @@ pub async fn personalized_blocks(
 > {
     caller.require(Scope::ContentRead)?;
     let q = parse_query(raw.as_deref())?;
-    if let Some(id) = q.customer
-        && !state.customers.read().contains(id)
-    {
-        return Err(crate::error::AppError::NotFound.into());
+    if let Some(id) = q.customer {
+        state.customers.ready()?;
+        if !state.customers.read().contains(id) {
+            return Err(crate::error::AppError::NotFound.into());
+        }
     }
     let from_token = token_audiences(&state, &headers, &q)?;
     let catalog = state.content.catalog();

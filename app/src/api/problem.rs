@@ -50,8 +50,9 @@ pub enum Refusals {
     /// Over the token's rate limit: see Retry-After.
     #[response(status = 429, content_type = "application/problem+json")]
     RateLimited(ProblemDetails),
-    /// The service cannot answer now (its database is away, or cannot write): retry after
-    /// `Retry-After` seconds; nothing of the request was written.
+    /// The service cannot answer now (its database is away or cannot write: nothing of the
+    /// request was written; or, code `preparing`, the server has just started and is still
+    /// reading the customers): retry after `Retry-After` seconds.
     #[response(status = 503, content_type = "application/problem+json")]
     Unavailable(ProblemDetails),
 }
@@ -190,6 +191,15 @@ impl From<AppError> for ApiProblem {
                     503,
                     "unavailable",
                     "The service could not answer; try again shortly.",
+                );
+                p.retry_after = Some(UNAVAILABLE_RETRY_SECONDS);
+                p
+            }
+            AppError::Preparing => {
+                let mut p = ApiProblem::new(
+                    503,
+                    "preparing",
+                    "The server has just started and is still reading the customers; try again in a few seconds.",
                 );
                 p.retry_after = Some(UNAVAILABLE_RETRY_SECONDS);
                 p

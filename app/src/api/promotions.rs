@@ -116,10 +116,11 @@ pub async fn record_use(
     if !errors.is_empty() {
         return Err(AppError::from(errors).into());
     }
-    if let Some(id) = input.customer_id
-        && !state.customers.read().contains(id)
-    {
-        return Err(AppError::NotFound.into());
+    if let Some(id) = input.customer_id {
+        state.customers.ready()?;
+        if !state.customers.read().contains(id) {
+            return Err(AppError::NotFound.into());
+        }
     }
     let facts = Facts::of(&state);
     let buyer = match input.customer_id {

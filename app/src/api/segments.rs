@@ -100,7 +100,7 @@ pub async fn list_segments(
 ) -> Result<Json<Vec<Segment>>, ApiProblem> {
     caller.require(Scope::SegmentsRead)?;
     let rows = crate::segments::store::list(&state.db).await?;
-    state.customers.catch_up(&state.db).await?;
+    state.customers.fresh(&state.db).await?;
     let counts = state.segments.counts();
     Ok(Json(
         rows.into_iter()
@@ -146,7 +146,7 @@ pub async fn segment_members(
     let id = segment_id(&id)?;
     let (after, limit) = (number::<i64>(&q, "after")?, limit(&q)?);
     crate::segments::store::get(&state.db, id).await?;
-    state.customers.catch_up(&state.db).await?;
+    state.customers.fresh(&state.db).await?;
     let members = state.segments.members(id).unwrap_or_default();
     let ids: Vec<i64> = members
         .iter()
@@ -184,7 +184,7 @@ pub async fn customer_segments(
 ) -> Result<Json<Vec<u32>>, ApiProblem> {
     caller.require(Scope::SegmentsRead)?;
     let id = super::customers::customer_id(&id)?;
-    state.customers.catch_up(&state.db).await?;
+    state.customers.fresh(&state.db).await?;
     if state.customers.read().slot_for(id).is_none() {
         return Err(crate::error::AppError::NotFound.into());
     }
@@ -221,6 +221,7 @@ pub async fn visitor_segments(
             "The visitor id must be 1 to 64 characters.",
         ));
     }
+    state.customers.ready()?;
     let ids =
         crate::segments::of_visitor(&state.db, &state.customers, &state.segments, &visitor).await?;
     Ok(Json(ids))

@@ -297,7 +297,7 @@ pub async fn rows_now(
     customers: &Arc<CustomerIndex>,
 ) -> Result<Arc<Vec<AudienceRow>>, AppError> {
     audiences.catch_up(db).await?;
-    customers.catch_up(db).await?;
+    customers.fresh(db).await?;
     let (audiences, customers) = (audiences.clone(), customers.clone());
     tokio::task::spawn_blocking(move || audiences.rows(&customers))
         .await

@@ -109,7 +109,8 @@ pub fn is_storefront(path: &str) -> bool {
         || path.starts_with("/api/v1/")
         || path.starts_with("/pkg/")
         || path == "/favicon.svg"
-        || path == "/healthz")
+        || path == "/healthz"
+        || path == "/readyz")
 }
 
 /// Pages that need a signed-in customer (Magento's URLs).
@@ -191,6 +192,7 @@ mod tests {
             "/api/admin/customers/grid",
             "/api/v1/customers",
             "/healthz",
+            "/readyz",
         ] {
             assert!(!is_storefront(p), "{p}");
         }

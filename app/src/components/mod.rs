@@ -81,6 +81,7 @@ pub fn error_text(i18n: I18nContext<Locale>, e: &AppError) -> String {
         AppError::NotFound => td_string!(l, errors.not_found_body).to_string(),
         AppError::InvalidCredentials => td_string!(l, errors.invalid_credentials).to_string(),
         AppError::Unavailable => td_string!(l, errors.unavailable_body).to_string(),
+        AppError::Preparing => td_string!(l, errors.preparing).to_string(),
         AppError::Transport(_) => td_string!(l, errors.transport).to_string(),
         AppError::Invalid(p) => problem_text(l, *p),
         // The text form's words are English in every language; so are its messages.

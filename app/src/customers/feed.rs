@@ -1,4 +1,5 @@
-//! Keeps this node's grid index equal to the database: a full build at start, then the database's
+//! Keeps this node's grid index equal to the database: a full build at start (the server answers
+//! meanwhile; readers of the index are told "preparing" until it is in), then the database's
 //! change feed (`SHOW CHANGES FOR DATABASE`: the customer table's and the customers' activity
 //! records', in commit order), read after every write made here, before every grid query, and
 //! every second in the background, so writes made through any app server show up everywhere.
@@ -8,7 +9,7 @@ use super::doc::CustomerDoc;
 use super::read_model::{Activity, GridIndex, ProductRef};
 use crate::db::Db;
 use crate::error::AppError;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant};
 use surrealdb::types::{SurrealValue, Value};
@@ -60,7 +61,13 @@ pub struct CustomerIndex {
     /// behind a slow feed read share the next round instead of reading one after another.
     rounds_begun: AtomicU64,
     rounds_done: AtomicU64,
-    pub built_in: Duration,
+    /// Whether the build is in and whoever derives state from it follows it (`open`). Until then
+    /// the feed is not read (the build reads what was written before it and replays what came
+    /// after), readers are told `AppError::Preparing`, and the index is empty.
+    ready: AtomicBool,
+    /// Customers the build has read so far.
+    read_so_far: AtomicU64,
+    built_in: std::sync::OnceLock<Duration>,
 }
 
 pub type SharedIndex = Arc<CustomerIndex>;
@@ -77,43 +84,38 @@ fn db_err(e: surrealdb::Error) -> AppError {
 }
 
 impl CustomerIndex {
-    /// Reads every customer and builds the index; then follows the change feed.
+    /// Reads every customer and builds the index, ready to read (`unbuilt`, `build`, `open`).
     pub async fn start(db: &Db) -> Result<SharedIndex, AppError> {
+        let shared = Self::unbuilt();
+        shared.build(db).await?;
+        shared.open(db).await?;
+        Ok(shared)
+    }
+
+    /// An index with no customer yet, not ready: what an app server serves with while `build`
+    /// runs (the storefront does not wait for it; the grid and the counts answer "preparing").
+    pub fn unbuilt() -> SharedIndex {
+        Arc::new(CustomerIndex {
+            index: RwLock::new(GridIndex::default()),
+            followers: RwLock::new(Vec::new()),
+            cursor: AtomicI64::new(0),
+            catching_up: tokio::sync::Mutex::new(Applied::default()),
+            rounds_begun: AtomicU64::new(0),
+            rounds_done: AtomicU64::new(0),
+            ready: AtomicBool::new(false),
+            read_so_far: AtomicU64::new(0),
+            built_in: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// Reads every customer, builds the index and puts it in place, then applies the feed from
+    /// where it stood before the read. Not ready yet: see `open`.
+    pub async fn build(&self, db: &Db) -> Result<(), AppError> {
         let started = Instant::now();
+        self.read_so_far.store(0, Ordering::Release);
         // The feed position before the scan: anything committed after it is replayed on top.
         let cursor = current_versionstamp(db).await?;
-        // Read by bounded id windows: SurrealDB 3.3 reads an open range (`customer:5>..`) to its end
-        // even under LIMIT, while a bounded one (`customer:5..5005`) reads only its keys. An empty
-        // window jumps to the next id (an ordered, limited scan, which stops early).
-        let mut index = GridIndex::default();
-        let mut next = first_id_from(db, i64::MIN).await?;
-        while let Some(lo) = next {
-            let hi = lo.saturating_add(BUILD_BATCH as i64);
-            let mut res = db
-                .query(format!(
-                    "SELECT * FROM customer:{lo}..{hi}; SELECT * FROM customer_activity:{lo}..{hi}"
-                ))
-                .await
-                .map_err(db_err)?;
-            let batch: Vec<CustomerDoc> = res.take(0).map_err(db_err)?;
-            let activity: Vec<ActivityDoc> = res.take(1).map_err(db_err)?;
-            next = if batch.is_empty() {
-                first_id_from(db, hi).await?
-            } else {
-                Some(hi)
-            };
-            let mut activity: std::collections::HashMap<i64, &ActivityDoc> =
-                activity.iter().map(|a| (a.customer(), a)).collect();
-            for doc in &batch {
-                let mut row = doc.grid_doc();
-                let a = activity.remove(&row.id);
-                row.activity = a.map(ActivityDoc::columns).unwrap_or_default();
-                index.append(&row);
-                if let Some(a) = a {
-                    index.set_products(row.id, a.products());
-                }
-            }
-        }
+        let mut index = self.scan(db).await?;
         let scanned = started.elapsed();
         let index = tokio::task::spawn_blocking(move || {
             index.finish();
@@ -127,22 +129,82 @@ impl CustomerIndex {
             build_ms = (started.elapsed() - scanned).as_millis() as u64,
             "customer grid index: documents read, columns sorted"
         );
-        let shared = Arc::new(CustomerIndex {
-            index: RwLock::new(index),
-            followers: RwLock::new(Vec::new()),
-            cursor: AtomicI64::new(cursor),
-            catching_up: tokio::sync::Mutex::new(Applied::default()),
-            rounds_begun: AtomicU64::new(0),
-            rounds_done: AtomicU64::new(0),
-            built_in: started.elapsed(),
-        });
-        shared.replay_from(db, Some(cursor)).await?;
+        *self.index.write().unwrap_or_else(|e| e.into_inner()) = index;
+        self.cursor.store(cursor, Ordering::Release);
+        self.replay_from(db, Some(cursor)).await?;
+        let took = *self.built_in.get_or_init(|| started.elapsed());
         tracing::info!(
-            customers = shared.read().len(),
-            ms = shared.built_in.as_millis() as u64,
+            customers = self.read().len(),
+            ms = took.as_millis() as u64,
             "customer grid index built"
         );
-        Ok(shared)
+        Ok(())
+    }
+
+    /// Every customer and their activity, appended to a new index (not yet sorted).
+    async fn scan(&self, db: &Db) -> Result<GridIndex, AppError> {
+        // Read by bounded id windows: SurrealDB 3.3 reads an open range (`customer:5>..`) to its end
+        // even under LIMIT, while a bounded one (`customer:5..5005`) reads only its keys. An empty
+        // window jumps to the next id (an ordered, limited scan, which stops early). The next
+        // window is read and decoded on another task while this one is appended.
+        let read = |lo: i64| (lo, tokio::spawn(window(db.clone(), lo)));
+        let mut index = GridIndex::default();
+        let mut ahead = first_id_from(db, i64::MIN).await?.map(read);
+        while let Some((lo, reading)) = ahead.take() {
+            let (batch, activity) = reading.await.map_err(AppError::internal)??;
+            let hi = lo.saturating_add(BUILD_BATCH as i64);
+            ahead = if batch.is_empty() {
+                first_id_from(db, hi).await?
+            } else {
+                Some(hi)
+            }
+            .map(read);
+            let mut activity: std::collections::HashMap<i64, &ActivityDoc> =
+                activity.iter().map(|a| (a.customer(), a)).collect();
+            for doc in &batch {
+                let mut row = doc.grid_doc();
+                let a = activity.remove(&row.id);
+                row.activity = a.map(ActivityDoc::columns).unwrap_or_default();
+                index.append(&row);
+                if let Some(a) = a {
+                    index.set_products(row.id, a.products());
+                }
+            }
+            self.read_so_far
+                .fetch_add(batch.len() as u64, Ordering::AcqRel);
+        }
+        Ok(index)
+    }
+
+    /// Opens the built index to readers and to the feed: what was written since the build (to the
+    /// index and to its followers, which are all in place by now) is applied first.
+    pub async fn open(&self, db: &Db) -> Result<(), AppError> {
+        self.ready.store(true, Ordering::Release);
+        self.catch_up(db).await
+    }
+
+    /// Whether the index is built and open (`open`).
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire)
+    }
+
+    /// `Ok` once the index is open; `AppError::Preparing` while it is being built.
+    pub fn ready(&self) -> Result<(), AppError> {
+        if self.is_ready() {
+            Ok(())
+        } else {
+            Err(AppError::Preparing)
+        }
+    }
+
+    /// Customers the build has read so far (all of them once built).
+    pub fn read_so_far(&self) -> u64 {
+        self.read_so_far.load(Ordering::Acquire)
+    }
+
+    /// How long the build took (zero until it is done).
+    pub fn built_in(&self) -> Duration {
+        self.built_in.get().copied().unwrap_or_default()
     }
 
     /// Follows the feed every second until the process ends (re-reading a short window).
@@ -153,6 +215,9 @@ impl CustomerIndex {
             loop {
                 tick.tick().await;
                 let Some(me) = me.upgrade() else { break };
+                if !me.is_ready() {
+                    continue;
+                }
                 let from = me.cursor.load(Ordering::Acquire) - (REPLAY_WINDOW_MS << 16);
                 if let Err(e) = me.replay_from(&db, Some(from)).await {
                     tracing::warn!(error = %e, "customer change feed not read");
@@ -204,8 +269,18 @@ impl CustomerIndex {
         self.index.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Applies every change committed since the last one applied.
+    /// Applies every change committed since the last one applied (what a write does before it
+    /// answers). Nothing while the index is being built: the build reads or replays the write.
     pub async fn catch_up(&self, db: &Db) -> Result<(), AppError> {
+        if !self.is_ready() {
+            return Ok(());
+        }
+        self.replay_from(db, None).await
+    }
+
+    /// Catches up before a read: `AppError::Preparing` while the index is being built.
+    pub async fn fresh(&self, db: &Db) -> Result<(), AppError> {
+        self.ready()?;
         self.replay_from(db, None).await
     }
 
@@ -389,6 +464,18 @@ fn read_change(change: Value, followed: &[&str]) -> Option<Change> {
         })),
         _ => None,
     }
+}
+
+/// The customers with ids in `lo .. lo + BUILD_BATCH` and their activity records.
+async fn window(db: Db, lo: i64) -> Result<(Vec<CustomerDoc>, Vec<ActivityDoc>), AppError> {
+    let hi = lo.saturating_add(BUILD_BATCH as i64);
+    let mut res = db
+        .query(format!(
+            "SELECT * FROM customer:{lo}..{hi}; SELECT * FROM customer_activity:{lo}..{hi}"
+        ))
+        .await
+        .map_err(db_err)?;
+    Ok((res.take(0).map_err(db_err)?, res.take(1).map_err(db_err)?))
 }
 
 /// The smallest customer id at or above `from`.

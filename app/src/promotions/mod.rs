@@ -57,6 +57,10 @@ impl<'a> Facts<'a> {
             website: website.to_owned(),
             ..Shopper::default()
         };
+        if !matches!(buyer, Buyer::Guest) {
+            // A customer's or visitor's segments are not known before the read model is built.
+            self.index.ready()?;
+        }
         match buyer {
             Buyer::Customer(id) => {
                 let known = self.index.read().group_of(*id);
@@ -270,6 +274,10 @@ async fn fill_categories(db: &Db, items: &mut [Item]) -> Result<(), AppError> {
 
 /// "Offers for you": the active rules without a coupon customer `id` qualifies for on `website`.
 pub async fn offers(facts: &Facts<'_>, website: &str, id: i64) -> Result<Vec<Offer>, AppError> {
+    if !facts.index.is_ready() {
+        // Which segments the customer is in is not known yet: none shown (the dashboard renders).
+        return Ok(Vec::new());
+    }
     let now = chrono::Utc::now().timestamp();
     let rules = store::list(facts.db).await?;
     let shopper = facts.shopper(website, &Buyer::Customer(id)).await?;

@@ -17,8 +17,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use surrealdb::types::{SurrealValue, Value};
 
-/// Joins and leaves waiting for `history` to write them, at most (the oldest go first when the
-/// database stays out of reach).
+/// Joins and leaves waiting for `history` to write, at most (the oldest go first past it).
 const PENDING: usize = 1_000_000;
 
 struct Kept {
@@ -108,8 +107,7 @@ impl State {
         self.pending.push_back(t);
     }
 
-    /// Expands kept segment `id` again and, if that changed its conditions, recomputes its
-    /// members.
+    /// Expands kept segment `id` again; recomputes its members if its conditions changed.
     fn recompute(&mut self, ix: &GridIndex, id: u32) {
         let Some(own) = self.library.get(&id) else {
             return;
@@ -193,6 +191,14 @@ impl Memberships {
             decided: Default::default(),
             visitors_seen: Default::default(),
         }
+    }
+
+    /// Computes the segments afresh over `ix` in place of these (none while the read model was
+    /// built); visitors' segments worked out meanwhile are forgotten.
+    pub fn load(&self, ix: &GridIndex, rows: &[SegmentRow], today: NaiveDate) {
+        let fresh = Memberships::new(ix, rows, today, self.audiences());
+        *self.lock() = fresh.state.into_inner().unwrap_or_else(|e| e.into_inner());
+        self.visitors_seen.forget_all();
     }
 
     /// `tree` (of segment `own`, if saved) with its references expanded as this node knows the

@@ -109,23 +109,29 @@ const CLOCK_SECONDS: u64 = 30;
 /// Ticks of that clock between two writes of today's segment sizes (about ten minutes).
 const SIZES_EVERY_TICKS: u64 = 20;
 
-/// Computes the saved segments' members on this node, follows the customer feed with them, starts
-/// the clock that moves time-relative segments when the UTC day turns, and the writer of their
-/// joins and leaves (`history`).
+/// No segments yet: what a server's storefront reads while its read model is built (`start`
+/// computes them once it is in).
+pub fn unstarted(
+    audiences: std::sync::Arc<dyn audience_facts::AudienceFacts>,
+) -> std::sync::Arc<membership::Memberships> {
+    let none = crate::customers::read_model::GridIndex::default();
+    let today = chrono::Utc::now().date_naive();
+    std::sync::Arc::new(membership::Memberships::new(&none, &[], today, audiences))
+}
+
+/// Computes the saved segments' members into `kept` over the built index, follows the customer
+/// feed with them, starts the clock that moves time-relative segments when the UTC day turns, and
+/// the writer of their joins and leaves (`history`).
 pub async fn start(
     db: &Db,
     index: &std::sync::Arc<CustomerIndex>,
-    audiences: std::sync::Arc<dyn audience_facts::AudienceFacts>,
-) -> Result<std::sync::Arc<membership::Memberships>, AppError> {
+    kept: &std::sync::Arc<membership::Memberships>,
+) -> Result<(), AppError> {
     let rows = store::list(db).await?;
     index.set_catalog(crate::catalog::segment_facts(db, None).await?);
     let today = chrono::Utc::now().date_naive();
-    let kept = std::sync::Arc::new(membership::Memberships::new(
-        &index.read(),
-        &rows,
-        today,
-        audiences,
-    ));
+    kept.load(&index.read(), &rows, today);
+    let kept = kept.clone();
     index.follow(kept.clone());
     let (weak_kept, weak_index) = (
         std::sync::Arc::downgrade(&kept),
@@ -192,5 +198,5 @@ pub async fn start(
             }
         }
     });
-    Ok(kept)
+    Ok(())
 }

@@ -37,13 +37,18 @@ pub async fn my_offers() -> Result<Vec<Offer>, AppError> {
     .await
 }
 
-/// The shopper's storefront cart priced, with `coupon` if one is typed.
+/// The shopper's storefront cart priced, with `coupon` if one is typed; None (JSON `null`) in
+/// the seconds after a start while the server does not yet know the shopper's segments (the page
+/// then shows no discount rather than a wrong one, and still renders).
 #[server(prefix = "/api/shop", endpoint = "cart_price")]
-pub async fn cart_price(coupon: String) -> Result<Priced, AppError> {
+pub async fn cart_price(coupon: String) -> Result<Option<Priced>, AppError> {
     crate::auth::caller::serve(crate::auth::caller::Anyone, |_| async move {
         use crate::domain::cart::CartOwner;
         use crate::domain::promotion::request::{CartLineInput, PriceCartInput};
         let state = crate::state::app_state()?;
+        if !state.customers.is_ready() {
+            return Ok(None);
+        }
         let website = crate::domain::WebsiteId::storefront();
         let owner = shopper();
         let cart = match &owner {
@@ -75,7 +80,9 @@ pub async fn cart_price(coupon: String) -> Result<Priced, AppError> {
                 .collect(),
         };
         let cart = input.parse().map_err(AppError::from)?;
-        crate::promotions::price(&crate::promotions::Facts::of(&state), cart).await
+        crate::promotions::price(&crate::promotions::Facts::of(&state), cart)
+            .await
+            .map(Some)
     })
     .await
 }

@@ -186,7 +186,7 @@ pub fn ProductPage() -> impl IntoView {
                         )
                     };
                     // The cart price rules' discount on it, priced as the shop's API prices it.
-                    let discount = priced.await.ok().filter(|p| p.discount.0 > 0).map(|p| {
+                    let discount = priced.await.ok().flatten().filter(|p| p.discount.0 > 0).map(|p| {
                         let amount = p.discount.with_currency(&c.currency, locale().as_ref());
                         view! {
                             <p class="cart-discount" data-testid="cart-discount">

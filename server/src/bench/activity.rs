@@ -219,7 +219,7 @@ pub async fn run(
     report.push_str(&format!(
         "\n- read model: {} customers built in {:.1} s, {} MiB on the heap; the aggregates' columns, each with its sorted order: sales (lifetime sales, orders, last order) **{sales_mib:.1} MiB** ({:.1} bytes a customer), cart and last view (subtotal, lines, quantity, cart updated, last view) **{activity_mib:.1} MiB** ({:.1} bytes a customer); process RSS {before} → {} MiB\n",
         ix.len(),
-        index.built_in.as_secs_f64(),
+        index.built_in().as_secs_f64(),
         ix.heap_bytes() / (1024 * 1024),
         per(sales_mib),
         per(activity_mib),

@@ -145,7 +145,7 @@ pub async fn run(db: &Db, iterations: usize) -> anyhow::Result<String> {
     let total = index.read().len();
     let mut report = format!(
         "- {total} customers; read model built in {:.1} s (RSS {before} → {} MiB)\n\n",
-        index.built_in.as_secs_f64(),
+        index.built_in().as_secs_f64(),
         rss_mib()
     );
     report.push_str(

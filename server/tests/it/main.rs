@@ -31,4 +31,5 @@ mod service;
 mod smtp;
 mod statuses;
 mod visitors;
+mod warmup;
 mod wishlists;

@@ -54,7 +54,7 @@ pub async fn run(state: &crate::state::AppState, input: PreviewInput) -> Result<
         )
     } else {
         let (id, email) = find_customer(&state.db, who).await?;
-        state.customers.catch_up(&state.db).await?;
+        state.customers.fresh(&state.db).await?;
         let mut segments = state.segments.segments_of(id);
         segments.sort_unstable();
         let group = state.customers.read().group_of(id);

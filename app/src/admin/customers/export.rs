@@ -180,7 +180,7 @@ pub async fn export(
         Ok(q) => q,
         Err(p) => return refuse(p.into()),
     };
-    if let Err(e) = state.customers.catch_up(&state.db).await {
+    if let Err(e) = state.customers.fresh(&state.db).await {
         return refuse(e);
     }
     let within =

@@ -61,7 +61,7 @@ pub async fn customers_grid(query: String) -> Result<GridPage, AppError> {
     crate::auth::caller::serve(Resource::Customers, |_| async move {
         let q = crate::domain::grid::GridQuery::from_query_string(&query)?;
         let state = app_state()?;
-        state.customers.catch_up(&state.db).await?;
+        state.customers.fresh(&state.db).await?;
         let within =
             crate::segments::within(&state.db, &state.customers, &state.segments, &q).await?;
         Ok(grid_page(&state.customers, &q, within.as_ref()))
@@ -157,7 +157,7 @@ pub async fn run_mass_action(
 ) -> Result<MassResult, AppError> {
     crate::auth::caller::serve(Resource::Customers, |me| async move {
         let state = app_state()?;
-        state.customers.catch_up(&state.db).await?;
+        state.customers.fresh(&state.db).await?;
         let ids = match selection {
             Selection::Ids(ids) => ids,
             Selection::Matching(q) => {

@@ -198,6 +198,9 @@ pub async fn price_cart(cart: StaffCart) -> Result<Priced, AppError> {
                 crate::error::Problem::CustomerUnknown,
             ))?)
         };
+        if customer.is_some() {
+            state.customers.ready()?;
+        }
         if customer.is_some_and(|id| !state.customers.read().contains(id)) {
             return Err(AppError::field(
                 "customer",

@@ -52,7 +52,7 @@ pub struct SegmentsOfCustomer {
 pub async fn customer_segments(customer: i64) -> Result<SegmentsOfCustomer, AppError> {
     crate::auth::caller::serve(crate::domain::Resource::Customers, |_| async move {
         let state = crate::state::app_state()?;
-        state.customers.catch_up(&state.db).await?;
+        state.customers.fresh(&state.db).await?;
         if state.customers.read().slot_for(customer).is_none() {
             return Err(AppError::NotFound);
         }

@@ -68,7 +68,7 @@ pub async fn count_segment(
             w => Some(WebsiteId::parse(w)?),
         };
         let state = crate::state::app_state()?;
-        state.customers.catch_up(&state.db).await?;
+        state.customers.fresh(&state.db).await?;
         let tree = state
             .segments
             .expand(&scoped(&typed, website.as_ref()), own)
@@ -114,7 +114,7 @@ pub async fn list_segments() -> Result<Vec<SegmentRow>, AppError> {
     crate::auth::caller::serve(crate::domain::Resource::Segments, |_| async move {
         let state = crate::state::app_state()?;
         let mut rows = crate::segments::store::list(&state.db).await?;
-        state.customers.catch_up(&state.db).await?;
+        state.customers.fresh(&state.db).await?;
         for row in &mut rows {
             row.members = members_now(&state, row)?;
         }
@@ -149,7 +149,7 @@ pub async fn get_segment(id: u32) -> Result<SegmentRow, AppError> {
     crate::auth::caller::serve(crate::domain::Resource::Segments, |_| async move {
         let state = crate::state::app_state()?;
         let mut row = crate::segments::store::get(&state.db, id).await?;
-        state.customers.catch_up(&state.db).await?;
+        state.customers.fresh(&state.db).await?;
         row.members = members_now(&state, &row)?;
         Ok(row)
     })
@@ -171,7 +171,7 @@ pub async fn refresh_segment(id: u32) -> Result<Refreshed, AppError> {
     crate::auth::caller::serve(crate::domain::Resource::Segments, |me| async move {
         let state = crate::state::app_state()?;
         let row = crate::segments::store::get(&state.db, id).await?;
-        state.customers.catch_up(&state.db).await?;
+        state.customers.fresh(&state.db).await?;
         let drift = state.segments.refresh(&state.customers.read(), id);
         let members = members_now(&state, &row)?;
         let drift = drift.unwrap_or_default();

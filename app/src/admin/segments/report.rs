@@ -59,7 +59,7 @@ pub async fn compare_segments(ids: Vec<u32>, days: u32) -> Result<Comparison, Ap
             tracing::info!(segment = unknown, "report of an unknown segment");
             return Err(AppError::NotFound);
         }
-        state.customers.catch_up(&state.db).await?;
+        state.customers.fresh(&state.db).await?;
         let today = chrono::Utc::now().date_naive();
         let first = today - chrono::Duration::days(i64::from(days) - 1);
         let recorded = crate::segments::sizes::since(&state.db, &ids, first).await?;

@@ -213,7 +213,7 @@ impl Cluster {
         ];
         for (child, (name, port)) in apps.iter_mut().zip([("a", a_port), ("b", b_port)]) {
             let log = dir.path().join(name).join("log");
-            wait_ready(child, port, Some("/healthz"), &log).await;
+            wait_ready(child, port, Some("/readyz"), &log).await;
         }
         let state = server::build_state(&db.config()).await.expect("state");
         let mail = Some(dir.path().join("mail"));

@@ -116,6 +116,15 @@ pub async fn spawn_second(first: &TestApp) -> TestApp {
     serve(state).await
 }
 
+/// A second app server on the same database as `first` that answers before its read models are
+/// built: they are built when the test runs the warm-up it is given.
+pub async fn spawn_unwarmed(first: &TestApp) -> (TestApp, server::Warmup) {
+    let (state, warmup) = server::open_state(first.state.db.clone(), &test_config())
+        .await
+        .expect("state");
+    (serve(state).await, warmup)
+}
+
 /// An app server on a state a test has prepared.
 pub async fn serve_state(state: AppState) -> TestApp {
     serve(state).await

@@ -111,7 +111,7 @@ pub async fn serve(dir: &Path, store: &Store, port: u16) -> Child {
             .stderr(log),
     )
     .unwrap();
-    wait_ready(&mut child, port, Some("/healthz"), &dir.join("log")).await;
+    wait_ready(&mut child, port, Some("/readyz"), &dir.join("log")).await;
     child
 }
 
