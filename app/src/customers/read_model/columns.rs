@@ -284,6 +284,11 @@ impl Data {
         &self.texts[t as usize]
     }
 
+    /// Takes how common each byte is in each text column (for its searches).
+    pub(super) fn rank_text_bytes(&mut self) {
+        self.texts.iter_mut().for_each(TextCol::rank_bytes);
+    }
+
     pub(super) fn num(&self, n: NumSlot) -> &[i64] {
         &self.nums[n as usize]
     }

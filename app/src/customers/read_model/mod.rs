@@ -132,8 +132,10 @@ impl GridIndex {
         }
     }
 
-    /// Sorts every column once, after a bulk load.
+    /// Sorts every column once, after a bulk load, and counts each text column's bytes (for its
+    /// searches: `TextCol::rank_bytes`).
     pub fn finish(&mut self) {
+        self.data.rank_text_bytes();
         self.build_orders();
         for c in Column::ALL {
             self.draw_ranges(c);
