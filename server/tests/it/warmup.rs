@@ -63,6 +63,8 @@ async fn the_storefront_answers_before_the_read_model_is_built_and_the_grid_says
     let health = second.request("GET", "/healthz", &[], "").await;
     assert_eq!(health.status, 200);
     assert!(health.body.contains("preparing"), "{}", health.body);
+    let ready = second.request("GET", "/readyz", &[], "").await;
+    assert_eq!(ready.status, 503, "{}", ready.body);
 
     // The grid and the API's lists say "preparing" rather than answer with no customers.
     let (status, body) = grid(&second, &admin, "").await;
@@ -89,6 +91,8 @@ async fn the_storefront_answers_before_the_read_model_is_built_and_the_grid_says
     warmup.finish().await.expect("warm-up");
     let health = second.request("GET", "/healthz", &[], "").await;
     assert_eq!((health.status, health.body.as_str()), (200, "ok"));
+    let ready = second.request("GET", "/readyz", &[], "").await;
+    assert_eq!((ready.status, ready.body.as_str()), (200, "ready"));
     let (status, page) = grid(&second, &admin, "").await;
     assert_eq!(status, 200, "{page}");
     assert_eq!(page["total"], 3, "{page}");
