@@ -104,6 +104,8 @@ export default defineConfig({
     { name: 'interface', testMatch: /interface\.spec\.ts/, dependencies: ['service'] },
     // The public API only reads customers and makes its own tokens: it runs beside the others.
     { name: 'api', testMatch: /api\.spec\.ts/ },
+    // What the browser downloads for a first visit: reads only, beside the others.
+    { name: 'download', testMatch: /download\.spec\.ts/ },
     // Orders register a customer, which needs the settings the journeys above leave as they were.
     { name: 'orders', testMatch: /orders\.spec\.ts/, dependencies: ['interface'] },
     // A visitor's cart carries over at sign-in: it registers a customer, so it runs before segments.

@@ -34,7 +34,7 @@ done
 machine="$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB RAM, $(uname -m), $(rustc --version | cut -d' ' -f1-2)"
 if want home; then
 started=$(date +%s)
-cargo leptos build --release >/tmp/clientele-bench-build.log 2>&1
+"$root/scripts/site.sh" --release >/tmp/clientele-bench-build.log 2>&1
 build_s=$(( $(date +%s) - started ))
 
 wasm="$root/target/site/pkg/clientele.wasm"
@@ -60,11 +60,15 @@ cat >>"$root/BENCHMARKS.md" <<MD
 
 | measure | value | command |
 |---|---|---|
-| release build (\`cargo leptos build --release\`, warm dependencies) | ${build_s} s | \`make bench\` |
-| wasm bundle, raw | $(( raw / 1024 )) KiB | \`stat target/site/pkg/clientele.wasm\` (after wasm-opt) |
-| wasm bundle, gzip -9 | $(( gz / 1024 )) KiB | \`gzip -9 -c … \| wc -c\` |
-| wasm bundle, brotli -q 11 | $(( br / 1024 )) KiB | \`brotli -q 11 -c … \| wc -c\` |
+| release build (\`scripts/site.sh --release\`: the bundle split by page, precompressed; warm dependencies) | ${build_s} s | \`make bench\` |
+| main wasm file (every page loads it), raw | $(( raw / 1024 )) KiB | \`stat target/site/pkg/clientele.wasm\` (after wasm-opt) |
+| main wasm file, gzip -9 | $(( gz / 1024 )) KiB | \`gzip -9 -c … \| wc -c\` |
+| main wasm file, brotli -q 11 | $(( br / 1024 )) KiB | \`brotli -q 11 -c … \| wc -c\` |
 | storefront home \`GET /\`, requests/s | ${rps} (p50 ${p50}, p99 ${p99}) | \`wrk -t2 -c32 -d20s --latency http://127.0.0.1:PORT/\` against the release build (mem:// database), same machine |
+
+What a page downloads (\`python3 scripts/bundle-sizes.py\`):
+
+$(python3 "$root/scripts/bundle-sizes.py")
 MD
 echo "build ${build_s}s; wasm ${raw}/${gz}/${br} bytes; ${rps} req/s (p50 ${p50}, p99 ${p99})"
 kill $pid 2>/dev/null || true

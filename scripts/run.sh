@@ -19,7 +19,7 @@ fi
 cargo build -p server --bin clientele "${flags[@]}"
 "$root/scripts/setup.sh" --wait-tools
 echo "==> $(date +%H:%M:%S) building the site (server and wasm bundle)"
-cargo leptos build "${flags[@]}"
+"$root/scripts/site.sh" "${flags[@]}"
 export CLIENTELE_DEMO__ENABLED=${CLIENTELE_DEMO__ENABLED:-true}
 export CLIENTELE_SITE_ROOT=${CLIENTELE_SITE_ROOT:-$root/target/site}
 # No SMTP here: emails (with their links) are written as text files to data/mail.

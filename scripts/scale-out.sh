@@ -24,5 +24,5 @@ step "scale-out and remote crashes: clientele processes on a real surreal server
 cargo test -p app -p server --features app/ssr --test it -- --ignored --test-threads 1 scale_out::
 
 step "Playwright through a balancer in front of two app servers on surreal"
-cargo leptos build
+"$root/scripts/site.sh"
 E2E_WITH_CLUSTER=1 E2E_ONLY_CLUSTER=1 "$root/scripts/e2e.sh"

@@ -47,8 +47,8 @@ step "Rust doc tests"
 cargo test -p app -p server --features app/ssr --doc
 
 "$root/scripts/setup.sh" --wait-tools
-step "build the site (server + wasm bundle), with clippy (browser side)"
-cargo leptos build
+step "build the site (server + wasm bundle split by page, precompressed), with clippy (browser side)"
+"$root/scripts/site.sh"
 
 step "waiting for the surreal test server's build"
 if ! wait "$surreal_build"; then

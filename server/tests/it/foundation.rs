@@ -295,6 +295,37 @@ async fn admin_pages_send_visitors_to_sign_in_and_are_never_cached() {
 }
 
 #[tokio::test]
+async fn the_bundle_is_served_precompressed_and_revalidated_on_each_use() {
+    let app = spawn_app().await;
+    // The test servers' site root is the temporary directory (common::spawn_app).
+    let pkg = std::env::temp_dir().join("pkg");
+    std::fs::create_dir_all(&pkg).expect("pkg directory");
+    let name = format!("bundle-test-{}.css", std::process::id());
+    std::fs::write(pkg.join(&name), "body { color: black }").expect("file");
+    std::fs::write(pkg.join(format!("{name}.br")), "the brotli copy").expect("brotli copy");
+    let path = format!("/pkg/{name}");
+
+    let br = app
+        .request("GET", &path, &[("accept-encoding", "br, gzip")], "")
+        .await;
+    assert_eq!(br.status, 200);
+    assert_eq!(br.header("content-encoding"), Some("br"));
+    assert_eq!(br.body, "the brotli copy");
+    assert_eq!(br.header("cache-control"), Some("no-cache"));
+    let plain = app.request("GET", &path, &[], "").await;
+    assert_eq!(plain.body, "body { color: black }");
+    assert_eq!(plain.header("cache-control"), Some("no-cache"));
+    let modified = plain.header("last-modified").expect("Last-Modified");
+    let again = app
+        .request("GET", &path, &[("if-modified-since", modified)], "")
+        .await;
+    assert_eq!(again.status, 304, "unchanged: the browser's copy is used");
+
+    let _ = std::fs::remove_file(pkg.join(format!("{name}.br")));
+    let _ = std::fs::remove_file(pkg.join(name));
+}
+
+#[tokio::test]
 async fn oversized_bodies_are_refused_before_any_handler() {
     let app = spawn_app().await;
     let big = "a".repeat(server::routes::MAX_BODY_BYTES + 10);
