@@ -1,6 +1,7 @@
-//! The site's pages as lazy routes: built with `cargo leptos build --split`, each page's code is
-//! its own wasm file, which the browser downloads when the page is opened (or preloads from the
-//! server's `<link rel="preload">`), so the sign-in page does not bring the back office with it.
+//! The site's pages as lazy routes: built with `cargo leptos build --split`, each storefront
+//! page's code is its own wasm file and the back office's is one more, which the browser downloads
+//! when a page is opened (or preloads from the server's `<link rel="preload">`), so the sign-in
+//! page does not bring the back office with it.
 use crate::admin::{
     AdminShell, action_log::ActionLogPage, api_reference::ApiReferencePage, audiences,
     content as blocks, customer_groups::GroupsPage, customers, dashboard::DashboardPage, email_log,
@@ -53,7 +54,48 @@ lazy_page! {
     Product => product::ProductPage,
 }
 
-lazy_page! {
+/// `admin_pages!(Route => page)`: the back office's routes, one lazy group. Staff move between its
+/// pages, and code the pages share would otherwise be cut into hundreds of small files (one per
+/// set of pages sharing it): one download, compressed as one, serves every admin page.
+macro_rules! admin_pages {
+    ($($route:ident => $page:path),+ $(,)?) => {
+        /// A page of the back office.
+        #[derive(Clone, Copy)]
+        pub enum AdminPage {
+            $(#[doc = concat!("`", stringify!($page), "`.")] $route,)+
+        }
+
+        /// The back office's pages, in one wasm file of their own.
+        #[leptos::lazy]
+        fn admin_page(page: AdminPage) -> AnyView {
+            match page {
+                $(AdminPage::$route => $page().into_any(),)+
+            }
+        }
+
+        $(
+            #[doc = concat!("The lazy route of `", stringify!($page), "`.")]
+            pub struct $route;
+
+            impl LazyRoute for $route {
+                fn data() -> Self {
+                    $route
+                }
+
+                async fn view(_this: Self) -> AnyView {
+                    admin_page(AdminPage::$route).await
+                }
+
+                async fn preload() {
+                    #[cfg(feature = "hydrate")]
+                    __preload_admin_page().await;
+                }
+            }
+        )+
+    };
+}
+
+admin_pages! {
     AdminSignIn => AdminSignInPage,
     Admin => AdminShell,
     AdminDashboard => DashboardPage,
