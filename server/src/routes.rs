@@ -14,6 +14,7 @@ use axum::routing::get;
 use http::{HeaderValue, StatusCode, header};
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use std::time::Duration;
+use tower::Layer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -88,10 +89,16 @@ pub fn router_with(
         )
         .route("/content/click", get(app::storefront::placement::click))
         // The bundle with its precompressed copies, by Accept-Encoding; conditional requests
-        // answer 304 (the fallback's file handler would drop If-Modified-Since).
+        // answer 304 (the fallback's file handler would drop If-Modified-Since). Its files keep
+        // their names from one release to the next, and a page's wasm files must all come from
+        // one build: a browser keeps them but asks each time whether they changed.
         .route_service(
             &leptos_axum::site_pkg_dir_service_route_path(&leptos),
-            leptos_axum::site_pkg_dir_service(&leptos),
+            SetResponseHeaderLayer::if_not_present(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("no-cache"),
+            )
+            .layer(leptos_axum::site_pkg_dir_service(&leptos)),
         )
         .leptos_routes(&state, routes, move || shell(leptos.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
@@ -99,7 +106,6 @@ pub fn router_with(
         // The public API reads larger bodies (batches of 1,000 orders): its own limit.
         .merge(app::api::router().layer(RequestBodyLimitLayer::new(app::api::MAX_BODY_BYTES)))
         .layer(axum::middleware::from_fn(error_statuses))
-        .layer(axum::middleware::from_fn(bundle_revalidated))
         .layer(from_fn_with_state(state.clone(), app::activity::track))
         .layer(from_fn_with_state(state.clone(), admin_guard))
         .layer(from_fn_with_state(state.clone(), customer_guard))
@@ -151,24 +157,6 @@ async fn plain_paths_only(
             .into_response();
     }
     next.run(req).await
-}
-
-/// The browser's bundle (`/pkg/`: wasm, JS, CSS, each with its precompressed copies) keeps its
-/// file names from one release to the next, and a page's wasm files must all come from one build:
-/// a browser keeps them but asks each time whether they changed (ServeDir answers 304 from their
-/// Last-Modified), never mixing a cached file with a newer release.
-async fn bundle_revalidated(
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    let bundle = req.uri().path().starts_with("/pkg/");
-    let mut res = next.run(req).await;
-    if bundle {
-        res.headers_mut()
-            .entry(header::CACHE_CONTROL)
-            .or_insert(HeaderValue::from_static("no-cache"));
-    }
-    res
 }
 
 /// Every server-function error leaves with its own status, decided here: leptos answers 500 for
